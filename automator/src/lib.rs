@@ -1,0 +1,2 @@
+//! The karaoke backing-track automator: drives headless Chromium through WebDriver,
+//! instrumented with the `profiler` library, and ships the embedded stage it runs against.

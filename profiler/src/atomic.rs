@@ -1,0 +1,53 @@
+//! Atomic file writing: a reader sees the old file or the new one, never a torn one.
+
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `contents` to `path` through a temporary file in the same directory, flushed
+/// and renamed into place. Creates missing parent directories.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(directory)?;
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut temporary = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}."))
+        .suffix(".tmp")
+        .tempfile_in(directory)?;
+    temporary.write_all(contents)?;
+    temporary.as_file().sync_all()?;
+    temporary.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_whole_file_and_leaves_no_temporary_behind() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("nested/report.json");
+        write_atomic(&path, b"first version, longer").unwrap();
+        write_atomic(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, vec![std::ffi::OsString::from("report.json")]);
+    }
+
+    #[test]
+    fn reports_an_unwritable_directory_instead_of_panicking() {
+        let directory = tempfile::tempdir().unwrap();
+        let blocker = directory.path().join("file");
+        std::fs::write(&blocker, b"x").unwrap();
+        assert!(write_atomic(&blocker.join("report.json"), b"data").is_err());
+    }
+}

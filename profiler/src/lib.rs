@@ -1,0 +1,14 @@
+//! A tiered profiler for programs instrumented with `tracing`.
+//!
+//! Spans opt in with a `tier` field (`system`, `component`, `method`, `operation`) and name
+//! their `component`; the [`layer::ProfilerLayer`] times them, and the rest of the crate turns
+//! what it recorded into reports, baselines, regression verdicts and A/B comparisons.
+
+pub mod atomic;
+pub mod machine;
+pub mod profile;
+pub mod tier;
+
+pub use machine::MachineInfo;
+pub use profile::{CallEdge, Histogram, KeyStats, MemoryStats, Profile, SessionInfo, TierTotals};
+pub use tier::Tier;

@@ -1,0 +1,116 @@
+//! The profile: a plain, serializable snapshot of everything the layer recorded.
+//!
+//! This is the contract between the recorder and every consumer (reports, baselines,
+//! A/B analysis). It is written to disk as JSON with `"schema": 1`; add fields only
+//! with `#[serde(default)]` so older files keep loading.
+
+use serde::{Deserialize, Serialize};
+
+use crate::machine::MachineInfo;
+use crate::tier::Tier;
+
+/// Version of the JSON layout of [`Profile`].
+pub const PROFILE_SCHEMA: u32 = 1;
+
+/// One profiling session, frozen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Always [`PROFILE_SCHEMA`] when written by this version.
+    pub schema: u32,
+    pub session: SessionInfo,
+    /// Self time per tier, so tiers add up without double-counting nested spans.
+    pub tiers: Vec<TierTotals>,
+    /// Per-key statistics, sorted by total time, slowest first.
+    pub keys: Vec<KeyStats>,
+    /// The aggregated call tree: one edge per (parent key, child key) pair.
+    pub tree: Vec<CallEdge>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Free-form session name (e.g. the program or preset).
+    pub name: String,
+    /// RFC 3339 UTC timestamp of when recording started.
+    pub started_at: String,
+    /// Wall time from start to snapshot, nanoseconds.
+    pub duration_ns: u64,
+    pub machine: MachineInfo,
+    #[serde(default)]
+    pub git_commit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierTotals {
+    pub tier: Tier,
+    pub calls: u64,
+    /// Sum of self time of every span of this tier, nanoseconds.
+    pub self_ns: u64,
+    /// Sum of wall time of every span of this tier (nested spans counted again), nanoseconds.
+    pub total_ns: u64,
+}
+
+/// Statistics for one key (`component.name`). All durations are wall time in nanoseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyStats {
+    /// `component.name`, e.g. `track_management.solo_track`.
+    pub key: String,
+    pub tier: Tier,
+    pub component: String,
+    pub name: String,
+    pub count: u64,
+    pub successes: u64,
+    pub failures: u64,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    pub total_ns: u64,
+    /// Wall time not covered by child spans.
+    pub self_ns: u64,
+    /// Time the span was actually entered (differs from wall for async spans).
+    pub busy_ns: u64,
+    pub min_ns: u64,
+    pub max_ns: u64,
+    pub mean_ns: f64,
+    pub stddev_ns: f64,
+    pub p50_ns: u64,
+    pub p90_ns: u64,
+    pub p95_ns: u64,
+    pub p99_ns: u64,
+    /// The wall-time distribution, enough to test significance later.
+    pub histogram: Histogram,
+    #[serde(default)]
+    pub memory: Option<MemoryStats>,
+    /// Names of the threads the key ran on (deduplicated, capped).
+    #[serde(default)]
+    pub threads: Vec<String>,
+}
+
+/// A compact, lossless-enough copy of an HDR histogram: (value, count) buckets of the
+/// recorded values, in nanoseconds, ascending. Values are HDR bucket representatives
+/// (3 significant digits).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    pub buckets: Vec<(u64, u64)>,
+}
+
+/// Resident-memory observations of a key, in bytes (only for tiers with sampling on).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemoryStats {
+    pub samples: u64,
+    /// Mean resident set size when the span opened.
+    pub mean_before_bytes: u64,
+    /// Mean resident set size when the span closed.
+    pub mean_after_bytes: u64,
+    /// Sum of (after − before) over samples; negative when memory was released.
+    pub total_delta_bytes: i64,
+    /// Largest resident set size seen at close.
+    pub peak_bytes: u64,
+}
+
+/// Aggregated parent → child relation of the call tree. `parent == None` marks roots.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallEdge {
+    pub parent: Option<String>,
+    pub child: String,
+    pub count: u64,
+    pub total_ns: u64,
+}

@@ -1,0 +1,41 @@
+//! The four tiers a span can opt into.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a span sits in the architecture, from the whole run down to one command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// End-to-end: the whole run, one song.
+    System,
+    /// A package's entry point (authentication, download management, …).
+    Component,
+    /// An internal step of a component.
+    Method,
+    /// One external command (a WebDriver call, a file-system check).
+    Operation,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 4] = [Tier::System, Tier::Component, Tier::Method, Tier::Operation];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::System => "system",
+            Tier::Component => "component",
+            Tier::Method => "method",
+            Tier::Operation => "operation",
+        }
+    }
+
+    /// Parses the value of a span's `tier` field.
+    pub fn parse(value: &str) -> Option<Tier> {
+        Tier::ALL.into_iter().find(|tier| tier.as_str() == value)
+    }
+}
+
+impl std::fmt::Display for Tier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
