@@ -6,7 +6,9 @@
 
 pub mod atomic;
 pub mod machine;
+pub mod preset;
 pub mod profile;
+pub mod stats;
 pub mod tier;
 
 pub use machine::MachineInfo;

@@ -1,0 +1,129 @@
+//! A chromedriver process of our own: on a free loopback port, in its own process group, and
+//! killed together with every Chromium it started when dropped.
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::error::BrowserError;
+use super::processes::{RUN_TAG_VAR, kill_process_group, kill_tagged_processes};
+
+/// Where Debian's `chromium-driver` package installs chromedriver.
+pub const DEFAULT_CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// How long chromedriver may take to listen on its port.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A running chromedriver. Dropping it kills its process group and any straggler carrying
+/// the run tag, so no Chromium outlives the run.
+#[derive(Debug)]
+pub struct ChromeDriver {
+    child: Child,
+    port: u16,
+    run_tag: String,
+}
+
+impl ChromeDriver {
+    /// Spawns `binary` on a free port and waits until it accepts connections.
+    #[tracing::instrument(skip_all, fields(tier = "method", component = "browser"), err)]
+    pub async fn start(binary: &Path, run_tag: &str) -> Result<ChromeDriver, BrowserError> {
+        if !binary.is_file() {
+            return Err(BrowserError::ChromedriverMissing { path: binary.to_path_buf() });
+        }
+        let port = free_port().map_err(|source| BrowserError::Spawn { path: binary.to_path_buf(), source })?;
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .env(RUN_TAG_VAR, run_tag)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map_err(|source| BrowserError::Spawn { path: binary.to_path_buf(), source })?;
+        let mut driver = ChromeDriver { child, port, run_tag: run_tag.to_string() };
+        driver.wait_until_listening(binary).await?;
+        Ok(driver)
+    }
+
+    /// The WebDriver endpoint, e.g. `http://127.0.0.1:40123`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    async fn wait_until_listening(&mut self, binary: &Path) -> Result<(), BrowserError> {
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(BrowserError::ChromedriverExited {
+                    path: binary.to_path_buf(),
+                    status: status.to_string(),
+                });
+            }
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
+                return Ok(());
+            }
+            if started.elapsed() > STARTUP_TIMEOUT {
+                return Err(BrowserError::ChromedriverTimeout {
+                    path: binary.to_path_buf(),
+                    seconds: STARTUP_TIMEOUT.as_secs(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Kills chromedriver's process group, reaps it, and kills any tagged straggler.
+    fn stop(&mut self) {
+        kill_process_group(self.child.id());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let stragglers = kill_tagged_processes(&self.run_tag);
+        if stragglers > 0 {
+            tracing::debug!(stragglers, "killed browser processes that left chromedriver's group");
+        }
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A port the kernel just handed out on loopback (closed again; chromedriver binds it next).
+fn free_port() -> std::io::Result<u16> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// The Chromium binary chromedriver should drive: the first of the usual names on `PATH`.
+pub fn find_chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|directory| {
+            ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+                .map(|name| directory.join(name))
+        })
+        .find(|candidate| candidate.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_missing_binary_says_how_to_install_it() {
+        let error = ChromeDriver::start(Path::new("/nonexistent/chromedriver"), "t").await.unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("/nonexistent/chromedriver"), "{message}");
+        assert!(message.contains("apt-get install"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn a_binary_that_exits_at_once_is_reported() {
+        let error = ChromeDriver::start(Path::new("/bin/false"), "t").await.unwrap_err();
+        assert!(matches!(error, BrowserError::ChromedriverExited { .. }), "{error}");
+    }
+}

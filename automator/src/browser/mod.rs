@@ -1,0 +1,12 @@
+//! The browser: chromedriver's lifetime, the Chromium session, and the one wrapper every
+//! WebDriver command goes through.
+
+pub mod chromedriver;
+pub mod command;
+pub mod error;
+pub mod processes;
+pub mod session;
+
+pub use command::{Driver, Navigation};
+pub use error::BrowserError;
+pub use session::{Browser, BrowserOptions};

@@ -1,0 +1,120 @@
+//! Finding the processes a run started, whoever their parent is now.
+//!
+//! chromedriver is spawned with `AUTOMATOR_RUN_TAG=<tag>` in its environment; Chromium and all
+//! its helpers inherit it. Scanning `/proc/*/environ` for the tag finds every process of the
+//! run, even ones that left the process group or were re-parented to init.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Environment variable that marks every process of one run.
+pub const RUN_TAG_VAR: &str = "AUTOMATOR_RUN_TAG";
+
+/// A tag unique to this process and call (pid, start time, counter).
+pub fn new_run_tag() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_nanos())
+        .unwrap_or_default();
+    format!("{}-{nanos}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Process ids whose environment carries `RUN_TAG_VAR=tag` (excluding zombies and this
+/// process).
+pub fn tagged_processes(tag: &str) -> Vec<u32> {
+    processes_with_environment(RUN_TAG_VAR, tag)
+}
+
+/// Process ids whose environment has `variable=value` (excluding zombies and this process).
+/// Unreadable entries (processes of other users, races with exits) are skipped.
+pub fn processes_with_environment(variable: &str, value: &str) -> Vec<u32> {
+    let needle = format!("{variable}={value}");
+    let own_pid = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != own_pid)
+        .filter(|pid| !is_zombie(*pid))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|environ| {
+                environ.split(|byte| *byte == 0).any(|variable| variable == needle.as_bytes())
+            })
+        })
+        .collect()
+}
+
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state == "Z" || state == "X")
+    })
+}
+
+/// Sends SIGKILL to every process carrying the tag; returns how many there were.
+pub fn kill_tagged_processes(tag: &str) -> usize {
+    let pids = tagged_processes(tag);
+    for pid in &pids {
+        if let Ok(pid) = libc::pid_t::try_from(*pid) {
+            // SAFETY: kill(2) has no memory-safety preconditions; a stale pid only yields ESRCH.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+    pids.len()
+}
+
+/// Sends SIGKILL to a whole process group.
+pub fn kill_process_group(group: u32) {
+    if let Ok(group) = libc::pid_t::try_from(group)
+        && group > 1
+    {
+        // SAFETY: killpg(2) has no memory-safety preconditions; a stale group yields ESRCH.
+        unsafe {
+            libc::killpg(group, libc::SIGKILL);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_and_kills_a_tagged_child_in_its_own_group() {
+        use std::os::unix::process::CommandExt;
+        let tag = new_run_tag();
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .env(RUN_TAG_VAR, &tag)
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        assert_eq!(tagged_processes(&tag), vec![child.id()]);
+        assert!(tagged_processes(&new_run_tag()).is_empty());
+        kill_process_group(child.id());
+        child.wait().unwrap();
+        assert!(tagged_processes(&tag).is_empty());
+    }
+
+    #[test]
+    fn kill_tagged_reaches_a_process_outside_the_group() {
+        let tag = new_run_tag();
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .env(RUN_TAG_VAR, &tag)
+            .spawn()
+            .unwrap();
+        assert_eq!(kill_tagged_processes(&tag), 1);
+        child.wait().unwrap();
+        assert!(tagged_processes(&tag).is_empty());
+    }
+
+    #[test]
+    fn tags_are_unique() {
+        assert_ne!(new_run_tag(), new_run_tag());
+    }
+}

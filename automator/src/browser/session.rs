@@ -1,0 +1,159 @@
+//! A browser for one run: chromedriver (ours, or an external WebDriver endpoint) plus one
+//! Chromium session with a fresh profile and a chosen download directory. Shut down in
+//! order — session first, then chromedriver's process group — and on drop as a safety net.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fantoccini::ClientBuilder;
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+use super::chromedriver::{ChromeDriver, find_chromium};
+use super::command::Driver;
+use super::error::BrowserError;
+use super::processes::new_run_tag;
+
+/// How to get a browser.
+#[derive(Debug, Clone)]
+pub struct BrowserOptions {
+    /// An already running W3C WebDriver endpoint; `None` spawns `chromedriver`.
+    pub webdriver: Option<String>,
+    /// The chromedriver binary to spawn when `webdriver` is `None`.
+    pub chromedriver: PathBuf,
+    /// Show the browser window (debugging).
+    pub headed: bool,
+    /// Where Chromium saves downloads (must be on this machine).
+    pub download_dir: PathBuf,
+    /// Bound of every single WebDriver command.
+    pub command_timeout: Duration,
+    /// Bound of the longest async script the run will execute.
+    pub script_timeout: Duration,
+}
+
+/// Chromium flags for an unattended, quiet, reproducible browser (root-safe).
+const CHROMIUM_ARGS: &[&str] = &[
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--disable-features=Translate,MediaRouter,OptimizationHints",
+    "--password-store=basic",
+    "--window-size=1280,900",
+];
+
+/// One browser session and whatever process serves it.
+#[derive(Debug)]
+pub struct Browser {
+    driver: Driver,
+    /// Declared after `driver` so the session handle goes first on drop.
+    _chromedriver: Option<ChromeDriver>,
+    /// Chromium's fresh profile directory; removed after chromedriver is gone.
+    _profile_dir: Option<tempfile::TempDir>,
+    run_tag: String,
+}
+
+impl Browser {
+    /// Starts chromedriver (unless an endpoint is given) and opens a session.
+    #[tracing::instrument(name = "start_browser", skip_all, fields(tier = "component", component = "browser"), err)]
+    pub async fn start(options: &BrowserOptions) -> Result<Browser, BrowserError> {
+        let run_tag = new_run_tag();
+        std::fs::create_dir_all(&options.download_dir).map_err(BrowserError::Directory)?;
+        let (chromedriver, profile_dir, endpoint) = match &options.webdriver {
+            Some(endpoint) => (None, None, endpoint.clone()),
+            None => {
+                let profile_dir = tempfile::Builder::new()
+                    .prefix("automator-chromium-")
+                    .tempdir()
+                    .map_err(BrowserError::Directory)?;
+                let driver = ChromeDriver::start(&options.chromedriver, &run_tag).await?;
+                let endpoint = driver.url();
+                (Some(driver), Some(profile_dir), endpoint)
+            }
+        };
+        let chromium = match &options.webdriver {
+            Some(_) => None,
+            None => Some(find_chromium().ok_or(BrowserError::ChromiumMissing)?),
+        };
+        let capabilities = capabilities(options, profile_dir.as_ref().map(|dir| dir.path().to_path_buf()), chromium);
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(capabilities);
+        let connecting = builder.connect(&endpoint);
+        let client = match tokio::time::timeout(options.command_timeout.max(Duration::from_secs(30)), connecting).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(error)) => {
+                let message = error.to_string();
+                let message = message.lines().next().unwrap_or("unknown error").to_string();
+                return Err(BrowserError::Session { endpoint, message });
+            }
+            Err(_) => {
+                return Err(BrowserError::Session { endpoint, message: "no answer (timed out)".into() });
+            }
+        };
+        Ok(Browser {
+            driver: Driver::new(client, options.command_timeout),
+            _chromedriver: chromedriver,
+            _profile_dir: profile_dir,
+            run_tag,
+        })
+    }
+
+    pub fn driver(&self) -> &Driver {
+        &self.driver
+    }
+
+    /// The tag in the environment of every process of this browser (see `processes`).
+    pub fn run_tag(&self) -> &str {
+        &self.run_tag
+    }
+
+    /// Closes the session (Chromium quits), then stops chromedriver and its process group.
+    #[tracing::instrument(name = "stop_browser", skip_all, fields(tier = "component", component = "browser"))]
+    pub async fn shutdown(self) {
+        if let Err(error) = self.driver.clone().close().await {
+            tracing::debug!(%error, "closing the browser session failed; killing the processes instead");
+        }
+        drop(self);
+    }
+}
+
+fn capabilities(options: &BrowserOptions, profile_dir: Option<PathBuf>, chromium: Option<PathBuf>) -> serde_json::Map<String, Value> {
+    let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|arg| arg.to_string()).collect();
+    if !options.headed {
+        args.push("--headless".into());
+    }
+    if let Some(profile_dir) = profile_dir {
+        args.push(format!("--user-data-dir={}", profile_dir.display()));
+    }
+    let mut chrome_options = json!({
+        "args": args,
+        "prefs": {
+            "download.default_directory": options.download_dir.display().to_string(),
+            "download.prompt_for_download": false,
+            "download.directory_upgrade": true,
+            "safebrowsing.enabled": false,
+            "profile.default_content_setting_values.automatic_downloads": 1,
+        },
+    });
+    if let Some(chromium) = chromium {
+        chrome_options["binary"] = Value::String(chromium.display().to_string());
+    }
+    let script_ms = options.script_timeout.as_millis() as u64;
+    let command_ms = options.command_timeout.as_millis() as u64;
+    let capabilities = json!({
+        "browserName": "chrome",
+        "pageLoadStrategy": "normal",
+        "timeouts": { "script": script_ms, "pageLoad": command_ms, "implicit": 0 },
+        "goog:chromeOptions": chrome_options,
+    });
+    match capabilities {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}

@@ -1,0 +1,240 @@
+//! The site profile: every selector, text and naming fact about the target site, kept in a
+//! data file (`automator/site/karaoke-version.toml`) so a user can fix it when the site changes.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The built-in profile of the real site (the stage serves the same DOM).
+pub const DEFAULT_SITE_PROFILE: &str = include_str!("../../site/karaoke-version.toml");
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteProfile {
+    pub name: String,
+    pub login: LoginProfile,
+    pub song: SongProfile,
+    pub download: DownloadProfile,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginProfile {
+    pub link_text: String,
+    pub username_input: String,
+    pub password_input: String,
+    pub submit_button: String,
+    pub logged_in_text: String,
+    pub session_probe_path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SongProfile {
+    pub track: String,
+    pub track_index_attribute: String,
+    pub track_caption: String,
+    pub solo_button: String,
+    pub solo_active_class: String,
+    pub intro_count_checkbox: String,
+    pub pitch: String,
+    pub pitch_button: String,
+    pub pitch_up_onclick: String,
+    pub pitch_down_onclick: String,
+    pub pitch_value: String,
+    pub download_link: String,
+    pub not_purchased_text: String,
+    pub max_tracks: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DownloadProfile {
+    pub creating_text: String,
+    pub ready_text: String,
+    pub failed_texts: Vec<String>,
+    pub modal_close: String,
+    pub file_pattern: String,
+    pub word_separator: String,
+    pub partial_suffix: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SiteProfileError {
+    #[error("cannot read site profile {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("site profile {path}{location}: {message}")]
+    Invalid {
+        path: PathBuf,
+        location: String,
+        message: String,
+    },
+}
+
+impl Default for SiteProfile {
+    fn default() -> Self {
+        SiteProfile::parse(DEFAULT_SITE_PROFILE, Path::new("<built-in karaoke-version.toml>"))
+            .unwrap_or_else(|error| unreachable!("the built-in site profile is checked by a unit test: {error}"))
+    }
+}
+
+impl SiteProfile {
+    /// Reads a profile file (`--site-profile FILE`).
+    pub fn load(path: &Path) -> Result<SiteProfile, SiteProfileError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| SiteProfileError::Read { path: path.to_path_buf(), source })?;
+        SiteProfile::parse(&text, path)
+    }
+
+    /// Parses and checks a profile; `path` only names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<SiteProfile, SiteProfileError> {
+        let invalid = |location: String, message: String| SiteProfileError::Invalid {
+            path: path.to_path_buf(),
+            location,
+            message,
+        };
+        let profile: SiteProfile = toml::from_str(text).map_err(|error| {
+            let location = error
+                .span()
+                .map(|span| format!(" line {}", line_of(text, span.start)))
+                .unwrap_or_default();
+            invalid(location, error.message().to_string())
+        })?;
+        profile.download.pattern_parts().map_err(|problem| invalid(String::new(), problem))?;
+        if profile.song.max_tracks == 0 {
+            return Err(invalid(String::new(), "`song.max_tracks` must be at least 1".into()));
+        }
+        Ok(profile)
+    }
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text.get(..byte).map_or(1, |before| before.matches('\n').count() + 1)
+}
+
+/// The literal text around `{track}` in the file pattern, which is what identifies the track
+/// in a downloaded file's name.
+struct PatternParts<'a> {
+    /// Literal right before `{track}`, e.g. `(`.
+    opening: &'a str,
+    /// Everything after `{track}`, e.g. `_Custom_Backing_Track).mp3`.
+    closing: &'a str,
+}
+
+impl DownloadProfile {
+    fn pattern_parts(&self) -> Result<PatternParts<'_>, String> {
+        let pattern = &self.file_pattern;
+        let (before, after) = pattern
+            .split_once("{track}")
+            .ok_or_else(|| format!("`download.file_pattern` {pattern:?} has no {{track}} placeholder"))?;
+        let opening = before.rsplit_once('}').map_or(before, |(_, literal)| literal);
+        if opening.is_empty() || after.is_empty() || after.contains('{') {
+            return Err(format!(
+                "`download.file_pattern` {pattern:?} must have literal text right before {{track}} and only literal text after it"
+            ));
+        }
+        Ok(PatternParts { opening, closing: after })
+    }
+
+    /// Whether `file_name` looks like a finished download of this site (not a partial one).
+    pub fn is_mix_file(&self, file_name: &str) -> bool {
+        !file_name.ends_with(&self.partial_suffix) && self.track_in_file_name(file_name).is_some()
+    }
+
+    /// The track part of a downloaded file's name, e.g. `Lead_Vocal`.
+    pub fn track_in_file_name<'a>(&self, file_name: &'a str) -> Option<&'a str> {
+        let parts = self.pattern_parts().ok()?;
+        let head = file_name.strip_suffix(parts.closing)?;
+        let (_, track) = head.rsplit_once(parts.opening)?;
+        (!track.is_empty()).then_some(track)
+    }
+
+    /// Whether `file_name` is the mix of the track captioned `track_caption`: the file name
+    /// carries the track that was soloed on the server, so any other name is a wrong mix.
+    pub fn names_track(&self, file_name: &str, track_caption: &str) -> bool {
+        self.track_in_file_name(file_name)
+            .is_some_and(|track| normalized(track) == normalized(track_caption))
+    }
+}
+
+/// The letters and digits of a name, lower-cased, so `Lead Vocal`, `Lead_Vocal`, `lead-vocal`
+/// and the site's `Dont` for `Don't` compare equal.
+fn normalized(name: &str) -> String {
+    name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_profile_parses_and_carries_the_spec_facts() {
+        let profile = SiteProfile::default();
+        assert_eq!(profile.login.link_text, "Log in");
+        assert_eq!(profile.login.username_input, "frm_login");
+        assert_eq!(profile.login.session_probe_path, "/my/index.html");
+        assert_eq!(profile.song.solo_button, "button.track__solo");
+        assert_eq!(profile.song.download_link, "a.download");
+        assert_eq!(profile.song.not_purchased_text, "Add to cart");
+        assert_eq!(profile.song.max_tracks, 15);
+        assert_eq!(profile.download.partial_suffix, ".crdownload");
+    }
+
+    #[test]
+    fn finds_the_track_in_a_download_file_name() {
+        let download = SiteProfile::default().download;
+        let name = "The_Night_Owls_Paper_Moon_Parade(Lead_Vocal_Custom_Backing_Track).mp3";
+        assert_eq!(download.track_in_file_name(name), Some("Lead_Vocal"));
+        assert!(download.names_track(name, "Lead Vocal"));
+        assert!(!download.names_track(name, "Lead Guitar"));
+        assert!(download.is_mix_file(name));
+    }
+
+    #[test]
+    fn a_track_name_with_parentheses_in_the_song_is_still_found() {
+        let download = SiteProfile::default().download;
+        let name = "Artist_Song_(Live)(Intro_count_Click_Custom_Backing_Track).mp3";
+        assert!(download.names_track(name, "Intro count Click"));
+    }
+
+    #[test]
+    fn punctuation_the_site_drops_does_not_break_the_match() {
+        let download = SiteProfile::default().download;
+        assert!(download.names_track("A_B(Dont_Stop_Custom_Backing_Track).mp3", "Don't Stop"));
+        assert!(!download.names_track("A_B(Full_Mix_Custom_Backing_Track).mp3", "Drums"));
+    }
+
+    #[test]
+    fn partial_and_foreign_files_are_not_mixes() {
+        let download = SiteProfile::default().download;
+        assert!(!download.is_mix_file("A_B(Drums_Custom_Backing_Track).mp3.crdownload"));
+        assert!(!download.is_mix_file("notes.txt"));
+        assert!(!download.names_track("A_B(Drums_Custom_Backing_Track).mp3.crdownload", "Drums"));
+    }
+
+    #[test]
+    fn unknown_keys_name_the_file_and_line() {
+        let text = DEFAULT_SITE_PROFILE.replace("max_tracks = 15", "max_tracks = 15\nsolo = \"x\"");
+        let error = SiteProfile::parse(&text, Path::new("custom.toml")).unwrap_err().to_string();
+        assert!(error.starts_with("site profile custom.toml line "), "{error}");
+        assert!(error.contains("solo"), "{error}");
+        assert!(!error.contains('\n'), "{error}");
+    }
+
+    #[test]
+    fn a_pattern_without_a_track_placeholder_is_rejected() {
+        let text = DEFAULT_SITE_PROFILE.replace("({track}_Custom", "(_Custom");
+        let error = SiteProfile::parse(&text, Path::new("custom.toml")).unwrap_err().to_string();
+        assert!(error.contains("{track}"), "{error}");
+    }
+
+    #[test]
+    fn missing_file_is_named() {
+        let error = SiteProfile::load(Path::new("/nonexistent/site.toml")).unwrap_err().to_string();
+        assert!(error.contains("/nonexistent/site.toml"), "{error}");
+    }
+}

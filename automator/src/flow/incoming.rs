@@ -1,0 +1,143 @@
+//! The browser's download directory: which finished mix files are in it, and a file-system
+//! watch that wakes the download monitor the moment something changes.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use notify::{RecursiveMode, Watcher};
+use tokio::sync::mpsc;
+
+use crate::config::site_profile::DownloadProfile;
+
+/// The directory Chromium saves into (one per run, emptied as files are filed away).
+#[derive(Debug, Clone)]
+pub struct IncomingDir {
+    path: PathBuf,
+    download: DownloadProfile,
+}
+
+/// The names present before a mix was requested, so a late file of an earlier attempt is not
+/// taken for this one.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    names: HashSet<String>,
+}
+
+/// File-system events of the incoming directory, as wake-ups.
+pub struct DirectoryWatch {
+    _watcher: notify::RecommendedWatcher,
+    wake_ups: mpsc::UnboundedReceiver<()>,
+}
+
+impl DirectoryWatch {
+    /// Waits for the next change; `None` once the watcher is gone.
+    pub async fn changed(&mut self) -> Option<()> {
+        let woke = self.wake_ups.recv().await;
+        while self.wake_ups.try_recv().is_ok() {}
+        woke
+    }
+}
+
+impl IncomingDir {
+    pub fn new(path: PathBuf, download: DownloadProfile) -> IncomingDir {
+        IncomingDir { path, download }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Starts watching the directory (inotify on Linux).
+    pub fn watch(&self) -> notify::Result<DirectoryWatch> {
+        let (sender, wake_ups) = mpsc::unbounded_channel();
+        let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            if event.is_ok() {
+                let _ = sender.send(());
+            }
+        })?;
+        watcher.watch(&self.path, RecursiveMode::NonRecursive)?;
+        Ok(DirectoryWatch { _watcher: watcher, wake_ups })
+    }
+
+    /// Every name in the directory now (finished or not).
+    #[tracing::instrument(skip_all, fields(tier = "operation", component = "file_operations"), err)]
+    pub fn snapshot(&self) -> std::io::Result<Snapshot> {
+        Ok(Snapshot { names: self.names()?.into_iter().collect() })
+    }
+
+    /// A finished mix file that appeared since `before`: a name of the site's pattern, not a
+    /// partial download, not empty, with no partial download of the same name still open.
+    #[tracing::instrument(skip_all, fields(tier = "operation", component = "file_operations"), err)]
+    pub fn new_finished_mix(&self, before: &Snapshot) -> std::io::Result<Option<PathBuf>> {
+        let names = self.names()?;
+        let partial = &self.download.partial_suffix;
+        let open_partials: HashSet<&str> =
+            names.iter().filter_map(|name| name.strip_suffix(partial.as_str())).collect();
+        for name in &names {
+            let is_new = !before.names.contains(name) && !before.names.contains(&format!("{name}{partial}"));
+            if !is_new || !self.download.is_mix_file(name) || open_partials.contains(name.as_str()) {
+                continue;
+            }
+            let path = self.path.join(name);
+            if std::fs::metadata(&path).is_ok_and(|metadata| metadata.is_file() && metadata.len() > 0) {
+                return Ok(Some(path));
+            }
+        }
+        Ok(None)
+    }
+
+    fn names(&self) -> std::io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(&self.path)? {
+            if let Some(name) = entry?.file_name().to_str() {
+                names.push(name.to_string());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SiteProfile;
+
+    const MIX: &str = "A_B(Bass_Custom_Backing_Track).mp3";
+
+    fn incoming() -> (tempfile::TempDir, IncomingDir) {
+        let directory = tempfile::tempdir().unwrap();
+        let incoming = IncomingDir::new(directory.path().to_path_buf(), SiteProfile::default().download);
+        (directory, incoming)
+    }
+
+    #[test]
+    fn a_partial_download_or_its_placeholder_is_not_finished() {
+        let (directory, incoming) = incoming();
+        let before = incoming.snapshot().unwrap();
+        std::fs::write(directory.path().join(MIX), b"").unwrap();
+        std::fs::write(directory.path().join(format!("{MIX}.crdownload")), b"half").unwrap();
+        assert_eq!(incoming.new_finished_mix(&before).unwrap(), None);
+        std::fs::rename(directory.path().join(format!("{MIX}.crdownload")), directory.path().join(MIX)).unwrap();
+        assert_eq!(incoming.new_finished_mix(&before).unwrap(), Some(directory.path().join(MIX)));
+    }
+
+    #[test]
+    fn files_present_before_the_request_are_ignored() {
+        let (directory, incoming) = incoming();
+        std::fs::write(directory.path().join(MIX), b"late file of an earlier attempt").unwrap();
+        let before = incoming.snapshot().unwrap();
+        assert_eq!(incoming.new_finished_mix(&before).unwrap(), None);
+        std::fs::write(directory.path().join("notes.txt"), b"not a mix").unwrap();
+        assert_eq!(incoming.new_finished_mix(&before).unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn the_watch_wakes_up_on_a_new_file() {
+        let (directory, incoming) = incoming();
+        let mut watch = incoming.watch().unwrap();
+        std::fs::write(directory.path().join(MIX), b"data").unwrap();
+        let woke = tokio::time::timeout(std::time::Duration::from_secs(10), watch.changed()).await;
+        assert_eq!(woke.unwrap(), Some(()));
+    }
+}

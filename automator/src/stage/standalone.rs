@@ -1,0 +1,141 @@
+//! `automator stage`: serves the replica site on its own until Ctrl-C, so a person can browse it
+//! and an automator run can point `--site` at it.
+
+use super::catalog::{DEMO_PASSWORD, DEMO_USERNAME, demo_catalog};
+use super::faults::FaultSpec;
+use super::{Stage, StageConfig, StageError};
+
+/// Flags of `automator stage`.
+#[derive(Debug, Clone, PartialEq, clap::Args)]
+pub struct StageArgs {
+    /// Port on 127.0.0.1 to serve on (0 picks a free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Multiplies every stage delay (1 = realistic, 0.05 = 20x faster).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
+    pub time_scale: f64,
+    /// Faults to inject, e.g. `http500=0.05,solo_stuck=0.05` (probability per opportunity).
+    #[arg(long, default_value = "none", value_parser = FaultSpec::parse)]
+    pub faults: FaultSpec,
+    /// Seed of every timing and fault draw.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl StageArgs {
+    /// The stage configuration these flags describe.
+    pub fn config(&self) -> StageConfig {
+        StageConfig {
+            time_scale: self.time_scale,
+            faults: self.faults.clone(),
+            seed: self.seed,
+            port: self.port,
+            ..StageConfig::default()
+        }
+    }
+}
+
+fn parse_time_scale(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(scale) if scale.is_finite() && scale >= 0.0 => Ok(scale),
+        _ => Err(format!(
+            "`{text}` is not a valid time scale: use a finite number ≥ 0, e.g. 1 or 0.05"
+        )),
+    }
+}
+
+/// Starts the stage, prints where it is and how to log in, and serves until Ctrl-C.
+pub async fn run_standalone(args: StageArgs) -> Result<(), StageError> {
+    let config = args.config();
+    let mut stage = Stage::start(config.clone()).await?;
+    println!("{}", banner(stage.url(), &config));
+    let outcome = tokio::select! {
+        _ = tokio::signal::ctrl_c() => Ok(()),
+        served = stage.wait() => served,
+    };
+    stage.shutdown().await;
+    println!("stage stopped");
+    outcome
+}
+
+/// What `automator stage` prints on start.
+fn banner(url: &str, config: &StageConfig) -> String {
+    let songs: String = demo_catalog()
+        .iter()
+        .map(|song| {
+            let note = if song.purchased { "" } else { "  (not purchased)" };
+            format!(
+                "    {url}{}  – {}, {} tracks{note}\n",
+                song.path,
+                song.title,
+                song.tracks.len()
+            )
+        })
+        .collect();
+    format!(
+        "Stage (replica karaoke site) serving at {url}\n\
+         \x20 log in as {DEMO_USERNAME} with password {DEMO_PASSWORD}\n\
+         \x20 songs:\n{songs}\
+         \x20 ledger: {url}/__stage/ledger\n\
+         \x20 time scale {}, seed {}, faults {}\n\
+         Press Ctrl-C to stop.",
+        config.time_scale, config.seed, config.faults
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        stage: StageArgs,
+    }
+
+    #[test]
+    fn defaults_are_realistic_and_fault_free() {
+        let cli = Cli::try_parse_from(["stage"]).unwrap();
+        let config = cli.stage.config();
+        assert_eq!(config.time_scale, 1.0);
+        assert!(config.faults.is_none());
+        assert_eq!((config.seed, config.port), (0, 0));
+    }
+
+    #[test]
+    fn parses_every_flag() {
+        let cli = Cli::try_parse_from([
+            "stage",
+            "--port",
+            "8080",
+            "--time-scale",
+            "0.05",
+            "--faults",
+            "http500=0.1,cut_download=0.5",
+            "--seed",
+            "7",
+        ])
+        .unwrap();
+        let config = cli.stage.config();
+        assert_eq!((config.port, config.seed, config.time_scale), (8080, 7, 0.05));
+        assert_eq!(config.faults.to_string(), "http500=0.1,cut_download=0.5");
+    }
+
+    #[test]
+    fn bad_flags_get_errors_naming_the_problem() {
+        let faults = Cli::try_parse_from(["stage", "--faults", "http500=2"]).unwrap_err();
+        assert!(faults.to_string().contains("outside [0, 1]"), "{faults}");
+        let scale = Cli::try_parse_from(["stage", "--time-scale=-1"]).unwrap_err();
+        assert!(scale.to_string().contains("not a valid time scale"), "{scale}");
+    }
+
+    #[test]
+    fn banner_shows_url_credentials_and_songs() {
+        let text = banner("http://127.0.0.1:9", &StageConfig::default());
+        assert!(text.contains("http://127.0.0.1:9/__stage/ledger"));
+        assert!(text.contains(DEMO_USERNAME) && text.contains(DEMO_PASSWORD));
+        assert!(text.contains("(not purchased)"));
+        assert!(text.contains("faults none"));
+    }
+}

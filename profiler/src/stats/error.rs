@@ -1,0 +1,54 @@
+//! What can be wrong with the input of a statistical procedure.
+
+/// Bad input to a statistic; each message says which sample and what to fix.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StatsError {
+    #[error("the {sample} sample is empty; at least one value is needed")]
+    Empty { sample: &'static str },
+    #[error("the {sample} sample holds a non-finite value ({value}) at position {index}")]
+    NonFinite {
+        sample: &'static str,
+        index: usize,
+        value: f64,
+    },
+    #[error(
+        "the {sample} sample must be positive for a ratio, found {value} at position {index}"
+    )]
+    NonPositive {
+        sample: &'static str,
+        index: usize,
+        value: f64,
+    },
+    #[error("confidence level {0} must lie strictly between 0 and 1 (e.g. 0.95)")]
+    BadLevel(f64),
+    #[error("at least {minimum} resamples are needed, got {got}")]
+    TooFewResamples { minimum: usize, got: usize },
+}
+
+/// Rejects empty samples and NaN/infinite values, naming the sample.
+pub(crate) fn check_finite(sample: &[f64], name: &'static str) -> Result<(), StatsError> {
+    if sample.is_empty() {
+        return Err(StatsError::Empty { sample: name });
+    }
+    match sample.iter().position(|value| !value.is_finite()) {
+        Some(index) => Err(StatsError::NonFinite {
+            sample: name,
+            index,
+            value: sample[index],
+        }),
+        None => Ok(()),
+    }
+}
+
+/// [`check_finite`] plus strictly positive values, as ratios of times need.
+pub(crate) fn check_positive(sample: &[f64], name: &'static str) -> Result<(), StatsError> {
+    check_finite(sample, name)?;
+    match sample.iter().position(|value| *value <= 0.0) {
+        Some(index) => Err(StatsError::NonPositive {
+            sample: name,
+            index,
+            value: sample[index],
+        }),
+        None => Ok(()),
+    }
+}

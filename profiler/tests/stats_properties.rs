@@ -1,0 +1,155 @@
+//! Properties of the statistics on synthetic data with known truth: intervals cover the true
+//! ratio, and a distribution compared with itself is rarely called significant.
+
+use profiler::Histogram;
+use profiler::stats::{
+    BootstrapConfig, Center, PermutationConfig, PermutationMethod, mann_whitney,
+    permutation_test, ratio_ci,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Log-normal durations with the given median: right-skewed like real run times.
+fn durations(rng: &mut ChaCha8Rng, n: usize, median: f64, sigma: f64) -> Vec<f64> {
+    (0..n)
+        .map(|_| {
+            // Box-Muller: two uniforms → one standard normal.
+            let u1: f64 = rng.random_range(f64::EPSILON..1.0);
+            let u2: f64 = rng.random();
+            let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+            median * (sigma * z).exp()
+        })
+        .collect()
+}
+
+/// Buckets nanosecond values to three significant digits, as the HDR histogram does.
+fn bucketed(values: &[f64]) -> Histogram {
+    let mut counts = std::collections::BTreeMap::new();
+    for value in values {
+        let value = value.round().max(1.0) as u64;
+        let scale = 10u64.pow((value.ilog10()).saturating_sub(2));
+        *counts.entry(value / scale * scale).or_insert(0u64) += 1;
+    }
+    Histogram {
+        buckets: counts.into_iter().collect(),
+    }
+}
+
+#[test]
+fn bootstrap_interval_covers_the_true_ratio_on_a_fixed_seed() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let a = durations(&mut rng, 30, 10.0, 0.3);
+    let b = durations(&mut rng, 30, 20.0, 0.3);
+    let interval = ratio_ci(&b, &a, Center::Median, &BootstrapConfig::default()).unwrap();
+    assert!(interval.contains(2.0), "{interval:?}");
+    assert!(interval.low > 1.5 && interval.high < 2.6, "too wide: {interval:?}");
+}
+
+#[test]
+fn bootstrap_interval_covers_the_true_ratio_in_most_trials() {
+    let trials = 150;
+    let mut covered = 0;
+    for trial in 0..trials {
+        let mut rng = ChaCha8Rng::seed_from_u64(1_000 + trial);
+        let a = durations(&mut rng, 25, 4.0, 0.25);
+        let b = durations(&mut rng, 25, 6.0, 0.25);
+        let config = BootstrapConfig {
+            resamples: 2_000,
+            seed: trial,
+            ..BootstrapConfig::default()
+        };
+        if ratio_ci(&b, &a, Center::Median, &config)
+            .unwrap()
+            .contains(1.5)
+        {
+            covered += 1;
+        }
+    }
+    let coverage = covered as f64 / trials as f64;
+    eprintln!("bootstrap 95% interval coverage: {coverage:.3}");
+    assert!(coverage >= 0.88, "95% interval covered the truth in only {coverage:.2}");
+}
+
+#[test]
+fn exact_permutation_test_calls_an_a_a_comparison_significant_in_at_most_five_percent() {
+    let trials = 400;
+    let mut significant = 0;
+    for trial in 0..trials {
+        let mut rng = ChaCha8Rng::seed_from_u64(trial);
+        let a = durations(&mut rng, 6, 10.0, 0.4);
+        let b = durations(&mut rng, 6, 10.0, 0.4);
+        let test = permutation_test(&a, &b, Center::Median, &PermutationConfig::default())
+            .unwrap();
+        assert_eq!(test.method, PermutationMethod::Exact { splits: 924 });
+        if test.p_value < 0.05 {
+            significant += 1;
+        }
+    }
+    let rate = significant as f64 / trials as f64;
+    eprintln!("A/A significant rate: {rate:.3}");
+    assert!(rate <= 0.07, "A/A called significant in {rate:.3} of trials");
+}
+
+#[test]
+fn monte_carlo_permutation_test_keeps_the_a_a_rate_near_five_percent() {
+    let trials = 500;
+    let mut significant = 0;
+    for trial in 0..trials {
+        let mut rng = ChaCha8Rng::seed_from_u64(50_000 + trial);
+        let a = durations(&mut rng, 12, 10.0, 0.4);
+        let b = durations(&mut rng, 12, 10.0, 0.4);
+        let config = PermutationConfig {
+            resamples: 400,
+            seed: trial,
+            ..PermutationConfig::default()
+        };
+        let test = permutation_test(&a, &b, Center::Mean, &config).unwrap();
+        assert!(matches!(test.method, PermutationMethod::MonteCarlo { .. }));
+        if test.p_value < 0.05 {
+            significant += 1;
+        }
+    }
+    let rate = significant as f64 / trials as f64;
+    eprintln!("A/A significant rate: {rate:.3}");
+    assert!(rate <= 0.08, "A/A called significant in {rate:.3} of trials");
+}
+
+#[test]
+fn permutation_test_has_power_against_a_real_difference() {
+    let mut detected = 0;
+    for trial in 0..50 {
+        let mut rng = ChaCha8Rng::seed_from_u64(9_000 + trial);
+        let a = durations(&mut rng, 6, 10.0, 0.15);
+        let b = durations(&mut rng, 6, 15.0, 0.15);
+        let test = permutation_test(&a, &b, Center::Median, &PermutationConfig::default())
+            .unwrap();
+        if test.p_value < 0.05 {
+            detected += 1;
+        }
+    }
+    assert!(detected >= 45, "a 1.5x slowdown was detected in only {detected}/50 trials");
+}
+
+#[test]
+fn mann_whitney_on_histograms_keeps_the_a_a_rate_near_five_percent_and_finds_a_shift() {
+    let trials = 300;
+    let mut false_alarms = 0;
+    let mut detected = 0;
+    for trial in 0..trials {
+        let mut rng = ChaCha8Rng::seed_from_u64(70_000 + trial);
+        let a = bucketed(&durations(&mut rng, 150, 2e6, 0.5));
+        let b = bucketed(&durations(&mut rng, 150, 2e6, 0.5));
+        let slower = bucketed(&durations(&mut rng, 150, 2.6e6, 0.5));
+        let config = PermutationConfig::default();
+        if mann_whitney(&a, &b, &config).unwrap().p_value < 0.05 {
+            false_alarms += 1;
+        }
+        if mann_whitney(&a, &slower, &config).unwrap().p_value < 0.05 {
+            detected += 1;
+        }
+    }
+    let rate = false_alarms as f64 / trials as f64;
+    eprintln!("Mann-Whitney A/A rate {rate:.3}, power {detected}/{trials}");
+    assert!(rate <= 0.08, "A/A called significant in {rate:.3} of trials");
+    assert!(detected as f64 / trials as f64 >= 0.9, "1.3x shift found {detected}/{trials}");
+}
