@@ -1,6 +1,12 @@
 //! The karaoke backing-track automator: drives headless Chromium through WebDriver,
 //! instrumented with the `profiler` library, and ships the embedded stage it runs against.
 
-pub mod config;
+pub mod app;
 pub mod browser;
+pub mod cli;
+pub mod config;
+pub mod flow;
 pub mod stage;
+
+pub use config::Knobs;
+pub use flow::{RunError, RunOptions, RunOutcome, Target, run};

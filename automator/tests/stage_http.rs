@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use automator::stage::{
     DEMO_PASSWORD, DEMO_USERNAME, FaultKind, FaultSpec, MixStatus, Stage, StageConfig, StageError,
-    TransferOutcome, demo_catalog, full_mix_file_name, mix_file_name, read_mix_tag,
+    TimingModel, TransferOutcome, demo_catalog, full_mix_file_name, mix_file_name, read_mix_tag,
 };
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
@@ -174,7 +174,11 @@ async fn home_offers_log_in_until_logged_in_then_my_account() {
     assert!(!home.contains("My Account"));
 
     let login = visitor.text("/login").await.1;
-    for field in [r#"name="frm_login""#, r#"name="frm_password""#, r#"name="sbm""#] {
+    for field in [
+        r#"name="frm_login""#,
+        r#"name="frm_password""#,
+        r#"name="sbm""#,
+    ] {
         assert!(login.contains(field), "login form lacks {field}");
     }
 
@@ -186,7 +190,10 @@ async fn home_offers_log_in_until_logged_in_then_my_account() {
     assert!(account.contains("<h1>My Account</h1>"));
     let home = visitor.text("/").await.1;
     assert!(home.contains("My Account") && !home.contains(">Log in<"));
-    assert!(!stage.ledger().pages().is_empty(), "pages are recorded with their think time");
+    assert!(
+        !stage.ledger().pages().is_empty(),
+        "pages are recorded with their think time"
+    );
     stage.shutdown().await;
 }
 
@@ -194,15 +201,24 @@ async fn home_offers_log_in_until_logged_in_then_my_account() {
 async fn wrong_credentials_show_an_error_and_open_no_session() {
     let stage = start(SCALE, "none").await;
     let visitor = Visitor::new(&stage);
-    for (user, password) in [(DEMO_USERNAME, "wrong"), ("nobody@stage.local", DEMO_PASSWORD)] {
+    for (user, password) in [
+        (DEMO_USERNAME, "wrong"),
+        ("nobody@stage.local", DEMO_PASSWORD),
+    ] {
         let response = visitor.login(user, password, None).await;
         assert_eq!(response.status(), StatusCode::OK);
         assert!(response.headers().get("set-cookie").is_none());
         let page = response.text().await.unwrap();
         assert!(page.contains("Incorrect e-mail address or password."));
-        assert!(!page.contains(DEMO_PASSWORD), "the password is never echoed");
+        assert!(
+            !page.contains(DEMO_PASSWORD),
+            "the password is never echoed"
+        );
     }
-    assert_eq!(visitor.get("/my/index.html").await.status(), StatusCode::FOUND);
+    assert_eq!(
+        visitor.get("/my/index.html").await.status(),
+        StatusCode::FOUND
+    );
     stage.shutdown().await;
 }
 
@@ -223,7 +239,9 @@ async fn protected_pages_redirect_to_login_and_login_returns_to_them() {
     let form = visitor.text(&location(&page)).await.1;
     assert!(form.contains(&format!(r#"name="next" value="{SIMPLE}""#)));
 
-    let back = visitor.login(DEMO_USERNAME, DEMO_PASSWORD, Some(SIMPLE)).await;
+    let back = visitor
+        .login(DEMO_USERNAME, DEMO_PASSWORD, Some(SIMPLE))
+        .await;
     assert_eq!(location(&back), SIMPLE);
     assert_eq!(visitor.get(SIMPLE).await.status(), StatusCode::OK);
 
@@ -234,8 +252,14 @@ async fn protected_pages_redirect_to_login_and_login_returns_to_them() {
 
     let stranger = Visitor::new(&stage);
     assert_eq!(stranger.solo(SIMPLE, 0).await, StatusCode::UNAUTHORIZED);
-    assert_eq!(stranger.get("/api/mix/1").await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(stranger.mix(SIMPLE, 0, false).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        stranger.get("/api/mix/1").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        stranger.mix(SIMPLE, 0, false).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     stage.shutdown().await;
 }
 
@@ -251,11 +275,17 @@ async fn sessions_expire_after_their_ttl_and_end_on_logout() {
     let visitor = Visitor::logged_in(&stage).await;
     assert_eq!(visitor.get("/my/index.html").await.status(), StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(visitor.get("/my/index.html").await.status(), StatusCode::FOUND);
+    assert_eq!(
+        visitor.get("/my/index.html").await.status(),
+        StatusCode::FOUND
+    );
 
     let other = Visitor::logged_in(&stage).await;
     assert_eq!(other.get("/logout").await.status(), StatusCode::FOUND);
-    assert_eq!(other.get("/my/index.html").await.status(), StatusCode::FOUND);
+    assert_eq!(
+        other.get("/my/index.html").await.status(),
+        StatusCode::FOUND
+    );
     stage.shutdown().await;
 }
 
@@ -266,18 +296,32 @@ async fn song_page_follows_the_real_sites_dom_contract() {
     for entry in demo_catalog().iter().filter(|s| s.purchased) {
         let (status, page) = visitor.text(entry.path).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(page.matches(r#"<div class="track" data-index=""#).count(), entry.tracks.len());
+        assert_eq!(
+            page.matches(r#"<div class="track" data-index=""#).count(),
+            entry.tracks.len()
+        );
         for (index, name) in entry.tracks.iter().enumerate() {
             let track = format!(
                 r#"<div class="track" data-index="{index}"><span class="track__caption">{}</span><button type="button" class="track__solo""#,
                 name.replace('\'', "&#39;")
             );
-            assert!(page.contains(&track), "{}: track {index} markup", entry.path);
+            assert!(
+                page.contains(&track),
+                "{}: track {index} markup",
+                entry.path
+            );
         }
-        assert!(!page.contains("track__solo is-active"), "nothing is soloed yet");
+        assert!(
+            !page.contains("track__solo is-active"),
+            "nothing is soloed yet"
+        );
         assert!(page.contains(r#"<input type="checkbox" id="precount""#));
         assert!(page.contains(r#"<div class="pitch">"#));
-        assert_eq!(page.matches(r#"class="btn btn--pitch pitch__button""#).count(), 2);
+        assert_eq!(
+            page.matches(r#"class="btn btn--pitch pitch__button""#)
+                .count(),
+            2
+        );
         assert!(page.contains(r#"onclick="mixer.setKey(mixer.key + 1)""#));
         assert!(page.contains(r#"onclick="mixer.setKey(mixer.key - 1)""#));
         assert!(page.contains(r#"<div class="pitch__value">0</div>"#));
@@ -315,15 +359,23 @@ async fn solo_is_applied_only_after_the_planned_delay_and_shows_on_the_page() {
     assert_eq!(state, json!({ "version": 1, "solo": 2 }));
 
     let record = &stage.ledger().records()[0];
-    assert_eq!((record.track, record.track_name.as_str(), record.attempt), (2, "Electric Guitar", 1));
+    assert_eq!(
+        (record.track, record.track_name.as_str(), record.attempt),
+        (2, "Electric Guitar", 1)
+    );
     let planned = record.solo_delay_planned.unwrap();
-    assert!((0.3 * SCALE..=2.0 * SCALE).contains(&planned.as_secs_f64()), "{planned:?}");
+    assert!(
+        (0.3 * SCALE..=2.0 * SCALE).contains(&planned.as_secs_f64()),
+        "{planned:?}"
+    );
     let applied = record.solo_applied.unwrap();
     assert!(applied - record.solo_requested >= planned);
     assert_eq!(record.intrinsic(), applied - record.solo_requested);
 
     let page = visitor.text(SIMPLE).await.1;
-    assert!(page.contains(r#"<button type="button" class="track__solo is-active" onclick="mixer.solo(2)">"#));
+    assert!(page.contains(
+        r#"<button type="button" class="track__solo is-active" onclick="mixer.solo(2)">"#
+    ));
     assert_eq!(page.matches("track__solo is-active").count(), 1);
     assert_eq!(visitor.solo(SIMPLE, 99).await, StatusCode::BAD_REQUEST);
     stage.shutdown().await;
@@ -331,31 +383,41 @@ async fn solo_is_applied_only_after_the_planned_delay_and_shows_on_the_page() {
 
 #[tokio::test]
 async fn mix_requested_before_the_solo_is_applied_is_the_previous_mix() {
-    // A slower scale keeps the solo pending while the next request arrives (≥ 60 ms).
+    let entry = song(SIMPLE);
+    // Seed 7 at scale 0.2 keeps Lead Vocal's first solo pending for over 300 ms: ample time
+    // for the next request to arrive first (the draw is deterministic, so this cannot flake).
+    let pending = TimingModel::new(0.2, 7).solo_delay(entry, 4, 1);
+    assert!(pending >= Duration::from_millis(300), "{pending:?}");
     let stage = start(0.2, "none").await;
     let visitor = Visitor::logged_in(&stage).await;
-    let entry = song(SIMPLE);
 
     let (_, before_any) = visitor.mix(SIMPLE, 0, false).await;
-    assert_eq!(before_any["file_name"], full_mix_file_name(entry.artist, entry.title));
+    assert_eq!(
+        before_any["file_name"],
+        full_mix_file_name(entry.artist, entry.title)
+    );
 
-    visitor.solo(SIMPLE, 1).await;
-    assert_eq!(visitor.solo_state(SIMPLE, 0).await["solo"], 1);
-    visitor.solo(SIMPLE, 3).await;
+    visitor.solo(SIMPLE, 0).await;
+    assert_eq!(visitor.solo_state(SIMPLE, 0).await["solo"], 0);
+    visitor.solo(SIMPLE, 4).await;
     let (_, early) = visitor.mix(SIMPLE, 0, false).await;
     assert_eq!(
         early["file_name"],
-        "The_Night_Owls_Paper_Moon_Parade(Bass_Custom_Backing_Track).mp3"
+        "The_Night_Owls_Paper_Moon_Parade(Drums_Custom_Backing_Track).mp3"
     );
-    assert_eq!(visitor.solo_state(SIMPLE, 1).await["solo"], 3);
+    assert_eq!(visitor.solo_state(SIMPLE, 1).await["solo"], 4);
     let (_, late) = visitor.mix(SIMPLE, 0, false).await;
-    assert_eq!(late["file_name"], mix_file_name(entry.artist, entry.title, "Piano"));
+    assert_eq!(
+        late["file_name"],
+        mix_file_name(entry.artist, entry.title, "Lead Vocal")
+    );
 
     let records = stage.ledger().records();
-    let piano = records.iter().find(|r| r.track == 3).unwrap();
-    let mixes_of: Vec<_> = piano.mixes.iter().map(|m| m.mix_of).collect();
-    assert_eq!(mixes_of, [Some(1), Some(3)]);
-    assert_eq!(piano.served_mix_track(), Some(Some(3)));
+    let vocal = records.iter().find(|r| r.track == 4).unwrap();
+    let mixes_of: Vec<_> = vocal.mixes.iter().map(|m| m.mix_of).collect();
+    assert_eq!(mixes_of, [Some(0), Some(4)]);
+    assert!(vocal.mixes[0].requested < vocal.solo_applied.unwrap());
+    assert_eq!(vocal.served_mix_track(), Some(Some(4)));
     let full = &stage.ledger().mixes()[0];
     assert_eq!((full.mix_of, full.mix_of_name.as_deref()), (None, None));
     stage.shutdown().await;
@@ -369,12 +431,18 @@ fn mpeg_frames(audio: &[u8]) -> usize {
         let header = &audio[offset..offset + 4];
         assert_eq!(header[0], 0xFF, "frame sync at {offset}");
         assert_eq!(header[1] & 0xFE, 0xFA, "MPEG-1 Layer III at {offset}");
-        let kbps = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320][usize::from(header[2] >> 4)];
+        let kbps = [
+            0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+        ][usize::from(header[2] >> 4)];
         let rate = [44_100, 48_000, 32_000][usize::from((header[2] >> 2) & 3)];
         offset += 144 * kbps * 1000 / rate + usize::from((header[2] >> 1) & 1);
         frames += 1;
     }
-    assert_eq!(offset, audio.len(), "the last frame ends at the end of the file");
+    assert_eq!(
+        offset,
+        audio.len(),
+        "the last frame ends at the end of the file"
+    );
     frames
 }
 
@@ -391,18 +459,27 @@ async fn download_is_a_valid_mp3_attachment_tagged_with_the_mix() {
         response.headers()[CONTENT_DISPOSITION],
         "attachment; filename=\"The_Night_Owls_Paper_Moon_Parade(Bass_Custom_Backing_Track).mp3\""
     );
-    let length: usize = response.headers()[CONTENT_LENGTH].to_str().unwrap().parse().unwrap();
+    let length: usize = response.headers()[CONTENT_LENGTH]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let bytes = response.bytes().await.unwrap();
     assert_eq!(bytes.len(), length);
 
     assert_eq!(&bytes[..3], b"ID3");
     assert!(matches!(bytes[3], 3 | 4));
-    let tag_size = bytes[6..10].iter().fold(0usize, |acc, b| (acc << 7) | usize::from(*b));
+    let tag_size = bytes[6..10]
+        .iter()
+        .fold(0usize, |acc, b| (acc << 7) | usize::from(*b));
     assert!(mpeg_frames(&bytes[10 + tag_size..]) >= 10);
     let tag = read_mix_tag(&bytes).unwrap();
     assert_eq!(tag.solo.as_deref(), Some("Bass"));
     assert_eq!((tag.key, tag.precount), (-2, true));
-    assert_eq!((tag.artist.as_str(), tag.song.as_str()), ("The Night Owls", "Paper Moon Parade"));
+    assert_eq!(
+        (tag.artist.as_str(), tag.song.as_str()),
+        ("The Night Owls", "Paper Moon Parade")
+    );
     assert_eq!(tag.mix_id, mix["id"].as_u64().unwrap());
 
     let record = &stage.ledger().records()[0];
@@ -423,7 +500,12 @@ async fn ledger_is_served_as_json_and_can_be_cleared() {
     let stage = start(SCALE, "none").await;
     let visitor = Visitor::logged_in(&stage).await;
     let mix = visitor.ready_mix(SIMPLE, 4, 0, false).await;
-    visitor.get(mix["url"].as_str().unwrap()).await.bytes().await.unwrap();
+    visitor
+        .get(mix["url"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
 
     let ledger: Value = visitor.get("/__stage/ledger").await.json().await.unwrap();
     let record = &ledger["records"][0];
@@ -447,7 +529,10 @@ async fn ledger_is_served_as_json_and_can_be_cleared() {
     assert!(stage.ledger().records().is_empty());
     let info: Value = visitor.get("/__stage/info").await.json().await.unwrap();
     assert_eq!(info["time_scale"], SCALE);
-    assert_eq!(info["songs"].as_array().unwrap().len(), demo_catalog().len());
+    assert_eq!(
+        info["songs"].as_array().unwrap().len(),
+        demo_catalog().len()
+    );
     stage.shutdown().await;
 }
 
@@ -455,7 +540,10 @@ async fn ledger_is_served_as_json_and_can_be_cleared() {
 async fn fault_http500_fails_requests() {
     let stage = start(SCALE, "http500=1").await;
     let visitor = Visitor::new(&stage);
-    assert_eq!(visitor.get("/").await.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        visitor.get("/").await.status(),
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
     let login = visitor.login(DEMO_USERNAME, DEMO_PASSWORD, None).await;
     assert_eq!(login.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let faults = stage.ledger().faults();
@@ -463,7 +551,10 @@ async fn fault_http500_fails_requests() {
     assert!(faults.iter().all(|f| f.kind == FaultKind::Http500));
     assert_eq!(faults[1].context, "POST /login|1");
     // Admin endpoints are never faulted.
-    assert_eq!(visitor.get("/__stage/ledger").await.status(), StatusCode::OK);
+    assert_eq!(
+        visitor.get("/__stage/ledger").await.status(),
+        StatusCode::OK
+    );
     stage.shutdown().await;
 }
 
@@ -475,8 +566,17 @@ async fn fault_solo_stuck_never_applies_the_solo() {
     // Well past the longest possible delay (2.0 s × scale).
     tokio::time::sleep(Duration::from_secs_f64(4.0 * SCALE)).await;
     let record = &stage.ledger().records()[0];
-    assert_eq!((record.solo_delay_planned, record.solo_applied), (None, None));
-    assert!(!visitor.text(SIMPLE).await.1.contains("track__solo is-active"));
+    assert_eq!(
+        (record.solo_delay_planned, record.solo_applied),
+        (None, None)
+    );
+    assert!(
+        !visitor
+            .text(SIMPLE)
+            .await
+            .1
+            .contains("track__solo is-active")
+    );
     assert_eq!(stage.ledger().faults()[0].kind, FaultKind::SoloStuck);
     stage.shutdown().await;
 }
@@ -506,7 +606,10 @@ async fn fault_mix_stuck_never_finishes_the_mix() {
     let download = visitor.get(mix["url"].as_str().unwrap()).await;
     assert_eq!(download.status(), StatusCode::CONFLICT);
     let record = &stage.ledger().mixes()[0];
-    assert_eq!((record.status, record.generation_planned, record.ready), (MixStatus::Stuck, None, None));
+    assert_eq!(
+        (record.status, record.generation_planned, record.ready),
+        (MixStatus::Stuck, None, None)
+    );
     stage.shutdown().await;
 }
 
@@ -515,8 +618,16 @@ async fn fault_slow_download_transfers_ten_times_slower() {
     let stage = start(SCALE, "slow_download=1").await;
     let visitor = Visitor::logged_in(&stage).await;
     let mix = visitor.ready_mix(SIMPLE, 0, 0, false).await;
-    let bytes = visitor.get(mix["url"].as_str().unwrap()).await.bytes().await.unwrap();
-    assert!(read_mix_tag(&bytes).is_ok(), "a slow download is still complete");
+    let bytes = visitor
+        .get(mix["url"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        read_mix_tag(&bytes).is_ok(),
+        "a slow download is still complete"
+    );
     let transfer = &stage.ledger().mixes()[0].transfers[0];
     assert!(transfer.planned.as_secs_f64() >= 10.0 * 0.3 * SCALE);
     assert!(transfer.duration() >= transfer.planned);
@@ -530,9 +641,16 @@ async fn fault_cut_download_stops_halfway() {
     let visitor = Visitor::logged_in(&stage).await;
     let mix = visitor.ready_mix(SIMPLE, 0, 0, false).await;
     let response = visitor.get(mix["url"].as_str().unwrap()).await;
-    let promised: usize = response.headers()[CONTENT_LENGTH].to_str().unwrap().parse().unwrap();
+    let promised: usize = response.headers()[CONTENT_LENGTH]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let body = response.bytes().await;
-    assert!(body.is_err(), "the connection is cut before Content-Length bytes arrive");
+    assert!(
+        body.is_err(),
+        "the connection is cut before Content-Length bytes arrive"
+    );
     let served = &stage.ledger().mixes_served()[0];
     assert_eq!(served.outcome, TransferOutcome::Cut);
     assert!(served.bytes_served > 0 && served.bytes_served < promised as u64);
@@ -611,6 +729,8 @@ async fn shutdown_ends_pending_long_polls() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     stage.shutdown().await;
     let answered = tokio::time::timeout(Duration::from_secs(5), poll).await;
-    let state = answered.expect("the long-poll ends with the stage").unwrap();
+    let state = answered
+        .expect("the long-poll ends with the stage")
+        .unwrap();
     assert_eq!(state, json!({ "version": 0, "solo": null }));
 }

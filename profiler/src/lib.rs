@@ -5,12 +5,18 @@
 //! what it recorded into reports, baselines, regression verdicts and A/B comparisons.
 
 pub mod atomic;
+pub mod baseline;
+pub mod layer;
 pub mod machine;
 pub mod preset;
 pub mod profile;
+pub mod recorder;
 pub mod stats;
 pub mod tier;
+mod text_table;
 
+pub use layer::{Config, ProfilerLayer};
 pub use machine::MachineInfo;
 pub use profile::{CallEdge, Histogram, KeyStats, MemoryStats, Profile, SessionInfo, TierTotals};
+pub use recorder::ProfilerHandle;
 pub use tier::Tier;

@@ -27,12 +27,14 @@ pub async fn download_track(ctx: &FlowContext<'_>, track: &TrackInfo) -> Result<
     };
     request_mix(ctx).await?;
     let requested = Instant::now();
-    let arrived = match watch {
-        Some(watch) => wait_then_watch(ctx, &before, watch, requested).await,
-        None => monitor_download_polling(ctx, &before).await,
+    let file = match watch {
+        Some(watch) => wait_then_watch(ctx, &before, watch, requested).await?,
+        None => {
+            let arrived = monitor_download_polling(ctx, &before).await;
+            close_modal(ctx).await;
+            arrived?
+        }
     };
-    close_modal(ctx).await;
-    let file = arrived?;
     verify_download(ctx, &file, track)?;
     Ok(file)
 }
@@ -44,8 +46,9 @@ async fn wait_then_watch(
     requested: Instant,
 ) -> Result<PathBuf, FlowError> {
     let max_wait = ctx.seconds(ctx.knobs.download_max_wait);
-    wait_for_readiness(ctx, max_wait).await?;
+    let ready = wait_for_readiness(ctx, max_wait).await;
     close_modal(ctx).await;
+    ready?;
     let remaining = max_wait.saturating_sub(requested.elapsed());
     monitor_download_watching(ctx, before, watch, remaining).await
 }

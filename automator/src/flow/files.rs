@@ -13,7 +13,7 @@ pub struct FileError {
     pub source: std::io::Error,
 }
 
-fn file_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> FileError + '_ {
+fn file_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> FileError + 'a {
     move |source| FileError { action, path: path.to_path_buf(), source }
 }
 
@@ -54,6 +54,13 @@ fn remove_folder_contents(folder: &Path) -> Result<(), FileError> {
         removed.map_err(file_error("cannot remove", &path))?;
     }
     Ok(())
+}
+
+/// Files a verified download as `<song folder>/<Track>.mp3` (the file operations' entry for a
+/// track).
+#[tracing::instrument(skip_all, fields(tier = "component", component = "file_operations"), err)]
+pub fn store_download(downloaded: &Path, song_folder: &Path, track_name: &str) -> Result<PathBuf, FileError> {
+    move_download(downloaded, song_folder, track_name)
 }
 
 /// Moves a verified download to `<song folder>/<Track>.mp3`; when that name is taken (two
@@ -120,7 +127,8 @@ mod tests {
     fn names_lose_separators_and_reserved_characters() {
         assert_eq!(safe_file_name("AC/DC: Back in Black?"), "AC_DC_ Back in Black_");
         assert_eq!(safe_file_name("  ..hidden.. "), "hidden");
-        assert_eq!(safe_file_name("../.."), "untitled");
+        assert_eq!(safe_file_name("../.."), "_");
+        assert_eq!(safe_file_name(" ... "), "untitled");
         assert_eq!(safe_file_name("Don't Wake the Neighbours"), "Don't Wake the Neighbours");
         assert_eq!(safe_file_name("a\u{0}b\nc"), "a_b_c");
     }

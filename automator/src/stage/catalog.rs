@@ -27,6 +27,11 @@ pub struct CatalogSong {
 }
 
 impl CatalogSong {
+    /// The song page's URL on a site at `base` (e.g. a stage's [`url`](super::Stage::url)).
+    pub fn url(&self, base: &str) -> String {
+        format!("{}{}", base.trim_end_matches('/'), self.path)
+    }
+
     /// More than [`SIMPLE_TRACK_LIMIT`] tracks: the site switches solos more slowly.
     pub fn complex(&self) -> bool {
         self.tracks.len() > SIMPLE_TRACK_LIMIT
@@ -45,13 +50,7 @@ const DEMO_CATALOG: &[CatalogSong] = &[
         artist: "The Night Owls",
         title: "Paper Moon Parade",
         path: "/custombackingtrack/the-night-owls/paper-moon-parade.html",
-        tracks: &[
-            "Drums",
-            "Bass",
-            "Electric Guitar",
-            "Piano",
-            "Lead Vocal",
-        ],
+        tracks: &["Drums", "Bass", "Electric Guitar", "Piano", "Lead Vocal"],
         purchased: true,
     },
     CatalogSong {
@@ -148,13 +147,25 @@ mod tests {
     #[test]
     fn paths_follow_the_site_pattern_and_are_unique() {
         for song in demo_catalog() {
-            assert!(song.path.starts_with("/custombackingtrack/"), "{}", song.path);
+            assert!(
+                song.path.starts_with("/custombackingtrack/"),
+                "{}",
+                song.path
+            );
             assert!(song.path.ends_with(".html"), "{}", song.path);
             assert_eq!(song.path.matches('/').count(), 3, "{}", song.path);
             assert!((1..=15).contains(&song.tracks.len()));
             assert_eq!(find_song(song.path), Some(song));
         }
         assert_eq!(find_song("/custombackingtrack/nobody/nothing.html"), None);
+    }
+
+    #[test]
+    fn urls_join_base_and_path() {
+        let song = &demo_catalog()[0];
+        let expected = format!("http://127.0.0.1:9{}", song.path);
+        assert_eq!(song.url("http://127.0.0.1:9"), expected);
+        assert_eq!(song.url("http://127.0.0.1:9/"), expected);
     }
 
     #[test]

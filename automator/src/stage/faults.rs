@@ -90,7 +90,9 @@ pub enum FaultSpecError {
     #[error("unknown fault `{name}` in fault spec; known faults: {known}")]
     UnknownFault { name: String, known: String },
     /// The value after `=` is not a number.
-    #[error("fault `{name}` has probability `{value}`, which is not a number; use a value in [0, 1]")]
+    #[error(
+        "fault `{name}` has probability `{value}`, which is not a number; use a value in [0, 1]"
+    )]
     NotANumber { name: String, value: String },
     /// The probability is outside [0, 1].
     #[error("fault `{name}` has probability {value}, outside [0, 1]")]
@@ -194,7 +196,11 @@ impl FromStr for FaultSpec {
 impl fmt::Display for FaultSpec {
     /// Canonical spec text (`none` when empty), parseable by [`FaultSpec::parse`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut active: Vec<_> = self.probabilities.iter().filter(|(_, p)| *p > 0.0).collect();
+        let mut active: Vec<_> = self
+            .probabilities
+            .iter()
+            .filter(|(_, p)| *p > 0.0)
+            .collect();
         if active.is_empty() {
             return f.write_str("none");
         }
@@ -263,7 +269,10 @@ mod tests {
     fn display_round_trips() {
         let spec = FaultSpec::parse("slow_download=0.25,http500=0.5").unwrap();
         assert_eq!(spec.to_string(), "http500=0.5,slow_download=0.25");
-        assert_eq!(FaultSpec::parse(&spec.to_string()).unwrap().to_string(), spec.to_string());
+        assert_eq!(
+            FaultSpec::parse(&spec.to_string()).unwrap().to_string(),
+            spec.to_string()
+        );
         assert_eq!(FaultSpec::none().to_string(), "none");
     }
 

@@ -77,9 +77,9 @@ impl TrackRecord {
     /// and the download request, and page loads (see [`Ledger::pages`]). Unfinished parts
     /// (pending, stuck) count nothing.
     pub fn intrinsic(&self) -> Duration {
-        let solo = self
-            .solo_applied
-            .map_or(Duration::ZERO, |applied| applied.saturating_sub(self.solo_requested));
+        let solo = self.solo_applied.map_or(Duration::ZERO, |applied| {
+            applied.saturating_sub(self.solo_requested)
+        });
         let mixes: Duration = self
             .mixes
             .iter()
@@ -151,7 +151,12 @@ impl MixRecord {
             .ready
             .or(self.failed)
             .map_or(Duration::ZERO, |end| end.saturating_sub(self.requested));
-        generation + self.transfers.iter().map(TransferRecord::duration).sum::<Duration>()
+        generation
+            + self
+                .transfers
+                .iter()
+                .map(TransferRecord::duration)
+                .sum::<Duration>()
     }
 }
 
@@ -521,7 +526,9 @@ impl Ledger {
     fn lock(&self) -> MutexGuard<'_, Entries> {
         // A panic while holding the lock cannot leave entries half-written in a way that matters
         // for a read-mostly log, so recover the data instead of propagating the poison.
-        self.inner.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 }
 
@@ -572,7 +579,12 @@ mod tests {
         }
     }
 
-    fn mix(id: u64, mix_of: Option<usize>, requested: Duration, ready: Option<Duration>) -> MixRecord {
+    fn mix(
+        id: u64,
+        mix_of: Option<usize>,
+        requested: Duration,
+        ready: Option<Duration>,
+    ) -> MixRecord {
         MixRecord {
             id,
             song: "/custombackingtrack/a/b.html".into(),
@@ -585,7 +597,11 @@ mod tests {
             generation_planned: Some(ms(50)),
             ready,
             failed: None,
-            status: if ready.is_some() { MixStatus::Ready } else { MixStatus::Generating },
+            status: if ready.is_some() {
+                MixStatus::Ready
+            } else {
+                MixStatus::Generating
+            },
             transfers: Vec::new(),
         }
     }

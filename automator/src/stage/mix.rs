@@ -221,11 +221,12 @@ impl Mixer {
             return;
         }
         state.applied_seq = seq;
+        // Ledger first: nobody may observe the solo before the ground truth records it.
+        self.ledger.solo_applied(SoloId(seq));
         state.view.send_modify(|view| {
             view.version += 1;
             view.solo = Some(track);
         });
-        self.ledger.solo_applied(SoloId(seq));
     }
 
     /// Starts generating a mix of the song's *currently applied* solo state.
@@ -323,10 +324,10 @@ impl Mixer {
             } else {
                 (MixProgress::Ready, MixStatus::Ready)
             };
+            mixer.ledger.mix_finished(id, status);
             if let Some(job) = lock(&mixer.mixes).get(&id) {
                 job.view.send_modify(|view| view.status = progress);
             }
-            mixer.ledger.mix_finished(id, status);
         });
         Ok(receiver)
     }
@@ -359,7 +360,9 @@ impl Mixer {
         let slow = self
             .faults
             .fires(FaultKind::SlowDownload, self.seed, &context);
-        let cut = self.faults.fires(FaultKind::CutDownload, self.seed, &context);
+        let cut = self
+            .faults
+            .fires(FaultKind::CutDownload, self.seed, &context);
         let planned =
             self.timing
                 .transfer(job.song.path, job.mix_of, job.attempt, job.downloads, slow);
@@ -371,7 +374,10 @@ impl Mixer {
             transfer: None,
         };
         drop(mixes);
-        for (fires, kind) in [(slow, FaultKind::SlowDownload), (cut, FaultKind::CutDownload)] {
+        for (fires, kind) in [
+            (slow, FaultKind::SlowDownload),
+            (cut, FaultKind::CutDownload),
+        ] {
             if fires {
                 self.ledger.record_fault(kind, &context);
             }
@@ -440,7 +446,13 @@ mod tests {
     fn mixer(faults: FaultSpec) -> (Arc<Mixer>, Ledger, watch::Sender<bool>) {
         let ledger = Ledger::new(Instant::now());
         let (stop, shutdown) = watch::channel(false);
-        let mixer = Mixer::new(TimingModel::new(0.0, 1), faults, 1, ledger.clone(), shutdown);
+        let mixer = Mixer::new(
+            TimingModel::new(0.0, 1),
+            faults,
+            1,
+            ledger.clone(),
+            shutdown,
+        );
         (Arc::new(mixer), ledger, stop)
     }
 
@@ -449,12 +461,20 @@ mod tests {
         let (mixer, ledger, _stop) = mixer(FaultSpec::none());
         let song = &demo_catalog()[0];
         let full = mixer.request_mix(song, 0, false).unwrap();
-        assert_eq!(full.borrow().file_name, full_mix_file_name(song.artist, song.title));
+        assert_eq!(
+            full.borrow().file_name,
+            full_mix_file_name(song.artist, song.title)
+        );
 
         let mut state = mixer.solo_state(song);
         mixer.request_solo(song, 2).unwrap();
         let early = mixer.request_mix(song, 1, true).unwrap();
-        assert!(early.borrow().file_name.starts_with("The_Night_Owls_Paper_Moon_Parade(Full_Mix"));
+        assert!(
+            early
+                .borrow()
+                .file_name
+                .starts_with("The_Night_Owls_Paper_Moon_Parade(Full_Mix")
+        );
         state.wait_for(|view| view.solo == Some(2)).await.unwrap();
         let late = mixer.request_mix(song, 1, true).unwrap();
         assert!(late.borrow().file_name.contains("(Electric_Guitar_Custom"));
@@ -475,15 +495,23 @@ mod tests {
         state.wait_for(|view| view.solo == Some(1)).await.unwrap();
         let mut view = mixer.request_mix(song, -3, true).unwrap();
         let id = view.borrow().id;
-        assert_eq!(mixer.start_download(id).unwrap_err(), MixerError::NotReady(id));
-        view.wait_for(|v| v.status == MixProgress::Ready).await.unwrap();
+        assert_eq!(
+            mixer.start_download(id).unwrap_err(),
+            MixerError::NotReady(id)
+        );
+        view.wait_for(|v| v.status == MixProgress::Ready)
+            .await
+            .unwrap();
         let plan = mixer.start_download(id).unwrap();
         assert!(!plan.cut);
         let tag = read_mix_tag(&plan.file).unwrap();
         assert_eq!(tag.solo.as_deref(), Some("Bass"));
         assert_eq!((tag.key, tag.precount, tag.mix_id), (-3, true, id));
         assert_eq!(ledger.mixes_served().len(), 1);
-        assert_eq!(mixer.start_download(999).unwrap_err(), MixerError::NoSuchMix(999));
+        assert_eq!(
+            mixer.start_download(999).unwrap_err(),
+            MixerError::NoSuchMix(999)
+        );
     }
 
     #[tokio::test]

@@ -57,7 +57,7 @@ pub use ledger::{
     TransferOutcome, TransferRecord,
 };
 pub use mix::{MAX_KEY_SHIFT, full_mix_file_name, mix_file_name};
-pub use mp3::{Mp3Error, MixTag, read_mix_tag};
+pub use mp3::{MixTag, Mp3Error, read_mix_tag};
 pub use standalone::{StageArgs, run_standalone};
 pub use timing::TimingModel;
 
@@ -95,7 +95,9 @@ pub enum StageError {
     #[error("stage time scale {value} is invalid: use a finite number ≥ 0, e.g. 1.0 or 0.05")]
     InvalidTimeScale { value: f64 },
     /// The port could not be bound.
-    #[error("stage cannot listen on {addr}: {source} (pick another --port, or 0 for any free port)")]
+    #[error(
+        "stage cannot listen on {addr}: {source} (pick another --port, or 0 for any free port)"
+    )]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
@@ -166,7 +168,9 @@ impl Stage {
     pub async fn shutdown(mut self) {
         self.shutdown.send_replace(true);
         if let Some(mut server) = self.server.take()
-            && tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await.is_err()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
+                .await
+                .is_err()
         {
             server.abort();
         }

@@ -215,7 +215,9 @@ fn read_frames(mut tag: &[u8], version: u8) -> Result<Vec<(String, String)>, Mp3
                         fields.push((description.to_owned(), value.to_owned()));
                     }
                 }
-                _ if id.starts_with('T') => fields.push((id.to_owned(), decode_text(encoding, text)?)),
+                _ if id.starts_with('T') => {
+                    fields.push((id.to_owned(), decode_text(encoding, text)?))
+                }
                 _ => {}
             }
         }
@@ -256,7 +258,9 @@ fn count_audio_frames(bytes: &[u8], start: usize) -> Result<usize, Mp3Error> {
 
 /// Length of an MPEG-1 Layer III frame from its header, `None` if it is not one.
 fn frame_len(header: &[u8]) -> Option<usize> {
-    const KBPS: [usize; 16] = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 0];
+    const KBPS: [usize; 16] = [
+        0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 0,
+    ];
     const RATES: [usize; 4] = [44100, 48000, 32000, 0];
     let sync = header[0] == 0xFF && header[1] & 0xE0 == 0xE0;
     let mpeg1_layer3 = header[1] & 0x1E == 0x1A;
@@ -310,7 +314,10 @@ mod tests {
         let file = encode_mix(&tag(Some("Bass")));
         let cut = &file[..file.len() / 2];
         assert!(matches!(read_mix_tag(cut), Err(Mp3Error::Truncated(_))));
-        assert!(matches!(read_mix_tag(&file[..20]), Err(Mp3Error::Truncated(_))));
+        assert!(matches!(
+            read_mix_tag(&file[..20]),
+            Err(Mp3Error::Truncated(_))
+        ));
     }
 
     #[test]
@@ -318,11 +325,17 @@ mod tests {
         assert_eq!(read_mix_tag(b"RIFF....WAVEfmt "), Err(Mp3Error::NoId3Tag));
         let mut wrong_version = encode_mix(&tag(None));
         wrong_version[3] = 2;
-        assert_eq!(read_mix_tag(&wrong_version), Err(Mp3Error::UnsupportedVersion(2)));
+        assert_eq!(
+            read_mix_tag(&wrong_version),
+            Err(Mp3Error::UnsupportedVersion(2))
+        );
         let mut garbage_audio = encode_mix(&tag(None));
         let audio = 10 + unsyncsafe(&garbage_audio[6..10]);
         garbage_audio[audio + FRAME_LEN] = 0x00;
-        assert_eq!(read_mix_tag(&garbage_audio), Err(Mp3Error::BadFrame(audio + FRAME_LEN)));
+        assert_eq!(
+            read_mix_tag(&garbage_audio),
+            Err(Mp3Error::BadFrame(audio + FRAME_LEN))
+        );
     }
 
     #[test]

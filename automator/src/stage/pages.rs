@@ -295,7 +295,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(escape(r#"<a href="x">Don't & go</a>"#), "&lt;a href=&quot;x&quot;&gt;Don&#39;t &amp; go&lt;/a&gt;");
+        assert_eq!(
+            escape(r#"<a href="x">Don't & go</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Don&#39;t &amp; go&lt;/a&gt;"
+        );
     }
 
     #[test]
@@ -317,7 +320,13 @@ mod tests {
     #[test]
     fn song_page_marks_only_the_applied_solo_active() {
         let song = &demo_catalog()[0];
-        let page = super::song(song, SoloView { version: 3, solo: Some(1) });
+        let page = super::song(
+            song,
+            SoloView {
+                version: 3,
+                solo: Some(1),
+            },
+        );
         assert_eq!(page.matches("track__solo is-active").count(), 1);
         assert!(page.contains(r#"<div class="track" data-index="1"><span class="track__caption">Bass</span><button type="button" class="track__solo is-active""#));
         assert!(page.contains(r#"onclick="mixer.getMix();return false;""#));
@@ -329,7 +338,13 @@ mod tests {
     #[test]
     fn unpurchased_song_offers_the_cart_instead_of_a_download() {
         let song = demo_catalog().iter().find(|s| !s.purchased).unwrap();
-        let page = super::song(song, SoloView { version: 0, solo: None });
+        let page = super::song(
+            song,
+            SoloView {
+                version: 0,
+                solo: None,
+            },
+        );
         assert!(page.contains("Add to cart"));
         assert!(!page.contains("class=\"download\""));
     }
@@ -337,7 +352,12 @@ mod tests {
     #[test]
     fn login_form_has_the_real_site_field_names_and_keeps_next() {
         let page = login("/custombackingtrack/a/b.html", true);
-        for needle in [r#"name="frm_login""#, r#"name="frm_password""#, r#"name="sbm""#, LOGIN_ERROR_TEXT] {
+        for needle in [
+            r#"name="frm_login""#,
+            r#"name="frm_password""#,
+            r#"name="sbm""#,
+            LOGIN_ERROR_TEXT,
+        ] {
             assert!(page.contains(needle), "{needle}");
         }
         assert!(page.contains(r#"name="next" value="/custombackingtrack/a/b.html""#));

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::StageConfig;
-use super::catalog::{CatalogSong, demo_catalog, find_song};
+use super::catalog::{demo_catalog, find_song};
 use super::faults::{FaultKind, FaultSpec};
 use super::ledger::Ledger;
 use super::mix::{MixProgress, Mixer, MixerError};
@@ -108,8 +108,10 @@ fn router(site: Arc<Site>) -> Router {
 enum Kind {
     /// An HTML page: think time, faults, session check.
     Page,
-    /// A page-script call: faults, session check.
+    /// A page-script call: faults, session check; JSON errors.
     Api,
+    /// A file download (a browser navigation): faults, session check; HTML errors.
+    Download,
 }
 
 /// Who is asking, after the gate.
@@ -145,7 +147,9 @@ impl Site {
         };
         if kind == Kind::Page {
             let requested = self.ledger.now();
-            let think = self.timing.page_think(path, opportunity_number(&opportunity));
+            let think = self
+                .timing
+                .page_think(path, opportunity_number(&opportunity));
             self.sleep(think).await;
             self.ledger.record_page(path, requested, think);
         }
@@ -196,7 +200,7 @@ fn opportunity_number(opportunity: &str) -> u64 {
 fn internal_error(kind: Kind) -> Response {
     let message = "Internal server error (injected by the stage's http500 fault)";
     match kind {
-        Kind::Page => (
+        Kind::Page | Kind::Download => (
             StatusCode::INTERNAL_SERVER_ERROR,
             Html(pages::error(500, message, false)),
         )
@@ -218,7 +222,10 @@ fn to_login(next: &str) -> Response {
 fn found(location: &str) -> Response {
     match HeaderValue::from_str(location) {
         Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
-        Err(_) => (StatusCode::FOUND, [(header::LOCATION, HeaderValue::from_static("/"))])
+        Err(_) => (
+            StatusCode::FOUND,
+            [(header::LOCATION, HeaderValue::from_static("/"))],
+        )
             .into_response(),
     }
 }
@@ -348,9 +355,9 @@ async fn song_page(
     Html(pages::song(song, solo)).into_response()
 }
 
-/// Looks up the song an API call names, answering 404 for unknown songs.
-fn api_song(path: &str) -> Result<&'static CatalogSong, Response> {
-    find_song(path).ok_or_else(|| api_error(StatusCode::NOT_FOUND, "no such song"))
+/// The answer to an API call naming a song that is not in the catalog.
+fn no_such_song() -> Response {
+    api_error(StatusCode::NOT_FOUND, "no such song")
 }
 
 #[derive(Debug, Deserialize)]
@@ -371,9 +378,8 @@ async fn request_solo(
         Ok(_) => return api_error(StatusCode::UNAUTHORIZED, "not logged in"),
         Err(response) => return response,
     }
-    let song = match api_song(&request.song) {
-        Ok(song) => song,
-        Err(response) => return response,
+    let Some(song) = find_song(&request.song) else {
+        return no_such_song();
     };
     match site.mixer.request_solo(song, request.track) {
         Ok(()) => (
@@ -402,9 +408,8 @@ async fn solo_state(
     if !site.visitor(&headers).logged_in() {
         return api_error(StatusCode::UNAUTHORIZED, "not logged in");
     }
-    let song = match api_song(&query.song) {
-        Ok(song) => song,
-        Err(response) => return response,
+    let Some(song) = find_song(&query.song) else {
+        return no_such_song();
     };
     let mut state = site.mixer.solo_state(song);
     let mut shutdown = site.shutdown.clone();
@@ -437,9 +442,8 @@ async fn request_mix(
         Ok(_) => return api_error(StatusCode::UNAUTHORIZED, "not logged in"),
         Err(response) => return response,
     }
-    let song = match api_song(&request.song) {
-        Ok(song) => song,
-        Err(response) => return response,
+    let Some(song) = find_song(&request.song) else {
+        return no_such_song();
     };
     if !song.purchased {
         return api_error(
@@ -484,7 +488,10 @@ async fn download(
     headers: HeaderMap,
     Path(id): Path<u64>,
 ) -> Response {
-    let visitor = match site.gate(Kind::Api, &method, uri.path(), &headers).await {
+    let visitor = match site
+        .gate(Kind::Download, &method, uri.path(), &headers)
+        .await
+    {
         Ok(visitor) => visitor,
         Err(response) => return response,
     };
@@ -495,7 +502,10 @@ async fn download(
     let plan = match site.mixer.start_download(id) {
         Ok(plan) => plan,
         Err(error @ MixerError::NotReady(_)) => {
-            return (StatusCode::CONFLICT, Html(pages::error(409, &error.to_string(), true)))
+            return (
+                StatusCode::CONFLICT,
+                Html(pages::error(409, &error.to_string(), true)),
+            )
                 .into_response();
         }
         Err(error) => return page_not_found(&error.to_string(), true),
@@ -503,7 +513,10 @@ async fn download(
     let headers = [
         (header::CONTENT_TYPE, "audio/mpeg".to_owned()),
         (header::CONTENT_LENGTH, plan.file.len().to_string()),
-        (header::CONTENT_DISPOSITION, content_disposition(&plan.file_name)),
+        (
+            header::CONTENT_DISPOSITION,
+            content_disposition(&plan.file_name),
+        ),
         (header::CACHE_CONTROL, "no-store".to_owned()),
     ];
     let body = throttled_body(plan, site.ledger.clone(), site.shutdown.clone());
@@ -582,7 +595,10 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed_after_login() {
-        assert_eq!(safe_next(Some("/custombackingtrack/a/b.html")), "/custombackingtrack/a/b.html");
+        assert_eq!(
+            safe_next(Some("/custombackingtrack/a/b.html")),
+            "/custombackingtrack/a/b.html"
+        );
         assert_eq!(safe_next(Some("//evil.example/")), AFTER_LOGIN);
         assert_eq!(safe_next(Some("https://evil.example/")), AFTER_LOGIN);
         assert_eq!(safe_next(Some("/\\evil")), AFTER_LOGIN);
@@ -598,6 +614,21 @@ mod tests {
         let unicode = content_disposition("Björk_Song(Full_Mix_Custom_Backing_Track).mp3");
         assert!(unicode.contains("filename=\"Bj_rk_Song"));
         assert!(unicode.contains("filename*=UTF-8''Bj%C3%B6rk_Song%28Full_Mix"));
+    }
+
+    #[test]
+    fn injected_errors_are_html_for_navigations_and_json_for_scripts() {
+        let content_type = |kind| {
+            let response = internal_error(kind);
+            assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            response.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert!(content_type(Kind::Page).starts_with("text/html"));
+        assert!(content_type(Kind::Download).starts_with("text/html"));
+        assert_eq!(content_type(Kind::Api), "application/json");
     }
 
     #[test]

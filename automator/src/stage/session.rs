@@ -61,7 +61,9 @@ impl Sessions {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
-        self.live.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.live
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 }
 
@@ -131,7 +133,10 @@ mod tests {
 
     #[test]
     fn cookies_are_http_only_and_site_wide() {
-        assert_eq!(set_cookie("t"), "stage_session=t; Path=/; HttpOnly; SameSite=Lax");
+        assert_eq!(
+            set_cookie("t"),
+            "stage_session=t; Path=/; HttpOnly; SameSite=Lax"
+        );
         assert!(clear_cookie().contains("Max-Age=0"));
     }
 }

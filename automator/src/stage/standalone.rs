@@ -63,7 +63,11 @@ fn banner(url: &str, config: &StageConfig) -> String {
     let songs: String = demo_catalog()
         .iter()
         .map(|song| {
-            let note = if song.purchased { "" } else { "  (not purchased)" };
+            let note = if song.purchased {
+                ""
+            } else {
+                "  (not purchased)"
+            };
             format!(
                 "    {url}{}  – {}, {} tracks{note}\n",
                 song.path,
@@ -118,7 +122,10 @@ mod tests {
         ])
         .unwrap();
         let config = cli.stage.config();
-        assert_eq!((config.port, config.seed, config.time_scale), (8080, 7, 0.05));
+        assert_eq!(
+            (config.port, config.seed, config.time_scale),
+            (8080, 7, 0.05)
+        );
         assert_eq!(config.faults.to_string(), "http500=0.1,cut_download=0.5");
     }
 
@@ -127,7 +134,10 @@ mod tests {
         let faults = Cli::try_parse_from(["stage", "--faults", "http500=2"]).unwrap_err();
         assert!(faults.to_string().contains("outside [0, 1]"), "{faults}");
         let scale = Cli::try_parse_from(["stage", "--time-scale=-1"]).unwrap_err();
-        assert!(scale.to_string().contains("not a valid time scale"), "{scale}");
+        assert!(
+            scale.to_string().contains("not a valid time scale"),
+            "{scale}"
+        );
     }
 
     #[test]

@@ -125,19 +125,56 @@ mod tests {
     #[test]
     fn draws_stay_in_their_ranges_at_scale_one() {
         let model = TimingModel::new(1.0, 42);
-        let simple = find_song("/custombackingtrack/the-night-owls/paper-moon-parade.html").unwrap();
+        let simple =
+            find_song("/custombackingtrack/the-night-owls/paper-moon-parade.html").unwrap();
         let clicky = find_song("/custombackingtrack/metronomicon/count-me-in.html").unwrap();
         let complex = demo_catalog().iter().find(|s| s.complex()).unwrap();
         for attempt in 1..200 {
-            assert!(within(model.page_think("/", u64::from(attempt)), PAGE_THINK_SECS, 1.0));
-            assert!(within(model.solo_delay(simple, 1, attempt), SOLO_APPLY_SECS, 1.0));
-            assert!(within(model.solo_delay(clicky, 0, attempt), CLICK_SOLO_APPLY_SECS, 1.0));
-            assert!(within(model.solo_delay(complex, 3, attempt), SOLO_APPLY_SECS, 1.5));
-            assert!(within(model.solo_delay(complex, 0, attempt), CLICK_SOLO_APPLY_SECS, 1.5));
-            assert!(within(model.mix_generation(simple.path, Some(1), attempt), MIX_GENERATION_SECS, 1.0));
-            assert!(within(model.mix_generation(simple.path, None, attempt), MIX_GENERATION_SECS, 1.0));
-            assert!(within(model.transfer(simple.path, Some(1), attempt, 1, false), TRANSFER_SECS, 1.0));
-            assert!(within(model.transfer(simple.path, Some(1), attempt, 2, true), TRANSFER_SECS, 10.0));
+            assert!(within(
+                model.page_think("/", u64::from(attempt)),
+                PAGE_THINK_SECS,
+                1.0
+            ));
+            assert!(within(
+                model.solo_delay(simple, 1, attempt),
+                SOLO_APPLY_SECS,
+                1.0
+            ));
+            assert!(within(
+                model.solo_delay(clicky, 0, attempt),
+                CLICK_SOLO_APPLY_SECS,
+                1.0
+            ));
+            assert!(within(
+                model.solo_delay(complex, 3, attempt),
+                SOLO_APPLY_SECS,
+                1.5
+            ));
+            assert!(within(
+                model.solo_delay(complex, 0, attempt),
+                CLICK_SOLO_APPLY_SECS,
+                1.5
+            ));
+            assert!(within(
+                model.mix_generation(simple.path, Some(1), attempt),
+                MIX_GENERATION_SECS,
+                1.0
+            ));
+            assert!(within(
+                model.mix_generation(simple.path, None, attempt),
+                MIX_GENERATION_SECS,
+                1.0
+            ));
+            assert!(within(
+                model.transfer(simple.path, Some(1), attempt, 1, false),
+                TRANSFER_SECS,
+                1.0
+            ));
+            assert!(within(
+                model.transfer(simple.path, Some(1), attempt, 2, true),
+                TRANSFER_SECS,
+                10.0
+            ));
         }
     }
 
@@ -149,11 +186,20 @@ mod tests {
         let pairs = [
             (full.page_think("/x", 1), fast.page_think("/x", 1)),
             (full.solo_delay(song, 2, 1), fast.solo_delay(song, 2, 1)),
-            (full.mix_generation(song.path, Some(2), 1), fast.mix_generation(song.path, Some(2), 1)),
-            (full.transfer(song.path, Some(2), 1, 1, false), fast.transfer(song.path, Some(2), 1, 1, false)),
+            (
+                full.mix_generation(song.path, Some(2), 1),
+                fast.mix_generation(song.path, Some(2), 1),
+            ),
+            (
+                full.transfer(song.path, Some(2), 1, 1, false),
+                fast.transfer(song.path, Some(2), 1, 1, false),
+            ),
         ];
         for (slow, quick) in pairs {
-            assert!((secs(quick) - secs(slow) * 0.05).abs() < 1e-6, "{slow:?} vs {quick:?}");
+            assert!(
+                (secs(quick) - secs(slow) * 0.05).abs() < 1e-6,
+                "{slow:?} vs {quick:?}"
+            );
         }
         assert_eq!(fast.time_scale(), 0.05);
     }
@@ -165,6 +211,9 @@ mod tests {
         let b = TimingModel::new(1.0, 5);
         assert_eq!(a.solo_delay(song, 1, 1), b.solo_delay(song, 1, 1));
         assert_ne!(a.solo_delay(song, 1, 1), a.solo_delay(song, 1, 2));
-        assert_ne!(a.solo_delay(song, 1, 1), TimingModel::new(1.0, 6).solo_delay(song, 1, 1));
+        assert_ne!(
+            a.solo_delay(song, 1, 1),
+            TimingModel::new(1.0, 6).solo_delay(song, 1, 1)
+        );
     }
 }

@@ -60,7 +60,9 @@ impl ChunkSender {
         if self.cut_after == Some(self.next) {
             self.next = CHUNKS;
             self.record.finish(TransferOutcome::Cut);
-            return Some(Err(std::io::Error::other("download cut by the stage (fault cut_download)")));
+            return Some(Err(std::io::Error::other(
+                "download cut by the stage (fault cut_download)",
+            )));
         }
         let due = self.start + self.planned.mul_f64(self.next as f64 / (CHUNKS - 1) as f64);
         tokio::select! {

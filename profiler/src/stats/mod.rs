@@ -31,5 +31,7 @@ pub use error::StatsError;
 pub use mann_whitney::{MannWhitney, MannWhitneyMethod, mann_whitney};
 pub use multiple::holm_adjust;
 pub use normal::{erfc, normal_sf, two_sided_p};
-pub use permutation::{PermutationConfig, PermutationMethod, PermutationTest, permutation_test};
+pub use permutation::{
+    PermutationConfig, PermutationMethod, PermutationTest, permutation_test, smallest_p_value,
+};
 pub use summary::{Summary, iqr, mad, mean, median, quantile, stddev};

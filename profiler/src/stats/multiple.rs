@@ -31,7 +31,7 @@ mod tests {
         for (actual, expected) in adjusted.iter().zip(expected) {
             assert!((actual - expected).abs() < 1e-12, "{adjusted:?}");
         }
-        assert_eq!(holm_adjust(&[0.9, 0.8]), vec![0.9, 0.9]);
+        assert_eq!(holm_adjust(&[0.9, 0.8]), vec![1.0, 1.0]);
         assert!(holm_adjust(&[]).is_empty());
     }
 }

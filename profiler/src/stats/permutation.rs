@@ -136,6 +136,15 @@ pub(crate) fn permutation_p_value(
     }
 }
 
+/// The smallest two-sided p-value an exact test can reach with these group sizes (all values
+/// distinct): with 3 runs per arm it is 0.1, so no A/B test of 3 + 3 runs can be significant
+/// at 0.05, whatever the data. Reports use it to ask for enough runs.
+pub fn smallest_p_value(n_first: usize, n_second: usize) -> f64 {
+    let splits = binomial_capped(n_first + n_second, n_first, u64::MAX).unwrap_or(u64::MAX) as f64;
+    let mirrored = if n_first == n_second { 2.0 } else { 1.0 };
+    (mirrored / splits).min(1.0)
+}
+
 /// `C(n, k)` when it is at most `cap`, `None` when larger.
 pub(crate) fn binomial_capped(n: usize, k: usize, cap: u64) -> Option<u64> {
     let k = k.min(n - k.min(n));
@@ -191,6 +200,9 @@ mod tests {
         assert_eq!(binomial_capped(18, 9, 20_000), None);
         assert_eq!(binomial_capped(5, 0, 10), Some(1));
         assert_eq!(binomial_capped(200, 100, 20_000), None);
+        assert_eq!(smallest_p_value(3, 3), 0.1);
+        assert!((smallest_p_value(4, 4) - 2.0 / 70.0).abs() < 1e-15);
+        assert_eq!(smallest_p_value(1, 1), 1.0);
         let mut seen = Vec::new();
         for_each_combination(4, 2, |chosen| seen.push(chosen.to_vec()));
         assert_eq!(

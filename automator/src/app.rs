@@ -1,0 +1,203 @@
+//! What `automator` does with its command line: set up logging (and profiling with
+//! `--profile`), run the automation or serve the stage, print the summary, and turn every
+//! outcome into an exit code — 0 all ok, 1 some tracks failed, 2 bad input or setup.
+
+use std::path::{Path, PathBuf};
+
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::prelude::*;
+
+use crate::cli::{Cli, Command};
+use crate::config::{Credentials, CredentialsError, Knobs, SiteProfile, SiteProfileError, SongsError, load_songs};
+use crate::flow::progress::{LogWriter, print_line};
+use crate::flow::summary::render_summary;
+use crate::flow::{RunError, RunOptions, Target, run};
+use crate::stage::{StageConfig, StageError, run_standalone};
+
+/// Exit code of a run where every track was downloaded.
+pub const EXIT_OK: u8 = 0;
+/// Exit code of a run where some track or song failed.
+pub const EXIT_FAILED_TRACKS: u8 = 1;
+/// Exit code of bad input or a setup problem.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Everything that stops `automator` before or instead of a run (exit code 2). Each message is
+/// one line naming the file or flag and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Songs(#[from] SongsError),
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+    #[error(transparent)]
+    SiteProfile(#[from] SiteProfileError),
+    #[error("knobs file {path}{location}: {message}")]
+    Knobs { path: PathBuf, location: String, message: String },
+    #[error("no songs: --site needs --songs FILE or a songs.yaml in the current directory")]
+    NoSongsFile,
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
+    Stage(#[from] StageError),
+    #[error("{flag} is not available in this build yet (presets and A/B tests arrive with the baselines work)")]
+    NotAvailable { flag: &'static str },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main(cli: Cli) -> u8 {
+    install_subscriber();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => return report_error(&AppError::Runtime(error)),
+    };
+    let result = runtime.block_on(dispatch(&cli));
+    drop(runtime);
+    match result {
+        Ok(code) => code,
+        Err(error) => report_error(&error),
+    }
+}
+
+fn report_error(error: &AppError) -> u8 {
+    eprintln!("error: {error}");
+    EXIT_BAD_INPUT
+}
+
+/// Logs go to stderr above the progress bar (`RUST_LOG` overrides the default level); the
+/// profiler layer is only installed with `--profile`.
+fn install_subscriber() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,automator=info"));
+    let logs = tracing_subscriber::fmt::layer().with_writer(LogWriter).with_target(false).with_filter(filter);
+    let registry = tracing_subscriber::registry().with(logs);
+    let installed = registry.try_init();
+    if let Err(error) = installed {
+        eprintln!("warning: logging was already set up: {error}");
+    }
+}
+
+async fn dispatch(cli: &Cli) -> Result<u8, AppError> {
+    if let Some(Command::Stage(args)) = &cli.command {
+        run_standalone(args.clone()).await?;
+        return Ok(EXIT_OK);
+    }
+    if cli.list_baselines {
+        return Err(AppError::NotAvailable { flag: "--list-baselines" });
+    }
+    if cli.baseline_test.is_some() {
+        return Err(AppError::NotAvailable { flag: "--baseline-test" });
+    }
+    if cli.ab_test.is_some() {
+        return Err(AppError::NotAvailable { flag: "--ab-test" });
+    }
+    let (options, knobs, target) = prepare_run(cli)?;
+    let outcome = run(&options, &knobs, &target).await?;
+    print_line(&render_summary(&outcome));
+    Ok(if outcome.all_ok() { EXIT_OK } else { EXIT_FAILED_TRACKS })
+}
+
+/// Reads every input of a run (songs, credentials, knobs, site profile) into its options,
+/// failing on the first bad one.
+pub fn prepare_run(cli: &Cli) -> Result<(RunOptions, Knobs, Target), AppError> {
+    let site_profile = match &cli.site_profile {
+        Some(path) => SiteProfile::load(path)?,
+        None => SiteProfile::default(),
+    };
+    let knobs = match &cli.knobs {
+        Some(path) => load_knobs(path)?,
+        None => Knobs::default(),
+    };
+    let songs_file = match (&cli.songs, &cli.site) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(_)) => {
+            let default = PathBuf::from("songs.yaml");
+            if !default.is_file() {
+                return Err(AppError::NoSongsFile);
+            }
+            Some(default)
+        }
+        (None, None) => None,
+    };
+    let songs = songs_file.as_deref().map(load_songs).transpose()?;
+    let target = match &cli.site {
+        Some(url) => Target::Site { url: url.clone(), credentials: Credentials::from_environment(Path::new(".env"))? },
+        None => Target::Stage(StageConfig { faults: cli.faults.clone(), seed: cli.seed, ..StageConfig::default() }),
+    };
+    let options = RunOptions {
+        songs,
+        max_tracks: cli.max_tracks.map(|max| max as usize),
+        download_dir: cli.download_dir.clone(),
+        session_file: Some(cli.session_file.clone()),
+        force_login: cli.force_login,
+        clear_session: cli.clear_session,
+        time_scale: cli.time_scale,
+        webdriver: cli.webdriver.clone(),
+        headed: cli.headed,
+        site_profile,
+        show_progress: true,
+        stop_on_ctrl_c: true,
+        ..RunOptions::default()
+    };
+    Ok((options, knobs, target))
+}
+
+/// A TOML file of knob overrides on top of the default configuration.
+fn load_knobs(path: &Path) -> Result<Knobs, AppError> {
+    let text = std::fs::read_to_string(path).map_err(|error| AppError::Knobs {
+        path: path.to_path_buf(),
+        location: String::new(),
+        message: error.to_string(),
+    })?;
+    let knobs: Knobs = toml::from_str(&text).map_err(|error| AppError::Knobs {
+        path: path.to_path_buf(),
+        location: error
+            .span()
+            .map(|span| format!(" line {}", text[..span.start].matches('\n').count() + 1))
+            .unwrap_or_default(),
+        message: error.message().to_string(),
+    })?;
+    knobs.validate().map_err(|error| AppError::Knobs {
+        path: path.to_path_buf(),
+        location: String::new(),
+        message: error.to_string(),
+    })?;
+    Ok(knobs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn a_bad_knobs_file_names_file_line_and_knob() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("knobs.toml");
+        std::fs::write(&path, "solo_wait = \"poll\"\nsolo_delay = 1.0\n").unwrap();
+        let message = load_knobs(&path).unwrap_err().to_string();
+        assert!(message.contains("knobs.toml line 2") && message.contains("solo_delay"), "{message}");
+        std::fs::write(&path, "download_check_interval = 0.0\n").unwrap();
+        let message = load_knobs(&path).unwrap_err().to_string();
+        assert!(message.contains("download_check_interval"), "{message}");
+        std::fs::write(&path, "solo_wait = \"poll\"\n").unwrap();
+        assert_eq!(load_knobs(&path).unwrap().solo_wait, crate::config::SoloWait::Poll);
+    }
+
+    #[test]
+    fn the_stage_is_the_default_target_with_its_demo_catalog() {
+        let cli = Cli::try_parse_from(["automator", "--time-scale", "0.05", "--max-tracks", "2"]).unwrap();
+        let (options, knobs, target) = prepare_run(&cli).unwrap();
+        assert!(matches!(target, Target::Stage(_)));
+        assert!(options.songs.is_none(), "the run falls back to the demo catalog");
+        assert_eq!((options.time_scale, options.max_tracks), (0.05, Some(2)));
+        assert_eq!(knobs, Knobs::default());
+    }
+
+    #[test]
+    fn a_missing_songs_file_is_named() {
+        let cli = Cli::try_parse_from(["automator", "--songs", "/nonexistent/songs.yaml"]).unwrap();
+        let message = prepare_run(&cli).unwrap_err().to_string();
+        assert!(message.contains("/nonexistent/songs.yaml"), "{message}");
+    }
+}

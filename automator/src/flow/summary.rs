@@ -1,0 +1,198 @@
+//! The run summary a person reads at the end: tracks ok/failed, time per track and — against
+//! the stage — the site's intrinsic time against the automation's own overhead.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use super::outcome::{RunOutcome, SongStatus};
+
+/// The summary as plain text (several lines, no trailing newline).
+pub fn render_summary(outcome: &RunOutcome) -> String {
+    let mut text = String::new();
+    let not_purchased: Vec<&str> = outcome
+        .songs
+        .iter()
+        .filter(|song| song.status == SongStatus::NotPurchased)
+        .map(|song| song.name.as_str())
+        .collect();
+    let _ = write!(
+        text,
+        "Summary: {} of {} tracks downloaded, {} failed",
+        outcome.tracks_ok(),
+        outcome.tracks.len(),
+        outcome.tracks_failed()
+    );
+    if !not_purchased.is_empty() {
+        let _ = write!(text, "; {} song(s) not purchased (skipped)", not_purchased.len());
+    }
+    let _ = write!(text, " — run took {}", human(outcome.wall));
+    if outcome.interrupted {
+        text.push_str(" (interrupted by Ctrl-C)");
+    }
+    if !outcome.tracks.is_empty() {
+        text.push('\n');
+        text.push_str(&track_table(outcome));
+    }
+    if let Some(wall) = outcome.median_wall() {
+        let _ = write!(text, "\nPer track: wall median {}", seconds(wall));
+        if let (Some(intrinsic), Some(overhead)) = (outcome.median_intrinsic(), outcome.median_overhead()) {
+            let _ = write!(
+                text,
+                " · site's intrinsic time median {} · automation overhead median {}",
+                seconds(intrinsic),
+                seconds(overhead)
+            );
+        }
+        if let Some(ratio) = outcome.wall_to_intrinsic() {
+            let _ = write!(text, " · wall/intrinsic {ratio:.3}x");
+        }
+    }
+    if !not_purchased.is_empty() {
+        let _ = write!(text, "\nNot purchased: {}", not_purchased.join(", "));
+    }
+    let failures: Vec<String> = outcome
+        .songs
+        .iter()
+        .filter_map(|song| match &song.status {
+            SongStatus::Failed(reason) => Some(format!("  {} — {reason}", song.name)),
+            _ => None,
+        })
+        .chain(outcome.tracks.iter().filter(|track| !track.ok).map(|track| {
+            format!(
+                "  {} › {} — {} ({} attempt{})",
+                track.song,
+                track.name,
+                track.error.as_deref().unwrap_or("not attempted"),
+                track.attempts,
+                if track.attempts == 1 { "" } else { "s" }
+            )
+        }))
+        .collect();
+    if !failures.is_empty() {
+        text.push_str("\nFailures:\n");
+        text.push_str(&failures.join("\n"));
+    }
+    text
+}
+
+fn track_table(outcome: &RunOutcome) -> String {
+    let with_intrinsic = outcome.against_stage;
+    let mut rows = vec![
+        ["Song", "Track", "Result", "Tries", "Wall", "Intrinsic", "Overhead"].map(String::from).to_vec(),
+    ];
+    for track in &outcome.tracks {
+        let result = match (track.ok, track.wrong_mixes) {
+            (true, 0) => "ok".to_string(),
+            (true, wrong) => format!("ok ({wrong} wrong mix)"),
+            (false, _) => "FAILED".to_string(),
+        };
+        rows.push(vec![
+            track.song.clone(),
+            track.name.clone(),
+            result,
+            track.attempts.to_string(),
+            seconds(track.wall),
+            track.intrinsic.map(seconds).unwrap_or_else(|| "–".into()),
+            track.overhead().map(seconds).unwrap_or_else(|| "–".into()),
+        ]);
+    }
+    let columns = if with_intrinsic { 7 } else { 5 };
+    let widths: Vec<usize> =
+        (0..columns).map(|column| rows.iter().map(|row| row[column].chars().count()).max().unwrap_or(0)).collect();
+    rows.iter()
+        .map(|row| {
+            let cells: Vec<String> = (0..columns)
+                .map(|column| {
+                    let numeric = column >= 3;
+                    if numeric {
+                        format!("{:>width$}", row[column], width = widths[column])
+                    } else {
+                        format!("{:<width$}", row[column], width = widths[column])
+                    }
+                })
+                .collect();
+            format!("  {}", cells.join("  ").trim_end())
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.2} s", duration.as_secs_f64())
+}
+
+fn human(duration: Duration) -> String {
+    let total = duration.as_secs_f64();
+    if total < 60.0 {
+        format!("{total:.1} s")
+    } else {
+        format!("{}m {:.1}s", (total / 60.0).floor() as u64, total % 60.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::outcome::{SongOutcome, TrackOutcome};
+
+    fn track(name: &str, ok: bool, wall: f64, intrinsic: f64) -> TrackOutcome {
+        TrackOutcome {
+            song: "Paper Moon Parade".into(),
+            song_path: "/p.html".into(),
+            index: 0,
+            name: name.into(),
+            ok,
+            attempts: if ok { 1 } else { 3 },
+            wrong_mixes: if ok { 0 } else { 2 },
+            wall: Duration::from_secs_f64(wall),
+            intrinsic: Some(Duration::from_secs_f64(intrinsic)),
+            error: (!ok).then(|| "wrong mix: expected track \"Bass\"".into()),
+            verified: ok,
+            file: None,
+        }
+    }
+
+    #[test]
+    fn shows_counts_figures_and_failures() {
+        let outcome = RunOutcome {
+            songs: vec![SongOutcome {
+                name: "Not Yet Yours".into(),
+                url: "http://x/n.html".into(),
+                path: "/n.html".into(),
+                status: SongStatus::NotPurchased,
+                tracks_found: 0,
+                folder: None,
+            }],
+            tracks: vec![track("Drums", true, 8.7, 8.5), track("Bass", false, 30.0, 9.0)],
+            wall: Duration::from_secs(75),
+            interrupted: false,
+            login: None,
+            against_stage: true,
+        };
+        let text = render_summary(&outcome);
+        assert!(text.starts_with("Summary: 1 of 2 tracks downloaded, 1 failed; 1 song(s) not purchased (skipped) — run took 1m 15.0s"), "{text}");
+        assert!(text.contains("automation overhead median 0.20 s"), "{text}");
+        assert!(text.contains("wall/intrinsic 1.024x"), "{text}");
+        assert!(text.contains("Not purchased: Not Yet Yours"), "{text}");
+        assert!(text.contains("Paper Moon Parade › Bass — wrong mix: expected track \"Bass\" (3 attempts)"), "{text}");
+        let header = text.lines().nth(1).unwrap();
+        assert!(header.contains("Intrinsic") && header.contains("Overhead"), "{text}");
+    }
+
+    #[test]
+    fn without_the_stage_there_are_no_intrinsic_columns() {
+        let mut only = track("Drums", true, 8.7, 8.5);
+        only.intrinsic = None;
+        let outcome = RunOutcome {
+            songs: vec![],
+            tracks: vec![only],
+            wall: Duration::from_secs(9),
+            interrupted: true,
+            login: None,
+            against_stage: false,
+        };
+        let text = render_summary(&outcome);
+        assert!(text.contains("(interrupted by Ctrl-C)"), "{text}");
+        assert!(!text.contains("Intrinsic") && !text.contains("overhead"), "{text}");
+    }
+}

@@ -1,0 +1,190 @@
+//! Which knob differences explain the change in run time.
+//!
+//! The caller knows its own naming: a [`KnobMap`] says which keys a group of knobs acts on
+//! ("keys containing `solo`" → `solo_*` knobs). Each key's self-time change is assigned to the
+//! first rule whose pattern it contains, and a rule's share is its summed change over the
+//! change of the mean run time. A rule only *explains* the delta if the two presets actually
+//! differ in one of its knobs; time that moved in a rule without a knob difference is
+//! reported as such (something other than configuration moved it).
+
+use serde::{Deserialize, Serialize};
+
+use super::key_delta::KeyDelta;
+use crate::preset::KnobChange;
+
+/// Keys whose name contains `key_pattern` (case-insensitive) are governed by `knobs`
+/// (exact names, or prefixes ending in `*`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnobRule {
+    pub key_pattern: String,
+    pub knobs: Vec<String>,
+}
+
+impl KnobRule {
+    fn matches_key(&self, key: &str) -> bool {
+        key.to_lowercase().contains(&self.key_pattern.to_lowercase())
+    }
+
+    fn matches_knob(&self, knob: &str) -> bool {
+        self.knobs.iter().any(|pattern| match pattern.strip_suffix('*') {
+            Some(prefix) => knob.starts_with(prefix),
+            None => knob == pattern,
+        })
+    }
+}
+
+/// Rules tried in order; the first matching rule gets the key.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KnobMap {
+    pub rules: Vec<KnobRule>,
+}
+
+impl KnobMap {
+    pub fn new() -> KnobMap {
+        KnobMap::default()
+    }
+
+    /// Adds a rule: keys containing `key_pattern` are governed by `knobs`.
+    pub fn rule(mut self, key_pattern: &str, knobs: &[&str]) -> KnobMap {
+        self.rules.push(KnobRule {
+            key_pattern: key_pattern.to_string(),
+            knobs: knobs.iter().map(|knob| knob.to_string()).collect(),
+        });
+        self
+    }
+}
+
+/// The part of the run-time change that falls on one rule's keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attribution {
+    pub key_pattern: String,
+    /// Knobs of this rule whose values differ between A (`from`) and B (`to`).
+    pub knobs: Vec<KnobChange>,
+    /// The keys assigned to the rule, largest change first.
+    pub keys: Vec<String>,
+    /// Summed self-time change per run, B − A, seconds.
+    pub delta_per_run: f64,
+    /// `delta_per_run` over the change of the mean run time (can exceed 1 or be negative
+    /// when other keys moved the other way).
+    pub share: f64,
+}
+
+impl Attribution {
+    /// Whether a configuration difference can explain this part of the change.
+    pub fn explained_by_knobs(&self) -> bool {
+        !self.knobs.is_empty()
+    }
+}
+
+/// One attribution per rule that had keys or knob differences, largest |change| first,
+/// plus the keys no rule claimed (`key_pattern` = "(unmapped)").
+pub fn attribute(
+    deltas: &[KeyDelta],
+    knob_differences: &[KnobChange],
+    map: &KnobMap,
+    run_delta: f64,
+) -> Vec<Attribution> {
+    let share_of = |delta: f64| if run_delta.abs() > 0.0 { delta / run_delta } else { 0.0 };
+    let mut groups: Vec<(Vec<&KeyDelta>, f64)> = vec![(Vec::new(), 0.0); map.rules.len() + 1];
+    for delta in deltas {
+        let index = map
+            .rules
+            .iter()
+            .position(|rule| rule.matches_key(&delta.key))
+            .unwrap_or(map.rules.len());
+        groups[index].0.push(delta);
+        groups[index].1 += delta.self_delta();
+    }
+    let mut attributions: Vec<Attribution> = groups
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, (mut keys, delta_per_run))| {
+            let (key_pattern, knobs) = match map.rules.get(index) {
+                Some(rule) => (
+                    rule.key_pattern.clone(),
+                    knob_differences
+                        .iter()
+                        .filter(|change| rule.matches_knob(&change.knob))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                ),
+                None => ("(unmapped)".to_string(), Vec::new()),
+            };
+            if keys.is_empty() && knobs.is_empty() {
+                return None;
+            }
+            keys.sort_by(|x, y| y.self_delta().abs().total_cmp(&x.self_delta().abs()));
+            Some(Attribution {
+                key_pattern,
+                knobs,
+                keys: keys.iter().map(|delta| delta.key.clone()).collect(),
+                delta_per_run,
+                share: share_of(delta_per_run),
+            })
+        })
+        .collect();
+    attributions.sort_by(|x, y| y.delta_per_run.abs().total_cmp(&x.delta_per_run.abs()));
+    attributions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tier::Tier;
+
+    fn delta(key: &str, self_a: f64, self_b: f64) -> KeyDelta {
+        KeyDelta {
+            key: key.to_string(),
+            tier: Tier::Method,
+            calls_per_run_a: 1.0,
+            calls_per_run_b: 1.0,
+            total_per_run_a: self_a,
+            total_per_run_b: self_b,
+            self_per_run_a: self_a,
+            self_per_run_b: self_b,
+        }
+    }
+
+    fn change(knob: &str) -> KnobChange {
+        KnobChange {
+            knob: knob.to_string(),
+            from: Some(toml::Value::Float(12.0)),
+            to: Some(toml::Value::Float(5.0)),
+        }
+    }
+
+    #[test]
+    fn assigns_self_time_to_the_first_matching_rule_with_its_differing_knobs() {
+        let deltas = [
+            delta("track_management.finalize_solo_activation", 12.0, 5.0),
+            delta("track_management.solo_track", 0.5, 0.5),
+            delta("download_management.monitor_download", 31.0, 30.5),
+            delta("authentication.login", 1.0, 1.5),
+        ];
+        let map = KnobMap::new()
+            .rule("solo", &["solo_*"])
+            .rule("download", &["download_*"]);
+        let knobs = [change("solo_activation_delay"), change("solo_activation_delay_simple")];
+        let attributions = attribute(&deltas, &knobs, &map, -7.0);
+        assert_eq!(attributions.len(), 3);
+        let solo = &attributions[0];
+        assert_eq!(solo.key_pattern, "solo");
+        assert_eq!(solo.delta_per_run, -7.0);
+        assert_eq!(solo.share, 1.0);
+        assert_eq!(solo.knobs.len(), 2);
+        assert_eq!(solo.keys[0], "track_management.finalize_solo_activation");
+        // Download time barely moved and no download knob differs: not explained by knobs.
+        let download = attributions.iter().find(|a| a.key_pattern == "download").unwrap();
+        assert!(!download.explained_by_knobs());
+        let unmapped = attributions.iter().find(|a| a.key_pattern == "(unmapped)").unwrap();
+        assert_eq!(unmapped.keys, vec!["authentication.login"]);
+    }
+
+    #[test]
+    fn a_rule_with_differing_knobs_but_no_keys_is_still_listed() {
+        let map = KnobMap::new().rule("pause", &["between_tracks_pause"]);
+        let attributions = attribute(&[], &[change("between_tracks_pause")], &map, 0.0);
+        assert_eq!(attributions.len(), 1);
+        assert_eq!((attributions[0].delta_per_run, attributions[0].share), (0.0, 0.0));
+    }
+}

@@ -1,0 +1,193 @@
+//! Reading the profiler's fields (`tier`, `component`, `error`) out of spans and events.
+
+use std::fmt::{Debug, Write};
+
+use tracing::field::{Field, Visit};
+
+use crate::tier::Tier;
+
+/// Error texts are cut to this many characters so a huge error cannot bloat the profile.
+const MAX_ERROR_CHARS: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TierField {
+    Missing,
+    Valid(Tier),
+    Invalid(String),
+}
+
+/// Collects a new span's fields. The component is written into a reused buffer so that
+/// the common case allocates nothing.
+pub(crate) struct SpanFieldVisitor<'a> {
+    pub(crate) tier: TierField,
+    component: &'a mut String,
+    pub(crate) has_component: bool,
+    pub(crate) error: Option<String>,
+}
+
+impl<'a> SpanFieldVisitor<'a> {
+    pub(crate) fn new(component_buffer: &'a mut String) -> Self {
+        component_buffer.clear();
+        SpanFieldVisitor {
+            tier: TierField::Missing,
+            component: component_buffer,
+            has_component: false,
+            error: None,
+        }
+    }
+
+    fn tier_from(&mut self, value: &str) {
+        self.tier = match Tier::parse(value) {
+            Some(tier) => TierField::Valid(tier),
+            None => TierField::Invalid(value.to_owned()),
+        };
+    }
+}
+
+impl Visit for SpanFieldVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "tier" => self.tier_from(value),
+            "component" => {
+                self.component.clear();
+                self.component.push_str(value);
+                self.has_component = true;
+            }
+            "error" => self.error = Some(truncate(value.to_owned())),
+            _ => {}
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if field.name() == "error" && value {
+            self.error = Some("error = true".to_owned());
+        }
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        if field.name() == "error" {
+            self.error = Some(truncate(value.to_string()));
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+        match field.name() {
+            "tier" => {
+                let text = format!("{value:?}");
+                self.tier_from(text.trim_matches('"'));
+            }
+            "component" => {
+                self.component.clear();
+                let _ = write!(self.component, "{value:?}");
+                self.has_component = true;
+            }
+            "error" => self.error = Some(truncate(format!("{value:?}"))),
+            _ => {}
+        }
+    }
+}
+
+/// Only the `error` field, for values recorded on a span after it was created.
+#[derive(Default)]
+pub(crate) struct ErrorFieldVisitor {
+    pub(crate) error: Option<String>,
+}
+
+impl Visit for ErrorFieldVisitor {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "error" {
+            self.error = Some(truncate(value.to_owned()));
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if field.name() == "error" && value {
+            self.error = Some("error = true".to_owned());
+        }
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        if field.name() == "error" {
+            self.error = Some(truncate(value.to_string()));
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+        if field.name() == "error" {
+            self.error = Some(truncate(format!("{value:?}")));
+        }
+    }
+}
+
+/// The text of an ERROR event: its `error` field (what `#[instrument(err)]` records), else
+/// its message, else every field.
+#[derive(Default)]
+pub(crate) struct ErrorEventVisitor {
+    error: Option<String>,
+    message: Option<String>,
+    others: String,
+}
+
+impl ErrorEventVisitor {
+    pub(crate) fn text(self) -> String {
+        let text = self
+            .error
+            .or(self.message)
+            .unwrap_or_else(|| match self.others.is_empty() {
+                true => "ERROR event".to_owned(),
+                false => self.others,
+            });
+        truncate(text)
+    }
+}
+
+impl Visit for ErrorEventVisitor {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.record_text(field, value.to_owned());
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.record_text(field, value.to_string());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+        self.record_text(field, format!("{value:?}"));
+    }
+}
+
+impl ErrorEventVisitor {
+    fn record_text(&mut self, field: &Field, text: String) {
+        match field.name() {
+            "error" => self.error = Some(text),
+            "message" => self.message = Some(text),
+            name => {
+                if !self.others.is_empty() {
+                    self.others.push(' ');
+                }
+                let _ = write!(self.others, "{name}={text}");
+            }
+        }
+    }
+}
+
+fn truncate(mut text: String) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(MAX_ERROR_CHARS) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_error_texts_are_cut_on_a_character_boundary() {
+        let long = "é".repeat(MAX_ERROR_CHARS + 10);
+        let cut = truncate(long);
+        assert_eq!(cut.chars().count(), MAX_ERROR_CHARS + 1);
+        assert!(cut.ends_with('…'));
+        assert_eq!(truncate("short".into()), "short");
+    }
+}

@@ -1,0 +1,330 @@
+//! The `tracing` layer that times profiled spans.
+//!
+//! A span is profiled when it carries a `tier` field (`system`, `component`, `method`,
+//! `operation`); its `component` field and its name make its key, `component.name`.
+//! Spans without a tier cost one field-name check at creation and one cache-line probe
+//! per enter, exit and close.
+
+mod config;
+mod coverage;
+mod fields;
+mod open_spans;
+mod thread_state;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::registry::LookupSpan;
+
+pub use config::Config;
+
+use crate::recorder::{Clock, KeyId, MemorySample, ProfilerHandle, Recorder, SpanRecord};
+use fields::{ErrorEventVisitor, ErrorFieldVisitor, SpanFieldVisitor, TierField};
+use open_spans::{FAILED, OpenSpans, Slot, SlotRef};
+use thread_state::{ThreadState, with_thread_state};
+
+/// Records every profiled span into the statistics read by its [`ProfilerHandle`].
+///
+/// ```
+/// use tracing_subscriber::prelude::*;
+/// let (layer, handle) = profiler::ProfilerLayer::new(profiler::Config::default());
+/// let subscriber = tracing_subscriber::registry().with(layer);
+/// tracing::subscriber::with_default(subscriber, || {
+///     let span = tracing::info_span!("solo_track", tier = "method", component = "tracks");
+///     span.in_scope(|| { /* work */ });
+/// });
+/// let profile = handle.snapshot("example");
+/// assert_eq!(profile.keys[0].key, "tracks.solo_track");
+/// ```
+pub struct ProfilerLayer {
+    recorder: Arc<Recorder>,
+    open: OpenSpans,
+    config: Config,
+    warned_invalid_tier: AtomicBool,
+}
+
+impl ProfilerLayer {
+    /// A layer and the handle that reads what it records.
+    pub fn new(config: Config) -> (ProfilerLayer, ProfilerHandle) {
+        ProfilerLayer::with_clock(config, Clock::new())
+    }
+
+    pub(crate) fn with_clock(config: Config, clock: Clock) -> (ProfilerLayer, ProfilerHandle) {
+        let recorder = Arc::new(Recorder::new(clock));
+        let layer = ProfilerLayer {
+            recorder: Arc::clone(&recorder),
+            open: OpenSpans::with_capacity(config.capacity()),
+            config,
+            warned_invalid_tier: AtomicBool::new(false),
+        };
+        (layer, ProfilerHandle { recorder })
+    }
+
+    /// Another handle on this layer's statistics.
+    pub fn handle(&self) -> ProfilerHandle {
+        ProfilerHandle {
+            recorder: Arc::clone(&self.recorder),
+        }
+    }
+
+    /// Runs a callback body so that a bug in the profiler can never unwind into the host
+    /// program: the failure is reported once and profiling carries on.
+    #[inline]
+    fn guarded(&self, what: &str, body: impl FnOnce()) {
+        if catch_unwind(AssertUnwindSafe(body)).is_err() {
+            self.recorder.report_failure(what);
+        }
+    }
+
+    fn open_span<S>(&self, attrs: &Attributes<'_>, id: &Id, ctx: &Context<'_, S>)
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let created_ns = self.recorder.clock.now();
+        let metadata = attrs.metadata();
+        with_thread_state(&self.recorder, |state| {
+            let mut visitor = SpanFieldVisitor::new(&mut state.component);
+            attrs.record(&mut visitor);
+            let SpanFieldVisitor {
+                tier,
+                has_component,
+                error,
+                ..
+            } = visitor;
+            let tier = match tier {
+                TierField::Valid(tier) => tier,
+                TierField::Missing => return,
+                TierField::Invalid(value) => return self.warn_invalid_tier(metadata.name(), &value),
+            };
+            let key = state.key_for(&self.recorder.keys, metadata, tier, has_component);
+            let parent = self.parent_of(attrs, ctx, state);
+            let memory_before = match self.config.samples_memory(tier) {
+                true => resident_bytes().unwrap_or(0),
+                false => 0,
+            };
+            let slot = self.open.insert(id.into_u64());
+            slot.key.store(key.0, Relaxed);
+            slot.epoch.store(self.recorder.epoch(), Relaxed);
+            slot.flags.store(if error.is_some() { FAILED } else { 0 }, Relaxed);
+            slot.depth.store(0, Relaxed);
+            slot.parent.store(parent, Relaxed);
+            slot.created_ns.store(created_ns, Relaxed);
+            slot.busy_ns.store(0, Relaxed);
+            slot.memory_before.store(memory_before, Relaxed);
+            drop(slot);
+            if let Some(text) = error {
+                self.recorder.note_error(&state.shard, key, text);
+            }
+        });
+    }
+
+    fn warn_invalid_tier(&self, span: &str, value: &str) {
+        if !self.warned_invalid_tier.swap(true, Relaxed) {
+            eprintln!(
+                "profiler: span `{span}` has tier `{value}`, which is not one of system, \
+                 component, method, operation; such spans are not profiled"
+            );
+        }
+    }
+
+    /// Span id of the nearest profiled ancestor of a new span, 0 for none.
+    fn parent_of<S>(&self, attrs: &Attributes<'_>, ctx: &Context<'_, S>, state: &ThreadState) -> u64
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        if attrs.is_root() {
+            0
+        } else if let Some(parent) = attrs.parent() {
+            self.nearest_profiled(parent, ctx)
+        } else if let Some(&entered) = state.stack.last() {
+            entered
+        } else {
+            ctx.current_span()
+                .id()
+                .map_or(0, |current| self.nearest_profiled(current, ctx))
+        }
+    }
+
+    /// `id` itself if profiled, else its nearest profiled ancestor, else 0.
+    fn nearest_profiled<S>(&self, id: &Id, ctx: &Context<'_, S>) -> u64
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        if self.open.contains(id.into_u64()) {
+            return id.into_u64();
+        }
+        ctx.span(id)
+            .and_then(|span| {
+                span.scope()
+                    .skip(1)
+                    .map(|ancestor| ancestor.id().into_u64())
+                    .find(|&ancestor| self.open.contains(ancestor))
+            })
+            .unwrap_or(0)
+    }
+
+    fn enter(&self, id: u64, slot: &Slot) {
+        let depth = slot.depth.load(Relaxed);
+        if depth == 0 {
+            slot.entered_ns.store(self.recorder.clock.now(), Relaxed);
+        }
+        slot.depth.store(depth + 1, Relaxed);
+        with_thread_state(&self.recorder, |state| state.stack.push(id));
+    }
+
+    fn exit(&self, id: u64, slot: &Slot) {
+        let depth = slot.depth.load(Relaxed);
+        if depth == 1 {
+            let busy = self
+                .recorder
+                .clock
+                .now()
+                .saturating_sub(slot.entered_ns.load(Relaxed));
+            slot.busy_ns.store(slot.busy_ns.load(Relaxed) + busy, Relaxed);
+        }
+        slot.depth.store(depth.saturating_sub(1), Relaxed);
+        with_thread_state(&self.recorder, |state| state.exited(id));
+    }
+
+    fn close(&self, id: u64, slot: SlotRef<'_>) {
+        let closed_ns = self.recorder.clock.now();
+        let created_ns = slot.created_ns.load(Relaxed);
+        let wall_ns = closed_ns.saturating_sub(created_ns);
+        let mut busy_ns = slot.busy_ns.load(Relaxed);
+        if slot.depth.load(Relaxed) > 0 {
+            busy_ns += closed_ns.saturating_sub(slot.entered_ns.load(Relaxed));
+        }
+        let key = KeyId(slot.key.load(Relaxed));
+        let epoch = slot.epoch.load(Relaxed);
+        let failed = slot.flags.load(Relaxed) & FAILED != 0;
+        let parent = slot.parent.load(Relaxed);
+        let memory_before = slot.memory_before.load(Relaxed);
+        let covered_ns = slot.take_children().covered_ns();
+        self.open.remove(id, slot);
+
+        let parent_key = match parent {
+            0 => None,
+            parent => self.open.get(parent).map(|parent| {
+                parent.add_child(created_ns, closed_ns);
+                KeyId(parent.key.load(Relaxed))
+            }),
+        };
+        if epoch != self.recorder.epoch() {
+            return;
+        }
+        let memory = match memory_before {
+            0 => None,
+            before => resident_bytes().map(|after| MemorySample { before, after }),
+        };
+        let record = SpanRecord {
+            key,
+            parent: parent_key,
+            failed,
+            wall_ns,
+            self_ns: wall_ns.saturating_sub(covered_ns),
+            busy_ns,
+            memory,
+        };
+        let recorded = with_thread_state(&self.recorder, |state| {
+            state.shard.record(epoch, &record, || self.recorder.epoch());
+        });
+        if recorded.is_none() {
+            self.recorder.record_without_thread_state(epoch, &record);
+        }
+    }
+
+    fn error_event<S>(&self, event: &Event<'_>, ctx: &Context<'_, S>)
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        with_thread_state(&self.recorder, |state| {
+            let span = if event.is_root() {
+                0
+            } else if let Some(parent) = event.parent() {
+                self.nearest_profiled(parent, ctx)
+            } else if let Some(&entered) = state.stack.last() {
+                entered
+            } else {
+                ctx.current_span()
+                    .id()
+                    .map_or(0, |current| self.nearest_profiled(current, ctx))
+            };
+            let Some(slot) = self.open.get(span) else { return };
+            slot.flags.fetch_or(FAILED, Relaxed);
+            if slot.epoch.load(Relaxed) == self.recorder.epoch() {
+                let mut visitor = ErrorEventVisitor::default();
+                event.record(&mut visitor);
+                let key = KeyId(slot.key.load(Relaxed));
+                self.recorder.note_error(&state.shard, key, visitor.text());
+            }
+        });
+    }
+
+    fn recorded_error(&self, slot: &Slot, values: &Record<'_>) {
+        let mut visitor = ErrorFieldVisitor::default();
+        values.record(&mut visitor);
+        let Some(text) = visitor.error else { return };
+        slot.flags.fetch_or(FAILED, Relaxed);
+        if slot.epoch.load(Relaxed) == self.recorder.epoch() {
+            let key = KeyId(slot.key.load(Relaxed));
+            with_thread_state(&self.recorder, |state| {
+                self.recorder.note_error(&state.shard, key, text);
+            });
+        }
+    }
+}
+
+impl<S> Layer<S> for ProfilerLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    #[inline]
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        if attrs.metadata().fields().field("tier").is_some() {
+            self.guarded("opening a span", || self.open_span(attrs, id, &ctx));
+        }
+    }
+
+    #[inline]
+    fn on_enter(&self, id: &Id, _ctx: Context<'_, S>) {
+        if let Some(slot) = self.open.get(id.into_u64()) {
+            self.guarded("entering a span", || self.enter(id.into_u64(), &slot));
+        }
+    }
+
+    #[inline]
+    fn on_exit(&self, id: &Id, _ctx: Context<'_, S>) {
+        if let Some(slot) = self.open.get(id.into_u64()) {
+            self.guarded("exiting a span", || self.exit(id.into_u64(), &slot));
+        }
+    }
+
+    #[inline]
+    fn on_close(&self, id: Id, _ctx: Context<'_, S>) {
+        if let Some(slot) = self.open.get(id.into_u64()) {
+            self.guarded("closing a span", || self.close(id.into_u64(), slot));
+        }
+    }
+
+    #[inline]
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        if *event.metadata().level() == Level::ERROR {
+            self.guarded("recording an error", || self.error_event(event, &ctx));
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
+        if let Some(slot) = self.open.get(id.into_u64()) {
+            self.guarded("recording a field", || self.recorded_error(&slot, values));
+        }
+    }
+}
+
+/// Resident set size of this process, when the platform reports it.
+fn resident_bytes() -> Option<u64> {
+    memory_stats::memory_stats().map(|stats| stats.physical_mem as u64)
+}

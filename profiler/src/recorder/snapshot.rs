@@ -1,0 +1,150 @@
+//! Merging per-thread statistics and freezing them into a [`Profile`].
+
+use std::collections::BTreeSet;
+
+use time::format_description::well_known::Rfc3339;
+
+use super::aggregate::KeyAggregate;
+use super::keys::{KeyId, KeyInfo};
+use super::shard::ShardState;
+use super::{MAX_THREAD_NAMES, capped_insert};
+use crate::machine::MachineInfo;
+use crate::profile::{
+    CallEdge, Histogram, KeyStats, MemoryStats, PROFILE_SCHEMA, Profile, SessionInfo, TierTotals,
+};
+use crate::tier::Tier;
+
+/// One key's statistics over several threads, and which threads those were.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MergedKey {
+    pub(crate) aggregate: KeyAggregate,
+    pub(crate) threads: BTreeSet<String>,
+}
+
+/// Adds one shard's statistics into `merged` (indexed by `KeyId`).
+pub(crate) fn merge_shard(merged: &mut Vec<Option<MergedKey>>, shard: &ShardState, thread: &str) {
+    if merged.len() < shard.keys.len() {
+        merged.resize_with(shard.keys.len(), || None);
+    }
+    for (slot, aggregate) in merged.iter_mut().zip(&shard.keys) {
+        let Some(aggregate) = aggregate else { continue };
+        let entry = slot.get_or_insert_with(MergedKey::default);
+        entry.aggregate.merge(aggregate);
+        if aggregate.count > 0 {
+            capped_insert(&mut entry.threads, thread);
+        }
+    }
+}
+
+pub(crate) fn build_profile(
+    session_name: &str,
+    started_at: time::OffsetDateTime,
+    duration_ns: u64,
+    infos: &[KeyInfo],
+    merged: &mut [Option<MergedKey>],
+) -> Profile {
+    let mut keys: Vec<KeyStats> = merged
+        .iter()
+        .enumerate()
+        .filter_map(|(index, entry)| {
+            let entry = entry.as_ref().filter(|entry| entry.aggregate.count > 0)?;
+            Some(key_stats(infos.get(index)?, entry))
+        })
+        .collect();
+    keys.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.key.cmp(&b.key)));
+
+    let tiers = Tier::ALL
+        .into_iter()
+        .map(|tier| {
+            let of_tier = keys.iter().filter(|key| key.tier == tier);
+            TierTotals {
+                tier,
+                calls: of_tier.clone().map(|key| key.count).sum(),
+                self_ns: of_tier.clone().map(|key| key.self_ns).sum(),
+                total_ns: of_tier.map(|key| key.total_ns).sum(),
+            }
+        })
+        .collect();
+
+    let key_name = |id: KeyId| infos.get(id.index()).map(|info| info.key.clone());
+    let mut tree: Vec<CallEdge> = merged
+        .iter()
+        .enumerate()
+        .filter_map(|(index, entry)| Some((infos.get(index)?, entry.as_ref()?)))
+        .flat_map(|(child, entry)| {
+            entry.aggregate.parents.iter().map(move |edge| CallEdge {
+                parent: edge.parent.and_then(key_name),
+                child: child.key.clone(),
+                count: edge.count,
+                total_ns: edge.total_ns,
+            })
+        })
+        .filter(|edge| edge.count > 0)
+        .collect();
+    tree.sort_by(|a, b| {
+        a.parent
+            .cmp(&b.parent)
+            .then_with(|| b.total_ns.cmp(&a.total_ns))
+            .then_with(|| a.child.cmp(&b.child))
+    });
+
+    Profile {
+        schema: PROFILE_SCHEMA,
+        session: SessionInfo {
+            name: session_name.to_owned(),
+            started_at: started_at.format(&Rfc3339).unwrap_or_default(),
+            duration_ns,
+            machine: MachineInfo::current(),
+            git_commit: None,
+        },
+        tiers,
+        keys,
+        tree,
+    }
+}
+
+fn key_stats(info: &KeyInfo, entry: &MergedKey) -> KeyStats {
+    let aggregate = &entry.aggregate;
+    let histogram = Histogram {
+        buckets: aggregate
+            .histogram
+            .iter_recorded()
+            .map(|bucket| {
+                let value = aggregate.histogram.median_equivalent(bucket.value_iterated_to());
+                (value, bucket.count_at_value())
+            })
+            .collect(),
+    };
+    let memory = &aggregate.memory;
+    let memory = (memory.samples > 0).then(|| MemoryStats {
+        samples: memory.samples,
+        mean_before_bytes: (memory.sum_before / u128::from(memory.samples)) as u64,
+        mean_after_bytes: (memory.sum_after / u128::from(memory.samples)) as u64,
+        total_delta_bytes: memory.total_delta.clamp(i64::MIN.into(), i64::MAX.into()) as i64,
+        peak_bytes: memory.peak,
+    });
+    KeyStats {
+        key: info.key.clone(),
+        tier: info.tier,
+        component: info.component.clone(),
+        name: info.name.clone(),
+        count: aggregate.count,
+        successes: aggregate.successes,
+        failures: aggregate.failures,
+        last_error: aggregate.last_error.as_ref().map(|error| error.text.clone()),
+        total_ns: aggregate.total_ns,
+        self_ns: aggregate.self_ns,
+        busy_ns: aggregate.busy_ns,
+        min_ns: aggregate.min_ns,
+        max_ns: aggregate.max_ns,
+        mean_ns: aggregate.total_ns as f64 / aggregate.count as f64,
+        stddev_ns: aggregate.stddev_ns(),
+        p50_ns: aggregate.quantile_ns(0.50),
+        p90_ns: aggregate.quantile_ns(0.90),
+        p95_ns: aggregate.quantile_ns(0.95),
+        p99_ns: aggregate.quantile_ns(0.99),
+        histogram,
+        memory,
+        threads: entry.threads.iter().take(MAX_THREAD_NAMES).cloned().collect(),
+    }
+}
