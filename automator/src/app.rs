@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::prelude::*;
 
+use profiler::{ProfilerHandle, ProfilerLayer};
+
 use crate::cli::{Cli, Command};
+use crate::commands::{self, CommandError, PresetScope};
 use crate::config::{Credentials, CredentialsError, Knobs, SiteProfile, SiteProfileError, SongsError, load_songs};
 use crate::flow::progress::{LogWriter, print_line};
 use crate::flow::summary::render_summary;
@@ -43,16 +46,18 @@ pub enum AppError {
     NotAvailable { flag: &'static str },
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    #[error(transparent)]
+    Command(#[from] CommandError),
 }
 
 /// Runs the command line and returns the process exit code.
 pub fn main(cli: Cli) -> u8 {
-    install_subscriber();
+    let profiler = install_subscriber(commands::needs_profiler(&cli));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return report_error(&AppError::Runtime(error)),
     };
-    let result = runtime.block_on(dispatch(&cli));
+    let result = runtime.block_on(dispatch(&cli, profiler.as_ref()));
     drop(runtime);
     match result {
         Ok(code) => code,
@@ -61,40 +66,52 @@ pub fn main(cli: Cli) -> u8 {
 }
 
 fn report_error(error: &AppError) -> u8 {
+    if let AppError::Command(error) = error {
+        return commands::report(error);
+    }
     eprintln!("error: {error}");
     EXIT_BAD_INPUT
 }
 
 /// Logs go to stderr above the progress bar (`RUST_LOG` overrides the default level); the
-/// profiler layer is only installed with `--profile`.
-fn install_subscriber() {
+/// profiler layer is only installed when the command line needs it (`--profile`, the preset
+/// commands, the regression gate), and its handle returned.
+fn install_subscriber(with_profiler: bool) -> Option<ProfilerHandle> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,automator=info"));
     let logs = tracing_subscriber::fmt::layer().with_writer(LogWriter).with_target(false).with_filter(filter);
-    let registry = tracing_subscriber::registry().with(logs);
+    let (profiler_layer, profiler) = match with_profiler.then(|| ProfilerLayer::new(profiler::Config::default())) {
+        Some((layer, handle)) => (Some(layer), Some(handle)),
+        None => (None, None),
+    };
+    let registry = tracing_subscriber::registry().with(logs).with(profiler_layer);
     let installed = registry.try_init();
     if let Err(error) = installed {
         eprintln!("warning: logging was already set up: {error}");
+        return None;
     }
+    profiler
 }
 
-async fn dispatch(cli: &Cli) -> Result<u8, AppError> {
+async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, AppError> {
     if let Some(Command::Stage(args)) = &cli.command {
         run_standalone(args.clone()).await?;
         return Ok(EXIT_OK);
     }
-    if cli.list_baselines {
-        return Err(AppError::NotAvailable { flag: "--list-baselines" });
-    }
-    if cli.baseline_test.is_some() {
-        return Err(AppError::NotAvailable { flag: "--baseline-test" });
-    }
-    if cli.ab_test.is_some() {
-        return Err(AppError::NotAvailable { flag: "--ab-test" });
+    if let Some(code) = commands::dispatch(cli, profiler).await {
+        return Ok(code);
     }
     let (options, knobs, target) = prepare_run(cli)?;
-    let outcome = run(&options, &knobs, &target).await?;
+    let preset = PresetScope::enter(cli.preset.as_deref(), cli.baselines.as_deref(), knobs)?;
+    let outcome = run(&options, &preset.knobs(), &target).await?;
     print_line(&render_summary(&outcome));
-    Ok(if outcome.all_ok() { EXIT_OK } else { EXIT_FAILED_TRACKS })
+    let gate = match profiler {
+        Some(profiler) => commands::after_profiled_run(cli, &profiler.snapshot("automator"))?,
+        None => EXIT_OK,
+    };
+    if let Some(restored) = preset.finish()? {
+        print_line(&restored);
+    }
+    Ok(if !outcome.all_ok() { EXIT_FAILED_TRACKS } else { gate })
 }
 
 /// Reads every input of a run (songs, credentials, knobs, site profile) into its options,
@@ -131,7 +148,7 @@ pub fn prepare_run(cli: &Cli) -> Result<(RunOptions, Knobs, Target), AppError> {
         session_file: Some(cli.session_file.clone()),
         force_login: cli.force_login,
         clear_session: cli.clear_session,
-        time_scale: cli.time_scale,
+        time_scale: cli.time_scale.unwrap_or(1.0),
         webdriver: cli.webdriver.clone(),
         headed: cli.headed,
         site_profile,

@@ -22,21 +22,57 @@ pub struct Cli {
     #[arg(long)]
     pub profile: bool,
 
-    /// List the configuration presets in baselines/ and the knobs each changes.
+    /// List the configuration presets and the knobs each changes relative to the default.
+    ///
+    /// Presets are read from --baselines DIR, else ./baselines/ when it exists, else the
+    /// presets built into this binary (current, download_only, optimized, pre_optimization,
+    /// solo_only). The built-in default configuration is `optimized`.
     #[arg(long)]
     pub list_baselines: bool,
 
-    /// Run under one preset and save a baseline file (see --runs).
+    /// Run under one preset --runs times (default 3) and save
+    /// logs/performance/baselines/baseline_<NAME>_<YYYYMMDD_HHMMSS>.json.
+    ///
+    /// The file holds the preset, its knobs, the machine, and per run the durations, per-track
+    /// times, success counts, errors and the run's own profile. Against the stage the default
+    /// time scale is 0.05 (see --time-scale).
     #[arg(long, value_name = "NAME")]
     pub baseline_test: Option<String>,
 
-    /// A/B-compare two presets, interleaving their runs (see --runs).
+    /// A/B-compare two presets: runs interleaved A B B A … on the same songs and tracks, one
+    /// fresh profile per run.
+    ///
+    /// Reports time per track (time spent in the songs over tracks attempted; browser start
+    /// and login excluded) for each preset, the ratio B/A with a 95% percentile-bootstrap
+    /// interval, a p-value from a two-sided permutation test of the difference in median time
+    /// per track (exact up to 8+8 runs), a one-sentence verdict, correct files, where the time
+    /// moved per key and which knob differences explain it. Saves a baseline file per preset
+    /// and the comparison as JSON, Markdown and HTML in logs/performance/baselines/.
+    ///
+    /// --runs defaults to 8 per preset. Early stop: after every complete A B B A block the
+    /// runs so far are analysed, and the test stops when at least 4 runs per preset give
+    /// p < 0.01 (stricter than the final 0.05, so looking early does not inflate false
+    /// alarms) with an interval excluding 1; a clear difference stops after 6 runs each.
+    /// Against the stage the default time scale is 0.05 (a default
+    /// `--ab-test current solo_only --max-tracks 2` takes about 5 minutes).
+    /// With --fail-on-regression, exits 1 when B is significantly slower than A.
     #[arg(long, num_args = 2, value_names = ["A", "B"])]
     pub ab_test: Option<Vec<String>>,
 
-    /// Runs per preset for --baseline-test and --ab-test.
+    /// Runs per preset for --baseline-test (default 3) and --ab-test (default 8, may stop
+    /// early).
     #[arg(long, value_name = "N")]
     pub runs: Option<u32>,
+
+    /// Folder of preset files (one TOML file per preset); default ./baselines/ when it
+    /// exists, else the presets built into this binary.
+    #[arg(long, value_name = "DIR")]
+    pub baselines: Option<PathBuf>,
+
+    /// Run once under this preset (e.g. `--profile --preset current`); the configuration is
+    /// restored afterwards.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["baseline_test", "ab_test"])]
+    pub preset: Option<String>,
 
     /// At most N tracks per song.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -72,16 +108,51 @@ pub struct Cli {
     pub clear_session: bool,
 
     /// Multiply every wait (and the stage's delays) by F; e.g. 0.05 runs 20x faster.
-    #[arg(long, value_name = "F", default_value_t = 1.0)]
-    pub time_scale: f64,
+    /// Default 1, except --ab-test and --baseline-test against the stage, which default to
+    /// 0.05.
+    #[arg(long, value_name = "F")]
+    pub time_scale: Option<f64>,
 
-    /// Exit 1 when a comparison finds a regression.
+    /// Exit 1 when --compare finds a regression (or --ab-test finds B significantly slower).
+    /// A broken --limit always exits 1.
     #[arg(long)]
     pub fail_on_regression: bool,
 
-    /// Regression threshold in percent.
+    /// Noise threshold of the regression gate in percent (default 20): a key regresses when
+    /// its median moved by more than this AND a Mann-Whitney U test (Holm-adjusted over all
+    /// keys) says the shift is real.
     #[arg(long, value_name = "PCT")]
     pub threshold: Option<f64>,
+
+    /// A threshold for one key or a family (`download_management.*=50`); repeatable.
+    #[arg(long, value_name = "KEY=PCT")]
+    pub key_threshold: Vec<String>,
+
+    /// A hard limit checked on the run, e.g. `track_management.solo_track:p95<33ms`
+    /// (metrics mean, p50, p90, p95, p99, max; units ns, us, ms, s, min); repeatable.
+    #[arg(long, value_name = "KEY:METRIC<DURATION")]
+    pub limit: Vec<String>,
+
+    /// After this run, save its profile as a performance baseline (implies --profile). A NAME
+    /// is stored as logs/performance/baselines/<NAME>.json; a value with `/` or ending in
+    /// `.json` is a file path.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub save_baseline: Option<String>,
+
+    /// Print a saved baseline (gate baseline, profile JSON report or preset-run file) and exit.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub show_baseline: Option<String>,
+
+    /// Compare this run (implies --profile), or the file given with --against, with a saved
+    /// baseline: per key regression / improvement / within noise / no change, hard limits,
+    /// and a warning when the machines differ. Exit codes: 0 ok, 1 regression with
+    /// --fail-on-regression or a broken --limit, 2 bad input.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub compare: Option<String>,
+
+    /// With --compare: compare this saved file instead of running.
+    #[arg(long, value_name = "NAME|FILE", requires = "compare")]
+    pub against: Option<String>,
 
     /// Knob overrides (TOML, e.g. `solo_wait = "poll"`) on top of the default configuration.
     #[arg(long, value_name = "FILE")]

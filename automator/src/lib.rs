@@ -4,6 +4,7 @@
 pub mod app;
 pub mod browser;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod flow;
 pub mod stage;

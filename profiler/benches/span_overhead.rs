@@ -62,7 +62,7 @@ fn one_span() {
     let _entered = span.enter();
 }
 
-fn within(dispatch: &Option<Dispatch>, body: impl FnOnce()) {
+fn within<R>(dispatch: &Option<Dispatch>, body: impl FnOnce() -> R) -> R {
     match dispatch {
         Some(dispatch) => tracing::dispatcher::with_default(dispatch, body),
         None => tracing::dispatcher::with_default(&Dispatch::none(), body),

@@ -4,8 +4,10 @@
 //! their `component`; the [`layer::ProfilerLayer`] times them, and the rest of the crate turns
 //! what it recorded into reports, baselines, regression verdicts and A/B comparisons.
 
+pub mod abtest;
 pub mod atomic;
 pub mod baseline;
+pub mod html;
 pub mod layer;
 pub mod machine;
 pub mod preset;

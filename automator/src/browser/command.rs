@@ -145,6 +145,45 @@ impl Driver {
         self.issue("click", self.timeout, element.click()).instrument(span).await
     }
 
+    /// Clicks an element that loads a new page (a form's submit button) and waits until the
+    /// new document has loaded: the old one is marked first, so its lingering state cannot be
+    /// mistaken for the answer.
+    pub async fn click_and_wait_for_page(&self, element: &Element) -> Result<(), BrowserError> {
+        let span = operation_span!("click_and_wait_for_page", "click", self.timeout);
+        async {
+            self.issue("click", self.timeout, self.client.execute("window.__automatorOldPage = true;", vec![]))
+                .await?;
+            self.issue("click", self.timeout, element.click()).await?;
+            let started = std::time::Instant::now();
+            loop {
+                let loaded = self
+                    .issue(
+                        "click",
+                        self.timeout,
+                        self.client.execute(
+                            "return window.__automatorOldPage !== true && document.readyState === 'complete';",
+                            vec![],
+                        ),
+                    )
+                    .await;
+                match loaded {
+                    Ok(Value::Bool(true)) => return Ok(()),
+                    Ok(_) | Err(BrowserError::Command { .. }) if started.elapsed() < self.timeout => {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    Ok(_) => {
+                        let error = BrowserError::Timeout { command: "click", seconds: self.timeout.as_secs_f64() };
+                        tracing::Span::current().record("error", tracing::field::display(&error));
+                        return Err(error);
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
     /// Types into an input. The text is never recorded (it may be a password).
     pub async fn type_text(&self, element: &Element, text: &str) -> Result<(), BrowserError> {
         let span = operation_span!("send_keys", "send_keys", self.timeout);

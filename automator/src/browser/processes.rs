@@ -26,21 +26,31 @@ pub fn tagged_processes(tag: &str) -> Vec<u32> {
 }
 
 /// Process ids whose environment has `variable=value` (excluding zombies and this process).
-/// Unreadable entries (processes of other users, races with exits) are skipped.
 pub fn processes_with_environment(variable: &str, value: &str) -> Vec<u32> {
     let needle = format!("{variable}={value}");
+    processes_whose_environment(|entry| entry == needle.as_bytes())
+}
+
+/// Browser processes started by the process `pid` (their run tag begins with `<pid>-`), found
+/// even after they were re-parented.
+pub fn processes_started_by(pid: u32) -> Vec<u32> {
+    let prefix = format!("{RUN_TAG_VAR}={pid}-");
+    processes_whose_environment(|entry| entry.starts_with(prefix.as_bytes()))
+}
+
+/// Scans `/proc` for live processes (not zombies, not this one) with an environment entry
+/// matching `matches`. Unreadable entries (other users' processes, exits mid-scan) are skipped.
+fn processes_whose_environment(matches: impl Fn(&[u8]) -> bool) -> Vec<u32> {
     let own_pid = std::process::id();
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
     entries
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| *pid != own_pid)
-        .filter(|pid| !is_zombie(*pid))
+        .filter(|pid| *pid != own_pid && !is_zombie(*pid))
         .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|environ| {
-                environ.split(|byte| *byte == 0).any(|variable| variable == needle.as_bytes())
-            })
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|environ| environ.split(|byte| *byte == 0).any(&matches))
         })
         .collect()
 }
@@ -111,6 +121,19 @@ mod tests {
         assert_eq!(kill_tagged_processes(&tag), 1);
         child.wait().unwrap();
         assert!(tagged_processes(&tag).is_empty());
+    }
+
+    #[test]
+    fn children_are_found_by_the_pid_in_their_tag() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .env(RUN_TAG_VAR, new_run_tag())
+            .spawn()
+            .unwrap();
+        assert!(processes_started_by(std::process::id()).contains(&child.id()));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!processes_started_by(std::process::id()).contains(&child.id()));
     }
 
     #[test]

@@ -189,13 +189,13 @@ async fn submit_login(ctx: &FlowContext<'_>, credentials: &Credentials) -> Resul
     let login = &ctx.site.login;
     ctx.driver.navigate(ctx.base_url.as_str(), 2).await?;
     let link = ctx.driver.find_link(&login.link_text).await?;
-    ctx.driver.click(&link).await?;
+    ctx.driver.click_and_wait_for_page(&link).await?;
     let username = ctx.driver.find(&input_named(&login.username_input)).await?;
     ctx.driver.type_text(&username, &credentials.username).await?;
     let password = ctx.driver.find(&input_named(&login.password_input)).await?;
     ctx.driver.type_text(&password, credentials.password.expose()).await?;
     let submit = ctx.driver.find(&input_named(&login.submit_button)).await?;
-    ctx.driver.click(&submit).await?;
+    ctx.driver.click_and_wait_for_page(&submit).await?;
     let state = login_state(ctx).await?;
     if state.logged_in && !state.login_form {
         Ok(())

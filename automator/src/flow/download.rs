@@ -55,9 +55,12 @@ async fn wait_then_watch(
 
 #[tracing::instrument(skip_all, fields(tier = "method", component = "download_management"), err)]
 async fn request_mix(ctx: &FlowContext<'_>) -> Result<(), FlowError> {
-    let link = ctx.driver.find(&ctx.site.song.download_link).await?;
-    ctx.driver.click(&link).await?;
-    Ok(())
+    let selector = &ctx.site.song.download_link;
+    let clicked = ctx.driver.execute("click_download", scripts::CLICK, vec![json!(selector)]).await?;
+    match clicked.as_bool() {
+        Some(true) => Ok(()),
+        _ => Err(FlowError::UnexpectedPage(format!("no download link ({selector})"))),
+    }
 }
 
 /// Waits (one async script, a MutationObserver) until the modal says the mix is ready or

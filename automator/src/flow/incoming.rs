@@ -38,6 +38,19 @@ impl DirectoryWatch {
     }
 }
 
+/// A download finishes with a rename (or a create, or the close of a written file); the many
+/// data writes in between cannot finish one, so they do not wake the monitor.
+fn may_finish_a_download(kind: &notify::EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
+    match kind {
+        EventKind::Create(_) | EventKind::Remove(_) => true,
+        EventKind::Modify(ModifyKind::Name(_)) => true,
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Modify(_) | EventKind::Access(_) => false,
+        EventKind::Any | EventKind::Other => true,
+    }
+}
+
 impl IncomingDir {
     pub fn new(path: PathBuf, download: DownloadProfile) -> IncomingDir {
         IncomingDir { path, download }
@@ -51,7 +64,7 @@ impl IncomingDir {
     pub fn watch(&self) -> notify::Result<DirectoryWatch> {
         let (sender, wake_ups) = mpsc::unbounded_channel();
         let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            if event.is_ok() {
+            if event.is_ok_and(|event| may_finish_a_download(&event.kind)) {
                 let _ = sender.send(());
             }
         })?;
@@ -130,6 +143,14 @@ mod tests {
         assert_eq!(incoming.new_finished_mix(&before).unwrap(), None);
         std::fs::write(directory.path().join("notes.txt"), b"not a mix").unwrap();
         assert_eq!(incoming.new_finished_mix(&before).unwrap(), None);
+    }
+
+    #[test]
+    fn data_writes_do_not_wake_the_monitor_but_renames_do() {
+        use notify::event::{CreateKind, DataChange, EventKind, ModifyKind, RenameMode};
+        assert!(!may_finish_a_download(&EventKind::Modify(ModifyKind::Data(DataChange::Content))));
+        assert!(may_finish_a_download(&EventKind::Modify(ModifyKind::Name(RenameMode::To))));
+        assert!(may_finish_a_download(&EventKind::Create(CreateKind::File)));
     }
 
     #[tokio::test]

@@ -127,6 +127,11 @@ pub enum RunError {
     Fatal(#[source] FlowError),
 }
 
+/// The floor of the WebDriver command bound: at small time scales the scaled
+/// `webdriver_default_timeout` would turn a busy machine's slow page load into a failure. It is
+/// a bound, not a wait, so the floor costs nothing when things go well.
+const MIN_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A song to process, with its URL resolved against the target.
 #[derive(Debug, Clone)]
 struct PlannedSong {
@@ -231,7 +236,7 @@ async fn run_against(
             chromedriver: options.chromedriver.clone(),
             headed: options.headed,
             download_dir: incoming_dir.path().to_path_buf(),
-            command_timeout: seconds_to_duration(knobs.webdriver_default_timeout),
+            command_timeout: seconds_to_duration(knobs.webdriver_default_timeout).max(MIN_COMMAND_TIMEOUT),
             script_timeout: seconds_to_duration(longest_script) + Duration::from_secs(10),
         },
         incoming: IncomingDir::new(incoming_dir.path().to_path_buf(), options.site_profile.download.clone()),

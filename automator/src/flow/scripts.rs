@@ -89,6 +89,16 @@ const text = document.body ? document.body.innerText.toLowerCase() : '';
 return arguments[0].some(function (t) { return text.includes(t.toLowerCase()); });
 "#;
 
+/// `[selector]` → `true` after clicking the element, `false` when there is none. One command
+/// instead of a W3C find + click pair, which costs ~50 ms in chromedriver (it synthesises and
+/// awaits real input events); the page's handlers see the same `click`.
+pub const CLICK: &str = r#"
+const element = document.querySelector(arguments[0]);
+if (!element) { return false; }
+element.click();
+return true;
+"#;
+
 /// `[selector]`: clicks the element if it is displayed (closing the download modal).
 pub const CLICK_IF_VISIBLE: &str = r#"
 const element = document.querySelector(arguments[0]);

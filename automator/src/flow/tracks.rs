@@ -181,9 +181,12 @@ fn solo_button_selector(ctx: &FlowContext<'_>, track: &TrackInfo) -> String {
 
 #[tracing::instrument(skip_all, fields(tier = "method", component = "track_management"), err)]
 async fn activate_solo(ctx: &FlowContext<'_>, track: &TrackInfo) -> Result<(), FlowError> {
-    let button = ctx.driver.find(&solo_button_selector(ctx, track)).await?;
-    ctx.driver.click(&button).await?;
-    Ok(())
+    let selector = solo_button_selector(ctx, track);
+    let clicked = ctx.driver.execute("click_solo", scripts::CLICK, vec![json!(selector)]).await?;
+    match clicked.as_bool() {
+        Some(true) => Ok(()),
+        _ => Err(FlowError::UnexpectedPage(format!("no solo button ({selector})"))),
+    }
 }
 
 #[tracing::instrument(skip_all, fields(tier = "method", component = "track_management", mode = ?ctx.knobs.solo_wait), err)]

@@ -43,3 +43,104 @@ pub fn assert_no_processes_marked(marker: &str) {
     let left = automator::browser::processes::processes_with_environment(TEST_MARKER_VAR, marker);
     assert!(left.is_empty(), "processes marked {marker} still alive: {left:?}");
 }
+
+/// Asserts no browser process started by this test process (chromedriver, Chromium and its
+/// helpers carry a run tag that begins with our pid) is still alive.
+pub fn assert_no_browser_processes_of_this_test() {
+    let left = automator::browser::processes::processes_started_by(std::process::id());
+    assert!(left.is_empty(), "browser processes of this test still alive: {left:?}");
+}
+
+/// Run options for a fast, quiet run against the stage inside `directory`.
+pub fn fast_run_options(directory: &std::path::Path) -> automator::RunOptions {
+    automator::RunOptions {
+        download_dir: directory.join("downloads"),
+        session_file: Some(directory.join("session.json")),
+        time_scale: 0.05,
+        show_progress: false,
+        stop_on_ctrl_c: false,
+        ..automator::RunOptions::default()
+    }
+}
+
+/// A song of the stage's demo catalog, by page path.
+pub fn stage_song(path: &str) -> automator::config::Song {
+    let song = automator::stage::find_song(path).unwrap_or_else(|| panic!("{path} is not in the demo catalog"));
+    automator::config::Song { url: song.path.to_string(), name: song.title.to_string(), description: None, key: 0 }
+}
+
+/// The simple (5-track) and the complex (15-track) demo songs, and the one not purchased.
+pub const SIMPLE_SONG: &str = "/custombackingtrack/the-night-owls/paper-moon-parade.html";
+pub const COMPLEX_SONG: &str = "/custombackingtrack/grand-parlour-orchestra/fifteen-ways-home.html";
+pub const CLICK_SONG: &str = "/custombackingtrack/metronomicon/count-me-in.html";
+pub const UNPURCHASED_SONG: &str = "/custombackingtrack/unsigned-hopefuls/not-yet-yours.html";
+
+/// Asserts every successful track's file is where it belongs (`<downloads>/<Song>/<Track>.mp3`)
+/// and is a complete stage mix of exactly that track; and that the song folders hold nothing
+/// else (no wrong mix was filed).
+pub fn assert_right_mixes_in_place(outcome: &automator::RunOutcome, download_dir: &std::path::Path) {
+    for track in outcome.tracks.iter().filter(|track| track.ok) {
+        let expected = download_dir.join(&track.song).join(format!("{}.mp3", track.name));
+        let file = track.file.as_ref().unwrap_or_else(|| panic!("{} › {} has no file", track.song, track.name));
+        assert_eq!(file, &expected, "file of {} › {}", track.song, track.name);
+        let bytes = std::fs::read(file).unwrap_or_else(|error| panic!("cannot read {}: {error}", file.display()));
+        let tag = automator::stage::read_mix_tag(&bytes).unwrap_or_else(|error| panic!("{} is not a complete mix: {error}", file.display()));
+        assert_eq!(tag.solo.as_deref(), Some(track.name.as_str()), "{} holds the wrong mix", file.display());
+    }
+    for song in &outcome.songs {
+        if let Some(folder) = &song.folder {
+            let filed: Vec<_> = std::fs::read_dir(folder).unwrap().map(|entry| entry.unwrap().path()).collect();
+            let ok = outcome.tracks.iter().filter(|track| track.ok && track.song == song.name).count();
+            assert_eq!(filed.len(), ok, "{} holds {filed:?}", folder.display());
+        }
+    }
+}
+
+/// The output of one `automator` process run by a test.
+pub struct Finished {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the built `automator` binary in `directory` with `args` and extra environment, marked
+/// so that every process it starts can be found afterwards; asserts none is left.
+pub fn run_automator(directory: &std::path::Path, args: &[&str], environment: &[(&str, &str)]) -> Finished {
+    let marker = automator::browser::processes::new_run_tag();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_automator"));
+    command
+        .args(args)
+        .current_dir(directory)
+        .env(TEST_MARKER_VAR, &marker)
+        .env_remove("KV_USERNAME")
+        .env_remove("KV_PASSWORD")
+        .env_remove("RUST_LOG");
+    for (name, value) in environment {
+        command.env(name, value);
+    }
+    let output = command.output().expect("the automator binary runs");
+    assert_no_processes_marked(&marker);
+    Finished {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Every regular file under `directory`, recursively.
+pub fn files_under(directory: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![directory.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}

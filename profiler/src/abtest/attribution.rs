@@ -69,7 +69,15 @@ pub struct Attribution {
     pub share: f64,
 }
 
+/// `key_pattern` of the keys no rule claimed.
+pub const UNMAPPED: &str = "(unmapped)";
+
 impl Attribution {
+    /// Whether this holds the keys no rule claimed.
+    pub fn is_unmapped(&self) -> bool {
+        self.key_pattern == UNMAPPED
+    }
+
     /// Whether a configuration difference can explain this part of the change.
     pub fn explained_by_knobs(&self) -> bool {
         !self.knobs.is_empty()
@@ -77,7 +85,7 @@ impl Attribution {
 }
 
 /// One attribution per rule that had keys or knob differences, largest |change| first,
-/// plus the keys no rule claimed (`key_pattern` = "(unmapped)").
+/// plus the keys no rule claimed (`key_pattern` = [`UNMAPPED`]).
 pub fn attribute(
     deltas: &[KeyDelta],
     knob_differences: &[KnobChange],
@@ -108,7 +116,7 @@ pub fn attribute(
                         .cloned()
                         .collect::<Vec<_>>(),
                 ),
-                None => ("(unmapped)".to_string(), Vec::new()),
+                None => (UNMAPPED.to_string(), Vec::new()),
             };
             if keys.is_empty() && knobs.is_empty() {
                 return None;
@@ -176,7 +184,7 @@ mod tests {
         // Download time barely moved and no download knob differs: not explained by knobs.
         let download = attributions.iter().find(|a| a.key_pattern == "download").unwrap();
         assert!(!download.explained_by_knobs());
-        let unmapped = attributions.iter().find(|a| a.key_pattern == "(unmapped)").unwrap();
+        let unmapped = attributions.iter().find(|a| a.is_unmapped()).unwrap();
         assert_eq!(unmapped.keys, vec!["authentication.login"]);
     }
 

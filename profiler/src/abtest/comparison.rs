@@ -7,7 +7,7 @@ use super::key_delta::KeyDelta;
 use super::recommend::Recommendation;
 use super::schedule::Arm;
 use crate::preset::KnobChange;
-use crate::stats::{Center, ConfidenceInterval, PermutationMethod, Summary};
+use crate::stats::{Center, ConfidenceInterval, PermutationMethod, Statistic, Summary};
 
 /// Version of the comparison JSON layout.
 pub const COMPARISON_SCHEMA: u32 = 1;
@@ -43,8 +43,10 @@ pub struct Comparison {
     pub unit: String,
     pub a: ArmSummary,
     pub b: ArmSummary,
-    /// Centre used for the ratio and the test.
+    /// Centre used for the ratio.
     pub center: Center,
+    /// Statistic of the permutation test.
+    pub statistic: Statistic,
     /// Time per unit of B over A (below 1: B is faster), with its bootstrap interval.
     pub ratio_b_over_a: ConfidenceInterval,
     /// Two-sided permutation p-value of the difference in time per unit.

@@ -8,7 +8,8 @@
 //! 3. Otherwise adopt the faster preset, and name the knob differences that explain the delta
 //!    (attributions carrying at least 10% of the change), the knob differences that made no
 //!    measurable difference (under 5%), and large shares of the change that no differing knob
-//!    governs (at least 25%), which point at something other than configuration.
+//!    governs (at least 25%), which point at something other than configuration (only when
+//!    the caller said which knobs differ; without that nothing can be blamed on them).
 
 use serde::{Deserialize, Serialize};
 
@@ -56,7 +57,7 @@ fn item(kind: RecommendationKind, text: String) -> Recommendation {
 }
 
 fn files(arm: &ArmSummary) -> String {
-    format!("{}/{} correct", arm.correct_units, arm.units)
+    format!("{}/{}", arm.correct_units, arm.units)
 }
 
 /// Knob values as "knob slow → fast", i.e. what adopting the faster preset changes.
@@ -76,11 +77,16 @@ fn knob_moves(knobs: &[KnobChange], faster: Arm) -> String {
 }
 
 fn keys_phrase(attribution: &Attribution) -> String {
+    let group = if attribution.is_unmapped() {
+        "keys no knob rule covers".to_string()
+    } else {
+        format!("keys matching `{}`", attribution.key_pattern)
+    };
     let shown: Vec<&str> = attribution.keys.iter().take(3).map(String::as_str).collect();
     if shown.is_empty() {
-        format!("keys matching `{}`", attribution.key_pattern)
+        group
     } else {
-        format!("keys matching `{}` ({})", attribution.key_pattern, shown.join(", "))
+        format!("{group} ({})", shown.join(", "))
     }
 }
 
@@ -171,7 +177,7 @@ pub(crate) fn recommend(comparison: &Comparison) -> Vec<Recommendation> {
                     ),
                 ));
             }
-        } else if share.abs() >= INVESTIGATE {
+        } else if !comparison.knob_differences.is_empty() && share.abs() >= INVESTIGATE {
             items.push(item(
                 RecommendationKind::Investigate,
                 format!(

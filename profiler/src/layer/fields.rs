@@ -16,22 +16,33 @@ pub(crate) enum TierField {
     Invalid(String),
 }
 
-/// Collects a new span's fields. The component is written into a reused buffer so that
-/// the common case allocates nothing.
+/// Where a new span's `component` value ended up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ComponentField {
+    Missing,
+    /// Equal to the component this callsite had last time (nothing copied).
+    SameAsCached,
+    /// Copied into the visitor's buffer.
+    Buffered,
+}
+
+/// Collects a new span's fields. The component is compared with the callsite's cached one
+/// and only copied when it differs, so the common case allocates and copies nothing.
 pub(crate) struct SpanFieldVisitor<'a> {
     pub(crate) tier: TierField,
-    component: &'a mut String,
-    pub(crate) has_component: bool,
+    cached_component: Option<&'a str>,
+    buffer: &'a mut String,
+    pub(crate) component: ComponentField,
     pub(crate) error: Option<String>,
 }
 
 impl<'a> SpanFieldVisitor<'a> {
-    pub(crate) fn new(component_buffer: &'a mut String) -> Self {
-        component_buffer.clear();
+    pub(crate) fn new(cached_component: Option<&'a str>, buffer: &'a mut String) -> Self {
         SpanFieldVisitor {
             tier: TierField::Missing,
-            component: component_buffer,
-            has_component: false,
+            cached_component,
+            buffer,
+            component: ComponentField::Missing,
             error: None,
         }
     }
@@ -49,9 +60,13 @@ impl Visit for SpanFieldVisitor<'_> {
         match field.name() {
             "tier" => self.tier_from(value),
             "component" => {
-                self.component.clear();
-                self.component.push_str(value);
-                self.has_component = true;
+                if self.cached_component == Some(value) {
+                    self.component = ComponentField::SameAsCached;
+                } else {
+                    self.buffer.clear();
+                    self.buffer.push_str(value);
+                    self.component = ComponentField::Buffered;
+                }
             }
             "error" => self.error = Some(truncate(value.to_owned())),
             _ => {}
@@ -77,9 +92,9 @@ impl Visit for SpanFieldVisitor<'_> {
                 self.tier_from(text.trim_matches('"'));
             }
             "component" => {
-                self.component.clear();
-                let _ = write!(self.component, "{value:?}");
-                self.has_component = true;
+                self.buffer.clear();
+                let _ = write!(self.buffer, "{value:?}");
+                self.component = ComponentField::Buffered;
             }
             "error" => self.error = Some(truncate(format!("{value:?}"))),
             _ => {}

@@ -23,9 +23,9 @@ use tracing_subscriber::registry::LookupSpan;
 pub use config::Config;
 
 use crate::recorder::{Clock, KeyId, MemorySample, ProfilerHandle, Recorder, SpanRecord};
-use fields::{ErrorEventVisitor, ErrorFieldVisitor, SpanFieldVisitor, TierField};
+use fields::{ComponentField, ErrorEventVisitor, ErrorFieldVisitor, SpanFieldVisitor, TierField};
 use open_spans::{FAILED, OpenSpans, Slot, SlotRef};
-use thread_state::{ThreadState, with_thread_state};
+use thread_state::{ThreadState, innermost_entered, with_thread_state};
 
 /// Records every profiled span into the statistics read by its [`ProfilerHandle`].
 ///
@@ -87,11 +87,13 @@ impl ProfilerLayer {
         let created_ns = self.recorder.clock.now();
         let metadata = attrs.metadata();
         with_thread_state(&self.recorder, |state| {
-            let mut visitor = SpanFieldVisitor::new(&mut state.component);
+            let (cached, buffer) = state.cached(metadata);
+            let cached_key = cached.map(|cached| (cached.tier, cached.key));
+            let mut visitor = SpanFieldVisitor::new(cached.map(|cached| &*cached.component), buffer);
             attrs.record(&mut visitor);
             let SpanFieldVisitor {
                 tier,
-                has_component,
+                component,
                 error,
                 ..
             } = visitor;
@@ -100,8 +102,19 @@ impl ProfilerLayer {
                 TierField::Missing => return,
                 TierField::Invalid(value) => return self.warn_invalid_tier(metadata.name(), &value),
             };
-            let key = state.key_for(&self.recorder.keys, metadata, tier, has_component);
-            let parent = self.parent_of(attrs, ctx, state);
+            let key = match (component, cached_key) {
+                (ComponentField::SameAsCached, Some((cached_tier, key))) if cached_tier == tier => key,
+                _ => {
+                    let component = match component {
+                        ComponentField::Buffered => buffer_of(state, metadata),
+                        ComponentField::SameAsCached | ComponentField::Missing => {
+                            cached_or_target(state, metadata, component)
+                        }
+                    };
+                    state.resolve(&self.recorder.keys, metadata, tier, &component)
+                }
+            };
+            let parent = self.parent_of(attrs, ctx);
             let memory_before = match self.config.samples_memory(tier) {
                 true => resident_bytes().unwrap_or(0),
                 false => 0,
@@ -132,7 +145,7 @@ impl ProfilerLayer {
     }
 
     /// Span id of the nearest profiled ancestor of a new span, 0 for none.
-    fn parent_of<S>(&self, attrs: &Attributes<'_>, ctx: &Context<'_, S>, state: &ThreadState) -> u64
+    fn parent_of<S>(&self, attrs: &Attributes<'_>, ctx: &Context<'_, S>) -> u64
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
@@ -140,12 +153,24 @@ impl ProfilerLayer {
             0
         } else if let Some(parent) = attrs.parent() {
             self.nearest_profiled(parent, ctx)
-        } else if let Some(&entered) = state.stack.last() {
-            entered
         } else {
-            ctx.current_span()
+            self.contextual_profiled(ctx)
+        }
+    }
+
+    /// The profiled span that is current on this thread: the innermost one entered here,
+    /// else (e.g. inside an untiered span on a fresh worker thread) the nearest profiled
+    /// ancestor of the registry's current span.
+    fn contextual_profiled<S>(&self, ctx: &Context<'_, S>) -> u64
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        match innermost_entered(&self.recorder) {
+            Some(entered) => entered,
+            None => ctx
+                .current_span()
                 .id()
-                .map_or(0, |current| self.nearest_profiled(current, ctx))
+                .map_or(0, |current| self.nearest_profiled(current, ctx)),
         }
     }
 
@@ -173,7 +198,7 @@ impl ProfilerLayer {
             slot.entered_ns.store(self.recorder.clock.now(), Relaxed);
         }
         slot.depth.store(depth + 1, Relaxed);
-        with_thread_state(&self.recorder, |state| state.stack.push(id));
+        thread_state::entered(&self.recorder, id);
     }
 
     fn exit(&self, id: u64, slot: &Slot) {
@@ -187,7 +212,7 @@ impl ProfilerLayer {
             slot.busy_ns.store(slot.busy_ns.load(Relaxed) + busy, Relaxed);
         }
         slot.depth.store(depth.saturating_sub(1), Relaxed);
-        with_thread_state(&self.recorder, |state| state.exited(id));
+        thread_state::exited(&self.recorder, id);
     }
 
     fn close(&self, id: u64, slot: SlotRef<'_>) {
@@ -241,27 +266,23 @@ impl ProfilerLayer {
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
-        with_thread_state(&self.recorder, |state| {
-            let span = if event.is_root() {
-                0
-            } else if let Some(parent) = event.parent() {
-                self.nearest_profiled(parent, ctx)
-            } else if let Some(&entered) = state.stack.last() {
-                entered
-            } else {
-                ctx.current_span()
-                    .id()
-                    .map_or(0, |current| self.nearest_profiled(current, ctx))
-            };
-            let Some(slot) = self.open.get(span) else { return };
-            slot.flags.fetch_or(FAILED, Relaxed);
-            if slot.epoch.load(Relaxed) == self.recorder.epoch() {
-                let mut visitor = ErrorEventVisitor::default();
-                event.record(&mut visitor);
-                let key = KeyId(slot.key.load(Relaxed));
+        let span = if event.is_root() {
+            0
+        } else if let Some(parent) = event.parent() {
+            self.nearest_profiled(parent, ctx)
+        } else {
+            self.contextual_profiled(ctx)
+        };
+        let Some(slot) = self.open.get(span) else { return };
+        slot.flags.fetch_or(FAILED, Relaxed);
+        if slot.epoch.load(Relaxed) == self.recorder.epoch() {
+            let mut visitor = ErrorEventVisitor::default();
+            event.record(&mut visitor);
+            let key = KeyId(slot.key.load(Relaxed));
+            with_thread_state(&self.recorder, |state| {
                 self.recorder.note_error(&state.shard, key, visitor.text());
-            }
-        });
+            });
+        }
     }
 
     fn recorded_error(&self, slot: &Slot, values: &Record<'_>) {
@@ -321,6 +342,25 @@ where
         if let Some(slot) = self.open.get(id.into_u64()) {
             self.guarded("recording a field", || self.recorded_error(&slot, values));
         }
+    }
+}
+
+/// The component a span's visitor buffered (cold: the callsite cache missed).
+#[cold]
+fn buffer_of(state: &mut ThreadState, metadata: &'static tracing::Metadata<'static>) -> String {
+    state.cached(metadata).1.clone()
+}
+
+/// The component of a span that matched its cached one or had none (the target).
+#[cold]
+fn cached_or_target(
+    state: &mut ThreadState,
+    metadata: &'static tracing::Metadata<'static>,
+    component: ComponentField,
+) -> String {
+    match (component, state.cached(metadata).0) {
+        (ComponentField::SameAsCached, Some(cached)) => cached.component.to_string(),
+        _ => metadata.target().to_owned(),
     }
 }
 

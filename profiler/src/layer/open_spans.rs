@@ -130,7 +130,7 @@ impl OpenSpans {
     }
 
     /// The slot of span `id`, if it is a profiled open span.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get(&self, id: u64) -> Option<SlotRef<'_>> {
         let bucket = self.bucket(id);
         for (offset, cell) in self.ids[bucket].0.iter().enumerate() {
@@ -142,6 +142,11 @@ impl OpenSpans {
         if self.overflowed.load(Ordering::Relaxed) == 0 {
             return None;
         }
+        self.get_spilled(id)
+    }
+
+    #[cold]
+    fn get_spilled(&self, id: u64) -> Option<SlotRef<'_>> {
         self.lock_overflow().get(&id).cloned().map(SlotRef::Overflow)
     }
 

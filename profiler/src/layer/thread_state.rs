@@ -1,9 +1,7 @@
-//! What each thread keeps per profiler: its statistics shard, the profiled spans it has
-//! entered, and a callsite cache that turns a span's metadata into its key.
+//! What each thread keeps per profiler: its statistics shard and a callsite cache that
+//! turns a span's metadata into its key; plus the stack of profiled spans it has entered.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use tracing::Metadata;
@@ -11,27 +9,30 @@ use tracing::Metadata;
 use crate::recorder::{KeyId, KeyTable, Recorder, Shard};
 use crate::tier::Tier;
 
+/// Entries in the direct-mapped callsite cache (a collision only costs a re-intern).
+const CALLSITE_CACHE: usize = 256;
+
 pub(crate) struct ThreadState {
     recorder_id: u64,
     pub(crate) shard: Arc<Shard>,
-    /// Ids of the profiled spans this thread has entered, innermost last: the contextual
-    /// parent of a new span and the span an ERROR event belongs to.
-    pub(crate) stack: Vec<u64>,
-    callsites: HashMap<usize, CallsiteKey, BuildHasherDefault<AddressHasher>>,
-    /// Reused buffer for the `component` value of the span being opened.
-    pub(crate) component: String,
+    callsites: Box<[Option<CallsiteKey>]>,
+    /// Reused buffer for a `component` value that missed the cache.
+    component: String,
 }
 
 /// The key a callsite resolved to last time. The component is a field value, so it is
-/// compared (cheap) before the cached key is trusted; interning happens on a mismatch.
-struct CallsiteKey {
-    tier: Tier,
-    component: Box<str>,
-    key: KeyId,
+/// compared before the cached key is trusted.
+pub(crate) struct CallsiteKey {
+    address: usize,
+    pub(crate) tier: Tier,
+    pub(crate) component: Box<str>,
+    pub(crate) key: KeyId,
 }
 
 thread_local! {
     static THREAD_STATES: RefCell<Vec<ThreadState>> = const { RefCell::new(Vec::new()) };
+    /// (recorder id, span id) of the profiled spans entered on this thread, innermost last.
+    static ENTERED: RefCell<Vec<(u64, u64)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` with this thread's state for `recorder`, creating it on first use. Returns
@@ -46,13 +47,7 @@ pub(crate) fn with_thread_state<R>(
             let mut states = states.try_borrow_mut().ok()?;
             let index = match states.iter().position(|state| state.recorder_id == recorder.id) {
                 Some(index) => index,
-                None => {
-                    // Drop the states of profilers that no longer exist (only we hold
-                    // their shard), then join this one.
-                    states.retain(|state| Arc::strong_count(&state.shard) > 1);
-                    states.push(ThreadState::new(recorder));
-                    states.len() - 1
-                }
+                None => join(&mut states, recorder),
             };
             Some(f(&mut states[index]))
         })
@@ -60,76 +55,96 @@ pub(crate) fn with_thread_state<R>(
         .flatten()
 }
 
+#[cold]
+fn join(states: &mut Vec<ThreadState>, recorder: &Recorder) -> usize {
+    // Drop the states of profilers that no longer exist (only we still hold their shard).
+    states.retain(|state| Arc::strong_count(&state.shard) > 1);
+    states.push(ThreadState {
+        recorder_id: recorder.id,
+        shard: recorder.register_shard(),
+        callsites: (0..CALLSITE_CACHE).map(|_| None).collect(),
+        component: String::new(),
+    });
+    states.len() - 1
+}
+
 impl ThreadState {
-    fn new(recorder: &Recorder) -> ThreadState {
-        ThreadState {
-            recorder_id: recorder.id,
-            shard: recorder.register_shard(),
-            stack: Vec::new(),
-            callsites: HashMap::default(),
-            component: String::new(),
-        }
+    fn cache_index(metadata: &'static Metadata<'static>) -> (usize, usize) {
+        let address = metadata as *const Metadata<'static> as usize;
+        let index = (address as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56;
+        (address, index as usize % CALLSITE_CACHE)
     }
 
-    /// The key of a span from `metadata` whose component was just read into
-    /// `self.component` (`has_component` false: the target stands in for it).
-    pub(crate) fn key_for(
+    /// What `metadata`'s callsite resolved to last time on this thread, and the buffer for
+    /// a component that differs from it.
+    #[inline]
+    pub(crate) fn cached(
+        &mut self,
+        metadata: &'static Metadata<'static>,
+    ) -> (Option<&CallsiteKey>, &mut String) {
+        let (address, index) = Self::cache_index(metadata);
+        let cached = self.callsites[index]
+            .as_ref()
+            .filter(|cached| cached.address == address);
+        (cached, &mut self.component)
+    }
+
+    /// Interns the key of a span from `metadata` with `component`, and caches it.
+    #[cold]
+    pub(crate) fn resolve(
         &mut self,
         keys: &KeyTable,
         metadata: &'static Metadata<'static>,
         tier: Tier,
-        has_component: bool,
+        component: &str,
     ) -> KeyId {
-        let component = if has_component {
-            self.component.as_str()
-        } else {
-            metadata.target()
-        };
-        let address = metadata as *const Metadata<'static> as usize;
-        if let Some(cached) = self.callsites.get(&address)
-            && cached.tier == tier
-            && *cached.component == *component
-        {
-            return cached.key;
-        }
         let key = keys.intern(tier, component, metadata.name());
-        self.callsites.insert(
+        let (address, index) = Self::cache_index(metadata);
+        self.callsites[index] = Some(CallsiteKey {
             address,
-            CallsiteKey {
-                tier,
-                component: component.into(),
-                key,
-            },
-        );
+            tier,
+            component: component.into(),
+            key,
+        });
         key
-    }
-
-    /// Forgets `id` as entered; normally it is the innermost entry.
-    pub(crate) fn exited(&mut self, id: u64) {
-        if self.stack.last() == Some(&id) {
-            self.stack.pop();
-        } else if let Some(position) = self.stack.iter().rposition(|&entered| entered == id) {
-            self.stack.remove(position);
-        }
     }
 }
 
-/// Hashes a callsite address: addresses are unique, so mixing the bits is enough.
-#[derive(Default)]
-struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+/// Notes that `recorder`'s span `id` was entered on this thread.
+#[inline]
+pub(crate) fn entered(recorder: &Recorder, id: u64) {
+    let _ = ENTERED.try_with(|stack| {
+        if let Ok(mut stack) = stack.try_borrow_mut() {
+            stack.push((recorder.id, id));
         }
-    }
+    });
+}
 
-    fn write_usize(&mut self, value: usize) {
-        self.0 = (value as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
+/// Notes that `recorder`'s span `id` was exited on this thread; normally the innermost.
+#[inline]
+pub(crate) fn exited(recorder: &Recorder, id: u64) {
+    let _ = ENTERED.try_with(|stack| {
+        let Ok(mut stack) = stack.try_borrow_mut() else { return };
+        if stack.last() == Some(&(recorder.id, id)) {
+            stack.pop();
+        } else if let Some(position) = stack.iter().rposition(|&entry| entry == (recorder.id, id)) {
+            stack.remove(position);
+        }
+    });
+}
+
+/// The innermost profiled span of `recorder` entered on this thread.
+#[inline]
+pub(crate) fn innermost_entered(recorder: &Recorder) -> Option<u64> {
+    ENTERED
+        .try_with(|stack| {
+            let stack = stack.try_borrow().ok()?;
+            stack
+                .iter()
+                .rev()
+                .find(|(owner, _)| *owner == recorder.id)
+                .map(|&(_, id)| id)
+        })
+        .ok()
+        .flatten()
 }

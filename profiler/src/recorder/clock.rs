@@ -54,7 +54,8 @@ impl Clock {
         }
     }
 
-    /// Whether the time-stamp counter is in use (reported by the benchmark).
+    /// Whether the time-stamp counter is in use.
+    #[cfg(test)]
     pub(crate) fn uses_tsc(&self) -> bool {
         !matches!(self.source, Source::Instant { .. })
     }
@@ -78,13 +79,11 @@ mod tsc {
     }
 
     fn is_invariant() -> bool {
-        // SAFETY: `cpuid` is available on every x86-64 processor.
-        let highest = unsafe { core::arch::x86_64::__cpuid(0x8000_0000) }.eax;
+        let highest = core::arch::x86_64::__cpuid(0x8000_0000).eax;
         if highest < 0x8000_0007 {
             return false;
         }
-        // SAFETY: leaf 0x8000_0007 exists, checked above.
-        let power = unsafe { core::arch::x86_64::__cpuid(0x8000_0007) };
+        let power = core::arch::x86_64::__cpuid(0x8000_0007);
         power.edx & (1 << 8) != 0
     }
 

@@ -62,11 +62,6 @@ impl KeyTable {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
-
-    pub(crate) fn tier(&self, id: KeyId) -> Option<Tier> {
-        let infos = self.infos.read().unwrap_or_else(PoisonError::into_inner);
-        infos.get(id.index()).map(|info| info.tier)
-    }
 }
 
 #[cfg(test)]
@@ -84,6 +79,5 @@ mod tests {
         let all = table.all();
         assert_eq!(all[first.index()].key, "tracks.solo");
         assert_eq!(all[first.index()].tier, Tier::Method, "first tier wins");
-        assert_eq!(table.tier(other), Some(Tier::Method));
     }
 }

@@ -17,7 +17,6 @@ pub(crate) use clock::Clock;
 pub(crate) use keys::{KeyId, KeyTable};
 pub(crate) use shard::Shard;
 
-use aggregate::KeyAggregate;
 use snapshot::MergedKey;
 
 use crate::profile::Profile;

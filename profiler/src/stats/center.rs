@@ -2,9 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::summary::quantile_of_sorted;
 
-/// The centre used by the ratio interval and the permutation statistic.
+/// The centre whose ratio the bootstrap interval estimates.
 ///
 /// [`Center::Median`] is the default for run times: one run that hit a retry or a slow page
 /// load moves a mean of five runs a lot and a median hardly at all, and "how long does a
@@ -25,10 +24,18 @@ impl Center {
         match self {
             Center::Mean => sample.iter().sum::<f64>() / sample.len() as f64,
             Center::Median => {
+                // Selection instead of a full sort: this runs once per bootstrap resample.
                 scratch.clear();
                 scratch.extend_from_slice(sample);
-                scratch.sort_unstable_by(f64::total_cmp);
-                quantile_of_sorted(scratch, 0.5)
+                let middle = scratch.len() / 2;
+                let (lower, upper, _) = scratch.select_nth_unstable_by(middle, f64::total_cmp);
+                let upper = *upper;
+                if sample.len() % 2 == 1 {
+                    upper
+                } else {
+                    let lower = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    (lower + upper) / 2.0
+                }
             }
         }
     }
@@ -57,5 +64,7 @@ mod tests {
         let mut scratch = Vec::new();
         assert_eq!(Center::Median.of_with(&runs, &mut scratch), 10.75);
         assert_eq!(Center::Mean.of_with(&runs, &mut scratch), 22.875);
+        assert_eq!(Center::Median.of_with(&[3.0, 1.0, 2.0], &mut scratch), 2.0);
+        assert_eq!(Center::Median.of_with(&[7.0], &mut scratch), 7.0);
     }
 }

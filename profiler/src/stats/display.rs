@@ -2,10 +2,14 @@
 //! percentages and ratios. One place, so the text, Markdown and HTML reports agree.
 
 /// A duration in nanoseconds with a unit chosen for its size and three significant digits:
-/// `850 ns`, `12.3 µs`, `4.56 ms`, `52.3 s`, `2 min 05 s`.
+/// `850 ns`, `12.3 µs`, `4.56 ms`, `52.3 s`, `452 s`, `12 min 05 s`. Seconds are kept up to
+/// ten minutes so that run times stay comparable at a glance.
 pub fn format_duration_ns(nanoseconds: f64) -> String {
     if !nanoseconds.is_finite() {
         return "–".to_string();
+    }
+    if nanoseconds == 0.0 {
+        return "0 s".to_string();
     }
     let sign = if nanoseconds < 0.0 { "-" } else { "" };
     let magnitude = nanoseconds.abs();
@@ -15,7 +19,7 @@ pub fn format_duration_ns(nanoseconds: f64) -> String {
         (magnitude / 1e3, "µs")
     } else if magnitude < 1e9 {
         (magnitude / 1e6, "ms")
-    } else if magnitude < 60e9 {
+    } else if magnitude < 600e9 {
         (magnitude / 1e9, "s")
     } else {
         let total_seconds = (magnitude / 1e9).round() as u64;
@@ -27,6 +31,12 @@ pub fn format_duration_ns(nanoseconds: f64) -> String {
 /// [`format_duration_ns`] for seconds.
 pub fn format_seconds(seconds: f64) -> String {
     format_duration_ns(seconds * 1e9)
+}
+
+/// A signed change of seconds: `+1.20 s`, `-340 ms`, or `0 s` for no change.
+pub fn format_signed_seconds(seconds: f64) -> String {
+    let text = format_seconds(seconds);
+    if seconds > 0.0 { format!("+{text}") } else { text }
 }
 
 /// `p = 0.003`, `p = 0.41`, or `p < 0.001` (more digits claim precision the test lacks).
@@ -70,7 +80,12 @@ mod tests {
         assert_eq!(format_duration_ns(12_345.0), "12.3 µs");
         assert_eq!(format_duration_ns(4_561_000.0), "4.56 ms");
         assert_eq!(format_duration_ns(52.34e9), "52.3 s");
-        assert_eq!(format_duration_ns(125e9), "2 min 05 s");
+        assert_eq!(format_duration_ns(125e9), "125 s");
+        assert_eq!(format_duration_ns(725e9), "12 min 05 s");
+        assert_eq!(format_duration_ns(0.0), "0 s");
+        assert_eq!(format_signed_seconds(1.2), "+1.20 s");
+        assert_eq!(format_signed_seconds(-0.34), "-340 ms");
+        assert_eq!(format_signed_seconds(0.0), "0 s");
         assert_eq!(format_duration_ns(-2.5e6), "-2.50 ms");
         assert_eq!(format_duration_ns(f64::NAN), "–");
         assert_eq!(format_seconds(0.5), "500 ms");

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::StatsError;
 use super::normal::two_sided_p;
-use super::permutation::{PermutationConfig, binomial_capped, permutation_p_value};
+use super::permutation::{PermutationConfig, binomial_capped, rank_sum_p_value};
+use super::ranks::midranks;
 use crate::profile::Histogram;
 
 /// Above this many values in total the normal approximation is used even when the number of
@@ -152,28 +153,12 @@ fn exact_p_value(
     n_first: usize,
     config: &PermutationConfig,
 ) -> f64 {
-    let mut merged: std::collections::BTreeMap<u64, u64> = std::collections::BTreeMap::new();
-    for &(value, count) in first.iter().chain(second) {
-        *merged.entry(value).or_default() += count;
-    }
-    let mut midrank = std::collections::BTreeMap::new();
-    let mut below = 0u64;
-    for (value, count) in merged {
-        midrank.insert(value, below as f64 + (count as f64 + 1.0) / 2.0);
-        below += count;
-    }
-    let ranks = |buckets: &[(u64, u64)]| -> Vec<f64> {
-        buckets
-            .iter()
-            .flat_map(|(value, count)| std::iter::repeat_n(midrank[value], *count as usize))
-            .collect::<Vec<f64>>()
-    };
-    let pooled: Vec<f64> = ranks(first).into_iter().chain(ranks(second)).collect();
-    let expected = n_first as f64 * (pooled.len() as f64 + 1.0) / 2.0;
-    permutation_p_value(&pooled, n_first, config, |a, _| {
-        (a.iter().sum::<f64>() - expected).abs()
-    })
-    .p_value
+    let values: Vec<f64> = first
+        .iter()
+        .chain(second)
+        .flat_map(|&(value, count)| std::iter::repeat_n(value as f64, count as usize))
+        .collect();
+    rank_sum_p_value(&midranks(&values), n_first, config).p_value
 }
 
 #[cfg(test)]

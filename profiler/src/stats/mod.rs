@@ -5,8 +5,9 @@
 //! Which is used where:
 //! - A/B tests have a few *runs* per arm with raw per-run times, so they use
 //!   [`ratio_ci`] (percentile bootstrap of the ratio of medians) for the effect size and
-//!   [`permutation_test`] (difference of medians) for the p-value. Both need no distribution
-//!   assumptions, and the permutation test is exact for small run counts.
+//!   [`permutation_test`] with the rank-sum statistic for the p-value. Both need no
+//!   distribution assumptions, both shrug off one slow run, and the test is exact for small
+//!   run counts.
 //! - The regression gate compares *histograms* (a baseline keeps the distribution, not the
 //!   samples), so it uses [`mann_whitney`], which is valid on bucketed, tied data, with
 //!   [`holm_adjust`] across keys so many keys do not mean many false alarms.
@@ -22,16 +23,21 @@ mod mann_whitney;
 mod multiple;
 mod normal;
 mod permutation;
+mod ranks;
 mod summary;
 
 pub use bootstrap::{BootstrapConfig, ConfidenceInterval, MIN_RESAMPLES, ratio_ci};
 pub use center::Center;
-pub use display::{format_change, format_duration_ns, format_p_value, format_ratio, format_seconds};
+pub use display::{
+    format_change, format_duration_ns, format_p_value, format_ratio, format_seconds,
+    format_signed_seconds,
+};
 pub use error::StatsError;
 pub use mann_whitney::{MannWhitney, MannWhitneyMethod, mann_whitney};
 pub use multiple::holm_adjust;
 pub use normal::{erfc, normal_sf, two_sided_p};
 pub use permutation::{
-    PermutationConfig, PermutationMethod, PermutationTest, permutation_test, smallest_p_value,
+    PermutationConfig, PermutationMethod, PermutationTest, Statistic, permutation_test,
+    smallest_p_value,
 };
 pub use summary::{Summary, iqr, mad, mean, median, quantile, stddev};

@@ -15,6 +15,37 @@ use serde::{Deserialize, Serialize};
 
 use super::center::Center;
 use super::error::{StatsError, check_finite};
+use super::ranks::midranks;
+
+/// What the permutation test compares between the two groups.
+///
+/// [`Statistic::RankSum`] (the Wilcoxon-Mann-Whitney statistic) is the default for run
+/// times: like the median it ignores how far out one slow run lies, yet unlike a median
+/// difference it uses every value, so with small groups it reaches the smallest p-value
+/// the design allows (2 of C(2n, n) splits for fully separated groups). A median difference
+/// is blind to swaps of the outermost values: with 4 + 4 runs fully separated it cannot go
+/// below p = 4/70 = 0.057.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Statistic {
+    /// `|R₁ − n₁(N+1)/2|`, the rank sum of the first group against its expectation.
+    #[default]
+    RankSum,
+    /// `|mean(second) − mean(first)|`.
+    MeanDifference,
+    /// `|median(second) − median(first)|`.
+    MedianDifference,
+}
+
+impl std::fmt::Display for Statistic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Statistic::RankSum => "rank sum (Wilcoxon-Mann-Whitney)",
+            Statistic::MeanDifference => "difference of means",
+            Statistic::MedianDifference => "difference of medians",
+        })
+    }
+}
 
 /// When to enumerate and how to sample otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -60,29 +91,67 @@ impl std::fmt::Display for PermutationMethod {
 /// The outcome of a permutation test.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PermutationTest {
-    /// The observed statistic, `|center(second) − center(first)|`.
+    /// The observed value of the statistic.
     pub observed: f64,
     pub p_value: f64,
     pub method: PermutationMethod,
 }
 
-/// Tests whether `first` and `second` differ in their `center`, two-sided.
+/// Tests whether `first` and `second` come from different distributions, two-sided.
 pub fn permutation_test(
     first: &[f64],
     second: &[f64],
-    center: Center,
+    statistic: Statistic,
     config: &PermutationConfig,
 ) -> Result<PermutationTest, StatsError> {
     check_finite(first, "first")?;
     check_finite(second, "second")?;
     let pooled: Vec<f64> = first.iter().chain(second).copied().collect();
     let mut scratch = Vec::new();
-    Ok(permutation_p_value(
-        &pooled,
-        first.len(),
-        config,
-        |a, b| (center.of_with(b, &mut scratch) - center.of_with(a, &mut scratch)).abs(),
-    ))
+    let n_first = first.len();
+    Ok(match statistic {
+        Statistic::RankSum => rank_sum_p_value(&midranks(&pooled), n_first, config),
+        Statistic::MeanDifference | Statistic::MedianDifference => {
+            let center = if statistic == Statistic::MeanDifference {
+                Center::Mean
+            } else {
+                Center::Median
+            };
+            permutation_p_value(&pooled, n_first, config, |a, b| {
+                (center.of_with(b, &mut scratch) - center.of_with(a, &mut scratch)).abs()
+            })
+        }
+    })
+}
+
+/// The rank-sum statistic `|R₁ − n₁(N+1)/2|` over `ranks[..n_first]`. It depends only on
+/// which indices form the first group, so exact enumeration sums them directly (the hot path
+/// of every A/B analysis and small regression-gate test).
+pub(crate) fn rank_sum_p_value(ranks: &[f64], n_first: usize, config: &PermutationConfig) -> PermutationTest {
+    let expected = n_first as f64 * (ranks.len() as f64 + 1.0) / 2.0;
+    let statistic = |sum: f64| (sum - expected).abs();
+    let Some(splits) = binomial_capped(ranks.len(), n_first, config.exact_limit) else {
+        return permutation_p_value(ranks, n_first, config, |first, _| {
+            statistic(first.iter().sum())
+        });
+    };
+    let observed = statistic(ranks[..n_first].iter().sum());
+    let threshold = observed - 1e-9 * observed.abs().max(f64::MIN_POSITIVE);
+    let mut hits = 0u64;
+    for_each_combination(ranks.len(), n_first, |chosen| {
+        let mut sum = 0.0;
+        for &index in chosen {
+            sum += ranks[index];
+        }
+        if statistic(sum) >= threshold {
+            hits += 1;
+        }
+    });
+    PermutationTest {
+        observed,
+        p_value: hits as f64 / splits as f64,
+        method: PermutationMethod::Exact { splits },
+    }
 }
 
 /// The permutation engine: `pooled[..n_first]` is the observed first group, `statistic`
@@ -218,7 +287,7 @@ mod tests {
         let test = permutation_test(
             &[1.0, 2.0, 3.0],
             &[4.0, 5.0, 6.0],
-            Center::Mean,
+            Statistic::MeanDifference,
             &PermutationConfig::default(),
         )
         .unwrap();
@@ -237,7 +306,7 @@ mod tests {
         let test = permutation_test(
             &[1.0, 2.0],
             &[3.0, 4.0, 10.0],
-            Center::Mean,
+            Statistic::MeanDifference,
             &PermutationConfig::default(),
         )
         .unwrap();
@@ -252,11 +321,25 @@ mod tests {
             resamples: 2_000,
             ..PermutationConfig::default()
         };
-        let test = permutation_test(&first, &second, Center::Median, &config).unwrap();
+        let test = permutation_test(&first, &second, Statistic::MedianDifference, &config).unwrap();
         assert!(matches!(test.method, PermutationMethod::MonteCarlo { .. }));
         assert!((test.p_value - 1.0 / 2_001.0).abs() < 1e-12, "{}", test.p_value);
-        let again = permutation_test(&first, &second, Center::Median, &config).unwrap();
+        let again = permutation_test(&first, &second, Statistic::MedianDifference, &config).unwrap();
         assert_eq!(test, again);
+    }
+
+    #[test]
+    fn rank_sum_reaches_the_smallest_p_where_a_median_difference_cannot() {
+        // Fully separated 4 + 4: only the observed split and its mirror are as extreme by
+        // ranks (2/70), but swapping the outermost values leaves both medians unchanged (4/70).
+        let slow = [47.0, 48.0, 46.0, 49.5];
+        let fast = [20.0, 21.0, 19.5, 22.0];
+        let config = PermutationConfig::default();
+        let ranks = permutation_test(&slow, &fast, Statistic::RankSum, &config).unwrap();
+        assert!((ranks.p_value - 2.0 / 70.0).abs() < 1e-12, "{}", ranks.p_value);
+        assert_eq!(ranks.observed, 8.0); // rank sum 26 − 4·9/2
+        let medians = permutation_test(&slow, &fast, Statistic::MedianDifference, &config).unwrap();
+        assert!((medians.p_value - 4.0 / 70.0).abs() < 1e-12, "{}", medians.p_value);
     }
 
     #[test]
@@ -264,7 +347,7 @@ mod tests {
         let test = permutation_test(
             &[5.0, 5.0, 5.0],
             &[5.0, 5.0],
-            Center::Median,
+            Statistic::RankSum,
             &PermutationConfig::default(),
         )
         .unwrap();
@@ -275,11 +358,11 @@ mod tests {
     fn rejects_empty_and_non_finite_samples() {
         let config = PermutationConfig::default();
         assert_eq!(
-            permutation_test(&[], &[1.0], Center::Mean, &config).unwrap_err(),
+            permutation_test(&[], &[1.0], Statistic::RankSum, &config).unwrap_err(),
             StatsError::Empty { sample: "first" }
         );
         assert!(matches!(
-            permutation_test(&[1.0], &[f64::NAN], Center::Mean, &config).unwrap_err(),
+            permutation_test(&[1.0], &[f64::NAN], Statistic::MeanDifference, &config).unwrap_err(),
             StatsError::NonFinite { sample: "second", index: 0, .. }
         ));
     }

@@ -1,0 +1,177 @@
+//! The A/B result as a person reads it in the terminal: the library's verdict, tables and
+//! recommendations, plus the statistics spelled out (which test, which interval) and which
+//! knob differences the change in time falls on.
+
+use std::fmt::Write;
+
+use profiler::abtest::{ArmSummary, Comparison};
+use profiler::stats::{format_p_value, format_seconds};
+
+use super::ab_test::per_track_text;
+use super::run_set::RunRecord;
+
+/// One progress line per finished run: `run 3/16  solo_only  14.2 s wall, 1.78 s per track, 8/8 correct`.
+pub fn render_run_line(position: usize, planned: usize, preset: &str, record: &RunRecord) -> String {
+    let mut line = format!(
+        "run {:>2}/{planned}  {preset:<18} {} wall, {}, {}/{} correct",
+        position + 1,
+        format_seconds(record.wall_seconds),
+        per_track_text(record),
+        record.tracks_correct,
+        record.tracks_attempted
+    );
+    if record.interrupted {
+        line.push_str(" (interrupted)");
+    }
+    line
+}
+
+/// The full report. `how_it_ended` says how many runs were done and why the test stopped.
+pub fn render_ab_report(comparison: &Comparison, how_it_ended: &str) -> String {
+    let mut out = format!("\n{how_it_ended}\n\n{}", comparison.render_text());
+    let (a, b) = (&comparison.a, &comparison.b);
+    let unit = &comparison.unit;
+    let _ = writeln!(
+        out,
+        "\nStatistics (time per {unit} = time spent in the songs / {unit}s attempted; browser start-up and login are left out):"
+    );
+    let width = a.name.len().max(b.name.len());
+    for arm in [a, b] {
+        let _ = writeln!(out, "  {:<width$}  {}", arm.name, arm_line(arm));
+    }
+    let ratio = &comparison.ratio_b_over_a;
+    let _ = writeln!(
+        out,
+        "  ratio {} / {} = {:.2}x, {:.0}% CI {:.2}–{:.2} (percentile bootstrap of the ratio of {}s)",
+        b.name,
+        a.name,
+        ratio.estimate,
+        ratio.level * 100.0,
+        ratio.low,
+        ratio.high,
+        comparison.center
+    );
+    let _ = writeln!(
+        out,
+        "  {} from a two-sided permutation test of the difference in {} time per {unit} ({}); significant at α = {}: {}",
+        format_p_value(comparison.p_value),
+        comparison.center,
+        comparison.test,
+        comparison.alpha,
+        if comparison.significant { "yes" } else { "no" }
+    );
+    let _ = writeln!(
+        out,
+        "  correct files: {} {}, {} {}",
+        a.name,
+        success(a),
+        b.name,
+        success(b)
+    );
+    if !comparison.attributions.is_empty() {
+        let _ = writeln!(out, "\nWhere the change in time falls (self time per run, {} − {}):", b.name, a.name);
+        for attribution in &comparison.attributions {
+            let knobs = if attribution.explained_by_knobs() {
+                attribution.knobs.iter().map(|change| change.describe()).collect::<Vec<_>>().join(", ")
+            } else {
+                "no differing knob governs these keys".to_string()
+            };
+            let sign = if attribution.delta_per_run >= 0.0 { "+" } else { "-" };
+            let _ = writeln!(
+                out,
+                "  {:<18} {sign}{} per run ({:.0}% of the change)  {}",
+                attribution.key_pattern,
+                format_seconds(attribution.delta_per_run.abs()),
+                attribution.share * 100.0,
+                knobs
+            );
+        }
+    }
+    let _ = writeln!(out, "\nVerdict: {}", comparison.verdict);
+    out
+}
+
+fn arm_line(arm: &ArmSummary) -> String {
+    let summary = &arm.per_unit;
+    format!(
+        "{} median, IQR {}, range {}–{} over {} run(s)",
+        format_seconds(summary.median),
+        format_seconds(summary.iqr),
+        format_seconds(summary.min),
+        format_seconds(summary.max),
+        arm.usable_runs
+    )
+}
+
+fn success(arm: &ArmSummary) -> String {
+    format!("{}/{} ({:.0}%)", arm.correct_units, arm.units, arm.success_rate * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use profiler::abtest::{AnalysisConfig, Arm, Explanation, RunSample, Schedule, analyze};
+    use profiler::preset::KnobChange;
+
+    use super::*;
+    use crate::commands::knob_map::automator_knob_map;
+    use crate::commands::test_profiles::profile_with;
+
+    fn comparison() -> Comparison {
+        let samples: Vec<RunSample> = Schedule::interleaved(5)
+            .into_iter()
+            .enumerate()
+            .map(|(position, arm)| RunSample {
+                arm,
+                duration: Duration::from_secs_f64(if arm == Arm::A { 20.0 } else { 10.0 } + position as f64 * 0.01),
+                units: 8,
+                correct_units: 8,
+                profile: profile_with(1, if arm == Arm::A { 4 } else { 1 }),
+            })
+            .collect();
+        let explanation = Explanation {
+            knob_differences: vec![KnobChange {
+                knob: "solo_activation_delay_simple".into(),
+                from: Some(toml::Value::Float(15.0)),
+                to: Some(toml::Value::Float(5.0)),
+            }],
+            knob_map: automator_knob_map(),
+        };
+        let config = AnalysisConfig { unit: "track".into(), ..AnalysisConfig::default() };
+        analyze("current", "solo_only", &samples, &explanation, &config).unwrap()
+    }
+
+    #[test]
+    fn spells_out_the_test_the_interval_and_the_verdict() {
+        let comparison = comparison();
+        let text = render_ab_report(&comparison, "All 10 planned runs done.");
+        assert!(text.contains("All 10 planned runs done."), "{text}");
+        assert!(text.contains("current    2.50 s median") || text.contains("current    2.5"), "{text}");
+        assert!(text.contains("ratio solo_only / current = 0.50x, 95% CI"), "{text}");
+        assert!(text.contains("two-sided permutation test") && text.contains("exact"), "{text}");
+        assert!(text.contains("correct files: current 40/40 (100%), solo_only 40/40 (100%)"), "{text}");
+        assert!(text.contains("solo_activation_delay_simple: 15.0 → 5.0"), "{text}");
+        assert!(text.trim_end().ends_with(&format!("Verdict: {}", comparison.verdict)), "{text}");
+        assert!(comparison.verdict.starts_with("solo_only is 1.99x faster than current"), "{}", comparison.verdict);
+    }
+
+    #[test]
+    fn a_run_line_shows_time_per_track_and_correct_files() {
+        let record = RunRecord {
+            position: 2,
+            seed: Some(1),
+            wall_seconds: 14.2,
+            work_seconds: 12.0,
+            tracks_attempted: 8,
+            tracks_correct: 7,
+            interrupted: false,
+            errors: Vec::new(),
+            tracks: Vec::new(),
+            profile: profile_with(0, 0),
+        };
+        let line = render_run_line(2, 16, "solo_only", &record);
+        assert!(line.starts_with("run  3/16  solo_only"), "{line}");
+        assert!(line.contains("1.50 s per track") && line.ends_with("7/8 correct"), "{line}");
+    }
+}

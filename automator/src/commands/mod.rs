@@ -1,0 +1,136 @@
+//! The design card's comparison commands and the regression gate: `--list-baselines`,
+//! `--baseline-test NAME`, `--ab-test A B`, `--preset NAME` for a single run, and
+//! `--save-baseline` / `--show-baseline` / `--compare` with their thresholds and limits.
+//!
+//! Presets are applied to a live configuration ([`live::LiveKnobs`]) through a guard for
+//! each run, so the starting knobs come back however a run ends; every command checks that at
+//! the end and says so.
+
+pub mod ab_report;
+pub mod ab_test;
+pub mod baseline_test;
+pub mod ctrl_c;
+pub mod error;
+pub mod knob_map;
+pub mod list_baselines;
+pub mod live;
+pub mod paths;
+pub mod preset_scope;
+pub mod presets;
+pub mod profile_run;
+pub mod regression_gate;
+pub mod run_set;
+pub mod run_set_baseline;
+pub mod runner;
+pub mod setup;
+
+#[cfg(test)]
+mod test_profiles;
+
+use profiler::ProfilerHandle;
+
+pub use error::CommandError;
+pub use preset_scope::PresetScope;
+pub use profile_run::after_profiled_run;
+
+use crate::app::prepare_run;
+use crate::cli::Cli;
+use crate::config::Knobs;
+use crate::flow::progress::print_line;
+use ab_test::{AbSettings, DEFAULT_AB_RUNS, ab_test};
+use baseline_test::{DEFAULT_BASELINE_RUNS, baseline_test};
+use list_baselines::render_list;
+use presets::PresetCatalog;
+use regression_gate::{GateFlags, compare_to_baseline, load_baseline, show_baseline};
+use setup::{Setup, comparison_time_scale};
+
+/// Whether the profiler layer must be installed for this command line: `--profile`, the
+/// preset commands (one profile per run) and a gate that measures this run.
+pub fn needs_profiler(cli: &Cli) -> bool {
+    cli.profile
+        || cli.baseline_test.is_some()
+        || cli.ab_test.is_some()
+        || cli.save_baseline.is_some()
+        || (cli.compare.is_some() && cli.against.is_none())
+}
+
+/// Runs the command of `cli` if it is one of these commands and returns its exit code;
+/// `None` means the command line asks for a plain run (with `--profile`, `--save-baseline`
+/// and `--compare` handled after it by [`after_profiled_run`]).
+pub async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Option<u8> {
+    let result = if cli.list_baselines {
+        list(cli)
+    } else if let Some(argument) = &cli.show_baseline {
+        show_baseline(argument).map(|text| {
+            print_line(&text);
+            0
+        })
+    } else if let (Some(baseline), Some(other)) = (&cli.compare, &cli.against) {
+        compare_files(cli, baseline, other)
+    } else if let Some(name) = &cli.baseline_test {
+        run_baseline_test(cli, profiler, name).await
+    } else if let Some(names) = &cli.ab_test {
+        run_ab_test(cli, profiler, names).await
+    } else {
+        return None;
+    };
+    Some(result.unwrap_or_else(|error| report(&error)))
+}
+
+/// Prints a command error as one line and returns its exit code.
+pub fn report(error: &CommandError) -> u8 {
+    eprintln!("error: {error}");
+    error.exit_code()
+}
+
+/// The flags of the regression gate.
+pub fn gate_flags(cli: &Cli) -> GateFlags {
+    GateFlags {
+        threshold_percent: cli.threshold,
+        key_thresholds: cli.key_threshold.clone(),
+        limits: cli.limit.clone(),
+        fail_on_regression: cli.fail_on_regression,
+    }
+}
+
+fn list(cli: &Cli) -> Result<u8, CommandError> {
+    let catalog = PresetCatalog::load(cli.baselines.as_deref())?;
+    print_line(&render_list(&catalog, &Knobs::default(), "the built-in default (optimized)")?);
+    Ok(0)
+}
+
+fn compare_files(cli: &Cli, baseline: &str, other: &str) -> Result<u8, CommandError> {
+    let current = load_baseline(other)?;
+    let outcome = compare_to_baseline(baseline, &current, &gate_flags(cli))?;
+    print_line(&outcome.text);
+    Ok(outcome.exit_code)
+}
+
+/// The presets, live configuration, run options and profiler of a preset command.
+fn setup(cli: &Cli, profiler: Option<&ProfilerHandle>, flag: &'static str) -> Result<Setup, CommandError> {
+    let catalog = PresetCatalog::load(cli.baselines.as_deref())?;
+    let profiler = profiler.cloned().ok_or(CommandError::NoProfiler { flag })?;
+    let (mut options, knobs, target) =
+        prepare_run(cli).map_err(|error| CommandError::Prepare(error.to_string()))?;
+    options.time_scale = comparison_time_scale(cli.time_scale, &target);
+    Ok(Setup { catalog, live: live::LiveKnobs::new(knobs), options, target, profiler })
+}
+
+fn runs(cli: &Cli, default: usize) -> usize {
+    cli.runs.map_or(default, |runs| runs as usize)
+}
+
+async fn run_baseline_test(cli: &Cli, profiler: Option<&ProfilerHandle>, name: &str) -> Result<u8, CommandError> {
+    let setup = setup(cli, profiler, "--baseline-test")?;
+    baseline_test(&setup, name, runs(cli, DEFAULT_BASELINE_RUNS)).await?;
+    Ok(0)
+}
+
+async fn run_ab_test(cli: &Cli, profiler: Option<&ProfilerHandle>, names: &[String]) -> Result<u8, CommandError> {
+    let [a, b] = names else {
+        return Err(CommandError::BadFlag { flag: "--ab-test", problem: "needs exactly two preset names".into() });
+    };
+    let setup = setup(cli, profiler, "--ab-test")?;
+    let settings = AbSettings { runs_per_arm: runs(cli, DEFAULT_AB_RUNS), fail_on_regression: cli.fail_on_regression };
+    Ok(ab_test(&setup, a, b, settings).await?.exit_code)
+}

@@ -1,0 +1,85 @@
+//! What the preset commands share: the presets, the live configuration, the run options and
+//! target, and the profiler that records each run.
+
+use profiler::preset::Preset;
+use profiler::{MachineInfo, ProfilerHandle};
+
+use super::error::CommandError;
+use super::live::LiveKnobs;
+use super::paths::Stamp;
+use super::presets::{PresetCatalog, check_knobs};
+use super::run_set::{PresetRunSet, RUN_SET_KIND, RUN_SET_SCHEMA};
+use super::runner::{PresetRunner, target_label};
+use crate::flow::{RunOptions, Target};
+
+/// Time scale of `--ab-test` and `--baseline-test` against the stage when `--time-scale` is
+/// not given: 20x faster than real time, so a default A/B test takes minutes, not hours, while
+/// the blind waits still dominate the per-track time as they do at full scale.
+pub const COMPARISON_TIME_SCALE: f64 = 0.05;
+
+/// The time scale of a preset command: the user's, else [`COMPARISON_TIME_SCALE`] against the
+/// stage and real time against a real site.
+pub fn comparison_time_scale(given: Option<f64>, target: &Target) -> f64 {
+    match (given, target) {
+        (Some(scale), _) => scale,
+        (None, Target::Stage(_)) => COMPARISON_TIME_SCALE,
+        (None, Target::Site { .. }) => 1.0,
+    }
+}
+
+/// Everything a preset command runs with.
+pub struct Setup {
+    pub catalog: PresetCatalog,
+    pub live: LiveKnobs,
+    pub options: RunOptions,
+    pub target: Target,
+    pub profiler: ProfilerHandle,
+}
+
+impl Setup {
+    pub fn runner(&self) -> PresetRunner<'_> {
+        PresetRunner { options: &self.options, target: &self.target, live: &self.live, profiler: &self.profiler }
+    }
+
+    /// An empty record of runs under `preset` (checked against the starting knobs).
+    pub fn new_run_set(&self, preset: &Preset, stamp: &Stamp) -> Result<PresetRunSet, CommandError> {
+        let starting = self.live.starting();
+        Ok(PresetRunSet {
+            schema: RUN_SET_SCHEMA,
+            kind: RUN_SET_KIND.to_string(),
+            preset: preset.name.clone(),
+            description: preset.description.clone(),
+            preset_source: preset.source.as_ref().map(|path| path.display().to_string()),
+            knobs: preset.apply_validated(starting, &check_knobs)?,
+            knob_changes: preset.changes_against(starting)?,
+            time_scale: self.options.time_scale,
+            target: target_label(&self.target),
+            max_tracks: self.options.max_tracks,
+            recorded_at: stamp.rfc3339.clone(),
+            git_commit: profiler::baseline::current_git_commit(),
+            machine: MachineInfo::current(),
+            runs: Vec::new(),
+        })
+    }
+
+    /// "against the stage at time scale 0.05" / "against https://… at time scale 1".
+    pub fn describe_target(&self) -> String {
+        format!("against {} at time scale {}", target_label(&self.target), self.options.time_scale)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Credentials, Secret};
+    use crate::stage::StageConfig;
+
+    #[test]
+    fn the_stage_defaults_to_the_fast_scale_and_a_given_scale_wins() {
+        let stage = Target::Stage(StageConfig::default());
+        let site = Target::Site { url: "https://x.test".into(), credentials: Credentials { username: "u".into(), password: Secret::new("p") } };
+        assert_eq!(comparison_time_scale(None, &stage), COMPARISON_TIME_SCALE);
+        assert_eq!(comparison_time_scale(Some(0.5), &stage), 0.5);
+        assert_eq!(comparison_time_scale(None, &site), 1.0);
+    }
+}

@@ -1,0 +1,160 @@
+//! The automation against the stage in real headless Chromium, in process: every `solo_wait`
+//! and `download_wait` mode downloads the right mixes; blind waits that are too short produce
+//! wrong mixes that are caught and retried; injected faults end with every track downloaded or
+//! reported; a saved session is reused. No browser process outlives a test.
+
+mod support;
+
+use automator::config::{DownloadWait, Knobs, SoloWait};
+use automator::flow::SongStatus;
+use automator::flow::auth::LoginKind;
+use automator::stage::{FaultSpec, Stage, StageConfig};
+use automator::{RunOptions, Target, run};
+
+use support::{CLICK_SONG, COMPLEX_SONG, SIMPLE_SONG, UNPURCHASED_SONG, stage_song};
+
+fn stage() -> Target {
+    Target::Stage(StageConfig::default())
+}
+
+async fn run_modes(solo_wait: SoloWait, download_wait: DownloadWait, song: &str) {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    let options = RunOptions {
+        songs: Some(vec![stage_song(song)]),
+        max_tracks: Some(3),
+        ..support::fast_run_options(directory.path())
+    };
+    let knobs = Knobs {
+        solo_wait,
+        download_wait,
+        // Long enough for the stage's slowest solo (a click track of a complex song).
+        solo_activation_delay_simple: 12.0,
+        solo_activation_delay_complex: 15.0,
+        download_monitoring_initial_wait: 2.0,
+        download_check_interval: 1.0,
+        ..Knobs::default()
+    };
+    let outcome = run(&options, &knobs, &stage()).await.unwrap();
+    support::assert_no_browser_processes_of_this_test();
+    assert_eq!(outcome.tracks.len(), 3, "{outcome:#?}");
+    assert!(outcome.all_ok(), "{:#?}", outcome.tracks);
+    assert!(outcome.tracks.iter().all(|track| track.attempts == 1 && track.wrong_mixes == 0));
+    assert!(outcome.tracks.iter().all(|track| track.intrinsic.is_some()), "the ledger gives every track its intrinsic time");
+    support::assert_right_mixes_in_place(&outcome, &options.download_dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixed_solo_wait_with_directory_polling() {
+    run_modes(SoloWait::Fixed, DownloadWait::Poll, CLICK_SONG).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polled_solo_wait_with_file_system_events() {
+    run_modes(SoloWait::Poll, DownloadWait::Watch, COMPLEX_SONG).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observed_solo_wait_with_directory_polling() {
+    run_modes(SoloWait::Observe, DownloadWait::Poll, SIMPLE_SONG).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_short_blind_waits_give_wrong_mixes_that_are_caught_and_retried() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    let options = RunOptions {
+        songs: Some(vec![stage_song(SIMPLE_SONG)]),
+        max_tracks: Some(2),
+        ..support::fast_run_options(directory.path())
+    };
+    let knobs = Knobs {
+        solo_wait: SoloWait::Fixed,
+        solo_activation_delay: 0.0,
+        solo_activation_delay_simple: 0.0,
+        solo_activation_delay_complex: 0.0,
+        ..Knobs::default()
+    };
+    let outcome = run(&options, &knobs, &stage()).await.unwrap();
+    support::assert_no_browser_processes_of_this_test();
+    let wrong: u32 = outcome.tracks.iter().map(|track| track.wrong_mixes).sum();
+    assert!(wrong >= 1, "a mix requested right after the solo click is the previous mix: {:#?}", outcome.tracks);
+    for track in outcome.tracks.iter().filter(|track| track.wrong_mixes > 0) {
+        assert!(track.attempts > track.wrong_mixes || !track.ok, "a wrong mix is never counted as a success: {track:#?}");
+        assert!(track.attempts >= 2, "a wrong mix is retried: {track:#?}");
+    }
+    support::assert_right_mixes_in_place(&outcome, &options.download_dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_faults_end_with_every_track_downloaded_or_reported() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    let options = RunOptions {
+        songs: Some(vec![stage_song(SIMPLE_SONG), stage_song(CLICK_SONG)]),
+        max_tracks: Some(3),
+        ..support::fast_run_options(directory.path())
+    };
+    let knobs = Knobs { solo_max_wait: 20.0, download_max_wait: 40.0, ..Knobs::default() };
+    let faults = FaultSpec::parse(
+        "http500=0.08,solo_stuck=0.1,mix_fail=0.1,mix_stuck=0.05,slow_download=0.1,cut_download=0.1,session_expiry=0.03",
+    )
+    .unwrap();
+    let target = Target::Stage(StageConfig { faults, seed: 11, ..StageConfig::default() });
+    let outcome = run(&options, &knobs, &target).await.unwrap();
+    support::assert_no_browser_processes_of_this_test();
+    assert_eq!(outcome.tracks.len(), 6, "{outcome:#?}");
+    for track in &outcome.tracks {
+        assert!(track.ok || track.error.is_some(), "every track is downloaded or reported: {track:#?}");
+    }
+    assert!(outcome.tracks.iter().any(|track| track.ok), "faults at these rates still let most tracks through");
+    assert!(outcome.tracks.iter().any(|track| track.attempts > 1), "some fault forced a retry: {:#?}", outcome.tracks);
+    support::assert_right_mixes_in_place(&outcome, &options.download_dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_song_not_purchased_is_reported_and_skipped() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    let options = RunOptions {
+        songs: Some(vec![stage_song(UNPURCHASED_SONG), stage_song(SIMPLE_SONG)]),
+        max_tracks: Some(1),
+        ..support::fast_run_options(directory.path())
+    };
+    let outcome = run(&options, &Knobs::default(), &stage()).await.unwrap();
+    support::assert_no_browser_processes_of_this_test();
+    assert_eq!(outcome.songs[0].status, SongStatus::NotPurchased);
+    assert_eq!(outcome.songs[1].status, SongStatus::Done);
+    assert!(outcome.all_ok(), "a song the account does not own is not a failure");
+    assert!(!options.download_dir.join(&outcome.songs[0].name).exists(), "no folder for a skipped song");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_session_is_reused_until_forced_or_cleared() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    let stage = Stage::start(StageConfig { time_scale: 0.05, ..StageConfig::default() }).await.unwrap();
+    let target = Target::Site {
+        url: stage.url().to_string(),
+        credentials: automator::config::Credentials {
+            username: automator::stage::DEMO_USERNAME.into(),
+            password: automator::config::Secret::new(automator::stage::DEMO_PASSWORD),
+        },
+    };
+    let options = RunOptions {
+        songs: Some(vec![stage_song(SIMPLE_SONG)]),
+        max_tracks: Some(1),
+        ..support::fast_run_options(directory.path())
+    };
+    let first = run(&options, &Knobs::default(), &target).await.unwrap();
+    assert_eq!(first.login, Some(LoginKind::Fresh));
+    let second = run(&options, &Knobs::default(), &target).await.unwrap();
+    assert_eq!(second.login, Some(LoginKind::Reused));
+    let forced = run(&RunOptions { force_login: true, ..options.clone() }, &Knobs::default(), &target).await.unwrap();
+    assert_eq!(forced.login, Some(LoginKind::Fresh));
+    let cleared = run(&RunOptions { clear_session: true, ..options.clone() }, &Knobs::default(), &target).await.unwrap();
+    assert_eq!(cleared.login, Some(LoginKind::Fresh));
+    assert!([first, second, forced, cleared].iter().all(|outcome| outcome.all_ok()));
+    stage.shutdown().await;
+    support::assert_no_browser_processes_of_this_test();
+}

@@ -1,0 +1,104 @@
+//! The comparison as Markdown, to keep beside the JSON and paste into an issue or a PR.
+
+use std::fmt::Write;
+
+use super::comparison::{ArmSummary, Comparison};
+use super::recommend::RecommendationKind;
+use crate::stats::{format_seconds, format_signed_seconds as signed_seconds};
+
+/// Makes text safe inside a table cell or a line of Markdown.
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\n', " ")
+}
+
+pub(crate) fn run_list(seconds: &[f64]) -> String {
+    seconds.iter().map(|value| format_seconds(*value)).collect::<Vec<_>>().join(", ")
+}
+
+pub(crate) fn success(arm: &ArmSummary) -> String {
+    format!("{}/{} ({:.0}%)", arm.correct_units, arm.units, arm.success_rate * 100.0)
+}
+
+impl Comparison {
+    pub fn render_markdown(&self) -> String {
+        let (a, b) = (&self.a, &self.b);
+        let unit = &self.unit;
+        let mut out = String::new();
+        let _ = writeln!(out, "# A/B test: {} vs {}\n", cell(&a.name), cell(&b.name));
+        let _ = writeln!(out, "**{}**\n", cell(&self.verdict));
+
+        let _ = writeln!(out, "| | {} (A) | {} (B) |", cell(&a.name), cell(&b.name));
+        let _ = writeln!(out, "|---|---:|---:|");
+        let rows: [(&str, String, String); 6] = [
+            ("runs (usable)", format!("{} ({})", a.runs, a.usable_runs), format!("{} ({})", b.runs, b.usable_runs)),
+            (&format!("time per {unit}, {}", self.center), format_seconds(a.per_unit.median), format_seconds(b.per_unit.median)),
+            ("spread (IQR / MAD)", format!("{} / {}", format_seconds(a.per_unit.iqr), format_seconds(a.per_unit.mad)), format!("{} / {}", format_seconds(b.per_unit.iqr), format_seconds(b.per_unit.mad))),
+            (&format!("time per {unit}, mean"), format_seconds(a.per_unit.mean), format_seconds(b.per_unit.mean)),
+            ("correct files", success(a), success(b)),
+            ("run times", run_list(&a.run_seconds), run_list(&b.run_seconds)),
+        ];
+        for (label, left, right) in rows {
+            let _ = writeln!(out, "| {} | {left} | {right} |", cell(label));
+        }
+        let ratio = &self.ratio_b_over_a;
+        let _ = writeln!(
+            out,
+            "\nRatio of time per {unit} B/A: **{:.2}x** ({:.0}% CI {:.2}–{:.2}), p = {:.4}.\n",
+            ratio.estimate,
+            ratio.level * 100.0,
+            ratio.low,
+            ratio.high,
+            self.p_value
+        );
+
+        if !self.knob_differences.is_empty() {
+            let _ = writeln!(out, "## Knobs that differ\n");
+            for change in &self.knob_differences {
+                let _ = writeln!(out, "- `{}`", cell(&change.describe()));
+            }
+            out.push('\n');
+        }
+
+        let _ = writeln!(out, "## Where the time moved (per run, top {} keys)\n", self.top_keys);
+        let _ = writeln!(out, "| key | tier | {} | {} | Δ total | Δ self |", cell(&a.name), cell(&b.name));
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|");
+        for delta in self.key_deltas.iter().take(self.top_keys) {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} |",
+                cell(&delta.key),
+                delta.tier,
+                format_seconds(delta.total_per_run_a),
+                format_seconds(delta.total_per_run_b),
+                signed_seconds(delta.total_delta()),
+                signed_seconds(delta.self_delta()),
+            );
+        }
+        let _ = writeln!(out, "\nMean run time changed by {} (B − A).\n", signed_seconds(self.run_delta));
+
+        let _ = writeln!(out, "## Recommendations\n");
+        for recommendation in &self.recommendations {
+            let label = match recommendation.kind {
+                RecommendationKind::Adopt => "**Adopt.** ",
+                RecommendationKind::Reject => "**Reject.** ",
+                RecommendationKind::Keep => "**Keep.** ",
+                RecommendationKind::RunMore => "**Run more.** ",
+                RecommendationKind::Investigate => "**Investigate.** ",
+                RecommendationKind::Explain | RecommendationKind::NoEffect => "",
+            };
+            let _ = writeln!(out, "- {label}{}", cell(&recommendation.text));
+        }
+        if !self.notes.is_empty() {
+            let _ = writeln!(out, "\n## Notes\n");
+            for note in &self.notes {
+                let _ = writeln!(out, "- {}", cell(note));
+            }
+        }
+        let _ = writeln!(out, "\n## Method\n\n{}", cell(&self.method));
+        out
+    }
+}

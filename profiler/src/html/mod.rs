@@ -1,0 +1,12 @@
+//! Self-contained HTML reports: one file with inline CSS and inline SVG charts, no scripts
+//! and no network, so it opens from anywhere and people can look instead of read.
+
+mod comparison;
+mod escape;
+mod page;
+mod profile;
+mod svg;
+
+pub use comparison::render_comparison;
+pub use escape::escape;
+pub use profile::render_profile;
