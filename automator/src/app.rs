@@ -52,7 +52,7 @@ pub enum AppError {
 
 /// Runs the command line and returns the process exit code.
 pub fn main(cli: Cli) -> u8 {
-    let profiler = install_subscriber(commands::needs_profiler(&cli));
+    let profiler = install_subscriber(commands::needs_profiler(&cli), commands::quiet_log_filter(&cli));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return report_error(&AppError::Runtime(error)),
@@ -76,8 +76,9 @@ fn report_error(error: &AppError) -> u8 {
 /// Logs go to stderr above the progress bar (`RUST_LOG` overrides the default level); the
 /// profiler layer is only installed when the command line needs it (`--profile`, the preset
 /// commands, the regression gate), and its handle returned.
-fn install_subscriber(with_profiler: bool) -> Option<ProfilerHandle> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,automator=info"));
+fn install_subscriber(with_profiler: bool, quiet_filter: Option<&str>) -> Option<ProfilerHandle> {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(quiet_filter.unwrap_or("warn,automator=info")));
     let logs = tracing_subscriber::fmt::layer().with_writer(LogWriter).with_target(false).with_filter(filter);
     let (profiler_layer, profiler) = match with_profiler.then(|| ProfilerLayer::new(profiler::Config::default())) {
         Some((layer, handle)) => (Some(layer), Some(handle)),

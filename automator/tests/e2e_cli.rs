@@ -132,3 +132,48 @@ fn an_unreachable_site_exits_2_and_closes_the_browser() {
     assert!(error.contains("http://127.0.0.1:9"), "{error}");
     assert!(!run.stderr.contains("secret-value"));
 }
+
+#[test]
+fn ctrl_c_stops_the_run_in_order_and_keeps_the_files() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    let marker = automator::browser::processes::new_run_tag();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_automator"))
+        .args(["--time-scale", "0.05"])
+        .current_dir(directory.path())
+        .env(support::TEST_MARKER_VAR, &marker)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let downloads = directory.path().join("downloads");
+    let started = std::time::Instant::now();
+    let first_file = loop {
+        let filed: Vec<_> = files_under(&downloads)
+            .into_iter()
+            .filter(|path| path.extension().is_some_and(|extension| extension == "mp3"))
+            .filter(|path| !path.to_string_lossy().contains(".incoming-"))
+            .collect();
+        if let Some(file) = filed.first() {
+            break file.clone();
+        }
+        assert!(started.elapsed().as_secs() < 60, "no track was downloaded within a minute");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    // SAFETY: kill(2) with a pid we own; no memory is involved.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let output = child.wait_with_output().unwrap();
+    support::assert_no_processes_marked(&marker);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("(interrupted by Ctrl-C)"), "{stdout}");
+    assert!(first_file.is_file(), "a file downloaded before Ctrl-C is kept");
+    let leftovers: Vec<_> = std::fs::read_dir(&downloads)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".incoming-"))
+        .collect();
+    assert!(leftovers.is_empty(), "the browser's incoming directory is removed: {leftovers:?}");
+}

@@ -63,7 +63,12 @@ impl TextTable {
                 .collect();
             padded.join("  ").trim_end().to_string()
         };
-        let mut text = line(self.columns.iter().map(|(title, _)| title.as_str()).collect());
+        let mut text = line(
+            self.columns
+                .iter()
+                .map(|(title, _)| title.as_str())
+                .collect(),
+        );
         text.push('\n');
         for row in &self.rows {
             text.push_str(&line(row.iter().map(String::as_str).collect()));

@@ -37,7 +37,11 @@ impl ChromeDriver {
             "chromedriver not found at {} (run scripts/ensure-browser or set CHROMEDRIVER)",
             binary.display()
         );
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new(&binary)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
@@ -53,7 +57,10 @@ impl ChromeDriver {
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen on port {port}");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         driver
@@ -87,7 +94,10 @@ impl Drop for ChromeDriver {
         let group = format!("-{}", self.child.id());
         let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         std::thread::sleep(Duration::from_millis(200));
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.wait();
     }
 }
@@ -97,14 +107,29 @@ fn sample_profile() -> Profile {
         "automator --profile",
         vec![
             key_stats("automator.run", Tier::System, &[1_700_000_000_000]),
-            key_stats("track_management.solo_track", Tier::Method, &lognormal_ns(1, 40, 12e9, 0.1)),
-            key_stats("download_management.monitor_download_completion", Tier::Method, &lognormal_ns(2, 40, 30e9, 0.1)),
-            key_stats("webdriver.find_element", Tier::Operation, &lognormal_ns(3, 900, 2e6, 0.5)),
+            key_stats(
+                "track_management.solo_track",
+                Tier::Method,
+                &lognormal_ns(1, 40, 12e9, 0.1),
+            ),
+            key_stats(
+                "download_management.monitor_download_completion",
+                Tier::Method,
+                &lognormal_ns(2, 40, 30e9, 0.1),
+            ),
+            key_stats(
+                "webdriver.find_element",
+                Tier::Operation,
+                &lognormal_ns(3, 900, 2e6, 0.5),
+            ),
             key_stats(HOSTILE, Tier::Component, &lognormal_ns(4, 3, 5e6, 0.2)),
         ],
         &[
             ("automator.run", "track_management.solo_track"),
-            ("automator.run", "download_management.monitor_download_completion"),
+            (
+                "automator.run",
+                "download_management.monitor_download_completion",
+            ),
             ("track_management.solo_track", "webdriver.find_element"),
         ],
     )
@@ -117,8 +142,16 @@ fn sample_comparison() -> profiler::abtest::Comparison {
         .map(|(index, arm)| {
             let solo = if arm == Arm::A { 24.0 } else { 10.0 } + index as f64 * 0.1;
             let keys = vec![
-                key_stats("track_management.finalize_solo_activation", Tier::Method, &[(solo * 1e9) as u64]),
-                key_stats("download_management.monitor_download_completion", Tier::Method, &[66_000_000_000]),
+                key_stats(
+                    "track_management.finalize_solo_activation",
+                    Tier::Method,
+                    &[(solo * 1e9) as u64],
+                ),
+                key_stats(
+                    "download_management.monitor_download_completion",
+                    Tier::Method,
+                    &[66_000_000_000],
+                ),
                 key_stats(HOSTILE, Tier::Method, &[1_000_000]),
             ];
             RunSample {
@@ -130,8 +163,18 @@ fn sample_comparison() -> profiler::abtest::Comparison {
             }
         })
         .collect();
-    let config = AnalysisConfig { unit: "track".into(), ..AnalysisConfig::default() };
-    analyze("current", "solo_only", &runs, &Explanation::default(), &config).unwrap()
+    let config = AnalysisConfig {
+        unit: "track".into(),
+        ..AnalysisConfig::default()
+    };
+    analyze(
+        "current",
+        "solo_only",
+        &runs,
+        &Explanation::default(),
+        &config,
+    )
+    .unwrap()
 }
 
 fn write(directory: &Path, name: &str, html: &str) -> String {
@@ -170,7 +213,11 @@ async fn reports_render_their_charts_in_headless_chromium() {
     let profile = sample_profile();
     let comparison = sample_comparison();
     let profile_url = write(directory.path(), "profile.html", &render_profile(&profile));
-    let comparison_url = write(directory.path(), "comparison.html", &render_comparison(&comparison));
+    let comparison_url = write(
+        directory.path(),
+        "comparison.html",
+        &render_comparison(&comparison),
+    );
 
     let driver = ChromeDriver::start();
     let client = driver.session().await;
@@ -181,22 +228,41 @@ async fn reports_render_their_charts_in_headless_chromium() {
 
     // Profile: four tier bars, one distribution box per key, the call tree, no network.
     assert_eq!(profile_page["title"], "Profile: automator --profile");
-    assert!(profile_page["svgs"].as_u64().unwrap() >= 2, "{profile_page}");
-    assert!(profile_page["bars"].as_u64().unwrap() >= 3, "{profile_page}");
+    assert!(
+        profile_page["svgs"].as_u64().unwrap() >= 2,
+        "{profile_page}"
+    );
+    assert!(
+        profile_page["bars"].as_u64().unwrap() >= 3,
+        "{profile_page}"
+    );
     assert_eq!(profile_page["boxes"], 5, "{profile_page}");
-    assert!(profile_page["lines"].as_u64().unwrap() > 10, "{profile_page}");
+    assert!(
+        profile_page["lines"].as_u64().unwrap() > 10,
+        "{profile_page}"
+    );
     assert_eq!(profile_page["treeRows"], 1 + 5, "{profile_page}");
     assert_eq!(profile_page["scripts"], 0);
-    assert_eq!(profile_page["images"], 0, "a key name became markup: {profile_page}");
+    assert_eq!(
+        profile_page["images"], 0,
+        "a key name became markup: {profile_page}"
+    );
     assert_eq!(profile_page["hostileShownAsText"], true);
-    assert_eq!(profile_page["resources"], 0, "the page fetched something: {profile_page}");
+    assert_eq!(
+        profile_page["resources"], 0,
+        "the page fetched something: {profile_page}"
+    );
 
     // Comparison: interval dot + one dot per run, a bar per key, the verdict sentence.
     assert_eq!(comparison_page["title"], "A/B test: current vs solo_only");
     assert_eq!(comparison_page["dots"], 1 + 12, "{comparison_page}");
     assert_eq!(comparison_page["bars"], 3, "{comparison_page}");
     assert_eq!(comparison_page["verdict"], comparison.verdict.as_str());
-    assert!(comparison.verdict.starts_with("solo_only is "), "{}", comparison.verdict);
+    assert!(
+        comparison.verdict.starts_with("solo_only is "),
+        "{}",
+        comparison.verdict
+    );
     assert_eq!(comparison_page["images"], 0);
     assert_eq!(comparison_page["scripts"], 0);
     assert_eq!(comparison_page["resources"], 0);

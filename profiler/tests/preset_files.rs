@@ -70,10 +70,22 @@ type Row = (SoloWait, [f64; 3], f64, f64, f64, f64);
 fn the_four_original_presets_hold_the_spec_values() {
     let set = shipped();
     let table: [(&str, Row); 4] = [
-        ("current", (SoloWait::Fixed, [12.0, 15.0, 21.0], 30.0, 5.0, 90.0, 0.5)),
-        ("pre_optimization", (SoloWait::Fixed, [5.0, 5.0, 5.0], 0.0, 2.0, 300.0, 2.0)),
-        ("solo_only", (SoloWait::Fixed, [5.0, 5.0, 5.0], 30.0, 5.0, 90.0, 0.5)),
-        ("download_only", (SoloWait::Fixed, [12.0, 15.0, 21.0], 0.0, 2.0, 300.0, 0.5)),
+        (
+            "current",
+            (SoloWait::Fixed, [12.0, 15.0, 21.0], 30.0, 5.0, 90.0, 0.5),
+        ),
+        (
+            "pre_optimization",
+            (SoloWait::Fixed, [5.0, 5.0, 5.0], 0.0, 2.0, 300.0, 2.0),
+        ),
+        (
+            "solo_only",
+            (SoloWait::Fixed, [5.0, 5.0, 5.0], 30.0, 5.0, 90.0, 0.5),
+        ),
+        (
+            "download_only",
+            (SoloWait::Fixed, [12.0, 15.0, 21.0], 0.0, 2.0, 300.0, 0.5),
+        ),
     ];
     for (name, (solo_wait, delays, initial, interval, max, pause)) in table {
         let knobs = set.get(name).unwrap().apply_to(&Knobs::default()).unwrap();
@@ -89,7 +101,11 @@ fn the_four_original_presets_hold_the_spec_values() {
             knobs.download_max_wait,
             knobs.between_tracks_pause,
         );
-        assert_eq!(actual, (solo_wait, delays, initial, interval, max, pause), "{name}");
+        assert_eq!(
+            actual,
+            (solo_wait, delays, initial, interval, max, pause),
+            "{name}"
+        );
         assert_eq!(knobs.download_wait, DownloadWait::Poll, "{name}");
     }
 }
@@ -103,7 +119,12 @@ fn optimized_is_event_driven_and_equals_the_built_in_default() {
     assert_eq!(knobs.download_wait, DownloadWait::Watch);
     assert_eq!(knobs.download_max_wait, 300.0);
     assert_eq!(knobs.between_tracks_pause, 0.0);
-    assert!(optimized.changes_against(&Knobs::default()).unwrap().is_empty());
+    assert!(
+        optimized
+            .changes_against(&Knobs::default())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -111,10 +132,20 @@ fn every_shipped_preset_is_described_and_lists_its_changes_against_the_default()
     let set = shipped();
     assert_eq!(
         set.names(),
-        vec!["current", "download_only", "optimized", "pre_optimization", "solo_only"]
+        vec![
+            "current",
+            "download_only",
+            "optimized",
+            "pre_optimization",
+            "solo_only"
+        ]
     );
     for preset in set.iter() {
-        assert!(preset.description.len() > 30, "{}: describe it", preset.name);
+        assert!(
+            preset.description.len() > 30,
+            "{}: describe it",
+            preset.name
+        );
         assert!(!preset.description.contains('\n'), "{}", preset.name);
     }
     let changes = set
@@ -123,12 +154,22 @@ fn every_shipped_preset_is_described_and_lists_its_changes_against_the_default()
         .changes_against(&Knobs::default())
         .unwrap();
     let described: Vec<String> = changes.iter().map(|change| change.describe()).collect();
-    assert!(described.contains(&"solo_wait: observe → fixed".to_string()), "{described:?}");
+    assert!(
+        described.contains(&"solo_wait: observe → fixed".to_string()),
+        "{described:?}"
+    );
     assert!(described.contains(&"download_monitoring_initial_wait: 0.0 → 30.0".to_string()));
     assert!(described.contains(&"solo_activation_delay_complex: 5.0 → 21.0".to_string()));
     // Knobs the preset leaves at the default are not changes.
-    assert!(!changes.iter().any(|change| change.knob == "solo_poll_interval"));
-    let solo = changes.iter().find(|change| change.knob == "solo_wait").unwrap();
+    assert!(
+        !changes
+            .iter()
+            .any(|change| change.knob == "solo_poll_interval")
+    );
+    let solo = changes
+        .iter()
+        .find(|change| change.knob == "solo_wait")
+        .unwrap();
     assert_eq!(format_knob_value(solo.to.as_ref().unwrap()), "fixed");
 }
 

@@ -42,7 +42,9 @@ fn restores_after_a_successful_scope_and_is_visible_to_other_threads_meanwhile()
 #[test]
 fn restores_when_the_scope_returns_an_error() {
     fn run(live: &LiveConfig<Knobs>) -> Result<(), String> {
-        let _guard = live.apply(&slow_preset()).map_err(|error| error.to_string())?;
+        let _guard = live
+            .apply(&slow_preset())
+            .map_err(|error| error.to_string())?;
         assert_eq!(live.get().solo_activation_delay, 12.0);
         Err("the browser crashed".to_string())
     }
@@ -73,7 +75,10 @@ fn a_bad_preset_never_touches_the_live_configuration() {
     let text = "name = \"bad\"\ndescription = \"typo\"\n[knobs]\nsolo_activation_delay = 12.0\nsolo_delay = 1.0\n";
     let bad = Preset::parse(text, "baselines/bad.toml".as_ref()).unwrap();
     let error = live.apply(&bad).err().unwrap().to_string();
-    assert!(error.starts_with("baselines/bad.toml:5: unknown knob `solo_delay`"), "{error}");
+    assert!(
+        error.starts_with("baselines/bad.toml:5: unknown knob `solo_delay`"),
+        "{error}"
+    );
     assert_eq!(live.get(), original());
 }
 
@@ -83,7 +88,11 @@ const CHILD_MODE: &str = "PROFILER_TEST_INTERRUPT_CHILD";
 
 /// The child's work: apply the preset, report it, then wait for Ctrl-C the way an application
 /// would (a loop of interruptible sleeps), unwinding with `?` when it comes.
-fn child_run(live: &LiveConfig<Knobs>, signal: InterruptSignal, stubborn: bool) -> Result<(), Interrupted> {
+fn child_run(
+    live: &LiveConfig<Knobs>,
+    signal: InterruptSignal,
+    stubborn: bool,
+) -> Result<(), Interrupted> {
     let _guard = live.apply(&slow_preset()).expect("preset applies");
     println!("APPLIED {}", live.get().solo_activation_delay);
     for _ in 0..500 {
@@ -180,7 +189,10 @@ fn ctrl_c_unwinds_in_order_and_restores_the_configuration() {
     if let Ok(mode) = std::env::var(CHILD_MODE) {
         return child_main(&mode);
     }
-    let (mut child, lines) = spawn_child("ctrl_c_unwinds_in_order_and_restores_the_configuration", "orderly");
+    let (mut child, lines) = spawn_child(
+        "ctrl_c_unwinds_in_order_and_restores_the_configuration",
+        "orderly",
+    );
     assert_eq!(wait_for_line(&lines, "APPLIED"), "APPLIED 12");
     send_sigint(&child.0);
     assert_eq!(
@@ -195,7 +207,8 @@ fn a_second_ctrl_c_exits_at_once_with_status_130() {
     if let Ok(mode) = std::env::var(CHILD_MODE) {
         return child_main(&mode);
     }
-    let (mut child, lines) = spawn_child("a_second_ctrl_c_exits_at_once_with_status_130", "stubborn");
+    let (mut child, lines) =
+        spawn_child("a_second_ctrl_c_exits_at_once_with_status_130", "stubborn");
     wait_for_line(&lines, "APPLIED");
     send_sigint(&child.0);
     wait_for_line(&lines, "NOTICED");

@@ -42,7 +42,10 @@ fn bootstrap_interval_covers_the_true_ratio_on_a_fixed_seed() {
     let b = durations(&mut rng, 30, 20.0, 0.3);
     let interval = ratio_ci(&b, &a, Center::Median, &BootstrapConfig::default()).unwrap();
     assert!(interval.contains(2.0), "{interval:?}");
-    assert!(interval.low > 1.5 && interval.high < 2.6, "too wide: {interval:?}");
+    assert!(
+        interval.low > 1.5 && interval.high < 2.6,
+        "too wide: {interval:?}"
+    );
 }
 
 #[test]
@@ -67,7 +70,10 @@ fn bootstrap_interval_covers_the_true_ratio_in_most_trials() {
     }
     let coverage = covered as f64 / trials as f64;
     eprintln!("bootstrap 95% interval coverage: {coverage:.3}");
-    assert!(coverage >= 0.88, "95% interval covered the truth in only {coverage:.2}");
+    assert!(
+        coverage >= 0.88,
+        "95% interval covered the truth in only {coverage:.2}"
+    );
 }
 
 #[test]
@@ -78,8 +84,8 @@ fn exact_permutation_test_calls_an_a_a_comparison_significant_in_at_most_five_pe
         let mut rng = ChaCha8Rng::seed_from_u64(trial);
         let a = durations(&mut rng, 6, 10.0, 0.4);
         let b = durations(&mut rng, 6, 10.0, 0.4);
-        let test = permutation_test(&a, &b, Statistic::RankSum, &PermutationConfig::default())
-            .unwrap();
+        let test =
+            permutation_test(&a, &b, Statistic::RankSum, &PermutationConfig::default()).unwrap();
         assert_eq!(test.method, PermutationMethod::Exact { splits: 924 });
         if test.p_value < 0.05 {
             significant += 1;
@@ -87,7 +93,10 @@ fn exact_permutation_test_calls_an_a_a_comparison_significant_in_at_most_five_pe
     }
     let rate = significant as f64 / trials as f64;
     eprintln!("A/A significant rate: {rate:.3}");
-    assert!(rate <= 0.07, "A/A called significant in {rate:.3} of trials");
+    assert!(
+        rate <= 0.07,
+        "A/A called significant in {rate:.3} of trials"
+    );
 }
 
 #[test]
@@ -111,7 +120,10 @@ fn monte_carlo_permutation_test_keeps_the_a_a_rate_near_five_percent() {
     }
     let rate = significant as f64 / trials as f64;
     eprintln!("A/A significant rate: {rate:.3}");
-    assert!(rate <= 0.08, "A/A called significant in {rate:.3} of trials");
+    assert!(
+        rate <= 0.08,
+        "A/A called significant in {rate:.3} of trials"
+    );
 }
 
 #[test]
@@ -121,13 +133,16 @@ fn permutation_test_has_power_against_a_real_difference() {
         let mut rng = ChaCha8Rng::seed_from_u64(9_000 + trial);
         let a = durations(&mut rng, 6, 10.0, 0.15);
         let b = durations(&mut rng, 6, 15.0, 0.15);
-        let test = permutation_test(&a, &b, Statistic::RankSum, &PermutationConfig::default())
-            .unwrap();
+        let test =
+            permutation_test(&a, &b, Statistic::RankSum, &PermutationConfig::default()).unwrap();
         if test.p_value < 0.05 {
             detected += 1;
         }
     }
-    assert!(detected >= 45, "a 1.5x slowdown was detected in only {detected}/50 trials");
+    assert!(
+        detected >= 45,
+        "a 1.5x slowdown was detected in only {detected}/50 trials"
+    );
 }
 
 #[test]
@@ -150,6 +165,12 @@ fn mann_whitney_on_histograms_keeps_the_a_a_rate_near_five_percent_and_finds_a_s
     }
     let rate = false_alarms as f64 / trials as f64;
     eprintln!("Mann-Whitney A/A rate {rate:.3}, power {detected}/{trials}");
-    assert!(rate <= 0.08, "A/A called significant in {rate:.3} of trials");
-    assert!(detected as f64 / trials as f64 >= 0.9, "1.3x shift found {detected}/{trials}");
+    assert!(
+        rate <= 0.08,
+        "A/A called significant in {rate:.3} of trials"
+    );
+    assert!(
+        detected as f64 / trials as f64 >= 0.9,
+        "1.3x shift found {detected}/{trials}"
+    );
 }

@@ -8,7 +8,7 @@ use profiler::abtest::{ArmSummary, Comparison};
 use profiler::stats::{format_p_value, format_seconds};
 
 use super::ab_test::per_track_text;
-use super::run_set::RunRecord;
+use super::run_set::{PresetRunSet, RunRecord};
 
 /// One progress line per finished run: `run 3/16  solo_only  14.2 s wall, 1.78 s per track, 8/8 correct`.
 pub fn render_run_line(position: usize, planned: usize, preset: &str, record: &RunRecord) -> String {
@@ -20,14 +20,19 @@ pub fn render_run_line(position: usize, planned: usize, preset: &str, record: &R
         record.tracks_correct,
         record.tracks_attempted
     );
+    let wrong = record.wrong_mixes();
+    if wrong > 0 {
+        line.push_str(&format!(", {wrong} wrong mix(es) caught and retried"));
+    }
     if record.interrupted {
         line.push_str(" (interrupted)");
     }
     line
 }
 
-/// The full report. `how_it_ended` says how many runs were done and why the test stopped.
-pub fn render_ab_report(comparison: &Comparison, how_it_ended: &str) -> String {
+/// The full report. `how_it_ended` says how many runs were done and why the test stopped;
+/// `sets` are the runs of A and B (for retries, which the comparison does not count).
+pub fn render_ab_report(comparison: &Comparison, sets: &[PresetRunSet; 2], how_it_ended: &str) -> String {
     let mut out = format!("\n{how_it_ended}\n\n{}", comparison.render_text());
     let (a, b) = (&comparison.a, &comparison.b);
     let unit = &comparison.unit;
@@ -67,6 +72,16 @@ pub fn render_ab_report(comparison: &Comparison, how_it_ended: &str) -> String {
         success(a),
         b.name,
         success(b)
+    );
+    let _ = writeln!(
+        out,
+        "  retried attempts (wrong mixes among them): {} {} ({}), {} {} ({})",
+        a.name,
+        sets[0].retries(),
+        sets[0].wrong_mixes(),
+        b.name,
+        sets[1].retries(),
+        sets[1].wrong_mixes()
     );
     if !comparison.attributions.is_empty() {
         let _ = writeln!(out, "\nWhere the change in time falls (self time per run, {} − {}):", b.name, a.name);
@@ -116,7 +131,7 @@ mod tests {
 
     use super::*;
     use crate::commands::knob_map::automator_knob_map;
-    use crate::commands::test_profiles::profile_with;
+    use crate::commands::test_fixtures::{profile_with, record, run_set};
 
     fn comparison() -> Comparison {
         let samples: Vec<RunSample> = Schedule::interleaved(5)
@@ -145,33 +160,25 @@ mod tests {
     #[test]
     fn spells_out_the_test_the_interval_and_the_verdict() {
         let comparison = comparison();
-        let text = render_ab_report(&comparison, "All 10 planned runs done.");
+        let sets = [run_set("current", vec![record(8, 0, 20.0)]), run_set("solo_only", vec![record(8, 3, 10.0)])];
+        let text = render_ab_report(&comparison, &sets, "All 10 planned runs done.");
         assert!(text.contains("All 10 planned runs done."), "{text}");
         assert!(text.contains("current    2.50 s median") || text.contains("current    2.5"), "{text}");
         assert!(text.contains("ratio solo_only / current = 0.50x, 95% CI"), "{text}");
         assert!(text.contains("two-sided permutation test") && text.contains("exact"), "{text}");
         assert!(text.contains("correct files: current 40/40 (100%), solo_only 40/40 (100%)"), "{text}");
         assert!(text.contains("solo_activation_delay_simple: 15.0 → 5.0"), "{text}");
+        assert!(text.contains("retried attempts (wrong mixes among them): current 0 (0), solo_only 3 (3)"), "{text}");
         assert!(text.trim_end().ends_with(&format!("Verdict: {}", comparison.verdict)), "{text}");
         assert!(comparison.verdict.starts_with("solo_only is 1.99x faster than current"), "{}", comparison.verdict);
     }
 
     #[test]
     fn a_run_line_shows_time_per_track_and_correct_files() {
-        let record = RunRecord {
-            position: 2,
-            seed: Some(1),
-            wall_seconds: 14.2,
-            work_seconds: 12.0,
-            tracks_attempted: 8,
-            tracks_correct: 7,
-            interrupted: false,
-            errors: Vec::new(),
-            tracks: Vec::new(),
-            profile: profile_with(0, 0),
-        };
-        let line = render_run_line(2, 16, "solo_only", &record);
+        let mut run = record(8, 2, 12.0);
+        run.tracks_correct = 7;
+        let line = render_run_line(2, 16, "solo_only", &run);
         assert!(line.starts_with("run  3/16  solo_only"), "{line}");
-        assert!(line.contains("1.50 s per track") && line.ends_with("7/8 correct"), "{line}");
+        assert!(line.contains("1.50 s per track, 7/8 correct, 2 wrong mix(es) caught and retried"), "{line}");
     }
 }

@@ -120,7 +120,7 @@ pub async fn ab_test(setup: &Setup, a_name: &str, b_name: &str, settings: AbSett
         write_file(&path, &contents)?;
         saved.push(path);
     }
-    print_line(&render_ab_report(&comparison, &schedule_note(&schedule, samples.len(), stopped_early, failure.is_some())));
+    print_line(&render_ab_report(&comparison, &sets, &schedule_note(&schedule, samples.len(), stopped_early, failure.is_some())));
     print_saved(&saved);
     print_line(&setup.live.confirm_restored()?);
     if let Some(failure) = failure {

@@ -6,9 +6,9 @@ use profiler::preset::{KnobChange, PresetError, format_knob_value};
 use super::presets::PresetCatalog;
 use crate::config::Knobs;
 
-/// The listing, ready to print. `base` is what the presets are laid over; `base_label` names
-/// it ("the built-in default").
-pub fn render_list(catalog: &PresetCatalog, base: &Knobs, base_label: &str) -> Result<String, PresetError> {
+/// The listing, ready to print. `base` is what the presets are laid over; `base_note` says
+/// what it is.
+pub fn render_list(catalog: &PresetCatalog, base: &Knobs, base_note: &str) -> Result<String, PresetError> {
     catalog.check_all(base)?;
     let mut entries = Vec::new();
     for preset in catalog.presets.iter() {
@@ -21,14 +21,14 @@ pub fn render_list(catalog: &PresetCatalog, base: &Knobs, base_label: &str) -> R
     let indent = " ".repeat(name_width + 2);
 
     let mut text = format!(
-        "{} presets from {} (knobs shown as {base_label} → preset):\n",
+        "{} presets from {}. Each lists the knobs it changes, as default → preset ({base_note}).\n",
         entries.len(),
         catalog.origin
     );
     for (preset, changes) in &entries {
         text.push_str(&format!("\n{:<name_width$}{}\n", preset.name, preset.description));
         if changes.is_empty() {
-            text.push_str(&format!("{indent}no changes: identical to {base_label}\n"));
+            text.push_str(&format!("{indent}no changes: this is the default configuration\n"));
         }
         for change in changes {
             text.push_str(&format!(
@@ -37,6 +37,15 @@ pub fn render_list(catalog: &PresetCatalog, base: &Knobs, base_label: &str) -> R
                 value(&change.from),
                 value(&change.to)
             ));
+        }
+        let unchanged: Vec<String> = preset
+            .overrides
+            .iter()
+            .filter(|(knob, _)| !changes.iter().any(|change| &change.knob == *knob))
+            .map(|(knob, value)| format!("{knob} = {}", format_knob_value(value)))
+            .collect();
+        if !unchanged.is_empty() {
+            text.push_str(&format!("{indent}also sets, same as the default: {}\n", unchanged.join(", ")));
         }
     }
     text.push_str("\nRun one with `automator --baseline-test NAME`, compare two with `automator --ab-test A B`.");
@@ -54,8 +63,9 @@ mod tests {
     #[test]
     fn lists_every_built_in_preset_with_its_changes_aligned() {
         let catalog = PresetCatalog::built_in().unwrap();
-        let text = render_list(&catalog, &Knobs::default(), "the default").unwrap();
+        let text = render_list(&catalog, &Knobs::default(), "the default is optimized").unwrap();
         assert!(text.starts_with("5 presets from the presets built into this binary"), "{text}");
+        assert!(text.contains("also sets, same as the default: solo_activation_delay = 5.0"), "{text}");
         for name in ["current", "download_only", "optimized", "pre_optimization", "solo_only"] {
             assert!(text.lines().any(|line| line.starts_with(name)), "{name} missing:\n{text}");
         }

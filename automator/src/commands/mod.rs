@@ -25,7 +25,7 @@ pub mod runner;
 pub mod setup;
 
 #[cfg(test)]
-mod test_profiles;
+mod test_fixtures;
 
 use profiler::ProfilerHandle;
 
@@ -52,6 +52,13 @@ pub fn needs_profiler(cli: &Cli) -> bool {
         || cli.ab_test.is_some()
         || cli.save_baseline.is_some()
         || (cli.compare.is_some() && cli.against.is_none())
+}
+
+/// The log filter of the commands that run the automation many times (unless `RUST_LOG` says
+/// otherwise): their own one-line-per-run progress and saved files report what each run did,
+/// so the automation's per-track log lines would only bury it.
+pub fn quiet_log_filter(cli: &Cli) -> Option<&'static str> {
+    (cli.ab_test.is_some() || cli.baseline_test.is_some()).then_some("warn,automator=off")
 }
 
 /// Runs the command of `cli` if it is one of these commands and returns its exit code;
@@ -95,7 +102,7 @@ pub fn gate_flags(cli: &Cli) -> GateFlags {
 
 fn list(cli: &Cli) -> Result<u8, CommandError> {
     let catalog = PresetCatalog::load(cli.baselines.as_deref())?;
-    print_line(&render_list(&catalog, &Knobs::default(), "the built-in default (optimized)")?);
+    print_line(&render_list(&catalog, &Knobs::default(), "the default is the built-in configuration, identical to `optimized`")?);
     Ok(0)
 }
 

@@ -112,6 +112,16 @@ impl RunRecord {
         }
     }
 
+    /// Downloads that turned out to be another track's mix (caught, deleted and retried).
+    pub fn wrong_mixes(&self) -> u32 {
+        self.tracks.iter().map(|track| track.wrong_mixes).sum()
+    }
+
+    /// Attempts beyond the first, over all tracks.
+    pub fn retries(&self) -> u32 {
+        self.tracks.iter().map(|track| track.attempts.saturating_sub(1)).sum()
+    }
+
     /// Seconds per attempted track, `None` when the run attempted none.
     pub fn seconds_per_track(&self) -> Option<f64> {
         (self.tracks_attempted > 0).then(|| self.work_seconds / self.tracks_attempted as f64)
@@ -158,6 +168,14 @@ impl PresetRunSet {
         self.runs.iter().map(|run| run.tracks_correct).sum()
     }
 
+    pub fn wrong_mixes(&self) -> u32 {
+        self.runs.iter().map(RunRecord::wrong_mixes).sum()
+    }
+
+    pub fn retries(&self) -> u32 {
+        self.runs.iter().map(RunRecord::retries).sum()
+    }
+
     /// A few lines for the terminal: runs, time per track (median and spread), wall time per
     /// run, correct files and errors.
     pub fn summary(&self) -> String {
@@ -181,6 +199,7 @@ impl PresetRunSet {
         if attempted > 0 {
             text.push_str(&format!(" ({:.0}%)", correct as f64 * 100.0 / attempted as f64));
         }
+        text.push_str(&format!(", retried attempts: {} (wrong mixes: {})", self.retries(), self.wrong_mixes()));
         let errors: Vec<&String> = self.runs.iter().flat_map(|run| run.errors.iter()).collect();
         if !errors.is_empty() {
             text.push_str(&format!("\n  errors ({}):", errors.len()));
@@ -233,7 +252,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::commands::test_profiles::profile_with;
+    use crate::commands::test_fixtures::{profile_with, run_set};
     use crate::flow::{SongOutcome, SongStatus, TrackOutcome};
 
     fn track(name: &str, ok: bool, seconds: f64) -> TrackOutcome {
@@ -271,25 +290,6 @@ mod tests {
         }
     }
 
-    fn run_set(runs: Vec<RunRecord>) -> PresetRunSet {
-        PresetRunSet {
-            schema: RUN_SET_SCHEMA,
-            kind: RUN_SET_KIND.into(),
-            preset: "current".into(),
-            description: "d".into(),
-            preset_source: None,
-            knobs: Knobs::default(),
-            knob_changes: Vec::new(),
-            time_scale: 0.05,
-            target: "stage".into(),
-            max_tracks: Some(2),
-            recorded_at: "2025-08-05T11:12:04Z".into(),
-            git_commit: None,
-            machine: MachineInfo::current(),
-            runs,
-        }
-    }
-
     #[test]
     fn a_run_counts_correct_tracks_lists_errors_and_takes_its_work_from_the_song_passes() {
         let profile = profile_with(2, 3);
@@ -313,14 +313,15 @@ mod tests {
     fn saves_loads_and_summarises() {
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().join("baseline_current_20250805_111204.json");
-        let set = run_set(vec![RunRecord::new(0, Some(0), &outcome(), profile_with(1, 2))]);
+        let set = run_set("current", vec![RunRecord::new(0, Some(0), &outcome(), profile_with(1, 2))]);
         set.save(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(PresetRunSet::is_run_set(&serde_json::from_str(&text).unwrap()));
         assert_eq!(PresetRunSet::load(&path).unwrap(), set);
         let summary = set.summary();
         assert!(summary.starts_with("current: 1 run(s), time per track median"), "{summary}");
-        assert!(summary.contains("correct files: 1/2 (50%)") && summary.contains("errors (2)"), "{summary}");
+        assert!(summary.contains("correct files: 1/2 (50%), retried attempts: 1 (wrong mixes: 1)"), "{summary}");
+        assert!(summary.contains("errors (2)"), "{summary}");
     }
 
     #[test]

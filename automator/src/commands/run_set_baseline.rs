@@ -71,7 +71,7 @@ fn quantile(histogram: &Histogram, q: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::test_profiles::profile_with;
+    use crate::commands::test_fixtures::profile_with;
 
     #[test]
     fn pools_the_calls_of_every_run() {

@@ -38,6 +38,8 @@ struct SavedSession {
 struct SavedCookie {
     name: String,
     value: String,
+    #[serde(default)]
+    domain: Option<String>,
     path: Option<String>,
     secure: Option<bool>,
     http_only: Option<bool>,
@@ -75,6 +77,7 @@ impl SessionStore {
                 .map(|cookie| SavedCookie {
                     name: cookie.name().to_string(),
                     value: cookie.value().to_string(),
+                    domain: cookie.domain().map(str::to_string),
                     path: cookie.path().map(str::to_string),
                     secure: cookie.secure(),
                     http_only: cookie.http_only(),
@@ -123,18 +126,23 @@ pub async fn log_in_again(ctx: &FlowContext<'_>, credentials: &Credentials, stor
 async fn restore_session(ctx: &FlowContext<'_>, cookies: Vec<SavedCookie>) -> Result<(), FlowError> {
     ctx.driver.navigate(ctx.base_url.as_str(), 2).await?;
     ctx.driver.delete_cookies().await?;
+    let host = ctx.base_url.host_str().unwrap_or_default().to_string();
     for saved in cookies {
-        let mut cookie = Cookie::new(saved.name, saved.value);
+        let mut restored = Cookie::new(saved.name, saved.value);
+        // chromedriver rejects a cookie without a domain, and fantoccini would send
+        // `SameSite=None`, which Chromium drops for cookies that are not `Secure`.
+        restored.set_domain(saved.domain.unwrap_or_else(|| host.clone()));
+        restored.set_same_site(cookie::SameSite::Lax);
         if let Some(path) = saved.path {
-            cookie.set_path(path);
+            restored.set_path(path);
         }
         if let Some(secure) = saved.secure {
-            cookie.set_secure(secure);
+            restored.set_secure(secure);
         }
         if let Some(http_only) = saved.http_only {
-            cookie.set_http_only(http_only);
+            restored.set_http_only(http_only);
         }
-        ctx.driver.add_cookie(cookie).await?;
+        ctx.driver.add_cookie(restored).await?;
     }
     Ok(())
 }

@@ -85,12 +85,25 @@ pub fn analyze(
     let a = summarize(&a_name, Arm::A, runs)?;
     let b = summarize(&b_name, Arm::B, runs)?;
 
-    let ratio = ratio_ci(&b.seconds_per_unit, &a.seconds_per_unit, config.center, &config.bootstrap)?;
-    let test = permutation_test(&a.seconds_per_unit, &b.seconds_per_unit, config.statistic, &config.permutation)?;
+    let ratio = ratio_ci(
+        &b.seconds_per_unit,
+        &a.seconds_per_unit,
+        config.center,
+        &config.bootstrap,
+    )?;
+    let test = permutation_test(
+        &a.seconds_per_unit,
+        &b.seconds_per_unit,
+        config.statistic,
+        &config.permutation,
+    )?;
     let significant = test.p_value < config.alpha && !ratio.contains(1.0);
-    let faster = significant.then(|| if ratio.estimate < 1.0 { Arm::B } else { Arm::A });
+    let faster = significant.then_some(if ratio.estimate < 1.0 { Arm::B } else { Arm::A });
 
-    let usable: Vec<&RunSample> = runs.iter().filter(|run| run.seconds_per_unit().is_some()).collect();
+    let usable: Vec<&RunSample> = runs
+        .iter()
+        .filter(|run| run.seconds_per_unit().is_some())
+        .collect();
     let usable_seconds = |arm: Arm| -> Vec<f64> {
         usable
             .iter()
@@ -98,9 +111,15 @@ pub fn analyze(
             .map(|run| run.duration.as_secs_f64())
             .collect()
     };
-    let run_delta = mean(&usable_seconds(Arm::B)).unwrap_or(0.0) - mean(&usable_seconds(Arm::A)).unwrap_or(0.0);
+    let run_delta =
+        mean(&usable_seconds(Arm::B)).unwrap_or(0.0) - mean(&usable_seconds(Arm::A)).unwrap_or(0.0);
     let deltas = key_deltas(&usable);
-    let attributions = attribute(&deltas, &explanation.knob_differences, &explanation.knob_map, run_delta);
+    let attributions = attribute(
+        &deltas,
+        &explanation.knob_differences,
+        &explanation.knob_map,
+        run_delta,
+    );
 
     let mut comparison = Comparison {
         schema: COMPARISON_SCHEMA,
@@ -131,19 +150,29 @@ pub fn analyze(
 
 fn summarize(name: &str, arm: Arm, runs: &[RunSample]) -> Result<ArmSummary, AbTestError> {
     let mine: Vec<&RunSample> = runs.iter().filter(|run| run.arm == arm).collect();
-    let seconds_per_unit: Vec<f64> = mine.iter().filter_map(|run| run.seconds_per_unit()).collect();
+    let seconds_per_unit: Vec<f64> = mine
+        .iter()
+        .filter_map(|run| run.seconds_per_unit())
+        .collect();
     let per_unit = Summary::of(&seconds_per_unit).ok_or_else(|| AbTestError::NoUsableRuns {
         arm: name.to_string(),
     })?;
     let units: u64 = mine.iter().map(|run| run.units).sum();
-    let correct_units: u64 = mine.iter().map(|run| run.correct_units.min(run.units)).sum();
+    let correct_units: u64 = mine
+        .iter()
+        .map(|run| run.correct_units.min(run.units))
+        .sum();
     Ok(ArmSummary {
         name: name.to_string(),
         runs: mine.len(),
         usable_runs: seconds_per_unit.len(),
         units,
         correct_units,
-        success_rate: if units > 0 { correct_units as f64 / units as f64 } else { 0.0 },
+        success_rate: if units > 0 {
+            correct_units as f64 / units as f64
+        } else {
+            0.0
+        },
         run_seconds: mine.iter().map(|run| run.duration.as_secs_f64()).collect(),
         seconds_per_unit,
         per_unit,
@@ -165,7 +194,9 @@ fn verdict(a: &str, b: &str, ratio: &ConfidenceInterval, p: f64, faster: Option<
         Some(arm) => {
             let (fast, slow) = if arm == Arm::B { (b, a) } else { (a, b) };
             let (times, low, high) = speedup(ratio, arm);
-            format!("{fast} is {times:.2}x faster than {slow} ({level:.0}% CI {low:.2}–{high:.2}, {p})")
+            format!(
+                "{fast} is {times:.2}x faster than {slow} ({level:.0}% CI {low:.2}–{high:.2}, {p})"
+            )
         }
         None => format!(
             "no significant difference between {a} and {b} ({b}/{a} = {}, {level:.0}% CI {:.2}–{:.2}, {p})",

@@ -22,14 +22,17 @@ pub struct KnobRule {
 
 impl KnobRule {
     fn matches_key(&self, key: &str) -> bool {
-        key.to_lowercase().contains(&self.key_pattern.to_lowercase())
+        key.to_lowercase()
+            .contains(&self.key_pattern.to_lowercase())
     }
 
     fn matches_knob(&self, knob: &str) -> bool {
-        self.knobs.iter().any(|pattern| match pattern.strip_suffix('*') {
-            Some(prefix) => knob.starts_with(prefix),
-            None => knob == pattern,
-        })
+        self.knobs
+            .iter()
+            .any(|pattern| match pattern.strip_suffix('*') {
+                Some(prefix) => knob.starts_with(prefix),
+                None => knob == pattern,
+            })
     }
 }
 
@@ -92,7 +95,13 @@ pub fn attribute(
     map: &KnobMap,
     run_delta: f64,
 ) -> Vec<Attribution> {
-    let share_of = |delta: f64| if run_delta.abs() > 0.0 { delta / run_delta } else { 0.0 };
+    let share_of = |delta: f64| {
+        if run_delta.abs() > 0.0 {
+            delta / run_delta
+        } else {
+            0.0
+        }
+    };
     let mut groups: Vec<(Vec<&KeyDelta>, f64)> = vec![(Vec::new(), 0.0); map.rules.len() + 1];
     for delta in deltas {
         let index = map
@@ -172,7 +181,10 @@ mod tests {
         let map = KnobMap::new()
             .rule("solo", &["solo_*"])
             .rule("download", &["download_*"]);
-        let knobs = [change("solo_activation_delay"), change("solo_activation_delay_simple")];
+        let knobs = [
+            change("solo_activation_delay"),
+            change("solo_activation_delay_simple"),
+        ];
         let attributions = attribute(&deltas, &knobs, &map, -7.0);
         assert_eq!(attributions.len(), 3);
         let solo = &attributions[0];
@@ -182,7 +194,10 @@ mod tests {
         assert_eq!(solo.knobs.len(), 2);
         assert_eq!(solo.keys[0], "track_management.finalize_solo_activation");
         // Download time barely moved and no download knob differs: not explained by knobs.
-        let download = attributions.iter().find(|a| a.key_pattern == "download").unwrap();
+        let download = attributions
+            .iter()
+            .find(|a| a.key_pattern == "download")
+            .unwrap();
         assert!(!download.explained_by_knobs());
         let unmapped = attributions.iter().find(|a| a.is_unmapped()).unwrap();
         assert_eq!(unmapped.keys, vec!["authentication.login"]);
@@ -193,6 +208,9 @@ mod tests {
         let map = KnobMap::new().rule("pause", &["between_tracks_pause"]);
         let attributions = attribute(&[], &[change("between_tracks_pause")], &map, 0.0);
         assert_eq!(attributions.len(), 1);
-        assert_eq!((attributions[0].delta_per_run, attributions[0].share), (0.0, 0.0));
+        assert_eq!(
+            (attributions[0].delta_per_run, attributions[0].share),
+            (0.0, 0.0)
+        );
     }
 }

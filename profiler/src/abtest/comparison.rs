@@ -84,11 +84,12 @@ impl Comparison {
         }
     }
 
-    /// Pretty JSON with the `schema` field first.
+    /// Pretty JSON with the `schema` field first (non-finite numbers become `null`).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|error| {
-            // Only non-string map keys can fail here, and the type has none.
-            format!("{{\"schema\": {COMPARISON_SCHEMA}, \"error\": \"{error}\"}}")
+            // Unreachable for this type (every map key is a string); still valid JSON.
+            serde_json::json!({ "schema": COMPARISON_SCHEMA, "error": error.to_string() })
+                .to_string()
         })
     }
 

@@ -16,11 +16,20 @@ fn cell(text: &str) -> String {
 }
 
 pub(crate) fn run_list(seconds: &[f64]) -> String {
-    seconds.iter().map(|value| format_seconds(*value)).collect::<Vec<_>>().join(", ")
+    seconds
+        .iter()
+        .map(|value| format_seconds(*value))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(crate) fn success(arm: &ArmSummary) -> String {
-    format!("{}/{} ({:.0}%)", arm.correct_units, arm.units, arm.success_rate * 100.0)
+    format!(
+        "{}/{} ({:.0}%)",
+        arm.correct_units,
+        arm.units,
+        arm.success_rate * 100.0
+    )
 }
 
 impl Comparison {
@@ -34,12 +43,40 @@ impl Comparison {
         let _ = writeln!(out, "| | {} (A) | {} (B) |", cell(&a.name), cell(&b.name));
         let _ = writeln!(out, "|---|---:|---:|");
         let rows: [(&str, String, String); 6] = [
-            ("runs (usable)", format!("{} ({})", a.runs, a.usable_runs), format!("{} ({})", b.runs, b.usable_runs)),
-            (&format!("time per {unit}, {}", self.center), format_seconds(a.per_unit.median), format_seconds(b.per_unit.median)),
-            ("spread (IQR / MAD)", format!("{} / {}", format_seconds(a.per_unit.iqr), format_seconds(a.per_unit.mad)), format!("{} / {}", format_seconds(b.per_unit.iqr), format_seconds(b.per_unit.mad))),
-            (&format!("time per {unit}, mean"), format_seconds(a.per_unit.mean), format_seconds(b.per_unit.mean)),
+            (
+                "runs (usable)",
+                format!("{} ({})", a.runs, a.usable_runs),
+                format!("{} ({})", b.runs, b.usable_runs),
+            ),
+            (
+                &format!("time per {unit}, {}", self.center),
+                format_seconds(a.per_unit.median),
+                format_seconds(b.per_unit.median),
+            ),
+            (
+                "spread (IQR / MAD)",
+                format!(
+                    "{} / {}",
+                    format_seconds(a.per_unit.iqr),
+                    format_seconds(a.per_unit.mad)
+                ),
+                format!(
+                    "{} / {}",
+                    format_seconds(b.per_unit.iqr),
+                    format_seconds(b.per_unit.mad)
+                ),
+            ),
+            (
+                &format!("time per {unit}, mean"),
+                format_seconds(a.per_unit.mean),
+                format_seconds(b.per_unit.mean),
+            ),
             ("correct files", success(a), success(b)),
-            ("run times", run_list(&a.run_seconds), run_list(&b.run_seconds)),
+            (
+                "run times",
+                run_list(&a.run_seconds),
+                run_list(&b.run_seconds),
+            ),
         ];
         for (label, left, right) in rows {
             let _ = writeln!(out, "| {} | {left} | {right} |", cell(label));
@@ -63,8 +100,17 @@ impl Comparison {
             out.push('\n');
         }
 
-        let _ = writeln!(out, "## Where the time moved (per run, top {} keys)\n", self.top_keys);
-        let _ = writeln!(out, "| key | tier | {} | {} | Δ total | Δ self |", cell(&a.name), cell(&b.name));
+        let _ = writeln!(
+            out,
+            "## Where the time moved (per run, top {} keys)\n",
+            self.top_keys
+        );
+        let _ = writeln!(
+            out,
+            "| key | tier | {} | {} | Δ total | Δ self |",
+            cell(&a.name),
+            cell(&b.name)
+        );
         let _ = writeln!(out, "|---|---|---:|---:|---:|---:|");
         for delta in self.key_deltas.iter().take(self.top_keys) {
             let _ = writeln!(
@@ -78,7 +124,11 @@ impl Comparison {
                 signed_seconds(delta.self_delta()),
             );
         }
-        let _ = writeln!(out, "\nMean run time changed by {} (B − A).\n", signed_seconds(self.run_delta));
+        let _ = writeln!(
+            out,
+            "\nMean run time changed by {} (B − A).\n",
+            signed_seconds(self.run_delta)
+        );
 
         let _ = writeln!(out, "## Recommendations\n");
         for recommendation in &self.recommendations {

@@ -69,7 +69,11 @@ fn knob_moves(knobs: &[KnobChange], faster: Arm) -> String {
                 Arm::B => (&change.from, &change.to),
                 Arm::A => (&change.to, &change.from),
             };
-            let show = |value: &Option<toml::Value>| value.as_ref().map_or_else(|| "unset".to_string(), format_knob_value);
+            let show = |value: &Option<toml::Value>| {
+                value
+                    .as_ref()
+                    .map_or_else(|| "unset".to_string(), format_knob_value)
+            };
             format!("{} {} → {}", change.knob, show(from), show(to))
         })
         .collect::<Vec<_>>()
@@ -82,7 +86,12 @@ fn keys_phrase(attribution: &Attribution) -> String {
     } else {
         format!("keys matching `{}`", attribution.key_pattern)
     };
-    let shown: Vec<&str> = attribution.keys.iter().take(3).map(String::as_str).collect();
+    let shown: Vec<&str> = attribution
+        .keys
+        .iter()
+        .take(3)
+        .map(String::as_str)
+        .collect();
     if shown.is_empty() {
         group
     } else {
@@ -101,7 +110,9 @@ pub(crate) fn recommend(comparison: &Comparison) -> Vec<Recommendation> {
             ),
         )];
         let floor = smallest_p_value(a.usable_runs, b.usable_runs);
-        if floor >= comparison.alpha || comparison.ratio_b_over_a.high / comparison.ratio_b_over_a.low > 1.5 {
+        if floor >= comparison.alpha
+            || comparison.ratio_b_over_a.high / comparison.ratio_b_over_a.low > 1.5
+        {
             items.push(item(
                 RecommendationKind::RunMore,
                 format!(
@@ -131,7 +142,10 @@ pub(crate) fn recommend(comparison: &Comparison) -> Vec<Recommendation> {
             RecommendationKind::Adopt,
             format!(
                 "Adopt {}: {times:.2}x faster per {} with no loss of correct files ({} vs {}).",
-                fast.name, comparison.unit, files(fast), files(slow)
+                fast.name,
+                comparison.unit,
+                files(fast),
+                files(slow)
             ),
         ));
     }

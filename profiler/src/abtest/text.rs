@@ -38,7 +38,11 @@ impl Comparison {
         let _ = writeln!(out, "run times  A: {}", run_list(&a.run_seconds));
         let _ = writeln!(out, "           B: {}", run_list(&b.run_seconds));
 
-        let _ = writeln!(out, "\nWhere the time moved (mean per run, B − A = {}):", signed_seconds(self.run_delta));
+        let _ = writeln!(
+            out,
+            "\nWhere the time moved (mean per run, B − A = {}):",
+            signed_seconds(self.run_delta)
+        );
         let mut keys = TextTable::new(&[
             ("key", Align::Left),
             ("tier", Align::Left),

@@ -68,10 +68,12 @@ pub struct KeyThreshold {
 impl KeyThreshold {
     /// Parses `track_management.solo_track=30%` or `download_management.*=50`.
     pub fn parse(text: &str) -> Result<KeyThreshold, BaselineError> {
-        let (pattern, percent) = text.split_once('=').ok_or_else(|| BaselineError::BadThreshold {
-            text: text.to_string(),
-            problem: "missing `=` between the key and the percentage".to_string(),
-        })?;
+        let (pattern, percent) =
+            text.split_once('=')
+                .ok_or_else(|| BaselineError::BadThreshold {
+                    text: text.to_string(),
+                    problem: "missing `=` between the key and the percentage".to_string(),
+                })?;
         Ok(KeyThreshold {
             pattern: pattern.trim().to_string(),
             threshold: parse_percent(percent)?,
@@ -249,7 +251,10 @@ pub struct GateReport {
 
 impl GateReport {
     pub fn count(&self, verdict: Verdict) -> usize {
-        self.keys.iter().filter(|key| key.verdict == verdict).count()
+        self.keys
+            .iter()
+            .filter(|key| key.verdict == verdict)
+            .count()
     }
 
     pub fn has_regression(&self) -> bool {
@@ -322,7 +327,10 @@ pub fn compare(
         }
     }
     for after in current.keys.iter().filter(|after| after.count > 0) {
-        if baseline.key(&after.key).is_none_or(|before| before.count == 0) {
+        if baseline
+            .key(&after.key)
+            .is_none_or(|before| before.count == 0)
+        {
             keys.push(KeyComparison {
                 key: after.key.clone(),
                 tier: after.tier,
@@ -352,7 +360,9 @@ pub fn compare(
     keys.sort_by(|a, b| {
         a.verdict.rank().cmp(&b.verdict.rank()).then_with(|| {
             let magnitude = |entry: &KeyComparison| entry.change.map_or(0.0, f64::abs);
-            magnitude(b).total_cmp(&magnitude(a)).then_with(|| a.key.cmp(&b.key))
+            magnitude(b)
+                .total_cmp(&magnitude(a))
+                .then_with(|| a.key.cmp(&b.key))
         })
     });
 
@@ -438,7 +448,12 @@ mod tests {
     fn percentages_parse_with_or_without_the_sign() {
         assert_eq!(parse_percent("20").unwrap(), 0.2);
         assert_eq!(parse_percent(" 12.5 % ").unwrap(), 0.125);
-        assert!(parse_percent("-3").unwrap_err().to_string().contains("bad threshold `-3`"));
+        assert!(
+            parse_percent("-3")
+                .unwrap_err()
+                .to_string()
+                .contains("bad threshold `-3`")
+        );
         assert!(KeyThreshold::parse("solo30").is_err());
     }
 

@@ -46,7 +46,15 @@ mod tests {
             return; // git is not installed: nothing to read, covered by the test above
         }
         assert!(git(&[
-            "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "x"
         ]));
         let commit = git_commit_in(directory.path()).unwrap();
         assert_eq!(commit.len(), 40, "{commit}");

@@ -90,8 +90,9 @@ impl HardLimit {
         };
         let metric = LimitMetric::parse(metric.trim())
             .ok_or_else(|| bad("the metric must be one of mean, p50, p90, p95, p99, max"))?;
-        let limit_ns = parse_duration_ns(amount.trim())
-            .ok_or_else(|| bad("the duration needs a positive number and a unit: ns, us, ms, s or min"))?;
+        let limit_ns = parse_duration_ns(amount.trim()).ok_or_else(|| {
+            bad("the duration needs a positive number and a unit: ns, us, ms, s or min")
+        })?;
         Ok(HardLimit {
             key: key.to_string(),
             metric,
@@ -155,7 +156,10 @@ mod tests {
         assert_eq!(limit.to_string(), "track_management.solo_track:p95<33.0ms");
 
         let inclusive = HardLimit::parse("a.b:mean <= 1.5 s").unwrap();
-        assert_eq!((inclusive.metric, inclusive.limit_ns, inclusive.inclusive), (LimitMetric::Mean, 1.5e9, true));
+        assert_eq!(
+            (inclusive.metric, inclusive.limit_ns, inclusive.inclusive),
+            (LimitMetric::Mean, 1.5e9, true)
+        );
         assert!(inclusive.allows(1.5e9));
         assert_eq!(HardLimit::parse("a:median<250us").unwrap().limit_ns, 250e3);
     }

@@ -6,10 +6,10 @@ use crate::stats::{format_change, format_duration_ns, format_p_value};
 use crate::text_table::{Align, TextTable};
 
 fn describe(run: &RunInfo) -> String {
-    let commit = run
-        .git_commit
-        .as_deref()
-        .map_or_else(|| "no commit".to_string(), |commit| format!("commit {}", &commit[..commit.len().min(10)]));
+    let commit = run.git_commit.as_deref().map_or_else(
+        || "no commit".to_string(),
+        |commit| format!("commit {}", &commit[..commit.len().min(10)]),
+    );
     format!("\"{}\" (recorded {}, {commit})", run.name, run.recorded_at)
 }
 
@@ -58,8 +58,10 @@ impl GateReport {
                 optional_duration(key.current_ns),
                 key.change.map_or_else(|| "–".to_string(), format_change),
                 format!("±{:.0}%", key.threshold * 100.0),
-                key.p_value
-                    .map_or_else(|| "–".to_string(), |p| format_p_value(p).replace("p ", "").replace("= ", "")),
+                key.p_value.map_or_else(
+                    || "–".to_string(),
+                    |p| format_p_value(p).replace("p ", "").replace("= ", ""),
+                ),
                 key.verdict.label().to_string(),
             ]);
         }
@@ -97,9 +99,13 @@ impl GateReport {
             self.count(Verdict::Missing),
         );
         let result = match (self.exit_code(fail_on_regression), self.has_regression()) {
-            (1, _) if self.limit_failures() > 0 => format!("FAIL: {} hard limit(s) broken", self.limit_failures()),
+            (1, _) if self.limit_failures() > 0 => {
+                format!("FAIL: {} hard limit(s) broken", self.limit_failures())
+            }
             (1, _) => "FAIL: regression (--fail-on-regression)".to_string(),
-            (_, true) => "WARN: regression (not failing: pass --fail-on-regression to fail)".to_string(),
+            (_, true) => {
+                "WARN: regression (not failing: pass --fail-on-regression to fail)".to_string()
+            }
             _ => "OK".to_string(),
         };
         text.push_str(&format!("\n{summary}\nresult: {result}\n"));

@@ -11,10 +11,11 @@ use crate::profile::{PROFILE_SCHEMA, Profile};
 impl PerformanceBaseline {
     /// Writes the baseline as pretty JSON through a temporary file and a rename.
     pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
-        let mut json = serde_json::to_string_pretty(self).map_err(|error| BaselineError::Write {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(error),
-        })?;
+        let mut json =
+            serde_json::to_string_pretty(self).map_err(|error| BaselineError::Write {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(error),
+            })?;
         json.push('\n');
         write_atomic(path, json.as_bytes()).map_err(|source| BaselineError::Write {
             path: path.to_path_buf(),
@@ -39,9 +40,10 @@ impl PerformanceBaseline {
             check_schema(path, &text, PROFILE_SCHEMA)?;
             let profile: Profile =
                 serde_json::from_value(value).map_err(|error| corrupt(path, &error))?;
-            let name = path
-                .file_stem()
-                .map_or_else(|| "profile".to_string(), |stem| stem.to_string_lossy().into_owned());
+            let name = path.file_stem().map_or_else(
+                || "profile".to_string(),
+                |stem| stem.to_string_lossy().into_owned(),
+            );
             return Ok(PerformanceBaseline::from_profile(name, &profile));
         }
         PerformanceBaseline::load(path)
@@ -57,7 +59,8 @@ fn read(path: &Path) -> Result<String, BaselineError> {
 
 /// A newer schema is reported as such rather than as a confusing missing-field error.
 fn check_schema(path: &Path, text: &str, supported: u32) -> Result<(), BaselineError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|error| corrupt(path, &error))?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| corrupt(path, &error))?;
     match value.get("schema").and_then(serde_json::Value::as_u64) {
         Some(found) if found != u64::from(supported) => Err(BaselineError::Schema {
             path: path.to_path_buf(),

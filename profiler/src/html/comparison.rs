@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::escape::escape;
 use super::page::page;
-use super::svg::{Bar, dots, diverging_bars, interval};
+use super::svg::{Bar, diverging_bars, dots, interval};
 use crate::abtest::Comparison;
 use crate::stats::{format_p_value, format_seconds, format_signed_seconds as signed};
 
@@ -44,10 +44,36 @@ pub fn render_comparison(comparison: &Comparison) -> String {
         escape(&b.name)
     );
     let rows = [
-        ("runs (usable)".to_string(), format!("{} ({})", a.runs, a.usable_runs), format!("{} ({})", b.runs, b.usable_runs)),
-        (format!("time per {}, median", comparison.unit), format_seconds(a.per_unit.median), format_seconds(b.per_unit.median)),
-        ("spread (IQR)".to_string(), format_seconds(a.per_unit.iqr), format_seconds(b.per_unit.iqr)),
-        ("correct files".to_string(), format!("{}/{} ({:.0}%)", a.correct_units, a.units, a.success_rate * 100.0), format!("{}/{} ({:.0}%)", b.correct_units, b.units, b.success_rate * 100.0)),
+        (
+            "runs (usable)".to_string(),
+            format!("{} ({})", a.runs, a.usable_runs),
+            format!("{} ({})", b.runs, b.usable_runs),
+        ),
+        (
+            format!("time per {}, median", comparison.unit),
+            format_seconds(a.per_unit.median),
+            format_seconds(b.per_unit.median),
+        ),
+        (
+            "spread (IQR)".to_string(),
+            format_seconds(a.per_unit.iqr),
+            format_seconds(b.per_unit.iqr),
+        ),
+        (
+            "correct files".to_string(),
+            format!(
+                "{}/{} ({:.0}%)",
+                a.correct_units,
+                a.units,
+                a.success_rate * 100.0
+            ),
+            format!(
+                "{}/{} ({:.0}%)",
+                b.correct_units,
+                b.units,
+                b.success_rate * 100.0
+            ),
+        ),
     ];
     for (label, left, right) in rows {
         let _ = writeln!(
@@ -79,7 +105,11 @@ pub fn render_comparison(comparison: &Comparison) -> String {
         escape(&b.name),
         escape(&signed(comparison.run_delta))
     );
-    let top: Vec<_> = comparison.key_deltas.iter().take(comparison.top_keys).collect();
+    let top: Vec<_> = comparison
+        .key_deltas
+        .iter()
+        .take(comparison.top_keys)
+        .collect();
     let delta_bars: Vec<Bar> = top
         .iter()
         .map(|delta| Bar {
@@ -89,7 +119,10 @@ pub fn render_comparison(comparison: &Comparison) -> String {
             class: "",
         })
         .collect();
-    body.push_str(&diverging_bars(&delta_bars, "Change of total time per run by key"));
+    body.push_str(&diverging_bars(
+        &delta_bars,
+        "Change of total time per run by key",
+    ));
     let _ = writeln!(
         body,
         "<div class=\"scroll\"><table>\n<tr><th>key</th><th>tier</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">Δ total</th><th class=\"num\">Δ self</th></tr>",
@@ -122,6 +155,10 @@ pub fn render_comparison(comparison: &Comparison) -> String {
         }
         body.push_str("</ul>\n");
     }
-    let _ = writeln!(body, "<h2>Method</h2>\n<p>{}</p>", escape(&comparison.method));
+    let _ = writeln!(
+        body,
+        "<h2>Method</h2>\n<p>{}</p>",
+        escape(&comparison.method)
+    );
     page(&format!("A/B test: {} vs {}", a.name, b.name), &body)
 }

@@ -28,6 +28,9 @@ mod tests {
             escape("<script>alert('x & \"y\"')</script>"),
             "&lt;script&gt;alert(&#39;x &amp; &quot;y&quot;&#39;)&lt;/script&gt;"
         );
-        assert_eq!(escape("track_management.solo_track"), "track_management.solo_track");
+        assert_eq!(
+            escape("track_management.solo_track"),
+            "track_management.solo_track"
+        );
     }
 }

@@ -89,10 +89,10 @@ pub fn render_profile(profile: &Profile) -> String {
             p95: key.p95_ns as f64,
             p99: key.p99_ns as f64,
             max: key.max_ns as f64,
-            text: format!("p50 {} · p95 {}", duration(key.p50_ns), duration(key.p95_ns)),
+            text: format!("median {}", duration(key.p50_ns)),
         })
         .collect();
-    body.push_str(&percentiles(&spreads, "Per-key distributions", &format_duration_ns));
+    body.push_str(&percentiles(&spreads, "Per-key distributions"));
 
     body.push_str("<h2>Call tree</h2>\n<div class=\"scroll\"><table class=\"tree\">\n<tr><th>key</th><th class=\"num\">calls</th><th class=\"num\">total</th><th class=\"num\">share of parent</th></tr>\n");
     body.push_str(&call_tree_rows(&profile.tree));
@@ -120,21 +120,34 @@ pub fn render_profile(profile: &Profile) -> String {
 }
 
 fn share(part: u64, whole: u64) -> f64 {
-    if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 }
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
 }
 
 /// Rows of the call tree, depth-first from the roots, children by total time.
 fn call_tree_rows(edges: &[CallEdge]) -> String {
     let mut children: BTreeMap<Option<&str>, Vec<&CallEdge>> = BTreeMap::new();
     for edge in edges {
-        children.entry(edge.parent.as_deref()).or_default().push(edge);
+        children
+            .entry(edge.parent.as_deref())
+            .or_default()
+            .push(edge);
     }
     for list in children.values_mut() {
-        list.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.child.cmp(&b.child)));
+        list.sort_by(|a, b| {
+            b.total_ns
+                .cmp(&a.total_ns)
+                .then_with(|| a.child.cmp(&b.child))
+        });
     }
     let mut rows = String::new();
     let mut path = BTreeSet::new();
-    let roots_total: u64 = children.get(&None).map_or(0, |roots| roots.iter().map(|edge| edge.total_ns).sum());
+    let roots_total: u64 = children
+        .get(&None)
+        .map_or(0, |roots| roots.iter().map(|edge| edge.total_ns).sum());
     walk(&children, None, roots_total, 0, &mut path, &mut rows);
     rows
 }
@@ -162,7 +175,14 @@ fn walk<'a>(
         );
         // A key calling itself (recursion) or a malformed tree must not loop forever.
         if depth + 1 < MAX_DEPTH && path.insert(edge.child.as_str()) {
-            walk(children, Some(edge.child.as_str()), edge.total_ns, depth + 1, path, rows);
+            walk(
+                children,
+                Some(edge.child.as_str()),
+                edge.total_ns,
+                depth + 1,
+                path,
+                rows,
+            );
             path.remove(edge.child.as_str());
         }
     }

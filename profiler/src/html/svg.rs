@@ -20,8 +20,8 @@ fn finite(value: f64) -> f64 {
 /// Shortens long labels so they fit the label column; the full text stays in a tooltip.
 fn label(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
-    let shown: String = if chars.len() > 44 {
-        let tail: String = chars[chars.len() - 43..].iter().collect();
+    let shown: String = if chars.len() > 40 {
+        let tail: String = chars[chars.len() - 39..].iter().collect();
         format!("…{tail}")
     } else {
         text.to_string()
@@ -54,7 +54,11 @@ pub(crate) fn bars(rows: &[Bar], title: &str) -> String {
     for (index, row) in rows.iter().enumerate() {
         let y = TOP + ROW * index as f64;
         let value = finite(row.value).max(0.0);
-        let length = if max > 0.0 { (value / max * area).max(if value > 0.0 { 1.0 } else { 0.0 }) } else { 0.0 };
+        let length = if max > 0.0 {
+            (value / max * area).max(if value > 0.0 { 1.0 } else { 0.0 })
+        } else {
+            0.0
+        };
         let _ = write!(
             svg,
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"bar {}\" x=\"{LABEL_WIDTH}\" y=\"{:.1}\" width=\"{length:.1}\" height=\"{:.1}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
@@ -69,7 +73,11 @@ pub(crate) fn bars(rows: &[Bar], title: &str) -> String {
             escape(&row.text)
         );
     }
-    let _ = write!(svg, "<line class=\"axis\" x1=\"{LABEL_WIDTH}\" y1=\"{TOP}\" x2=\"{LABEL_WIDTH}\" y2=\"{:.1}\"/></svg>", height - TOP);
+    let _ = write!(
+        svg,
+        "<line class=\"axis\" x1=\"{LABEL_WIDTH}\" y1=\"{TOP}\" x2=\"{LABEL_WIDTH}\" y2=\"{:.1}\"/></svg>",
+        height - TOP
+    );
     svg
 }
 
@@ -78,13 +86,24 @@ pub(crate) fn diverging_bars(rows: &[Bar], title: &str) -> String {
     let height = TOP * 2.0 + ROW * rows.len() as f64;
     let area = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
     let zero = LABEL_WIDTH + area / 2.0;
-    let max = rows.iter().map(|row| finite(row.value).abs()).fold(0.0, f64::max);
+    let max = rows
+        .iter()
+        .map(|row| finite(row.value).abs())
+        .fold(0.0, f64::max);
     let mut svg = open(height, title);
     for (index, row) in rows.iter().enumerate() {
         let y = TOP + ROW * index as f64;
         let value = finite(row.value);
-        let length = if max > 0.0 { (value.abs() / max * area / 2.0).max(1.0) } else { 1.0 };
-        let (x, class) = if value < 0.0 { (zero - length, "faster") } else { (zero, "slower") };
+        let length = if max > 0.0 {
+            (value.abs() / max * area / 2.0).max(1.0)
+        } else {
+            1.0
+        };
+        let (x, class) = if value < 0.0 {
+            (zero - length, "faster")
+        } else {
+            (zero, "slower")
+        };
         let _ = write!(
             svg,
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"bar {class}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{length:.1}\" height=\"{:.1}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
@@ -98,7 +117,11 @@ pub(crate) fn diverging_bars(rows: &[Bar], title: &str) -> String {
             escape(&row.text)
         );
     }
-    let _ = write!(svg, "<line class=\"axis\" x1=\"{zero:.1}\" y1=\"{TOP}\" x2=\"{zero:.1}\" y2=\"{:.1}\"/></svg>", height - TOP);
+    let _ = write!(
+        svg,
+        "<line class=\"axis\" x1=\"{zero:.1}\" y1=\"{TOP}\" x2=\"{zero:.1}\" y2=\"{:.1}\"/></svg>",
+        height - TOP
+    );
     svg
 }
 
@@ -113,20 +136,43 @@ pub(crate) struct Spread {
     pub text: String,
 }
 
-/// Per-key distributions on a shared logarithmic axis (keys differ by orders of magnitude):
-/// a line from min to max, a box from median to p95, a tick at p99, a bold median.
-pub(crate) fn percentiles(rows: &[Spread], title: &str, format: &dyn Fn(f64) -> String) -> String {
+/// A power of ten of nanoseconds as a short axis label: `100 ns`, `1 µs`, `10 ms`, `1000 s`.
+fn decade_label(nanoseconds: f64) -> String {
+    let (scale, unit) = if nanoseconds >= 1e9 {
+        (1e9, "s")
+    } else if nanoseconds >= 1e6 {
+        (1e6, "ms")
+    } else if nanoseconds >= 1e3 {
+        (1e3, "µs")
+    } else {
+        (1.0, "ns")
+    };
+    format!("{} {unit}", (nanoseconds / scale).round())
+}
+
+/// Per-key distributions (nanoseconds) on a shared logarithmic axis, since keys differ by
+/// orders of magnitude: a line from min to max, a box from median to p95, a tick at p99, a
+/// bold median.
+pub(crate) fn percentiles(rows: &[Spread], title: &str) -> String {
     let height = TOP + ROW * rows.len() as f64 + AXIS_SPACE;
     let area = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
     let positive = |value: f64| finite(value).max(1.0);
-    let low = rows.iter().map(|row| positive(row.min)).fold(f64::INFINITY, f64::min);
+    let low = rows
+        .iter()
+        .map(|row| positive(row.min))
+        .fold(f64::INFINITY, f64::min);
     let high = rows.iter().map(|row| positive(row.max)).fold(1.0, f64::max);
     let (low_decade, high_decade) = if low.is_finite() {
-        (low.log10().floor(), high.log10().ceil().max(low.log10().floor() + 1.0))
+        (
+            low.log10().floor(),
+            high.log10().ceil().max(low.log10().floor() + 1.0),
+        )
     } else {
         (0.0, 1.0)
     };
-    let x = |value: f64| LABEL_WIDTH + (positive(value).log10() - low_decade) / (high_decade - low_decade) * area;
+    let x = |value: f64| {
+        LABEL_WIDTH + (positive(value).log10() - low_decade) / (high_decade - low_decade) * area
+    };
     let mut svg = open(height, title);
     let axis_y = TOP + ROW * rows.len() as f64;
     let mut decade = low_decade;
@@ -136,7 +182,7 @@ pub(crate) fn percentiles(rows: &[Spread], title: &str, format: &dyn Fn(f64) -> 
             svg,
             "<line class=\"grid\" x1=\"{tick:.1}\" y1=\"{TOP}\" x2=\"{tick:.1}\" y2=\"{axis_y:.1}\"/><text x=\"{tick:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
             axis_y + 16.0,
-            escape(&format(10f64.powf(decade)))
+            escape(&decade_label(10f64.powf(decade)))
         );
         decade += 1.0;
     }
@@ -168,7 +214,11 @@ pub(crate) fn percentiles(rows: &[Spread], title: &str, format: &dyn Fn(f64) -> 
             escape(&row.text)
         );
     }
-    let _ = write!(svg, "<line class=\"axis\" x1=\"{LABEL_WIDTH}\" y1=\"{axis_y:.1}\" x2=\"{:.1}\" y2=\"{axis_y:.1}\"/></svg>", WIDTH - VALUE_WIDTH);
+    let _ = write!(
+        svg,
+        "<line class=\"axis\" x1=\"{LABEL_WIDTH}\" y1=\"{axis_y:.1}\" x2=\"{:.1}\" y2=\"{axis_y:.1}\"/></svg>",
+        WIDTH - VALUE_WIDTH
+    );
     svg
 }
 
@@ -191,7 +241,13 @@ fn nice_ticks(low: f64, high: f64) -> Vec<f64> {
 
 /// A point estimate with its interval on a linear axis, with a dashed reference line
 /// (1 for ratios: "no difference").
-pub(crate) fn interval(estimate: f64, low: f64, high: f64, reference: f64, caption: &str) -> String {
+pub(crate) fn interval(
+    estimate: f64,
+    low: f64,
+    high: f64,
+    reference: f64,
+    caption: &str,
+) -> String {
     let (estimate, low, high) = (finite(estimate), finite(low), finite(high));
     let lo = low.min(reference).min(estimate);
     let hi = high.max(reference).max(estimate);
@@ -228,7 +284,11 @@ pub(crate) fn interval(estimate: f64, low: f64, high: f64, reference: f64, capti
 
 /// One row of dots per group (e.g. each run's time per track, per arm), with the median
 /// marked, on a linear axis from zero.
-pub(crate) fn dots(groups: &[(String, &'static str, Vec<f64>)], format: &dyn Fn(f64) -> String, title: &str) -> String {
+pub(crate) fn dots(
+    groups: &[(String, &'static str, Vec<f64>)],
+    format: &dyn Fn(f64) -> String,
+    title: &str,
+) -> String {
     let row = 40.0;
     let height = TOP + row * groups.len() as f64 + AXIS_SPACE;
     let area = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
@@ -251,7 +311,13 @@ pub(crate) fn dots(groups: &[(String, &'static str, Vec<f64>)], format: &dyn Fn(
     }
     for (index, (name, class, values)) in groups.iter().enumerate() {
         let middle = TOP + row * index as f64 + row / 2.0;
-        let _ = write!(svg, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", LABEL_WIDTH - 8.0, middle + 4.0, label(name));
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            LABEL_WIDTH - 8.0,
+            middle + 4.0,
+            label(name)
+        );
         for (order, value) in values.iter().enumerate() {
             // A small vertical jitter by run order keeps equal values visible.
             let jitter = ((order % 5) as f64 - 2.0) * 3.0;
@@ -277,7 +343,11 @@ pub(crate) fn dots(groups: &[(String, &'static str, Vec<f64>)], format: &dyn Fn(
             );
         }
     }
-    let _ = write!(svg, "<line class=\"axis\" x1=\"{LABEL_WIDTH}\" y1=\"{axis_y:.1}\" x2=\"{:.1}\" y2=\"{axis_y:.1}\"/></svg>", WIDTH - VALUE_WIDTH);
+    let _ = write!(
+        svg,
+        "<line class=\"axis\" x1=\"{LABEL_WIDTH}\" y1=\"{axis_y:.1}\" x2=\"{:.1}\" y2=\"{axis_y:.1}\"/></svg>",
+        WIDTH - VALUE_WIDTH
+    );
     svg
 }
 
@@ -297,14 +367,27 @@ mod tests {
     }
 
     #[test]
+    fn decades_get_short_labels() {
+        assert_eq!(decade_label(100.0), "100 ns");
+        assert_eq!(decade_label(1e4), "10 µs");
+        assert_eq!(decade_label(1e6), "1 ms");
+        assert_eq!(decade_label(1e12), "1000 s");
+    }
+
+    #[test]
     fn bad_numbers_still_give_well_formed_charts() {
         let svg = bars(
-            &[Bar { label: "<k>".into(), value: f64::NAN, text: "x".into(), class: "" }],
+            &[Bar {
+                label: "<k>".into(),
+                value: f64::NAN,
+                text: "x".into(),
+                class: "",
+            }],
             "t",
         );
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(!svg.contains("NaN") && !svg.contains("<k>"));
-        let empty = percentiles(&[], "t", &|value| value.to_string());
+        let empty = percentiles(&[], "t");
         assert!(empty.ends_with("</svg>") && !empty.contains("NaN") && !empty.contains("inf"));
         let flat = interval(1.0, 1.0, 1.0, 1.0, "t");
         assert!(!flat.contains("NaN"));

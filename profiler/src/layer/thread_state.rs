@@ -1,7 +1,7 @@
 //! What each thread keeps per profiler: its statistics shard and a callsite cache that
 //! turns a span's metadata into its key; plus the stack of profiled spans it has entered.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use tracing::Metadata;
@@ -33,6 +33,27 @@ thread_local! {
     static THREAD_STATES: RefCell<Vec<ThreadState>> = const { RefCell::new(Vec::new()) };
     /// (recorder id, span id) of the profiled spans entered on this thread, innermost last.
     static ENTERED: RefCell<Vec<(u64, u64)>> = const { RefCell::new(Vec::new()) };
+    /// How many spans of any kind (profiled or not) are entered on this thread, so that a
+    /// new root span can skip asking the registry for its current span.
+    static ENTERED_ANY: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Counts an enter of any span on this thread.
+#[inline]
+pub(crate) fn entered_any() {
+    let _ = ENTERED_ANY.try_with(|count| count.set(count.get().saturating_add(1)));
+}
+
+/// Counts an exit of any span on this thread.
+#[inline]
+pub(crate) fn exited_any() {
+    let _ = ENTERED_ANY.try_with(|count| count.set(count.get().saturating_sub(1)));
+}
+
+/// Whether some span (of any profiler or none) may be entered on this thread.
+#[inline]
+pub(crate) fn any_entered() -> bool {
+    ENTERED_ANY.try_with(|count| count.get() > 0).unwrap_or(true)
 }
 
 /// Runs `f` with this thread's state for `recorder`, creating it on first use. Returns

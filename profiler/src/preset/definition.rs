@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::diff::{KnobChange, diff_configs};
 use super::error::{InvalidKnob, Location, PresetError};
@@ -99,12 +99,12 @@ impl Preset {
     }
 
     /// Where a knob of this preset lives, for error messages.
-    pub fn location(&self, knob: Option<&str>) -> Location {
-        Location {
+    pub fn location(&self, knob: Option<&str>) -> Box<Location> {
+        Box::new(Location {
             path: self.source.clone(),
             preset: self.name.clone(),
             line: knob.and_then(|knob| self.knob_line(knob)),
-        }
+        })
     }
 
     /// `base` with this preset's overrides applied. Works for any serde configuration: the
@@ -153,7 +153,11 @@ fn is_valid_name(name: &str) -> bool {
 /// 1-based line number of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
-    text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Line of every key under `[knobs]`, by dotted path (nested tables included).
@@ -212,7 +216,10 @@ mod tests {
         let text = "name = \"fast\"\ndescription = \"d\"\n[knobz]\nsolo_wait = \"poll\"\n";
         let error = Preset::parse(text, Path::new("presets/fast.toml")).unwrap_err();
         let message = error.to_string();
-        assert!(message.starts_with("presets/fast.toml:3: unknown field `knobz`"), "{message}");
+        assert!(
+            message.starts_with("presets/fast.toml:3: unknown field `knobz`"),
+            "{message}"
+        );
         assert!(!message.contains('\n'), "{message}");
 
         let unquoted = "name = \"fast\"\ndescription = fast\n";
@@ -224,8 +231,14 @@ mod tests {
     fn missing_description_and_unusable_names_are_rejected() {
         let error = Preset::parse("name = \"x\"\n", Path::new("x.toml")).unwrap_err();
         assert_eq!(error.to_string(), "x.toml:1: missing field `description`");
-        let error = Preset::parse("name = \"a b/c\"\ndescription = \"d\"\n", Path::new("x.toml"))
-            .unwrap_err();
-        assert!(error.to_string().contains("may only use letters"), "{error}");
+        let error = Preset::parse(
+            "name = \"a b/c\"\ndescription = \"d\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("may only use letters"),
+            "{error}"
+        );
     }
 }

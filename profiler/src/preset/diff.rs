@@ -102,12 +102,30 @@ mod tests {
 
     #[test]
     fn lists_changed_leaves_by_dotted_path_and_unset_options() {
-        let a = Config { mode: "fixed", delay: 5.0, limit: None, nested: Nested { interval: 2.0 } };
-        let b = Config { mode: "observe", delay: 5.0, limit: Some(3), nested: Nested { interval: 0.5 } };
-        let described: Vec<String> = diff_configs(&a, &b).unwrap().iter().map(KnobChange::describe).collect();
+        let a = Config {
+            mode: "fixed",
+            delay: 5.0,
+            limit: None,
+            nested: Nested { interval: 2.0 },
+        };
+        let b = Config {
+            mode: "observe",
+            delay: 5.0,
+            limit: Some(3),
+            nested: Nested { interval: 0.5 },
+        };
+        let described: Vec<String> = diff_configs(&a, &b)
+            .unwrap()
+            .iter()
+            .map(KnobChange::describe)
+            .collect();
         assert_eq!(
             described,
-            vec!["limit: unset → 3", "mode: fixed → observe", "nested.interval: 2.0 → 0.5"]
+            vec![
+                "limit: unset → 3",
+                "mode: fixed → observe",
+                "nested.interval: 2.0 → 0.5"
+            ]
         );
         assert!(diff_configs(&a, &a).unwrap().is_empty());
     }

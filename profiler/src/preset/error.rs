@@ -20,7 +20,8 @@ impl std::fmt::Display for Location {
     }
 }
 
-/// A preset problem, as one line saying what, where and how to fix it.
+/// A preset problem, as one line saying what, where and how to fix it. Locations are boxed
+/// to keep the error small on the happy path.
 #[derive(Debug, thiserror::Error)]
 pub enum PresetError {
     #[error("cannot read preset file {}: {source}", path.display())]
@@ -51,7 +52,10 @@ pub enum PresetError {
     #[error(
         "{location}: preset name `{name}` may only use letters, digits, `_` and `-` (it becomes part of file names)"
     )]
-    BadName { location: Location, name: String },
+    BadName {
+        location: Box<Location>,
+        name: String,
+    },
     #[error("unknown preset `{name}`; available: {}", available_list(.available))]
     UnknownPreset {
         name: String,
@@ -59,14 +63,16 @@ pub enum PresetError {
     },
     #[error("{location}: unknown knob `{knob}`{}; known knobs: {}", suggestion_text(.suggestion), .known.join(", "))]
     UnknownKnob {
-        location: Location,
+        location: Box<Location>,
         knob: String,
         suggestion: Option<String>,
         known: Vec<String>,
     },
-    #[error("{location}: knob `{knob}` must be {expected} (the default is {default}), found {found}")]
+    #[error(
+        "{location}: knob `{knob}` must be {expected} (the default is {default}), found {found}"
+    )]
     WrongType {
-        location: Location,
+        location: Box<Location>,
         knob: String,
         expected: String,
         default: String,
@@ -74,11 +80,13 @@ pub enum PresetError {
     },
     #[error("{location}: knob `{knob}` has a bad value: {message}")]
     BadValue {
-        location: Location,
+        location: Box<Location>,
         knob: String,
         message: String,
     },
-    #[error("the configuration cannot be written as TOML ({0}); use only TOML-representable fields")]
+    #[error(
+        "the configuration cannot be written as TOML ({0}); use only TOML-representable fields"
+    )]
     NotRepresentable(String),
     #[error(
         "cannot apply preset `{requested}`: preset `{active}` is still applied; drop its guard first"

@@ -109,11 +109,15 @@ impl<T> LiveConfig<T> {
     // A panic while a lock was held (in a reader's closure) must not make the configuration
     // unusable or block restoration, so poisoning is ignored: the value itself is always whole.
     fn read(&self) -> RwLockReadGuard<'_, State<T>> {
-        self.state.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, State<T>> {
-        self.state.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -200,7 +204,10 @@ mod tests {
     fn a_failed_application_leaves_the_configuration_untouched() {
         let live = LiveConfig::with_validator(Config { delay: 1.0 }, |config: &Config| {
             if config.delay < 0.0 {
-                Err(InvalidKnob { knob: "delay".into(), problem: "negative".into() })
+                Err(InvalidKnob {
+                    knob: "delay".into(),
+                    problem: "negative".into(),
+                })
             } else {
                 Ok(())
             }

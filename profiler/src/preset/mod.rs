@@ -22,6 +22,7 @@ mod definition;
 mod diff;
 mod error;
 mod interrupt;
+mod listing;
 mod live;
 mod overlay;
 mod set;

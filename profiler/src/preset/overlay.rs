@@ -56,7 +56,10 @@ fn merge(
 ) -> Result<(), PresetError> {
     for (key, value) in overrides {
         let knob = format!("{prefix}{key}");
-        let known: Vec<String> = target.keys().map(|name| format!("{prefix}{name}")).collect();
+        let known: Vec<String> = target
+            .keys()
+            .map(|name| format!("{prefix}{name}"))
+            .collect();
         let Some(existing) = target.get_mut(key) else {
             return Err(PresetError::UnknownKnob {
                 location: preset.location(Some(&knob)),
@@ -89,7 +92,11 @@ fn merge(
 }
 
 /// Finds the first knob (in file order) whose value alone makes `T` reject the result.
-fn blame<T: DeserializeOwned>(preset: &Preset, base: &Table, combined_message: String) -> PresetError {
+fn blame<T: DeserializeOwned>(
+    preset: &Preset,
+    base: &Table,
+    combined_message: String,
+) -> PresetError {
     let mut knobs: Vec<(String, Value)> = flatten(&preset.overrides).into_iter().collect();
     knobs.sort_by_key(|(knob, _)| preset.knob_line(knob).unwrap_or(usize::MAX));
     for (knob, value) in knobs {
@@ -108,7 +115,10 @@ fn blame<T: DeserializeOwned>(preset: &Preset, base: &Table, combined_message: S
     }
     PresetError::BadValue {
         location: preset.location(None),
-        knob: flatten(&preset.overrides).into_keys().collect::<Vec<_>>().join(", "),
+        knob: flatten(&preset.overrides)
+            .into_keys()
+            .collect::<Vec<_>>()
+            .join(", "),
         message: format!("{combined_message} (only in combination)"),
     }
 }
@@ -216,14 +226,23 @@ mod tests {
 
     #[test]
     fn an_unknown_knob_names_file_line_and_the_likely_intended_knob() {
-        let error = preset("mode = \"fixed\"\ndelya = 2.0\n").apply_to(&base()).unwrap_err();
+        let error = preset("mode = \"fixed\"\ndelya = 2.0\n")
+            .apply_to(&base())
+            .unwrap_err();
         assert_eq!(
             error.to_string(),
             "presets/p.toml:5: unknown knob `delya` (did you mean `delay`?); \
              known knobs: delay, download, mode, retries"
         );
-        let nested = preset("[knobs.download]\nintervl = 1.0\n").apply_to(&base()).unwrap_err();
-        assert!(nested.to_string().starts_with("presets/p.toml:5: unknown knob `download.intervl`"), "{nested}");
+        let nested = preset("[knobs.download]\nintervl = 1.0\n")
+            .apply_to(&base())
+            .unwrap_err();
+        assert!(
+            nested
+                .to_string()
+                .starts_with("presets/p.toml:5: unknown knob `download.intervl`"),
+            "{nested}"
+        );
     }
 
     #[test]
@@ -233,8 +252,15 @@ mod tests {
             error.to_string(),
             "presets/p.toml:4: knob `delay` must be a float (the default is 1.0), found a string \"12\""
         );
-        let table_for_value = preset("[knobs.mode]\nx = 1\n").apply_to(&base()).unwrap_err();
-        assert!(table_for_value.to_string().contains("knob `mode` must be a string"), "{table_for_value}");
+        let table_for_value = preset("[knobs.mode]\nx = 1\n")
+            .apply_to(&base())
+            .unwrap_err();
+        assert!(
+            table_for_value
+                .to_string()
+                .contains("knob `mode` must be a string"),
+            "{table_for_value}"
+        );
     }
 
     #[test]
@@ -247,14 +273,22 @@ mod tests {
             "presets/p.toml:5: knob `mode` has a bad value: unknown variant `sometimes`, expected `fixed` or `poll`"
         );
         let overflow = preset("retries = 300\n").apply_to(&base()).unwrap_err();
-        assert!(overflow.to_string().starts_with("presets/p.toml:4: knob `retries` has a bad value"), "{overflow}");
+        assert!(
+            overflow
+                .to_string()
+                .starts_with("presets/p.toml:4: knob `retries` has a bad value"),
+            "{overflow}"
+        );
     }
 
     #[test]
     fn application_validation_errors_point_at_the_knob_line() {
         let validate = |config: &Config| {
             if config.delay < 0.0 {
-                Err(InvalidKnob { knob: "delay".into(), problem: "must be ≥ 0 seconds".into() })
+                Err(InvalidKnob {
+                    knob: "delay".into(),
+                    problem: "must be ≥ 0 seconds".into(),
+                })
             } else {
                 Ok(())
             }
@@ -262,8 +296,15 @@ mod tests {
         let error = preset("mode = \"fixed\"\ndelay = -1.0\n")
             .apply_validated(&base(), &validate)
             .unwrap_err();
-        assert_eq!(error.to_string(), "presets/p.toml:5: knob `delay` has a bad value: must be ≥ 0 seconds");
-        assert!(preset("delay = 3.0\n").apply_validated(&base(), &validate).is_ok());
+        assert_eq!(
+            error.to_string(),
+            "presets/p.toml:5: knob `delay` has a bad value: must be ≥ 0 seconds"
+        );
+        assert!(
+            preset("delay = 3.0\n")
+                .apply_validated(&base(), &validate)
+                .is_ok()
+        );
     }
 
     #[test]
@@ -276,7 +317,10 @@ mod tests {
     fn edit_distance_counts_single_character_edits() {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(closest("solo_wiat", &["solo_wait".into(), "download_wait".into()]), Some("solo_wait".into()));
+        assert_eq!(
+            closest("solo_wiat", &["solo_wait".into(), "download_wait".into()]),
+            Some("solo_wait".into())
+        );
         assert_eq!(closest("zzz", &["solo_wait".into()]), None);
     }
 }

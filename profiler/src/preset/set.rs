@@ -24,7 +24,11 @@ impl PresetSet {
         let mut paths = Vec::new();
         for entry in std::fs::read_dir(folder).map_err(read_dir_error)? {
             let path = entry.map_err(read_dir_error)?.path();
-            if path.extension().is_some_and(|extension| extension == "toml") && path.is_file() {
+            if path
+                .extension()
+                .is_some_and(|extension| extension == "toml")
+                && path.is_file()
+            {
                 paths.push(path);
             }
         }
@@ -92,40 +96,81 @@ mod tests {
     #[test]
     fn loads_toml_files_sorted_by_name_and_ignores_other_files() {
         let folder = tempfile::tempdir().unwrap();
-        write(folder.path(), "zeta.toml", "name = \"zeta\"\ndescription = \"z\"\n");
-        write(folder.path(), "alpha.toml", "name = \"alpha\"\ndescription = \"a\"\n[knobs]\nx = 1\n");
+        write(
+            folder.path(),
+            "zeta.toml",
+            "name = \"zeta\"\ndescription = \"z\"\n",
+        );
+        write(
+            folder.path(),
+            "alpha.toml",
+            "name = \"alpha\"\ndescription = \"a\"\n[knobs]\nx = 1\n",
+        );
         write(folder.path(), "notes.md", "not a preset");
         let set = PresetSet::load_dir(folder.path()).unwrap();
         assert_eq!(set.names(), vec!["alpha", "zeta"]);
-        assert_eq!(set.get("alpha").unwrap().overrides["x"].as_integer(), Some(1));
+        assert_eq!(
+            set.get("alpha").unwrap().overrides["x"].as_integer(),
+            Some(1)
+        );
         assert_eq!(set.len(), 2);
     }
 
     #[test]
     fn unknown_names_list_what_is_available() {
         let folder = tempfile::tempdir().unwrap();
-        write(folder.path(), "fast.toml", "name = \"fast\"\ndescription = \"f\"\n");
-        write(folder.path(), "slow.toml", "name = \"slow\"\ndescription = \"s\"\n");
+        write(
+            folder.path(),
+            "fast.toml",
+            "name = \"fast\"\ndescription = \"f\"\n",
+        );
+        write(
+            folder.path(),
+            "slow.toml",
+            "name = \"slow\"\ndescription = \"s\"\n",
+        );
         let set = PresetSet::load_dir(folder.path()).unwrap();
         assert_eq!(
             set.get("fastest").unwrap_err().to_string(),
             "unknown preset `fastest`; available: fast, slow"
         );
-        assert!(PresetSet::default().get("x").unwrap_err().to_string().contains("available: none"));
+        assert!(
+            PresetSet::default()
+                .get("x")
+                .unwrap_err()
+                .to_string()
+                .contains("available: none")
+        );
     }
 
     #[test]
     fn a_bad_file_or_a_name_that_differs_from_the_file_fails_the_load_naming_the_file() {
         let folder = tempfile::tempdir().unwrap();
-        write(folder.path(), "fast.toml", "name = \"quick\"\ndescription = \"f\"\n");
+        write(
+            folder.path(),
+            "fast.toml",
+            "name = \"quick\"\ndescription = \"f\"\n",
+        );
         let error = PresetSet::load_dir(folder.path()).unwrap_err().to_string();
-        assert!(error.contains("fast.toml: preset name `quick` differs from the file name `fast.toml`"), "{error}");
+        assert!(
+            error.contains("fast.toml: preset name `quick` differs from the file name `fast.toml`"),
+            "{error}"
+        );
 
-        write(folder.path(), "fast.toml", "name = \"fast\"\ndescription = \"f\"\n[knobs\n");
+        write(
+            folder.path(),
+            "fast.toml",
+            "name = \"fast\"\ndescription = \"f\"\n[knobs\n",
+        );
         let error = PresetSet::load_dir(folder.path()).unwrap_err().to_string();
         assert!(error.contains("fast.toml:3: "), "{error}");
 
-        let missing = PresetSet::load_dir(&folder.path().join("nope")).unwrap_err().to_string();
-        assert!(missing.starts_with("cannot list preset folder"), "{missing}");
+        let missing = PresetSet::load_dir(&folder.path().join("nope"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.starts_with("cannot list preset folder"),
+            "{missing}"
+        );
     }
 }

@@ -21,6 +21,9 @@ enum Source {
     #[cfg(target_arch = "x86_64")]
     Tsc { origin: u64, ns_per_tick_q32: u64 },
     Instant { origin: Instant },
+    /// Time set by hand, for deterministic tests.
+    #[cfg(test)]
+    Manual(std::sync::Arc<std::sync::atomic::AtomicU64>),
 }
 
 impl Clock {
@@ -51,13 +54,17 @@ impl Clock {
                 ((u128::from(ticks) * u128::from(*ns_per_tick_q32)) >> 32) as u64
             }
             Source::Instant { origin } => origin.elapsed().as_nanos() as u64,
+            #[cfg(test)]
+            Source::Manual(now) => now.load(std::sync::atomic::Ordering::SeqCst),
         }
     }
 
-    /// Whether the time-stamp counter is in use.
+    /// A clock that reads `now` (nanoseconds), which the test advances.
     #[cfg(test)]
-    pub(crate) fn uses_tsc(&self) -> bool {
-        !matches!(self.source, Source::Instant { .. })
+    pub(crate) fn manual(now: std::sync::Arc<std::sync::atomic::AtomicU64>) -> Clock {
+        Clock {
+            source: Source::Manual(now),
+        }
     }
 }
 
@@ -117,8 +124,8 @@ mod tests {
         let difference = measured.abs_diff(expected);
         assert!(
             difference < expected / 50,
-            "clock measured {measured} ns, Instant {expected} ns (tsc: {})",
-            clock.uses_tsc()
+            "clock measured {measured} ns, Instant {expected} ns ({:?})",
+            clock.source
         );
     }
 

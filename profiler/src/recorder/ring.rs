@@ -118,7 +118,7 @@ mod tests {
     fn record(key: u32, wall_ns: u64) -> SpanRecord {
         SpanRecord {
             key: KeyId(key),
-            parent: (key > 0).then_some(KeyId(key - 1)),
+            parent: (key > 0).then(|| KeyId(key - 1)),
             failed: key % 2 == 1,
             wall_ns,
             self_ns: wall_ns / 2,

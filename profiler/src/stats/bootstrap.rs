@@ -108,9 +108,17 @@ mod tests {
     #[test]
     fn identical_samples_give_a_point_interval_at_one() {
         let sample = [3.0, 3.0, 3.0];
-        let interval = ratio_ci(&sample, &sample, Center::Median, &BootstrapConfig::default())
-            .unwrap();
-        assert_eq!((interval.estimate, interval.low, interval.high), (1.0, 1.0, 1.0));
+        let interval = ratio_ci(
+            &sample,
+            &sample,
+            Center::Median,
+            &BootstrapConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (interval.estimate, interval.low, interval.high),
+            (1.0, 1.0, 1.0)
+        );
     }
 
     #[test]
@@ -129,10 +137,21 @@ mod tests {
     fn rejects_values_a_ratio_cannot_use() {
         let config = BootstrapConfig::default();
         let zero = ratio_ci(&[1.0], &[0.0], Center::Median, &config).unwrap_err();
-        assert!(zero.to_string().contains("denominator sample must be positive"));
+        assert!(
+            zero.to_string()
+                .contains("denominator sample must be positive")
+        );
         let empty = ratio_ci(&[], &[1.0], Center::Mean, &config).unwrap_err();
-        assert_eq!(empty, StatsError::Empty { sample: "numerator" });
-        let level = BootstrapConfig { level: 1.0, ..config };
+        assert_eq!(
+            empty,
+            StatsError::Empty {
+                sample: "numerator"
+            }
+        );
+        let level = BootstrapConfig {
+            level: 1.0,
+            ..config
+        };
         assert_eq!(
             ratio_ci(&[1.0], &[1.0], Center::Mean, &level).unwrap_err(),
             StatsError::BadLevel(1.0)

@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-
 /// The centre whose ratio the bootstrap interval estimates.
 ///
 /// [`Center::Median`] is the default for run times: one run that hit a retry or a slow page

@@ -23,7 +23,11 @@ pub fn format_duration_ns(nanoseconds: f64) -> String {
         (magnitude / 1e9, "s")
     } else {
         let total_seconds = (magnitude / 1e9).round() as u64;
-        return format!("{sign}{} min {:02} s", total_seconds / 60, total_seconds % 60);
+        return format!(
+            "{sign}{} min {:02} s",
+            total_seconds / 60,
+            total_seconds % 60
+        );
     };
     format!("{sign}{} {unit}", three_significant(value))
 }
@@ -36,7 +40,11 @@ pub fn format_seconds(seconds: f64) -> String {
 /// A signed change of seconds: `+1.20 s`, `-340 ms`, or `0 s` for no change.
 pub fn format_signed_seconds(seconds: f64) -> String {
     let text = format_seconds(seconds);
-    if seconds > 0.0 { format!("+{text}") } else { text }
+    if seconds > 0.0 {
+        format!("+{text}")
+    } else {
+        text
+    }
 }
 
 /// `p = 0.003`, `p = 0.41`, or `p < 0.001` (more digits claim precision the test lacks).

@@ -11,9 +11,7 @@ pub enum StatsError {
         index: usize,
         value: f64,
     },
-    #[error(
-        "the {sample} sample must be positive for a ratio, found {value} at position {index}"
-    )]
+    #[error("the {sample} sample must be positive for a ratio, found {value} at position {index}")]
     NonPositive {
         sample: &'static str,
         index: usize,

@@ -86,7 +86,7 @@ pub fn mann_whitney(
     })
 }
 
-/// Sorted buckets without empty ones; an empty histogram is an error.
+/// Sorted, distinct buckets without empty ones; an empty histogram is an error.
 fn normalize(histogram: &Histogram, name: &'static str) -> Result<Vec<(u64, u64)>, StatsError> {
     let mut buckets: Vec<(u64, u64)> = histogram
         .buckets
@@ -98,7 +98,15 @@ fn normalize(histogram: &Histogram, name: &'static str) -> Result<Vec<(u64, u64)
         return Err(StatsError::Empty { sample: name });
     }
     buckets.sort_unstable();
-    Ok(buckets)
+    // A hand-edited or merged histogram may list a value twice; count it once.
+    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(buckets.len());
+    for (value, count) in buckets {
+        match merged.last_mut() {
+            Some((last, total)) if *last == value => *total += count,
+            _ => merged.push((value, count)),
+        }
+    }
+    Ok(merged)
 }
 
 /// U of `second` by a merge of the two sorted bucket lists: O(buckets), not O(n₁·n₂).
@@ -219,6 +227,18 @@ mod tests {
         let test = mann_whitney(&same, &same, &PermutationConfig::default()).unwrap();
         assert!(test.p_value > 0.99, "{}", test.p_value);
         assert_eq!(test.prob_second_greater, 0.5);
+    }
+
+    #[test]
+    fn unsorted_and_repeated_buckets_count_like_their_merged_form() {
+        let messy = histogram(&[(200, 30), (100, 40), (200, 30)]);
+        let clean = histogram(&[(100, 40), (200, 60)]);
+        let other = histogram(&[(100, 20), (200, 80)]);
+        let config = PermutationConfig::default();
+        assert_eq!(
+            mann_whitney(&messy, &other, &config).unwrap(),
+            mann_whitney(&clean, &other, &config).unwrap()
+        );
     }
 
     #[test]

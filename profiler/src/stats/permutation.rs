@@ -127,7 +127,11 @@ pub fn permutation_test(
 /// The rank-sum statistic `|R₁ − n₁(N+1)/2|` over `ranks[..n_first]`. It depends only on
 /// which indices form the first group, so exact enumeration sums them directly (the hot path
 /// of every A/B analysis and small regression-gate test).
-pub(crate) fn rank_sum_p_value(ranks: &[f64], n_first: usize, config: &PermutationConfig) -> PermutationTest {
+pub(crate) fn rank_sum_p_value(
+    ranks: &[f64],
+    n_first: usize,
+    config: &PermutationConfig,
+) -> PermutationTest {
     let expected = n_first as f64 * (ranks.len() as f64 + 1.0) / 2.0;
     let statistic = |sum: f64| (sum - expected).abs();
     let Some(splits) = binomial_capped(ranks.len(), n_first, config.exact_limit) else {
@@ -276,7 +280,14 @@ mod tests {
         for_each_combination(4, 2, |chosen| seen.push(chosen.to_vec()));
         assert_eq!(
             seen,
-            vec![vec![0, 1], vec![0, 2], vec![0, 3], vec![1, 2], vec![1, 3], vec![2, 3]]
+            vec![
+                vec![0, 1],
+                vec![0, 2],
+                vec![0, 3],
+                vec![1, 2],
+                vec![1, 3],
+                vec![2, 3]
+            ]
         );
     }
 
@@ -323,8 +334,13 @@ mod tests {
         };
         let test = permutation_test(&first, &second, Statistic::MedianDifference, &config).unwrap();
         assert!(matches!(test.method, PermutationMethod::MonteCarlo { .. }));
-        assert!((test.p_value - 1.0 / 2_001.0).abs() < 1e-12, "{}", test.p_value);
-        let again = permutation_test(&first, &second, Statistic::MedianDifference, &config).unwrap();
+        assert!(
+            (test.p_value - 1.0 / 2_001.0).abs() < 1e-12,
+            "{}",
+            test.p_value
+        );
+        let again =
+            permutation_test(&first, &second, Statistic::MedianDifference, &config).unwrap();
         assert_eq!(test, again);
     }
 
@@ -336,10 +352,18 @@ mod tests {
         let fast = [20.0, 21.0, 19.5, 22.0];
         let config = PermutationConfig::default();
         let ranks = permutation_test(&slow, &fast, Statistic::RankSum, &config).unwrap();
-        assert!((ranks.p_value - 2.0 / 70.0).abs() < 1e-12, "{}", ranks.p_value);
+        assert!(
+            (ranks.p_value - 2.0 / 70.0).abs() < 1e-12,
+            "{}",
+            ranks.p_value
+        );
         assert_eq!(ranks.observed, 8.0); // rank sum 26 − 4·9/2
         let medians = permutation_test(&slow, &fast, Statistic::MedianDifference, &config).unwrap();
-        assert!((medians.p_value - 4.0 / 70.0).abs() < 1e-12, "{}", medians.p_value);
+        assert!(
+            (medians.p_value - 4.0 / 70.0).abs() < 1e-12,
+            "{}",
+            medians.p_value
+        );
     }
 
     #[test]
@@ -363,7 +387,11 @@ mod tests {
         );
         assert!(matches!(
             permutation_test(&[1.0], &[f64::NAN], Statistic::MeanDifference, &config).unwrap_err(),
-            StatsError::NonFinite { sample: "second", index: 0, .. }
+            StatsError::NonFinite {
+                sample: "second",
+                index: 0,
+                ..
+            }
         ));
     }
 }

@@ -145,6 +145,9 @@ mod tests {
     fn summary_of_a_single_value_has_zero_spread() {
         let summary = Summary::of(&[3.5]).unwrap();
         assert_eq!((summary.n, summary.median, summary.stddev), (1, 3.5, 0.0));
-        assert_eq!((summary.mad, summary.iqr, summary.min, summary.max), (0.0, 0.0, 3.5, 3.5));
+        assert_eq!(
+            (summary.mad, summary.iqr, summary.min, summary.max),
+            (0.0, 0.0, 3.5, 3.5)
+        );
     }
 }

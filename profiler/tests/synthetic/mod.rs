@@ -101,7 +101,10 @@ pub fn profile(name: &str, keys: Vec<KeyStats>, edges: &[(&str, &str)]) -> Profi
         })
         .collect();
     for key in &keys {
-        let totals = tiers.iter_mut().find(|totals| totals.tier == key.tier).unwrap();
+        let totals = tiers
+            .iter_mut()
+            .find(|totals| totals.tier == key.tier)
+            .unwrap();
         totals.calls += key.count;
         totals.self_ns += key.self_ns;
         totals.total_ns += key.total_ns;
@@ -128,7 +131,7 @@ pub fn profile(name: &str, keys: Vec<KeyStats>, edges: &[(&str, &str)]) -> Profi
     }
     let duration_ns = keys.iter().map(|key| key.total_ns).max().unwrap_or(0);
     let mut keys = keys;
-    keys.sort_by(|a, b| b.total_ns.cmp(&a.total_ns));
+    keys.sort_by_key(|key| std::cmp::Reverse(key.total_ns));
     Profile {
         schema: profiler::profile::PROFILE_SCHEMA,
         session: SessionInfo {

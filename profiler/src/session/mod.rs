@@ -1,0 +1,106 @@
+//! One-call setup for applications: a global subscriber with the profiler layer, a Chrome
+//! trace and stderr logging, and a guard that writes every report at the end.
+//!
+//! Programs with their own subscriber compose the pieces instead:
+//! [`ProfilerLayer::new`](crate::ProfilerLayer::new) and
+//! [`ChromeTrace::new`](crate::chrome::ChromeTrace::new).
+
+mod guard;
+mod options;
+
+use std::sync::Arc;
+
+use tracing_subscriber::filter::{EnvFilter, FromEnvError, LevelFilter, filter_fn};
+use tracing_subscriber::prelude::*;
+
+pub use guard::{ProfilerGuard, SessionFinisher, SessionPaths};
+pub use options::Options;
+
+use crate::chrome::{ChromeTrace, chrome_filter};
+use crate::layer::ProfilerLayer;
+use crate::report::{ReportError, Stamp};
+use guard::Session;
+
+/// Why [`init`] could not set up profiling.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("RUST_LOG is not a valid log filter: {0} (example: RUST_LOG=info,automator=debug)")]
+    LogFilter(#[from] FromEnvError),
+    #[error(transparent)]
+    Trace(#[from] ReportError),
+    #[error(
+        "a global tracing subscriber is already installed; compose ProfilerLayer::new into \
+         that subscriber instead of calling profiler::init"
+    )]
+    SubscriberAlreadySet,
+    #[error(
+        "cannot install the Ctrl-C handler ({0}); use Options::handle_ctrl_c(false) and call \
+         SessionFinisher::finish from the program's own handler"
+    )]
+    CtrlC(ctrlc::Error),
+}
+
+/// Installs the global subscriber (registry + profiler layer + Chrome trace + stderr log
+/// lines, as `options` say) and returns the guard that writes the reports.
+///
+/// ```no_run
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let profiling = profiler::init(profiler::Options::new("my_program"))?;
+///     // ... instrumented work ...
+///     println!("{}", profiling.write_reports()?);
+///     Ok(())
+/// }
+/// ```
+pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
+    let stamp = Stamp::now();
+    let stderr_filter = match options.log_to_stderr {
+        true => Some(
+            EnvFilter::builder()
+                .with_default_directive(LevelFilter::WARN.into())
+                .from_env()?,
+        ),
+        false => None,
+    };
+    let (profiler_layer, handle) = ProfilerLayer::new(options.config.clone());
+    let (chrome_layer, chrome_guard) = match options.chrome_trace {
+        true => {
+            let (layer, guard) = ChromeTrace::new(&options.report_dir, &stamp)?;
+            (Some(layer.with_filter(filter_fn(chrome_filter))), Some(guard))
+        }
+        false => (None, None),
+    };
+    let stderr_layer = stderr_filter.map(|filter| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(filter)
+    });
+    let subscriber = tracing_subscriber::registry()
+        .with(profiler_layer)
+        .with(chrome_layer)
+        .with(stderr_layer);
+    tracing::subscriber::set_global_default(subscriber)
+        .map_err(|_| InitError::SubscriberAlreadySet)?;
+
+    let guard = ProfilerGuard {
+        session: Arc::new(Session::new(
+            options.session_name,
+            options.report_dir,
+            stamp,
+            handle,
+            chrome_guard,
+            options.html_report,
+        )),
+    };
+    if options.handle_ctrl_c {
+        let finisher = guard.finisher();
+        ctrlc::set_handler(move || {
+            match finisher.finish() {
+                Ok(paths) => eprintln!("profiler: interrupted; reports written:\n{paths}"),
+                Err(error) => eprintln!("profiler: interrupted; {error}"),
+            }
+            std::process::exit(130);
+        })
+        .map_err(InitError::CtrlC)?;
+    }
+    Ok(guard)
+}
