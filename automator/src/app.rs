@@ -7,14 +7,19 @@ use std::path::{Path, PathBuf};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::prelude::*;
 
+use profiler::report::ReportError;
 use profiler::{ProfilerHandle, ProfilerLayer};
 
 use crate::cli::{Cli, Command};
 use crate::commands::{self, CommandError, PresetScope};
-use crate::config::{Credentials, CredentialsError, Knobs, SiteProfile, SiteProfileError, SongsError, load_songs};
+use crate::config::{
+    Credentials, CredentialsError, Knobs, SiteProfile, SiteProfileError, SongsError, load_songs,
+};
 use crate::flow::progress::{LogWriter, print_line};
+use crate::log_line::LogLine;
 use crate::flow::summary::render_summary;
 use crate::flow::{RunError, RunOptions, Target, run};
+use crate::profiling::ProfileReports;
 use crate::stage::{StageConfig, StageError, run_standalone};
 
 /// Exit code of a run where every track was downloaded.
@@ -35,33 +40,74 @@ pub enum AppError {
     #[error(transparent)]
     SiteProfile(#[from] SiteProfileError),
     #[error("knobs file {path}{location}: {message}")]
-    Knobs { path: PathBuf, location: String, message: String },
+    Knobs {
+        path: PathBuf,
+        location: String,
+        message: String,
+    },
     #[error("no songs: --site needs --songs FILE or a songs.yaml in the current directory")]
     NoSongsFile,
     #[error(transparent)]
     Run(#[from] RunError),
     #[error(transparent)]
     Stage(#[from] StageError),
-    #[error("{flag} is not available in this build yet (presets and A/B tests arrive with the baselines work)")]
+    #[error(
+        "{flag} is not available in this build yet (presets and A/B tests arrive with the baselines work)"
+    )]
     NotAvailable { flag: &'static str },
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    #[error(transparent)]
+    Reports(#[from] ReportError),
     #[error(transparent)]
     Command(#[from] CommandError),
 }
 
 /// Runs the command line and returns the process exit code.
 pub fn main(cli: Cli) -> u8 {
-    let profiler = install_subscriber(commands::needs_profiler(&cli), commands::quiet_log_filter(&cli));
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let observed = match install_subscriber(
+        commands::needs_profiler(&cli),
+        cli.profile,
+        commands::quiet_log_filter(&cli),
+    ) {
+        Ok(observed) => observed,
+        Err(error) => return report_error(&AppError::Reports(error)),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => return report_error(&AppError::Runtime(error)),
     };
-    let result = runtime.block_on(dispatch(&cli, profiler.as_ref()));
+    let result = runtime.block_on(dispatch(&cli, observed.profiler.as_ref()));
     drop(runtime);
-    match result {
+    let code = match result {
         Ok(code) => code,
         Err(error) => report_error(&error),
+    };
+    match (&observed.reports, &observed.profiler) {
+        (Some(reports), Some(profiler)) => code.max(write_profile_reports(reports, profiler)),
+        _ => code,
+    }
+}
+
+/// Writes the `--profile` reports (also after a failed or interrupted run) and prints where
+/// they are; a report that cannot be written is a setup error (exit code 2).
+fn write_profile_reports(reports: &ProfileReports, profiler: &ProfilerHandle) -> u8 {
+    match reports.write(profiler) {
+        Ok([text, json, trace, html]) => {
+            print_line(&format!(
+                "Profile reports in {}:\n  text report:  {}\n  json report:  {}\n  chrome trace: {}\n  html report:  {}",
+                reports.dir().display(),
+                text.display(),
+                json.display(),
+                trace.display(),
+                html.display()
+            ));
+            EXIT_OK
+        }
+        Err(error) => report_error(&AppError::Reports(error)),
     }
 }
 
@@ -73,24 +119,50 @@ fn report_error(error: &AppError) -> u8 {
     EXIT_BAD_INPUT
 }
 
+/// The profiling installed for this command line.
+struct Observed {
+    /// The profiler layer's handle, when the command line needs it (`--profile`, the preset
+    /// commands, the regression gate).
+    profiler: Option<ProfilerHandle>,
+    /// The Chrome trace and report files of `--profile`.
+    reports: Option<ProfileReports>,
+}
+
 /// Logs go to stderr above the progress bar (`RUST_LOG` overrides the default level); the
-/// profiler layer is only installed when the command line needs it (`--profile`, the preset
-/// commands, the regression gate), and its handle returned.
-fn install_subscriber(with_profiler: bool, quiet_filter: Option<&str>) -> Option<ProfilerHandle> {
+/// profiler layer is only installed when the command line needs it, and the Chrome trace only
+/// with `--profile`.
+fn install_subscriber(
+    with_profiler: bool,
+    with_reports: bool,
+    quiet_filter: Option<&str>,
+) -> Result<Observed, ReportError> {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(quiet_filter.unwrap_or("warn,automator=info")));
-    let logs = tracing_subscriber::fmt::layer().with_writer(LogWriter).with_target(false).with_filter(filter);
-    let (profiler_layer, profiler) = match with_profiler.then(|| ProfilerLayer::new(profiler::Config::default())) {
-        Some((layer, handle)) => (Some(layer), Some(handle)),
-        None => (None, None),
+    let logs = tracing_subscriber::fmt::layer()
+        .event_format(LogLine)
+        .with_writer(LogWriter)
+        .with_filter(filter);
+    let (profiler_layer, profiler) =
+        match with_profiler.then(|| ProfilerLayer::new(profiler::Config::default())) {
+            Some((layer, handle)) => (Some(layer), Some(handle)),
+            None => (None, None),
+        };
+    let (trace_layer, reports) = match with_reports {
+        true => {
+            let (layer, reports) = ProfileReports::start()?;
+            (Some(layer), Some(reports))
+        }
+        false => (None, None),
     };
-    let registry = tracing_subscriber::registry().with(logs).with(profiler_layer);
-    let installed = registry.try_init();
-    if let Err(error) = installed {
+    let registry = tracing_subscriber::registry()
+        .with(logs)
+        .with(profiler_layer)
+        .with(trace_layer);
+    if let Err(error) = registry.try_init() {
         eprintln!("warning: logging was already set up: {error}");
-        return None;
+        return Ok(Observed { profiler: None, reports: None });
     }
-    profiler
+    Ok(Observed { profiler, reports })
 }
 
 async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, AppError> {
@@ -112,7 +184,11 @@ async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, Ap
     if let Some(restored) = preset.finish()? {
         print_line(&restored);
     }
-    Ok(if !outcome.all_ok() { EXIT_FAILED_TRACKS } else { gate })
+    Ok(if !outcome.all_ok() {
+        EXIT_FAILED_TRACKS
+    } else {
+        gate
+    })
 }
 
 /// Reads every input of a run (songs, credentials, knobs, site profile) into its options,
@@ -139,8 +215,15 @@ pub fn prepare_run(cli: &Cli) -> Result<(RunOptions, Knobs, Target), AppError> {
     };
     let songs = songs_file.as_deref().map(load_songs).transpose()?;
     let target = match &cli.site {
-        Some(url) => Target::Site { url: url.clone(), credentials: Credentials::from_environment(Path::new(".env"))? },
-        None => Target::Stage(StageConfig { faults: cli.faults.clone(), seed: cli.seed, ..StageConfig::default() }),
+        Some(url) => Target::Site {
+            url: url.clone(),
+            credentials: Credentials::from_environment(Path::new(".env"))?,
+        },
+        None => Target::Stage(StageConfig {
+            faults: cli.faults.clone(),
+            seed: cli.seed,
+            ..StageConfig::default()
+        }),
     };
     let options = RunOptions {
         songs,
@@ -194,20 +277,30 @@ mod tests {
         let path = directory.path().join("knobs.toml");
         std::fs::write(&path, "solo_wait = \"poll\"\nsolo_delay = 1.0\n").unwrap();
         let message = load_knobs(&path).unwrap_err().to_string();
-        assert!(message.contains("knobs.toml line 2") && message.contains("solo_delay"), "{message}");
+        assert!(
+            message.contains("knobs.toml line 2") && message.contains("solo_delay"),
+            "{message}"
+        );
         std::fs::write(&path, "download_check_interval = 0.0\n").unwrap();
         let message = load_knobs(&path).unwrap_err().to_string();
         assert!(message.contains("download_check_interval"), "{message}");
         std::fs::write(&path, "solo_wait = \"poll\"\n").unwrap();
-        assert_eq!(load_knobs(&path).unwrap().solo_wait, crate::config::SoloWait::Poll);
+        assert_eq!(
+            load_knobs(&path).unwrap().solo_wait,
+            crate::config::SoloWait::Poll
+        );
     }
 
     #[test]
     fn the_stage_is_the_default_target_with_its_demo_catalog() {
-        let cli = Cli::try_parse_from(["automator", "--time-scale", "0.05", "--max-tracks", "2"]).unwrap();
+        let cli = Cli::try_parse_from(["automator", "--time-scale", "0.05", "--max-tracks", "2"])
+            .unwrap();
         let (options, knobs, target) = prepare_run(&cli).unwrap();
         assert!(matches!(target, Target::Stage(_)));
-        assert!(options.songs.is_none(), "the run falls back to the demo catalog");
+        assert!(
+            options.songs.is_none(),
+            "the run falls back to the demo catalog"
+        );
         assert_eq!((options.time_scale, options.max_tracks), (0.05, Some(2)));
         assert_eq!(knobs, Knobs::default());
     }

@@ -190,14 +190,31 @@ mod tests {
         let profile = Cli::try_parse_from(["automator", "--profile"]).unwrap();
         assert!(profile.profile && profile.command.is_none());
         let ab = Cli::try_parse_from(["automator", "--ab-test", "current", "solo_only"]).unwrap();
-        assert_eq!(ab.ab_test, Some(vec!["current".to_string(), "solo_only".to_string()]));
-        assert!(Cli::try_parse_from(["automator", "--list-baselines"]).unwrap().list_baselines);
+        assert_eq!(
+            ab.ab_test,
+            Some(vec!["current".to_string(), "solo_only".to_string()])
+        );
+        assert!(
+            Cli::try_parse_from(["automator", "--list-baselines"])
+                .unwrap()
+                .list_baselines
+        );
     }
 
     #[test]
     fn the_stage_subcommand_takes_its_own_flags() {
-        let cli = Cli::try_parse_from(["automator", "stage", "--port", "8080", "--time-scale", "0.5"]).unwrap();
-        let Some(Command::Stage(args)) = cli.command else { panic!("expected the stage subcommand") };
+        let cli = Cli::try_parse_from([
+            "automator",
+            "stage",
+            "--port",
+            "8080",
+            "--time-scale",
+            "0.5",
+        ])
+        .unwrap();
+        let Some(Command::Stage(args)) = cli.command else {
+            panic!("expected the stage subcommand")
+        };
         assert_eq!((args.port, args.time_scale), (8080, 0.5));
     }
 

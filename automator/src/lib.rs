@@ -7,6 +7,8 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod flow;
+pub mod log_line;
+pub mod profiling;
 pub mod stage;
 
 pub use config::Knobs;

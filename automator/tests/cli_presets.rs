@@ -10,11 +10,20 @@ use profiler::baseline::{BASELINE_SCHEMA, KeyBaseline, PerformanceBaseline};
 use profiler::{Histogram, MachineInfo, Tier};
 use support::run_automator;
 
-const PRESETS: [&str; 5] = ["current", "download_only", "optimized", "pre_optimization", "solo_only"];
+const PRESETS: [&str; 5] = [
+    "current",
+    "download_only",
+    "optimized",
+    "pre_optimization",
+    "solo_only",
+];
 
 /// The one line a failed command printed, checked to be a single `error:` line.
 fn one_error_line(stderr: &str) -> &str {
-    let lines: Vec<&str> = stderr.lines().filter(|line| !line.trim().is_empty()).collect();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
     assert_eq!(lines.len(), 1, "expected one error line, got:\n{stderr}");
     assert!(lines[0].starts_with("error: "), "{stderr}");
     lines[0]
@@ -25,9 +34,18 @@ fn list_baselines_shows_every_preset_with_the_knobs_it_changes() {
     let directory = tempfile::tempdir().unwrap();
     let run = run_automator(directory.path(), &["--list-baselines"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(run.stdout.starts_with("5 presets from the presets built into this binary"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("5 presets from the presets built into this binary"),
+        "{}",
+        run.stdout
+    );
     for name in PRESETS {
-        assert!(run.stdout.lines().any(|line| line.starts_with(name)), "{name} missing:\n{}", run.stdout);
+        assert!(
+            run.stdout.lines().any(|line| line.starts_with(name)),
+            "{name} missing:\n{}",
+            run.stdout
+        );
     }
     let block = |name: &str| -> Vec<String> {
         run.stdout
@@ -49,11 +67,20 @@ fn list_baselines_shows_every_preset_with_the_knobs_it_changes() {
         "download_max_wait 300.0 → 90.0",
         "between_tracks_pause 0.0 → 0.5",
     ] {
-        assert!(current.contains(&change.to_string()), "current lacks `{change}`: {current:?}");
+        assert!(
+            current.contains(&change.to_string()),
+            "current lacks `{change}`: {current:?}"
+        );
     }
-    assert!(block("solo_only").contains(&"download_monitoring_initial_wait 0.0 → 30.0".to_string()));
+    assert!(
+        block("solo_only").contains(&"download_monitoring_initial_wait 0.0 → 30.0".to_string())
+    );
     assert!(block("pre_optimization").contains(&"between_tracks_pause 0.0 → 2.0".to_string()));
-    assert!(block("optimized")[0].starts_with("no changes"), "{:?}", block("optimized"));
+    assert!(
+        block("optimized")[0].starts_with("no changes"),
+        "{:?}",
+        block("optimized")
+    );
 }
 
 #[test]
@@ -61,11 +88,23 @@ fn presets_come_from_a_baselines_folder_when_there_is_one() {
     let directory = tempfile::tempdir().unwrap();
     let folder = directory.path().join("baselines");
     std::fs::create_dir(&folder).unwrap();
-    std::fs::write(folder.join("poll.toml"), "name = \"poll\"\ndescription = \"Poll the solo button\"\n[knobs]\nsolo_wait = \"poll\"\n").unwrap();
+    std::fs::write(
+        folder.join("poll.toml"),
+        "name = \"poll\"\ndescription = \"Poll the solo button\"\n[knobs]\nsolo_wait = \"poll\"\n",
+    )
+    .unwrap();
     let run = run_automator(directory.path(), &["--list-baselines"], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(run.stdout.starts_with("1 presets from baselines."), "{}", run.stdout);
-    assert!(run.stdout.contains("solo_wait  observe → poll"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("1 presets from baselines."),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("solo_wait  observe → poll"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -83,7 +122,10 @@ fn an_unknown_preset_exits_2_listing_the_available_ones() {
             "error: unknown preset `fastest`; available: current, download_only, optimized, pre_optimization, solo_only"
         );
     }
-    assert!(!directory.path().join("logs/performance/baselines").exists(), "nothing may be written for bad input");
+    assert!(
+        !directory.path().join("logs/performance/baselines").exists(),
+        "nothing may be written for bad input"
+    );
 }
 
 #[test]
@@ -91,22 +133,55 @@ fn a_corrupt_preset_file_exits_2_naming_file_line_and_knob() {
     let directory = tempfile::tempdir().unwrap();
     let folder = directory.path().join("presets");
     std::fs::create_dir(&folder).unwrap();
-    std::fs::write(folder.join("slow.toml"), "name = \"slow\"\ndescription = \"d\"\n[knobs]\nsolo_wait = \"fixed\"\nsolo_delay = 12.0\n").unwrap();
-    std::fs::write(folder.join("fast.toml"), "name = \"fast\"\ndescription = \"d\"\n[knobs]\nsolo_wait = \"observe\"\n").unwrap();
-    for args in [&["--list-baselines", "--baselines", "presets"][..], &["--ab-test", "fast", "slow", "--baselines", "presets"][..]] {
+    std::fs::write(
+        folder.join("slow.toml"),
+        "name = \"slow\"\ndescription = \"d\"\n[knobs]\nsolo_wait = \"fixed\"\nsolo_delay = 12.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("fast.toml"),
+        "name = \"fast\"\ndescription = \"d\"\n[knobs]\nsolo_wait = \"observe\"\n",
+    )
+    .unwrap();
+    for args in [
+        &["--list-baselines", "--baselines", "presets"][..],
+        &["--ab-test", "fast", "slow", "--baselines", "presets"][..],
+    ] {
         let run = run_automator(directory.path(), args, &[]);
         assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
         let line = one_error_line(&run.stderr);
-        assert!(line.contains("presets/slow.toml:5") && line.contains("unknown knob `solo_delay`"), "{line}");
+        assert!(
+            line.contains("presets/slow.toml:5") && line.contains("unknown knob `solo_delay`"),
+            "{line}"
+        );
     }
-    std::fs::write(folder.join("slow.toml"), "name = \"slow\"\ndescription = \"d\"\n[knobs]\nbetween_tracks_pause = \"long\"\n").unwrap();
-    let run = run_automator(directory.path(), &["--list-baselines", "--baselines", "presets"], &[]);
+    std::fs::write(
+        folder.join("slow.toml"),
+        "name = \"slow\"\ndescription = \"d\"\n[knobs]\nbetween_tracks_pause = \"long\"\n",
+    )
+    .unwrap();
+    let run = run_automator(
+        directory.path(),
+        &["--list-baselines", "--baselines", "presets"],
+        &[],
+    );
     assert_eq!(run.code, Some(2));
     let line = one_error_line(&run.stderr);
-    assert!(line.contains("presets/slow.toml:4") && line.contains("between_tracks_pause"), "{line}");
-    let missing = run_automator(directory.path(), &["--list-baselines", "--baselines", "nowhere"], &[]);
+    assert!(
+        line.contains("presets/slow.toml:4") && line.contains("between_tracks_pause"),
+        "{line}"
+    );
+    let missing = run_automator(
+        directory.path(),
+        &["--list-baselines", "--baselines", "nowhere"],
+        &[],
+    );
     assert_eq!(missing.code, Some(2));
-    assert!(one_error_line(&missing.stderr).contains("nowhere"), "{}", missing.stderr);
+    assert!(
+        one_error_line(&missing.stderr).contains("nowhere"),
+        "{}",
+        missing.stderr
+    );
 }
 
 /// A gate baseline with one key whose calls all took `millis`, plus a steady key.
@@ -123,7 +198,9 @@ fn baseline(name: &str, millis: u64, machine: MachineInfo) -> PerformanceBaselin
         p99_ns: nanos,
         min_ns: nanos,
         max_ns: nanos,
-        histogram: Histogram { buckets: vec![(nanos - nanos / 50, 20), (nanos + nanos / 50, 20)] },
+        histogram: Histogram {
+            buckets: vec![(nanos - nanos / 50, 20), (nanos + nanos / 50, 20)],
+        },
     };
     PerformanceBaseline {
         schema: BASELINE_SCHEMA,
@@ -131,7 +208,10 @@ fn baseline(name: &str, millis: u64, machine: MachineInfo) -> PerformanceBaselin
         recorded_at: "2025-08-05T11:12:04Z".into(),
         git_commit: None,
         machine,
-        keys: vec![key("track_management.wait_for_solo", millis * 1_000_000), key("authentication.login", 300_000_000)],
+        keys: vec![
+            key("track_management.wait_for_solo", millis * 1_000_000),
+            key("authentication.login", 300_000_000),
+        ],
     }
 }
 
@@ -146,55 +226,187 @@ fn the_gate_compares_saved_files_with_exit_codes_for_ci() {
     let named = directory.path().join("logs/performance/baselines");
     std::fs::create_dir_all(&named).unwrap();
     save(&named, "fast.json", &baseline("fast", 250, here.clone()));
-    save(directory.path(), "slow.json", &baseline("slow", 750, here.clone()));
+    save(
+        directory.path(),
+        "slow.json",
+        &baseline("slow", 750, here.clone()),
+    );
 
-    let warn = run_automator(directory.path(), &["--compare", "fast", "--against", "slow.json"], &[]);
+    let warn = run_automator(
+        directory.path(),
+        &["--compare", "fast", "--against", "slow.json"],
+        &[],
+    );
     assert_eq!(warn.code, Some(0), "{}\n{}", warn.stdout, warn.stderr);
-    let solo = warn.stdout.lines().find(|line| line.starts_with("track_management.wait_for_solo")).unwrap();
-    assert!(solo.contains("+200") && solo.ends_with("REGRESSION"), "{solo}");
-    assert!(warn.stdout.lines().any(|line| line.starts_with("authentication.login") && line.ends_with("no change")), "{}", warn.stdout);
+    let solo = warn
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("track_management.wait_for_solo"))
+        .unwrap();
+    assert!(
+        solo.contains("+200") && solo.ends_with("REGRESSION"),
+        "{solo}"
+    );
+    assert!(
+        warn.stdout
+            .lines()
+            .any(|line| line.starts_with("authentication.login") && line.ends_with("no change")),
+        "{}",
+        warn.stdout
+    );
     assert!(warn.stdout.contains("WARN: regression"), "{}", warn.stdout);
 
-    let fail = run_automator(directory.path(), &["--compare", "fast", "--against", "slow.json", "--fail-on-regression"], &[]);
+    let fail = run_automator(
+        directory.path(),
+        &[
+            "--compare",
+            "fast",
+            "--against",
+            "slow.json",
+            "--fail-on-regression",
+        ],
+        &[],
+    );
     assert_eq!(fail.code, Some(1), "{}", fail.stdout);
     assert!(fail.stdout.contains("FAIL: regression"), "{}", fail.stdout);
 
-    let loose = ["--compare", "fast", "--against", "slow.json", "--fail-on-regression", "--key-threshold", "track_management.*=250"];
+    let loose = [
+        "--compare",
+        "fast",
+        "--against",
+        "slow.json",
+        "--fail-on-regression",
+        "--key-threshold",
+        "track_management.*=250",
+    ];
     let tolerated = run_automator(directory.path(), &loose, &[]);
-    assert_eq!(tolerated.code, Some(0), "a 200% change is inside a 250% key threshold:\n{}", tolerated.stdout);
+    assert_eq!(
+        tolerated.code,
+        Some(0),
+        "a 200% change is inside a 250% key threshold:\n{}",
+        tolerated.stdout
+    );
 
-    let better = run_automator(directory.path(), &["--compare", "slow.json", "--against", "fast", "--fail-on-regression"], &[]);
+    let better = run_automator(
+        directory.path(),
+        &[
+            "--compare",
+            "slow.json",
+            "--against",
+            "fast",
+            "--fail-on-regression",
+        ],
+        &[],
+    );
     assert_eq!(better.code, Some(0), "{}", better.stdout);
-    assert!(better.stdout.lines().any(|line| line.starts_with("track_management.wait_for_solo") && line.ends_with("improvement")));
+    assert!(
+        better
+            .stdout
+            .lines()
+            .any(|line| line.starts_with("track_management.wait_for_solo")
+                && line.ends_with("improvement"))
+    );
 
-    let budget = ["--compare", "slow.json", "--against", "fast", "--limit", "track_management.wait_for_solo:p95<100ms"];
+    let budget = [
+        "--compare",
+        "slow.json",
+        "--against",
+        "fast",
+        "--limit",
+        "track_management.wait_for_solo:p95<100ms",
+    ];
     let broken = run_automator(directory.path(), &budget, &[]);
-    assert_eq!(broken.code, Some(1), "a broken hard limit always fails:\n{}", broken.stdout);
+    assert_eq!(
+        broken.code,
+        Some(1),
+        "a broken hard limit always fails:\n{}",
+        broken.stdout
+    );
     assert!(broken.stdout.contains("BROKEN"), "{}", broken.stdout);
 
-    let other = MachineInfo { cpu_model: "Some Other CPU".into(), cores: here.cores * 2, ..here };
-    save(directory.path(), "elsewhere.json", &baseline("elsewhere", 250, other));
-    let warned = run_automator(directory.path(), &["--compare", "elsewhere.json", "--against", "fast"], &[]);
+    let other = MachineInfo {
+        cpu_model: "Some Other CPU".into(),
+        cores: here.cores * 2,
+        ..here
+    };
+    save(
+        directory.path(),
+        "elsewhere.json",
+        &baseline("elsewhere", 250, other),
+    );
+    let warned = run_automator(
+        directory.path(),
+        &["--compare", "elsewhere.json", "--against", "fast"],
+        &[],
+    );
     assert_eq!(warned.code, Some(0));
-    assert!(warned.stdout.contains("warning: the machines differ"), "{}", warned.stdout);
+    assert!(
+        warned.stdout.contains("warning: the machines differ"),
+        "{}",
+        warned.stdout
+    );
 
     let shown = run_automator(directory.path(), &["--show-baseline", "fast"], &[]);
     assert_eq!(shown.code, Some(0));
-    assert!(shown.stdout.contains("Baseline \"fast\"") && shown.stdout.contains("track_management.wait_for_solo"), "{}", shown.stdout);
+    assert!(
+        shown.stdout.contains("Baseline \"fast\"")
+            && shown.stdout.contains("track_management.wait_for_solo"),
+        "{}",
+        shown.stdout
+    );
 }
 
 #[test]
 fn bad_baseline_files_and_gate_flags_exit_2_with_one_clear_line() {
     let directory = tempfile::tempdir().unwrap();
-    save(directory.path(), "good.json", &baseline("good", 250, MachineInfo::current()));
-    std::fs::write(directory.path().join("corrupt.json"), "{\n  \"schema\": 1,\n  \"name\": \"x\",\n  \"keys\": [oops]\n}\n").unwrap();
+    save(
+        directory.path(),
+        "good.json",
+        &baseline("good", 250, MachineInfo::current()),
+    );
+    std::fs::write(
+        directory.path().join("corrupt.json"),
+        "{\n  \"schema\": 1,\n  \"name\": \"x\",\n  \"keys\": [oops]\n}\n",
+    )
+    .unwrap();
     let cases: [(&[&str], &str); 6] = [
-        (&["--show-baseline", "corrupt.json"], "corrupt.json: not a valid baseline or profile file (line 4"),
-        (&["--compare", "good.json", "--against", "corrupt.json"], "corrupt.json"),
-        (&["--compare", "nightly", "--against", "good.json"], "no baseline named `nightly`: looked for logs/performance/baselines/nightly.json"),
-        (&["--show-baseline", "missing.json"], "cannot read baseline file missing.json"),
-        (&["--compare", "good.json", "--against", "good.json", "--threshold=-5"], "--threshold: -5"),
-        (&["--compare", "good.json", "--against", "good.json", "--limit", "login<3s"], "bad hard limit `login<3s`"),
+        (
+            &["--show-baseline", "corrupt.json"],
+            "corrupt.json: not a valid baseline or profile file (line 4",
+        ),
+        (
+            &["--compare", "good.json", "--against", "corrupt.json"],
+            "corrupt.json",
+        ),
+        (
+            &["--compare", "nightly", "--against", "good.json"],
+            "no baseline named `nightly`: looked for logs/performance/baselines/nightly.json",
+        ),
+        (
+            &["--show-baseline", "missing.json"],
+            "cannot read baseline file missing.json",
+        ),
+        (
+            &[
+                "--compare",
+                "good.json",
+                "--against",
+                "good.json",
+                "--threshold=-5",
+            ],
+            "--threshold: -5",
+        ),
+        (
+            &[
+                "--compare",
+                "good.json",
+                "--against",
+                "good.json",
+                "--limit",
+                "login<3s",
+            ],
+            "bad hard limit `login<3s`",
+        ),
     ];
     for (args, expected) in cases {
         let run = run_automator(directory.path(), args, &[]);
@@ -203,7 +415,12 @@ fn bad_baseline_files_and_gate_flags_exit_2_with_one_clear_line() {
         assert!(line.contains(expected), "{args:?}: {line}");
     }
     let clap = run_automator(directory.path(), &["--against", "good.json"], &[]);
-    assert_eq!(clap.code, Some(2), "--against needs --compare: {}", clap.stderr);
+    assert_eq!(
+        clap.code,
+        Some(2),
+        "--against needs --compare: {}",
+        clap.stderr
+    );
 }
 
 #[test]
@@ -228,6 +445,10 @@ fn help_documents_the_comparison_commands() {
         "--preset <NAME>",
         "--baselines <DIR>",
     ] {
-        assert!(help.stdout.contains(text), "--help lacks `{text}`:\n{}", help.stdout);
+        assert!(
+            help.stdout.contains(text),
+            "--help lacks `{text}`:\n{}",
+            help.stdout
+        );
     }
 }

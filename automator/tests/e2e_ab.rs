@@ -26,9 +26,27 @@ fn ab_test(directory: &Path, a: &str, b: &str, runs: &str) -> AbRun {
     let _lock = support::browser_lock();
     let songs = format!("songs:\n  - url: {SIMPLE_SONG}\n  - url: {SECOND_SIMPLE_SONG}\n");
     std::fs::write(directory.join("songs.yaml"), songs).unwrap();
-    let args = ["--ab-test", a, b, "--songs", "songs.yaml", "--max-tracks", "1", "--runs", runs, "--time-scale", "0.03"];
+    let args = [
+        "--ab-test",
+        a,
+        b,
+        "--songs",
+        "songs.yaml",
+        "--max-tracks",
+        "1",
+        "--runs",
+        runs,
+        "--time-scale",
+        "0.03",
+    ];
     let run = run_automator(directory, &args, &[]);
-    assert_eq!(run.code, Some(0), "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
     assert!(
         run.stdout.contains("Configuration restored: no preset is applied and every knob has its starting value again."),
         "{}",
@@ -45,24 +63,45 @@ fn ab_test(directory: &Path, a: &str, b: &str, runs: &str) -> AbRun {
             .unwrap_or_else(|| panic!("no {prefix}*{extension} among {files:?}"))
             .clone();
         let shown = found.strip_prefix(directory).unwrap().display().to_string();
-        assert!(run.stdout.contains(&shown), "{shown} is not printed:\n{}", run.stdout);
+        assert!(
+            run.stdout.contains(&shown),
+            "{shown} is not printed:\n{}",
+            run.stdout
+        );
         found
     };
     for preset in [a, b] {
-        let set: serde_json::Value = serde_json::from_slice(&std::fs::read(find(&format!("baseline_{preset}_"), ".json")).unwrap()).unwrap();
+        let set: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(find(&format!("baseline_{preset}_"), ".json")).unwrap(),
+        )
+        .unwrap();
         assert_eq!(set["preset"], preset);
         let first = &set["runs"][0];
         assert_eq!(first["tracks_attempted"], 2, "{first}");
-        assert!(first["profile"]["keys"].as_array().is_some_and(|keys| !keys.is_empty()));
+        assert!(
+            first["profile"]["keys"]
+                .as_array()
+                .is_some_and(|keys| !keys.is_empty())
+        );
     }
     let prefix = format!("ab_{a}_vs_{b}_");
-    let comparison = Comparison::from_json(&std::fs::read_to_string(find(&prefix, ".json")).unwrap()).unwrap();
+    let comparison =
+        Comparison::from_json(&std::fs::read_to_string(find(&prefix, ".json")).unwrap()).unwrap();
     let markdown = std::fs::read_to_string(find(&prefix, ".md")).unwrap();
     assert!(markdown.contains(&comparison.verdict), "{markdown}");
     let html = std::fs::read_to_string(find(&prefix, ".html")).unwrap();
     assert!(html.contains("<svg"), "the HTML report has no chart");
-    assert!(run.stdout.contains(&format!("Verdict: {}", comparison.verdict)), "{}", run.stdout);
-    AbRun { stdout: run.stdout, comparison, files }
+    assert!(
+        run.stdout
+            .contains(&format!("Verdict: {}", comparison.verdict)),
+        "{}",
+        run.stdout
+    );
+    AbRun {
+        stdout: run.stdout,
+        comparison,
+        files,
+    }
 }
 
 /// The attribution carrying the largest part of the change.
@@ -78,13 +117,29 @@ fn current_is_slower_than_solo_only_because_of_the_blind_solo_waits() {
     let comparison = &run.comparison;
     assert!(comparison.significant, "{}", run.stdout);
     assert_eq!(comparison.faster, Some(Arm::B), "{}", run.stdout);
-    assert!(comparison.verdict.starts_with("solo_only is ") && comparison.verdict.contains("x faster than current"));
+    assert!(
+        comparison.verdict.starts_with("solo_only is ")
+            && comparison.verdict.contains("x faster than current")
+    );
     let (cause, share) = main_cause(comparison);
     assert_eq!(cause, "solo", "{}", run.stdout);
-    assert!(share > 0.5, "solo waiting explains only {share:.2} of the change:\n{}", run.stdout);
-    assert!(comparison.attributions[0].knobs.iter().any(|change| change.knob == "solo_activation_delay_simple"));
+    assert!(
+        share > 0.5,
+        "solo waiting explains only {share:.2} of the change:\n{}",
+        run.stdout
+    );
+    assert!(
+        comparison.attributions[0]
+            .knobs
+            .iter()
+            .any(|change| change.knob == "solo_activation_delay_simple")
+    );
     assert_eq!(comparison.a.correct_units, comparison.a.units);
-    assert!(run.stdout.contains("two-sided permutation test") && run.stdout.contains("95% CI"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("two-sided permutation test") && run.stdout.contains("95% CI"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(run.files.len(), 5, "{:?}", run.files);
 }
 
@@ -97,8 +152,17 @@ fn current_is_slower_than_download_only_because_of_download_monitoring() {
     assert_eq!(comparison.faster, Some(Arm::B), "{}", run.stdout);
     let (cause, share) = main_cause(comparison);
     assert_eq!(cause, "download", "{}", run.stdout);
-    assert!(share > 0.5, "download monitoring explains only {share:.2} of the change:\n{}", run.stdout);
-    assert!(comparison.attributions[0].knobs.iter().any(|change| change.knob == "download_monitoring_initial_wait"));
+    assert!(
+        share > 0.5,
+        "download monitoring explains only {share:.2} of the change:\n{}",
+        run.stdout
+    );
+    assert!(
+        comparison.attributions[0]
+            .knobs
+            .iter()
+            .any(|change| change.knob == "download_monitoring_initial_wait")
+    );
 }
 
 #[test]
@@ -109,8 +173,16 @@ fn pre_optimization_reproduces_the_original_regression() {
     assert!(comparison.significant, "{}", run.stdout);
     assert_eq!(comparison.faster, Some(Arm::A), "{}", run.stdout);
     let slower = comparison.ratio_b_over_a.estimate;
-    assert!(slower >= 1.8, "current is only {slower:.2}x slower per track than pre_optimization:\n{}", run.stdout);
-    assert!(comparison.verdict.starts_with("pre_optimization is "), "{}", comparison.verdict);
+    assert!(
+        slower >= 1.8,
+        "current is only {slower:.2}x slower per track than pre_optimization:\n{}",
+        run.stdout
+    );
+    assert!(
+        comparison.verdict.starts_with("pre_optimization is "),
+        "{}",
+        comparison.verdict
+    );
 }
 
 #[test]
@@ -120,10 +192,26 @@ fn optimized_beats_current_and_the_test_stops_early_once_that_is_clear() {
     let comparison = &run.comparison;
     assert!(comparison.significant, "{}", run.stdout);
     assert_eq!(comparison.faster, Some(Arm::B), "{}", run.stdout);
-    assert!(comparison.ratio_b_over_a.high < 0.5, "optimized should be more than twice as fast:\n{}", run.stdout);
-    assert!(run.stdout.contains("Stopped early after 12 of 16 planned runs"), "{}", run.stdout);
+    assert!(
+        comparison.ratio_b_over_a.high < 0.5,
+        "optimized should be more than twice as fast:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("Stopped early after 12 of 16 planned runs"),
+        "{}",
+        run.stdout
+    );
     assert_eq!((comparison.a.runs, comparison.b.runs), (6, 6));
-    let adopt = comparison.recommendations.iter().find(|item| item.kind == RecommendationKind::Adopt).unwrap();
+    let adopt = comparison
+        .recommendations
+        .iter()
+        .find(|item| item.kind == RecommendationKind::Adopt)
+        .unwrap();
     assert!(adopt.text.starts_with("Adopt optimized"), "{}", adopt.text);
-    assert_eq!(comparison.b.correct_units, comparison.b.units, "optimized must not lose files");
+    assert_eq!(
+        comparison.b.correct_units, comparison.b.units,
+        "optimized must not lose files"
+    );
 }

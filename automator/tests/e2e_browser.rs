@@ -22,13 +22,19 @@ fn options(download_dir: std::path::PathBuf) -> BrowserOptions {
 async fn starts_runs_scripts_and_shuts_down_without_leftovers() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    let browser = Browser::start(&options(directory.path().join("incoming"))).await.unwrap();
+    let browser = Browser::start(&options(directory.path().join("incoming")))
+        .await
+        .unwrap();
     let tag = browser.run_tag().to_string();
     assert!(
         automator::browser::processes::tagged_processes(&tag).len() >= 2,
         "chromedriver and Chromium should carry the run tag"
     );
-    let answer = browser.driver().execute("sum", "return arguments[0] + 1;", vec![41.into()]).await.unwrap();
+    let answer = browser
+        .driver()
+        .execute("sum", "return arguments[0] + 1;", vec![41.into()])
+        .await
+        .unwrap();
     assert_eq!(answer, 42);
     let settled = browser
         .driver()
@@ -49,7 +55,9 @@ async fn starts_runs_scripts_and_shuts_down_without_leftovers() {
 async fn dropping_without_shutdown_still_kills_chromium() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    let browser = Browser::start(&options(directory.path().join("incoming"))).await.unwrap();
+    let browser = Browser::start(&options(directory.path().join("incoming")))
+        .await
+        .unwrap();
     let tag = browser.run_tag().to_string();
     drop(browser);
     support::assert_no_processes_left(&tag);

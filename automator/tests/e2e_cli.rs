@@ -9,8 +9,12 @@ use std::path::Path;
 use automator::stage::{DEMO_PASSWORD, DEMO_USERNAME, Stage, StageConfig, find_song, read_mix_tag};
 use support::{COMPLEX_SONG, SIMPLE_SONG, UNPURCHASED_SONG, files_under, run_automator};
 
+/// A `songs.yaml` of demo songs, named after their titles (the song folders' names).
 fn write_songs(directory: &Path, paths: &[&str]) {
-    let entries: String = paths.iter().map(|path| format!("  - url: {path}\n")).collect();
+    let entries: String = paths
+        .iter()
+        .map(|path| format!("  - url: {path}\n    name: \"{}\"\n", find_song(path).unwrap().title))
+        .collect();
     std::fs::write(directory.join("songs.yaml"), format!("songs:\n{entries}")).unwrap();
 }
 
@@ -19,10 +23,20 @@ fn write_songs(directory: &Path, paths: &[&str]) {
 fn assert_song_downloaded(directory: &Path, path: &str) {
     let song = find_song(path).unwrap();
     for track in song.tracks {
-        let file = directory.join("downloads").join(song.title).join(format!("{track}.mp3"));
-        let bytes = std::fs::read(&file).unwrap_or_else(|error| panic!("{}: {error}", file.display()));
-        let tag = read_mix_tag(&bytes).unwrap_or_else(|error| panic!("{}: {error}", file.display()));
-        assert_eq!(tag.solo.as_deref(), Some(*track), "{} holds another track's mix", file.display());
+        let file = directory
+            .join("downloads")
+            .join(song.title)
+            .join(format!("{track}.mp3"));
+        let bytes =
+            std::fs::read(&file).unwrap_or_else(|error| panic!("{}: {error}", file.display()));
+        let tag =
+            read_mix_tag(&bytes).unwrap_or_else(|error| panic!("{}: {error}", file.display()));
+        assert_eq!(
+            tag.solo.as_deref(),
+            Some(*track),
+            "{} holds another track's mix",
+            file.display()
+        );
     }
 }
 
@@ -30,14 +44,40 @@ fn assert_song_downloaded(directory: &Path, path: &str) {
 fn profile_run_downloads_a_simple_and_a_complex_song_and_writes_three_reports() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    write_songs(directory.path(), &[SIMPLE_SONG, COMPLEX_SONG, UNPURCHASED_SONG]);
-    let run = run_automator(directory.path(), &["--profile", "--time-scale", "0.05", "--songs", "songs.yaml"], &[]);
-    assert_eq!(run.code, Some(0), "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    write_songs(
+        directory.path(),
+        &[SIMPLE_SONG, COMPLEX_SONG, UNPURCHASED_SONG],
+    );
+    let run = run_automator(
+        directory.path(),
+        &["--profile", "--time-scale", "0.05", "--songs", "songs.yaml"],
+        &[],
+    );
+    assert_eq!(
+        run.code,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
     assert_song_downloaded(directory.path(), SIMPLE_SONG);
     assert_song_downloaded(directory.path(), COMPLEX_SONG);
-    assert!(run.stdout.contains("Summary: 20 of 20 tracks downloaded, 0 failed"), "{}", run.stdout);
-    assert!(run.stdout.contains("Not purchased: Not Yet Yours"), "{}", run.stdout);
-    assert!(run.stdout.contains("automation overhead median"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Summary: 20 of 20 tracks downloaded, 0 failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Not purchased: Not Yet Yours"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("automation overhead median"),
+        "{}",
+        run.stdout
+    );
 
     let reports = files_under(&directory.path().join("logs/performance"));
     let named = |prefix: &str, extension: &str| {
@@ -55,19 +95,45 @@ fn profile_run_downloads_a_simple_and_a_complex_song_and_writes_three_reports() 
     let trace = named("trace_", ".json");
     for report in [&text, &json, &trace] {
         let relative = report.strip_prefix(directory.path()).unwrap();
-        assert!(run.stdout.contains(&relative.display().to_string()), "{} not printed:\n{}", relative.display(), run.stdout);
+        assert!(
+            run.stdout.contains(&relative.display().to_string()),
+            "{} not printed:\n{}",
+            relative.display(),
+            run.stdout
+        );
     }
-    let profile: profiler::Profile = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let profile: profiler::Profile =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     for tier in profiler::Tier::ALL {
         let totals = profile.tiers.iter().find(|totals| totals.tier == tier);
-        assert!(totals.is_some_and(|totals| totals.calls > 0), "tier {tier} missing from {}", json.display());
+        assert!(
+            totals.is_some_and(|totals| totals.calls > 0),
+            "tier {tier} missing from {}",
+            json.display()
+        );
     }
-    for key in ["automation.run", "automation.song", "track_management.wait_for_solo", "download_management.monitor_download_watching", "browser.execute_async"] {
-        assert!(profile.keys.iter().any(|stats| stats.key == key), "{key} missing");
+    for key in [
+        "automation.run",
+        "automation.song",
+        "track_management.wait_for_solo",
+        "download_management.monitor_download_watching",
+        "browser.execute_async",
+    ] {
+        assert!(
+            profile.keys.iter().any(|stats| stats.key == key),
+            "{key} missing"
+        );
     }
     let trace: serde_json::Value = serde_json::from_slice(&std::fs::read(&trace).unwrap()).unwrap();
-    assert!(trace.is_array() || trace.get("traceEvents").is_some(), "the Chrome trace is JSON trace events");
-    assert!(std::fs::read_to_string(&text).unwrap().contains("automation.run"));
+    assert!(
+        trace.is_array() || trace.get("traceEvents").is_some(),
+        "the Chrome trace is JSON trace events"
+    );
+    assert!(
+        std::fs::read_to_string(&text)
+            .unwrap()
+            .contains("automation.run")
+    );
 }
 
 #[test]
@@ -76,21 +142,54 @@ fn the_password_appears_in_no_output() {
     let directory = tempfile::tempdir().unwrap();
     write_songs(directory.path(), &[SIMPLE_SONG]);
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let stage = runtime.block_on(Stage::start(StageConfig { time_scale: 0.05, ..StageConfig::default() })).unwrap();
+    let stage = runtime
+        .block_on(Stage::start(StageConfig {
+            time_scale: 0.05,
+            ..StageConfig::default()
+        }))
+        .unwrap();
     let url = stage.url().to_string();
     let run = run_automator(
         directory.path(),
-        &["--profile", "--site", &url, "--songs", "songs.yaml", "--max-tracks", "1", "--time-scale", "0.05"],
-        &[("KV_USERNAME", DEMO_USERNAME), ("KV_PASSWORD", DEMO_PASSWORD), ("RUST_LOG", "trace")],
+        &[
+            "--profile",
+            "--site",
+            &url,
+            "--songs",
+            "songs.yaml",
+            "--max-tracks",
+            "1",
+            "--time-scale",
+            "0.05",
+        ],
+        &[
+            ("KV_USERNAME", DEMO_USERNAME),
+            ("KV_PASSWORD", DEMO_PASSWORD),
+            ("RUST_LOG", "trace"),
+        ],
     );
     runtime.block_on(stage.shutdown());
-    assert_eq!(run.code, Some(0), "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-    assert!(!run.stdout.contains(DEMO_PASSWORD) && !run.stderr.contains(DEMO_PASSWORD), "the password was printed");
+    assert_eq!(
+        run.code,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        !run.stdout.contains(DEMO_PASSWORD) && !run.stderr.contains(DEMO_PASSWORD),
+        "the password was printed"
+    );
     let files = files_under(directory.path());
-    assert!(files.len() >= 5, "downloads, session and three reports: {files:?}");
+    assert!(
+        files.len() >= 5,
+        "downloads, session and three reports: {files:?}"
+    );
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
-        let leaked = bytes.windows(DEMO_PASSWORD.len()).any(|window| window == DEMO_PASSWORD.as_bytes());
+        let leaked = bytes
+            .windows(DEMO_PASSWORD.len())
+            .any(|window| window == DEMO_PASSWORD.as_bytes());
         assert!(!leaked, "the password is in {}", file.display());
     }
 }
@@ -98,23 +197,46 @@ fn the_password_appears_in_no_output() {
 #[test]
 fn a_bad_songs_file_exits_2_with_one_clear_line() {
     let directory = tempfile::tempdir().unwrap();
-    std::fs::write(directory.path().join("songs.yaml"), "songs:\n  - url: /a/b.html\n    key: 14\n").unwrap();
+    std::fs::write(
+        directory.path().join("songs.yaml"),
+        "songs:\n  - url: /a/b.html\n    key: 14\n",
+    )
+    .unwrap();
     let run = run_automator(directory.path(), &["--songs", "songs.yaml"], &[]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
-    assert!(run.stderr.contains("songs.yaml") && run.stderr.contains("song #1") && run.stderr.contains("±12"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("songs.yaml")
+            && run.stderr.contains("song #1")
+            && run.stderr.contains("±12"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("panicked"));
-    assert!(!directory.path().join("downloads").exists(), "nothing is started on bad input");
+    assert!(
+        !directory.path().join("downloads").exists(),
+        "nothing is started on bad input"
+    );
 }
 
 #[test]
 fn a_real_site_without_credentials_exits_2_naming_the_variables() {
     let directory = tempfile::tempdir().unwrap();
     write_songs(directory.path(), &[SIMPLE_SONG]);
-    let run = run_automator(directory.path(), &["--site", "https://www.karaoke-version.com"], &[]);
+    let run = run_automator(
+        directory.path(),
+        &["--site", "https://www.karaoke-version.com"],
+        &[],
+    );
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
-    assert!(run.stderr.contains("KV_USERNAME") && run.stderr.contains("KV_PASSWORD") && run.stderr.contains(".env"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("KV_USERNAME")
+            && run.stderr.contains("KV_PASSWORD")
+            && run.stderr.contains(".env"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -128,7 +250,11 @@ fn an_unreachable_site_exits_2_and_closes_the_browser() {
         &[("KV_USERNAME", "someone"), ("KV_PASSWORD", "secret-value")],
     );
     assert_eq!(run.code, Some(2), "{}", run.stderr);
-    let error = run.stderr.lines().find(|line| line.starts_with("error: ")).unwrap_or_else(|| panic!("{}", run.stderr));
+    let error = run
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("error: "))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
     assert!(error.contains("http://127.0.0.1:9"), "{error}");
     assert!(!run.stderr.contains("secret-value"));
 }
@@ -138,7 +264,7 @@ fn ctrl_c_stops_the_run_in_order_and_keeps_the_files() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
     let marker = automator::browser::processes::new_run_tag();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_automator"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_automator"))
         .args(["--time-scale", "0.05"])
         .current_dir(directory.path())
         .env(support::TEST_MARKER_VAR, &marker)
@@ -157,7 +283,10 @@ fn ctrl_c_stops_the_run_in_order_and_keeps_the_files() {
         if let Some(file) = filed.first() {
             break file.clone();
         }
-        assert!(started.elapsed().as_secs() < 60, "no track was downloaded within a minute");
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "no track was downloaded within a minute"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     // SAFETY: kill(2) with a pid we own; no memory is involved.
@@ -167,13 +296,24 @@ fn ctrl_c_stops_the_run_in_order_and_keeps_the_files() {
     let output = child.wait_with_output().unwrap();
     support::assert_no_processes_marked(&marker);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("(interrupted by Ctrl-C)"), "{stdout}");
-    assert!(first_file.is_file(), "a file downloaded before Ctrl-C is kept");
+    assert!(
+        first_file.is_file(),
+        "a file downloaded before Ctrl-C is kept"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(&downloads)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|name| name.starts_with(".incoming-"))
         .collect();
-    assert!(leftovers.is_empty(), "the browser's incoming directory is removed: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "the browser's incoming directory is removed: {leftovers:?}"
+    );
 }

@@ -39,8 +39,16 @@ async fn run_modes(solo_wait: SoloWait, download_wait: DownloadWait, song: &str)
     support::assert_no_browser_processes_of_this_test();
     assert_eq!(outcome.tracks.len(), 3, "{outcome:#?}");
     assert!(outcome.all_ok(), "{:#?}", outcome.tracks);
-    assert!(outcome.tracks.iter().all(|track| track.attempts == 1 && track.wrong_mixes == 0));
-    assert!(outcome.tracks.iter().all(|track| track.intrinsic.is_some()), "the ledger gives every track its intrinsic time");
+    assert!(
+        outcome
+            .tracks
+            .iter()
+            .all(|track| track.attempts == 1 && track.wrong_mixes == 0)
+    );
+    assert!(
+        outcome.tracks.iter().all(|track| track.intrinsic.is_some()),
+        "the ledger gives every track its intrinsic time"
+    );
     support::assert_right_mixes_in_place(&outcome, &options.download_dir);
 }
 
@@ -78,9 +86,16 @@ async fn too_short_blind_waits_give_wrong_mixes_that_are_caught_and_retried() {
     let outcome = run(&options, &knobs, &stage()).await.unwrap();
     support::assert_no_browser_processes_of_this_test();
     let wrong: u32 = outcome.tracks.iter().map(|track| track.wrong_mixes).sum();
-    assert!(wrong >= 1, "a mix requested right after the solo click is the previous mix: {:#?}", outcome.tracks);
+    assert!(
+        wrong >= 1,
+        "a mix requested right after the solo click is the previous mix: {:#?}",
+        outcome.tracks
+    );
     for track in outcome.tracks.iter().filter(|track| track.wrong_mixes > 0) {
-        assert!(track.attempts > track.wrong_mixes || !track.ok, "a wrong mix is never counted as a success: {track:#?}");
+        assert!(
+            track.attempts > track.wrong_mixes || !track.ok,
+            "a wrong mix is never counted as a success: {track:#?}"
+        );
         assert!(track.attempts >= 2, "a wrong mix is retried: {track:#?}");
     }
     support::assert_right_mixes_in_place(&outcome, &options.download_dir);
@@ -95,20 +110,38 @@ async fn injected_faults_end_with_every_track_downloaded_or_reported() {
         max_tracks: Some(3),
         ..support::fast_run_options(directory.path())
     };
-    let knobs = Knobs { solo_max_wait: 20.0, download_max_wait: 40.0, ..Knobs::default() };
+    let knobs = Knobs {
+        solo_max_wait: 20.0,
+        download_max_wait: 40.0,
+        ..Knobs::default()
+    };
     let faults = FaultSpec::parse(
         "http500=0.08,solo_stuck=0.1,mix_fail=0.1,mix_stuck=0.05,slow_download=0.1,cut_download=0.1,session_expiry=0.03",
     )
     .unwrap();
-    let target = Target::Stage(StageConfig { faults, seed: 11, ..StageConfig::default() });
+    let target = Target::Stage(StageConfig {
+        faults,
+        seed: 11,
+        ..StageConfig::default()
+    });
     let outcome = run(&options, &knobs, &target).await.unwrap();
     support::assert_no_browser_processes_of_this_test();
     assert_eq!(outcome.tracks.len(), 6, "{outcome:#?}");
     for track in &outcome.tracks {
-        assert!(track.ok || track.error.is_some(), "every track is downloaded or reported: {track:#?}");
+        assert!(
+            track.ok || track.error.is_some(),
+            "every track is downloaded or reported: {track:#?}"
+        );
     }
-    assert!(outcome.tracks.iter().any(|track| track.ok), "faults at these rates still let most tracks through");
-    assert!(outcome.tracks.iter().any(|track| track.attempts > 1), "some fault forced a retry: {:#?}", outcome.tracks);
+    assert!(
+        outcome.tracks.iter().any(|track| track.ok),
+        "faults at these rates still let most tracks through"
+    );
+    assert!(
+        outcome.tracks.iter().any(|track| track.attempts > 1),
+        "some fault forced a retry: {:#?}",
+        outcome.tracks
+    );
     support::assert_right_mixes_in_place(&outcome, &options.download_dir);
 }
 
@@ -125,15 +158,26 @@ async fn a_song_not_purchased_is_reported_and_skipped() {
     support::assert_no_browser_processes_of_this_test();
     assert_eq!(outcome.songs[0].status, SongStatus::NotPurchased);
     assert_eq!(outcome.songs[1].status, SongStatus::Done);
-    assert!(outcome.all_ok(), "a song the account does not own is not a failure");
-    assert!(!options.download_dir.join(&outcome.songs[0].name).exists(), "no folder for a skipped song");
+    assert!(
+        outcome.all_ok(),
+        "a song the account does not own is not a failure"
+    );
+    assert!(
+        !options.download_dir.join(&outcome.songs[0].name).exists(),
+        "no folder for a skipped song"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_session_is_reused_until_forced_or_cleared() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    let stage = Stage::start(StageConfig { time_scale: 0.05, ..StageConfig::default() }).await.unwrap();
+    let stage = Stage::start(StageConfig {
+        time_scale: 0.05,
+        ..StageConfig::default()
+    })
+    .await
+    .unwrap();
     let target = Target::Site {
         url: stage.url().to_string(),
         credentials: automator::config::Credentials {
@@ -150,11 +194,85 @@ async fn a_saved_session_is_reused_until_forced_or_cleared() {
     assert_eq!(first.login, Some(LoginKind::Fresh));
     let second = run(&options, &Knobs::default(), &target).await.unwrap();
     assert_eq!(second.login, Some(LoginKind::Reused));
-    let forced = run(&RunOptions { force_login: true, ..options.clone() }, &Knobs::default(), &target).await.unwrap();
+    let forced = run(
+        &RunOptions {
+            force_login: true,
+            ..options.clone()
+        },
+        &Knobs::default(),
+        &target,
+    )
+    .await
+    .unwrap();
     assert_eq!(forced.login, Some(LoginKind::Fresh));
-    let cleared = run(&RunOptions { clear_session: true, ..options.clone() }, &Knobs::default(), &target).await.unwrap();
+    let cleared = run(
+        &RunOptions {
+            clear_session: true,
+            ..options.clone()
+        },
+        &Knobs::default(),
+        &target,
+    )
+    .await
+    .unwrap();
     assert_eq!(cleared.login, Some(LoginKind::Fresh));
-    assert!([first, second, forced, cleared].iter().all(|outcome| outcome.all_ok()));
+    assert!(
+        [first, second, forced, cleared]
+            .iter()
+            .all(|outcome| outcome.all_ok())
+    );
     stage.shutdown().await;
     support::assert_no_browser_processes_of_this_test();
+}
+
+/// The main Chromium process of a browser this test started (not a helper, not chromedriver).
+fn chromium_main_processes() -> Vec<u32> {
+    automator::browser::processes::processes_started_by(std::process::id())
+        .into_iter()
+        .filter(|pid| {
+            let command_line = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let command_line = String::from_utf8_lossy(&command_line);
+            command_line.contains("--user-data-dir=") && !command_line.contains("--type=")
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_browser_is_replaced_and_the_run_completes() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    let options = RunOptions {
+        songs: Some(vec![stage_song(SIMPLE_SONG)]),
+        max_tracks: Some(4),
+        ..support::fast_run_options(directory.path())
+    };
+    let song_folder = options.download_dir.join(automator::stage::find_song(SIMPLE_SONG).unwrap().title);
+    let crash = tokio::spawn(async move {
+        loop {
+            let filed = std::fs::read_dir(&song_folder).map(|entries| entries.count()).unwrap_or(0);
+            if filed >= 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let victims = chromium_main_processes();
+        for pid in &victims {
+            // SAFETY: kill(2) on a process this test started; no memory is involved.
+            unsafe {
+                libc::kill(*pid as libc::pid_t, libc::SIGKILL);
+            }
+        }
+        victims.len()
+    });
+    let outcome = run(&options, &Knobs::default(), &stage()).await.unwrap();
+    let killed = crash.await.unwrap();
+    support::assert_no_browser_processes_of_this_test();
+    assert_eq!(killed, 1, "one Chromium was killed mid-run");
+    assert!(outcome.all_ok(), "every track still downloaded: {:#?}", outcome.tracks);
+    assert!(
+        outcome.tracks.iter().any(|track| track.attempts >= 2),
+        "the track cut off by the crash was tried again in a new browser: {:#?}",
+        outcome.tracks
+    );
+    support::assert_right_mixes_in_place(&outcome, &options.download_dir);
 }

@@ -45,14 +45,30 @@ fn subjects() -> Vec<(&'static str, Option<Dispatch>)> {
         .layer(|| tracing_timing::Histogram::new_with_max(60_000_000_000, 2).unwrap());
     vec![
         ("no_subscriber", None),
-        ("registry_noop", Some(Dispatch::new(tracing_subscriber::registry().with(NoopLayer)))),
+        (
+            "registry_noop",
+            Some(Dispatch::new(
+                tracing_subscriber::registry().with(NoopLayer),
+            )),
+        ),
         (
             "reference_noop_two_clock_reads",
-            Some(Dispatch::new(tracing_subscriber::registry().with(TwoClockReadsLayer))),
+            Some(Dispatch::new(
+                tracing_subscriber::registry().with(TwoClockReadsLayer),
+            )),
         ),
-        ("tracing_timing", Some(Dispatch::new(tracing_subscriber::registry().with(timing)))),
-        ("tracing_chrome_sink", Some(Dispatch::new(tracing_subscriber::registry().with(chrome)))),
-        ("profiler", Some(Dispatch::new(tracing_subscriber::registry().with(profiler)))),
+        (
+            "tracing_timing",
+            Some(Dispatch::new(tracing_subscriber::registry().with(timing))),
+        ),
+        (
+            "tracing_chrome_sink",
+            Some(Dispatch::new(tracing_subscriber::registry().with(chrome))),
+        ),
+        (
+            "profiler",
+            Some(Dispatch::new(tracing_subscriber::registry().with(profiler))),
+        ),
     ]
 }
 

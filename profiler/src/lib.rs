@@ -17,8 +17,8 @@ pub mod recorder;
 pub mod report;
 pub mod session;
 pub mod stats;
-pub mod tier;
 mod text_table;
+pub mod tier;
 
 pub use layer::{Config, ProfilerLayer};
 pub use machine::MachineInfo;

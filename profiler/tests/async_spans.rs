@@ -18,7 +18,10 @@ async fn load_page(wait: Duration) -> usize {
 
 #[tracing::instrument(skip_all, fields(tier = "component", component = "library"))]
 async fn sync_library() -> usize {
-    let (a, b) = tokio::join!(load_page(Duration::from_millis(60)), load_page(Duration::from_millis(40)));
+    let (a, b) = tokio::join!(
+        load_page(Duration::from_millis(60)),
+        load_page(Duration::from_millis(40))
+    );
     let spawned = tokio::spawn(load_page(Duration::from_millis(10)).in_current_span());
     a + b + spawned.await.unwrap()
 }
@@ -66,8 +69,17 @@ fn async_spans_are_timed_from_creation_to_close_with_busy_time_across_polls() {
 
     let page = key(&profile, "library.load_page");
     assert_eq!(page.count, 3);
-    assert!(page.max_ns >= 60 * MS, "wall includes the awaited sleep: {}", page.max_ns);
-    assert!(page.busy_ns < page.total_ns / 2, "busy {} vs wall {}", page.busy_ns, page.total_ns);
+    assert!(
+        page.max_ns >= 60 * MS,
+        "wall includes the awaited sleep: {}",
+        page.max_ns
+    );
+    assert!(
+        page.busy_ns < page.total_ns / 2,
+        "busy {} vs wall {}",
+        page.busy_ns,
+        page.total_ns
+    );
 
     let library = key(&profile, "library.sync_library");
     assert!(library.total_ns >= 70 * MS);
@@ -83,9 +95,15 @@ fn async_spans_are_timed_from_creation_to_close_with_busy_time_across_polls() {
     let under_library = profile
         .tree
         .iter()
-        .find(|edge| edge.parent.as_deref() == Some("library.sync_library") && edge.child == "library.load_page")
+        .find(|edge| {
+            edge.parent.as_deref() == Some("library.sync_library")
+                && edge.child == "library.load_page"
+        })
         .unwrap();
-    assert_eq!(under_library.count, 3, "the spawned task still counts under its parent");
+    assert_eq!(
+        under_library.count, 3,
+        "the spawned task still counts under its parent"
+    );
 
     let flaky = key(&profile, "library.flaky");
     assert_eq!((flaky.successes, flaky.failures), (1, 1));

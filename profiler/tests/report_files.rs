@@ -8,14 +8,16 @@ fn profiled_run() -> profiler::Profile {
     tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
         tracing::info_span!("run", tier = "system", component = "app").in_scope(|| {
             for attempt in 0..4 {
-                tracing::info_span!("login", tier = "component", component = "auth").in_scope(|| {
-                    tracing::info_span!("submit", tier = "operation", component = "browser")
-                        .in_scope(|| {
-                            if attempt == 0 {
-                                tracing::error!(error = "timeout after 30s", "submit failed");
-                            }
-                        });
-                });
+                tracing::info_span!("login", tier = "component", component = "auth").in_scope(
+                    || {
+                        tracing::info_span!("submit", tier = "operation", component = "browser")
+                            .in_scope(|| {
+                                if attempt == 0 {
+                                    tracing::error!(error = "timeout after 30s", "submit failed");
+                                }
+                            });
+                    },
+                );
             }
         });
     });
@@ -31,8 +33,16 @@ fn json_round_trips_through_serde_without_loss() {
     assert_eq!(value["schema"], 1);
     assert_eq!(value["session"]["name"], "report test");
     assert_eq!(value["keys"].as_array().unwrap().len(), 3);
-    let submit = value["keys"].as_array().unwrap().iter().find(|key| key["key"] == "browser.submit").unwrap();
-    assert_eq!((submit["count"].as_u64(), submit["failures"].as_u64()), (Some(4), Some(1)));
+    let submit = value["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|key| key["key"] == "browser.submit")
+        .unwrap();
+    assert_eq!(
+        (submit["count"].as_u64(), submit["failures"].as_u64()),
+        (Some(4), Some(1))
+    );
     assert_eq!(submit["last_error"], "timeout after 30s");
     assert_eq!(submit["tier"], "operation");
 }
@@ -46,9 +56,18 @@ fn write_reports_creates_both_files_with_the_stamp() {
     let paths = report::write_reports(&profile, &target, &stamp).unwrap();
     assert_eq!(paths.log, target.join("performance_20250805_111204.log"));
     assert_eq!(paths.json, target.join("performance_20250805_111204.json"));
-    assert_eq!(std::fs::read_to_string(&paths.log).unwrap(), text::render(&profile));
-    assert_eq!(json::parse(&std::fs::read_to_string(&paths.json).unwrap()).unwrap(), profile);
-    let names: Vec<_> = std::fs::read_dir(&target).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+    assert_eq!(
+        std::fs::read_to_string(&paths.log).unwrap(),
+        text::render(&profile)
+    );
+    assert_eq!(
+        json::parse(&std::fs::read_to_string(&paths.json).unwrap()).unwrap(),
+        profile
+    );
+    let names: Vec<_> = std::fs::read_dir(&target)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 2, "no temporary files are left: {names:?}");
 }
 
@@ -65,9 +84,20 @@ fn the_text_report_covers_every_section_of_a_real_run() {
     ] {
         assert!(text.contains(heading), "missing {heading:?} in\n{text}");
     }
-    assert!(text.lines().any(|line| line.starts_with("    browser.submit")), "{text}");
-    assert!(text.lines().any(|line| line.starts_with("browser.submit") && line.ends_with("timeout after 30s")));
-    assert!(text.lines().any(|line| line.starts_with("app.run") && line.contains("MiB")), "system spans sample memory");
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("    browser.submit")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("browser.submit") && line.ends_with("timeout after 30s"))
+    );
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("app.run") && line.contains("MiB")),
+        "system spans sample memory"
+    );
 }
 
 #[test]
@@ -77,5 +107,8 @@ fn an_unwritable_directory_is_reported_not_panicked() {
     std::fs::write(&blocker, b"x").unwrap();
     let error = report::write_reports(&profiled_run(), &blocker, &Stamp::now()).unwrap_err();
     let message = error.to_string();
-    assert!(message.contains("performance_") && message.contains("writable"), "{message}");
+    assert!(
+        message.contains("performance_") && message.contains("writable"),
+        "{message}"
+    );
 }

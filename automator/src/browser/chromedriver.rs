@@ -29,9 +29,14 @@ impl ChromeDriver {
     #[tracing::instrument(skip_all, fields(tier = "method", component = "browser"), err)]
     pub async fn start(binary: &Path, run_tag: &str) -> Result<ChromeDriver, BrowserError> {
         if !binary.is_file() {
-            return Err(BrowserError::ChromedriverMissing { path: binary.to_path_buf() });
+            return Err(BrowserError::ChromedriverMissing {
+                path: binary.to_path_buf(),
+            });
         }
-        let port = free_port().map_err(|source| BrowserError::Spawn { path: binary.to_path_buf(), source })?;
+        let port = free_port().map_err(|source| BrowserError::Spawn {
+            path: binary.to_path_buf(),
+            source,
+        })?;
         let child = Command::new(binary)
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
@@ -41,8 +46,15 @@ impl ChromeDriver {
             .stderr(Stdio::null())
             .process_group(0)
             .spawn()
-            .map_err(|source| BrowserError::Spawn { path: binary.to_path_buf(), source })?;
-        let mut driver = ChromeDriver { child, port, run_tag: run_tag.to_string() };
+            .map_err(|source| BrowserError::Spawn {
+                path: binary.to_path_buf(),
+                source,
+            })?;
+        let mut driver = ChromeDriver {
+            child,
+            port,
+            run_tag: run_tag.to_string(),
+        };
         driver.wait_until_listening(binary).await?;
         Ok(driver)
     }
@@ -61,7 +73,10 @@ impl ChromeDriver {
                     status: status.to_string(),
                 });
             }
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
                 return Ok(());
             }
             if started.elapsed() > STARTUP_TIMEOUT {
@@ -81,7 +96,10 @@ impl ChromeDriver {
         let _ = self.child.wait();
         let stragglers = kill_tagged_processes(&self.run_tag);
         if stragglers > 0 {
-            tracing::debug!(stragglers, "killed browser processes that left chromedriver's group");
+            tracing::debug!(
+                stragglers,
+                "killed browser processes that left chromedriver's group"
+            );
         }
     }
 }
@@ -103,8 +121,13 @@ pub fn find_chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .flat_map(|directory| {
-            ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
-                .map(|name| directory.join(name))
+            [
+                "chromium",
+                "chromium-browser",
+                "google-chrome",
+                "google-chrome-stable",
+            ]
+            .map(|name| directory.join(name))
         })
         .find(|candidate| candidate.is_file())
 }
@@ -115,7 +138,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_binary_says_how_to_install_it() {
-        let error = ChromeDriver::start(Path::new("/nonexistent/chromedriver"), "t").await.unwrap_err();
+        let error = ChromeDriver::start(Path::new("/nonexistent/chromedriver"), "t")
+            .await
+            .unwrap_err();
         let message = error.to_string();
         assert!(message.contains("/nonexistent/chromedriver"), "{message}");
         assert!(message.contains("apt-get install"), "{message}");
@@ -123,7 +148,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_binary_that_exits_at_once_is_reported() {
-        let error = ChromeDriver::start(Path::new("/bin/false"), "t").await.unwrap_err();
-        assert!(matches!(error, BrowserError::ChromedriverExited { .. }), "{error}");
+        let error = ChromeDriver::start(Path::new("/bin/false"), "t")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, BrowserError::ChromedriverExited { .. }),
+            "{error}"
+        );
     }
 }

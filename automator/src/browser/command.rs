@@ -66,8 +66,14 @@ impl Driver {
         call: impl Future<Output = Result<T, CmdError>>,
     ) -> Result<T, BrowserError> {
         let outcome = match tokio::time::timeout(timeout, call).await {
-            Err(_) => Err(BrowserError::Timeout { command, seconds: timeout.as_secs_f64() }),
-            Ok(Err(error)) => Err(BrowserError::Command { command, message: one_line(&error) }),
+            Err(_) => Err(BrowserError::Timeout {
+                command,
+                seconds: timeout.as_secs_f64(),
+            }),
+            Ok(Err(error)) => Err(BrowserError::Command {
+                command,
+                message: one_line(&error),
+            }),
             Ok(Ok(value)) => Ok(value),
         };
         if let Err(error) = &outcome {
@@ -82,7 +88,8 @@ impl Driver {
         async {
             let mut attempt = 0;
             loop {
-                self.issue("goto", self.timeout, self.client.goto(url)).await?;
+                self.issue("goto", self.timeout, self.client.goto(url))
+                    .await?;
                 let reading = self
                     .issue(
                         "goto",
@@ -97,10 +104,17 @@ impl Driver {
                 let status = reading[0].as_u64().unwrap_or(0) as u16;
                 let landed = reading[1].as_str().unwrap_or(url).to_string();
                 if status < 500 {
-                    return Ok(Navigation { status, url: landed });
+                    return Ok(Navigation {
+                        status,
+                        url: landed,
+                    });
                 }
                 if attempt >= max_retries {
-                    let error = BrowserError::HttpStatus { url: url.to_string(), status, attempts: attempt + 1 };
+                    let error = BrowserError::HttpStatus {
+                        url: url.to_string(),
+                        status,
+                        attempts: attempt + 1,
+                    };
                     tracing::Span::current().record("error", tracing::field::display(&error));
                     return Err(error);
                 }
@@ -118,9 +132,16 @@ impl Driver {
     pub async fn find_optional(&self, css: &str) -> Result<Option<Element>, BrowserError> {
         let span = operation_span!("find", "find", self.timeout);
         async {
-            match self.issue("find", self.timeout, self.client.find(Locator::Css(css))).await {
+            match self
+                .issue("find", self.timeout, self.client.find(Locator::Css(css)))
+                .await
+            {
                 Ok(element) => Ok(Some(element)),
-                Err(BrowserError::Command { message, .. }) if message.contains("no such element") => Ok(None),
+                Err(BrowserError::Command { message, .. })
+                    if message.contains("no such element") =>
+                {
+                    Ok(None)
+                }
                 Err(error) => Err(error),
             }
         }
@@ -131,18 +152,28 @@ impl Driver {
     /// The first element matching a CSS selector; missing is an error naming the selector.
     pub async fn find(&self, css: &str) -> Result<Element, BrowserError> {
         let span = operation_span!("find", "find", self.timeout);
-        self.issue("find", self.timeout, self.client.find(Locator::Css(css))).instrument(span).await
+        self.issue("find", self.timeout, self.client.find(Locator::Css(css)))
+            .instrument(span)
+            .await
     }
 
     /// The first link whose text is `text`.
     pub async fn find_link(&self, text: &str) -> Result<Element, BrowserError> {
         let span = operation_span!("find_link", "find", self.timeout);
-        self.issue("find_link", self.timeout, self.client.find(Locator::LinkText(text))).instrument(span).await
+        self.issue(
+            "find_link",
+            self.timeout,
+            self.client.find(Locator::LinkText(text)),
+        )
+        .instrument(span)
+        .await
     }
 
     pub async fn click(&self, element: &Element) -> Result<(), BrowserError> {
         let span = operation_span!("click", "click", self.timeout);
-        self.issue("click", self.timeout, element.click()).instrument(span).await
+        self.issue("click", self.timeout, element.click())
+            .instrument(span)
+            .await
     }
 
     /// Clicks an element that loads a new page (a form's submit button) and waits until the
@@ -188,17 +219,26 @@ impl Driver {
     pub async fn type_text(&self, element: &Element, text: &str) -> Result<(), BrowserError> {
         let span = operation_span!("send_keys", "send_keys", self.timeout);
         async {
-            self.issue("send_keys", self.timeout, element.clear()).await?;
-            self.issue("send_keys", self.timeout, element.send_keys(text)).await
+            self.issue("send_keys", self.timeout, element.clear())
+                .await?;
+            self.issue("send_keys", self.timeout, element.send_keys(text))
+                .await
         }
         .instrument(span)
         .await
     }
 
     /// Runs a synchronous script; `label` names it in the trace (e.g. `discover_tracks`).
-    pub async fn execute(&self, label: &'static str, script: &str, args: Vec<Value>) -> Result<Value, BrowserError> {
+    pub async fn execute(
+        &self,
+        label: &'static str,
+        script: &str,
+        args: Vec<Value>,
+    ) -> Result<Value, BrowserError> {
         let span = operation_span!("execute", label, self.timeout);
-        self.issue(label, self.timeout, self.client.execute(script, args)).instrument(span).await
+        self.issue(label, self.timeout, self.client.execute(script, args))
+            .instrument(span)
+            .await
     }
 
     /// Runs an async script that settles by itself within `bound` (the script must enforce it);
@@ -212,34 +252,52 @@ impl Driver {
     ) -> Result<Value, BrowserError> {
         let timeout = bound + SCRIPT_MARGIN;
         let span = operation_span!("execute_async", label, timeout);
-        self.issue(label, timeout, self.client.execute_async(script, args)).instrument(span).await
+        self.issue(label, timeout, self.client.execute_async(script, args))
+            .instrument(span)
+            .await
     }
 
     pub async fn cookies(&self) -> Result<Vec<Cookie<'static>>, BrowserError> {
         let span = operation_span!("get_cookies", "get_cookies", self.timeout);
-        self.issue("get_cookies", self.timeout, self.client.get_all_cookies()).instrument(span).await
+        self.issue("get_cookies", self.timeout, self.client.get_all_cookies())
+            .instrument(span)
+            .await
     }
 
     pub async fn add_cookie(&self, cookie: Cookie<'static>) -> Result<(), BrowserError> {
         let span = operation_span!("add_cookie", "add_cookie", self.timeout);
-        self.issue("add_cookie", self.timeout, self.client.add_cookie(cookie)).instrument(span).await
+        self.issue("add_cookie", self.timeout, self.client.add_cookie(cookie))
+            .instrument(span)
+            .await
     }
 
     pub async fn delete_cookies(&self) -> Result<(), BrowserError> {
         let span = operation_span!("delete_cookies", "delete_cookies", self.timeout);
-        self.issue("delete_cookies", self.timeout, self.client.delete_all_cookies()).instrument(span).await
+        self.issue(
+            "delete_cookies",
+            self.timeout,
+            self.client.delete_all_cookies(),
+        )
+        .instrument(span)
+        .await
     }
 
     /// Ends the WebDriver session (closes Chromium).
     pub async fn close(self) -> Result<(), BrowserError> {
         let span = operation_span!("close_session", "close", self.timeout);
-        self.issue("close", self.timeout, self.client.clone().close()).instrument(span).await
+        self.issue("close", self.timeout, self.client.clone().close())
+            .instrument(span)
+            .await
     }
 }
 
 /// fantoccini's errors can span lines (stack traces from chromedriver); keep the first.
 fn one_line(error: &CmdError) -> String {
     let text = error.to_string();
-    let first = text.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or("unknown error");
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("unknown error");
     first.to_string()
 }

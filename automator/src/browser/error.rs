@@ -3,14 +3,15 @@
 use std::path::PathBuf;
 
 /// The install command printed whenever Chromium or chromedriver is missing.
-pub const INSTALL_HINT: &str =
-    "install them with: apt-get install -y chromium chromium-driver (or pass --webdriver URL of a running WebDriver)";
+pub const INSTALL_HINT: &str = "install them with: apt-get install -y chromium chromium-driver (or pass --webdriver URL of a running WebDriver)";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BrowserError {
     #[error("chromedriver not found at {path}; {INSTALL_HINT}")]
     ChromedriverMissing { path: PathBuf },
-    #[error("Chromium not found on PATH (looked for chromium, chromium-browser, google-chrome); {INSTALL_HINT}")]
+    #[error(
+        "Chromium not found on PATH (looked for chromium, chromium-browser, google-chrome); {INSTALL_HINT}"
+    )]
     ChromiumMissing,
     #[error("cannot start chromedriver {path}: {source}")]
     Spawn {
@@ -27,11 +28,18 @@ pub enum BrowserError {
     #[error("cannot prepare the browser's directories: {0}")]
     Directory(#[source] std::io::Error),
     #[error("WebDriver command `{command}` failed: {message}")]
-    Command { command: &'static str, message: String },
+    Command {
+        command: &'static str,
+        message: String,
+    },
     #[error("WebDriver command `{command}` took longer than {seconds:.1} s")]
     Timeout { command: &'static str, seconds: f64 },
     #[error("page {url} answered HTTP {status} (after {attempts} attempts)")]
-    HttpStatus { url: String, status: u16, attempts: u32 },
+    HttpStatus {
+        url: String,
+        status: u16,
+        attempts: u32,
+    },
 }
 
 impl BrowserError {
@@ -40,9 +48,17 @@ impl BrowserError {
         match self {
             BrowserError::Command { message, .. } => {
                 let message = message.to_lowercase();
-                ["invalid session id", "session deleted", "chrome not reachable", "disconnected", "connection refused", "connection reset", "broken pipe"]
-                    .iter()
-                    .any(|symptom| message.contains(symptom))
+                [
+                    "invalid session id",
+                    "session deleted",
+                    "chrome not reachable",
+                    "disconnected",
+                    "connection refused",
+                    "connection reset",
+                    "broken pipe",
+                ]
+                .iter()
+                .any(|symptom| message.contains(symptom))
             }
             _ => false,
         }

@@ -61,7 +61,12 @@ pub struct Browser {
 
 impl Browser {
     /// Starts chromedriver (unless an endpoint is given) and opens a session.
-    #[tracing::instrument(name = "start_browser", skip_all, fields(tier = "component", component = "browser"), err)]
+    #[tracing::instrument(
+        name = "start_browser",
+        skip_all,
+        fields(tier = "component", component = "browser"),
+        err
+    )]
     pub async fn start(options: &BrowserOptions) -> Result<Browser, BrowserError> {
         let run_tag = new_run_tag();
         std::fs::create_dir_all(&options.download_dir).map_err(BrowserError::Directory)?;
@@ -81,19 +86,35 @@ impl Browser {
             Some(_) => None,
             None => Some(find_chromium().ok_or(BrowserError::ChromiumMissing)?),
         };
-        let capabilities = capabilities(options, profile_dir.as_ref().map(|dir| dir.path().to_path_buf()), chromium);
+        let capabilities = capabilities(
+            options,
+            profile_dir.as_ref().map(|dir| dir.path().to_path_buf()),
+            chromium,
+        );
         let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(capabilities);
         let connecting = builder.connect(&endpoint);
-        let client = match tokio::time::timeout(options.command_timeout.max(Duration::from_secs(30)), connecting).await {
+        let client = match tokio::time::timeout(
+            options.command_timeout.max(Duration::from_secs(30)),
+            connecting,
+        )
+        .await
+        {
             Ok(Ok(client)) => client,
             Ok(Err(error)) => {
                 let message = error.to_string();
-                let message = message.lines().next().unwrap_or("unknown error").to_string();
+                let message = message
+                    .lines()
+                    .next()
+                    .unwrap_or("unknown error")
+                    .to_string();
                 return Err(BrowserError::Session { endpoint, message });
             }
             Err(_) => {
-                return Err(BrowserError::Session { endpoint, message: "no answer (timed out)".into() });
+                return Err(BrowserError::Session {
+                    endpoint,
+                    message: "no answer (timed out)".into(),
+                });
             }
         };
         Ok(Browser {
@@ -114,7 +135,11 @@ impl Browser {
     }
 
     /// Closes the session (Chromium quits), then stops chromedriver and its process group.
-    #[tracing::instrument(name = "stop_browser", skip_all, fields(tier = "component", component = "browser"))]
+    #[tracing::instrument(
+        name = "stop_browser",
+        skip_all,
+        fields(tier = "component", component = "browser")
+    )]
     pub async fn shutdown(self) {
         if let Err(error) = self.driver.clone().close().await {
             tracing::debug!(%error, "closing the browser session failed; killing the processes instead");
@@ -123,7 +148,11 @@ impl Browser {
     }
 }
 
-fn capabilities(options: &BrowserOptions, profile_dir: Option<PathBuf>, chromium: Option<PathBuf>) -> serde_json::Map<String, Value> {
+fn capabilities(
+    options: &BrowserOptions,
+    profile_dir: Option<PathBuf>,
+    chromium: Option<PathBuf>,
+) -> serde_json::Map<String, Value> {
     let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|arg| arg.to_string()).collect();
     if !options.headed {
         args.push("--headless".into());

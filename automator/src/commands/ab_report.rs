@@ -11,7 +11,12 @@ use super::ab_test::per_track_text;
 use super::run_set::{PresetRunSet, RunRecord};
 
 /// One progress line per finished run: `run 3/16  solo_only  14.2 s wall, 1.78 s per track, 8/8 correct`.
-pub fn render_run_line(position: usize, planned: usize, preset: &str, record: &RunRecord) -> String {
+pub fn render_run_line(
+    position: usize,
+    planned: usize,
+    preset: &str,
+    record: &RunRecord,
+) -> String {
     let mut line = format!(
         "run {:>2}/{planned}  {preset:<18} {} wall, {}, {}/{} correct",
         position + 1,
@@ -32,7 +37,11 @@ pub fn render_run_line(position: usize, planned: usize, preset: &str, record: &R
 
 /// The full report. `how_it_ended` says how many runs were done and why the test stopped;
 /// `sets` are the runs of A and B (for retries, which the comparison does not count).
-pub fn render_ab_report(comparison: &Comparison, sets: &[PresetRunSet; 2], how_it_ended: &str) -> String {
+pub fn render_ab_report(
+    comparison: &Comparison,
+    sets: &[PresetRunSet; 2],
+    how_it_ended: &str,
+) -> String {
     let mut out = format!("\n{how_it_ended}\n\n{}", comparison.render_text());
     let (a, b) = (&comparison.a, &comparison.b);
     let unit = &comparison.unit;
@@ -84,14 +93,27 @@ pub fn render_ab_report(comparison: &Comparison, sets: &[PresetRunSet; 2], how_i
         sets[1].wrong_mixes()
     );
     if !comparison.attributions.is_empty() {
-        let _ = writeln!(out, "\nWhere the change in time falls (self time per run, {} − {}):", b.name, a.name);
+        let _ = writeln!(
+            out,
+            "\nWhere the change in time falls (self time per run, {} − {}):",
+            b.name, a.name
+        );
         for attribution in &comparison.attributions {
             let knobs = if attribution.explained_by_knobs() {
-                attribution.knobs.iter().map(|change| change.describe()).collect::<Vec<_>>().join(", ")
+                attribution
+                    .knobs
+                    .iter()
+                    .map(|change| change.describe())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             } else {
                 "no differing knob governs these keys".to_string()
             };
-            let sign = if attribution.delta_per_run >= 0.0 { "+" } else { "-" };
+            let sign = if attribution.delta_per_run >= 0.0 {
+                "+"
+            } else {
+                "-"
+            };
             let _ = writeln!(
                 out,
                 "  {:<18} {sign}{} per run ({:.0}% of the change)  {}",
@@ -119,7 +141,12 @@ fn arm_line(arm: &ArmSummary) -> String {
 }
 
 fn success(arm: &ArmSummary) -> String {
-    format!("{}/{} ({:.0}%)", arm.correct_units, arm.units, arm.success_rate * 100.0)
+    format!(
+        "{}/{} ({:.0}%)",
+        arm.correct_units,
+        arm.units,
+        arm.success_rate * 100.0
+    )
 }
 
 #[cfg(test)]
@@ -139,7 +166,9 @@ mod tests {
             .enumerate()
             .map(|(position, arm)| RunSample {
                 arm,
-                duration: Duration::from_secs_f64(if arm == Arm::A { 20.0 } else { 10.0 } + position as f64 * 0.01),
+                duration: Duration::from_secs_f64(
+                    if arm == Arm::A { 20.0 } else { 10.0 } + position as f64 * 0.01,
+                ),
                 units: 8,
                 correct_units: 8,
                 profile: profile_with(1, if arm == Arm::A { 4 } else { 1 }),
@@ -153,24 +182,60 @@ mod tests {
             }],
             knob_map: automator_knob_map(),
         };
-        let config = AnalysisConfig { unit: "track".into(), ..AnalysisConfig::default() };
+        let config = AnalysisConfig {
+            unit: "track".into(),
+            ..AnalysisConfig::default()
+        };
         analyze("current", "solo_only", &samples, &explanation, &config).unwrap()
     }
 
     #[test]
     fn spells_out_the_test_the_interval_and_the_verdict() {
         let comparison = comparison();
-        let sets = [run_set("current", vec![record(8, 0, 20.0)]), run_set("solo_only", vec![record(8, 3, 10.0)])];
+        let sets = [
+            run_set("current", vec![record(8, 0, 20.0)]),
+            run_set("solo_only", vec![record(8, 3, 10.0)]),
+        ];
         let text = render_ab_report(&comparison, &sets, "All 10 planned runs done.");
         assert!(text.contains("All 10 planned runs done."), "{text}");
-        assert!(text.contains("current    2.50 s median") || text.contains("current    2.5"), "{text}");
-        assert!(text.contains("ratio solo_only / current = 0.50x, 95% CI"), "{text}");
-        assert!(text.contains("two-sided permutation test") && text.contains("exact"), "{text}");
-        assert!(text.contains("correct files: current 40/40 (100%), solo_only 40/40 (100%)"), "{text}");
-        assert!(text.contains("solo_activation_delay_simple: 15.0 → 5.0"), "{text}");
-        assert!(text.contains("retried attempts (wrong mixes among them): current 0 (0), solo_only 3 (3)"), "{text}");
-        assert!(text.trim_end().ends_with(&format!("Verdict: {}", comparison.verdict)), "{text}");
-        assert!(comparison.verdict.starts_with("solo_only is 1.99x faster than current"), "{}", comparison.verdict);
+        assert!(
+            text.contains("current    2.50 s median") || text.contains("current    2.5"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ratio solo_only / current = 0.50x, 95% CI"),
+            "{text}"
+        );
+        assert!(
+            text.contains("two-sided permutation test") && text.contains("exact"),
+            "{text}"
+        );
+        assert!(
+            text.contains("correct files: current 40/40 (100%), solo_only 40/40 (100%)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("solo_activation_delay_simple: 15.0 → 5.0"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "retried attempts (wrong mixes among them): current 0 (0), solo_only 3 (3)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.trim_end()
+                .ends_with(&format!("Verdict: {}", comparison.verdict)),
+            "{text}"
+        );
+        assert!(
+            comparison
+                .verdict
+                .starts_with("solo_only is 1.99x faster than current"),
+            "{}",
+            comparison.verdict
+        );
     }
 
     #[test]
@@ -179,6 +244,9 @@ mod tests {
         run.tracks_correct = 7;
         let line = render_run_line(2, 16, "solo_only", &run);
         assert!(line.starts_with("run  3/16  solo_only"), "{line}");
-        assert!(line.contains("1.50 s per track, 7/8 correct, 2 wrong mix(es) caught and retried"), "{line}");
+        assert!(
+            line.contains("1.50 s per track, 7/8 correct, 2 wrong mix(es) caught and retried"),
+            "{line}"
+        );
     }
 }

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use profiler::abtest::{AnalysisConfig, Arm, Comparison, Explanation, RunSample, Schedule, StopRule, analyze};
+use profiler::abtest::{
+    AnalysisConfig, Arm, Comparison, Explanation, RunSample, Schedule, StopRule, analyze,
+};
 use profiler::preset::{Preset, diff_configs};
 use profiler::stats::format_seconds;
 
@@ -38,16 +40,30 @@ pub struct AbOutcome {
 }
 
 /// Runs the A/B test of presets `a_name` and `b_name` and prints the report.
-pub async fn ab_test(setup: &Setup, a_name: &str, b_name: &str, settings: AbSettings) -> Result<AbOutcome, CommandError> {
+pub async fn ab_test(
+    setup: &Setup,
+    a_name: &str,
+    b_name: &str,
+    settings: AbSettings,
+) -> Result<AbOutcome, CommandError> {
     if settings.runs_per_arm == 0 {
-        return Err(CommandError::BadFlag { flag: "--runs", problem: "must be at least 1 (4 or more for a significant result)".into() });
+        return Err(CommandError::BadFlag {
+            flag: "--runs",
+            problem: "must be at least 1 (4 or more for a significant result)".into(),
+        });
     }
     let starting = setup.live.starting().clone();
     let a = setup.catalog.checked(a_name, &starting)?.clone();
     let b = setup.catalog.checked(b_name, &starting)?.clone();
-    let knob_differences = diff_configs(&a.apply_validated(&starting, &check_knobs)?, &b.apply_validated(&starting, &check_knobs)?)?;
+    let knob_differences = diff_configs(
+        &a.apply_validated(&starting, &check_knobs)?,
+        &b.apply_validated(&starting, &check_knobs)?,
+    )?;
     let stamp = Stamp::now();
-    let mut sets = [setup.new_run_set(&a, &stamp)?, setup.new_run_set(&b, &stamp)?];
+    let mut sets = [
+        setup.new_run_set(&a, &stamp)?,
+        setup.new_run_set(&b, &stamp)?,
+    ];
     let schedule = Schedule::interleaved(settings.runs_per_arm);
     print_line(&format!(
         "A/B test: {} (A) vs {} (B), up to {} runs each in the order A B B A …, {}{}.",
@@ -55,11 +71,21 @@ pub async fn ab_test(setup: &Setup, a_name: &str, b_name: &str, settings: AbSett
         b.name,
         settings.runs_per_arm,
         setup.describe_target(),
-        setup.options.max_tracks.map(|max| format!(", at most {max} track(s) per song")).unwrap_or_default()
+        setup
+            .options
+            .max_tracks
+            .map(|max| format!(", at most {max} track(s) per song"))
+            .unwrap_or_default()
     ));
 
-    let analysis = AnalysisConfig { unit: "track".to_string(), ..AnalysisConfig::default() };
-    let explanation = Explanation { knob_differences, knob_map: automator_knob_map() };
+    let analysis = AnalysisConfig {
+        unit: "track".to_string(),
+        ..AnalysisConfig::default()
+    };
+    let explanation = Explanation {
+        knob_differences,
+        knob_map: automator_knob_map(),
+    };
     let ctrl_c = CtrlC::listen();
     let runner = setup.runner();
     let mut samples: Vec<RunSample> = Vec::new();
@@ -74,7 +100,12 @@ pub async fn ab_test(setup: &Setup, a_name: &str, b_name: &str, settings: AbSett
         let replicate = set.runs.len() as u64;
         match runner.run(preset, position, replicate).await {
             Ok(record) => {
-                print_line(&render_run_line(position, schedule.len(), &preset.name, &record));
+                print_line(&render_run_line(
+                    position,
+                    schedule.len(),
+                    &preset.name,
+                    &record,
+                ));
                 let interrupted = record.interrupted;
                 samples.push(sample(arm, &record));
                 set.runs.push(record);
@@ -108,6 +139,7 @@ pub async fn ab_test(setup: &Setup, a_name: &str, b_name: &str, settings: AbSett
         Ok(comparison) => comparison,
         Err(error) => {
             print_saved(&saved);
+            print_line(&setup.live.confirm_restored()?);
             return Err(failure.unwrap_or(CommandError::AbTest(error)));
         }
     };
@@ -120,7 +152,11 @@ pub async fn ab_test(setup: &Setup, a_name: &str, b_name: &str, settings: AbSett
         write_file(&path, &contents)?;
         saved.push(path);
     }
-    print_line(&render_ab_report(&comparison, &sets, &schedule_note(&schedule, samples.len(), stopped_early, failure.is_some())));
+    print_line(&render_ab_report(
+        &comparison,
+        &sets,
+        &schedule_note(&schedule, samples.len(), stopped_early, failure.is_some()),
+    ));
     print_saved(&saved);
     print_line(&setup.live.confirm_restored()?);
     if let Some(failure) = failure {
@@ -129,12 +165,23 @@ pub async fn ab_test(setup: &Setup, a_name: &str, b_name: &str, settings: AbSett
     let b_slower = comparison.faster == Some(Arm::A);
     let exit_code = u8::from(settings.fail_on_regression && b_slower);
     if exit_code == 1 {
-        print_line(&format!("FAIL: {} is significantly slower than {} (--fail-on-regression)", b.name, a.name));
+        print_line(&format!(
+            "FAIL: {} is significantly slower than {} (--fail-on-regression)",
+            b.name, a.name
+        ));
     }
-    Ok(AbOutcome { comparison, exit_code })
+    Ok(AbOutcome {
+        comparison,
+        exit_code,
+    })
 }
 
-fn arm_of<'a>(arm: Arm, a: &'a Preset, b: &'a Preset, sets: &'a mut [PresetRunSet; 2]) -> (&'a Preset, &'a mut PresetRunSet) {
+fn arm_of<'a>(
+    arm: Arm,
+    a: &'a Preset,
+    b: &'a Preset,
+    sets: &'a mut [PresetRunSet; 2],
+) -> (&'a Preset, &'a mut PresetRunSet) {
     let [set_a, set_b] = sets;
     match arm {
         Arm::A => (a, set_a),
@@ -154,10 +201,17 @@ fn sample(arm: Arm, record: &RunRecord) -> RunSample {
 }
 
 /// One sentence on how many runs happened and why the test ended.
-fn schedule_note(schedule: &[Arm], done: usize, stopped_early: Option<usize>, failed: bool) -> String {
+fn schedule_note(
+    schedule: &[Arm],
+    done: usize,
+    stopped_early: Option<usize>,
+    failed: bool,
+) -> String {
     let planned = schedule.len();
     match (stopped_early, failed) {
-        (_, true) => format!("The test ended after {done} of {planned} planned runs (see the error below); the result covers those runs only."),
+        (_, true) => format!(
+            "The test ended after {done} of {planned} planned runs (see the error below); the result covers those runs only."
+        ),
         (Some(runs), _) => format!(
             "Stopped early after {runs} of {planned} planned runs: after a complete A B B A block the verdict was already clear (at least {} runs per preset, p < {}, interval excluding 1).",
             StopRule::default().min_runs_per_arm,
@@ -179,5 +233,48 @@ fn print_saved(paths: &[std::path::PathBuf]) {
 
 /// Time per track of a run, for progress lines.
 pub fn per_track_text(record: &RunRecord) -> String {
-    record.seconds_per_track().map_or_else(|| "no track attempted".to_string(), |seconds| format!("{} per track", format_seconds(seconds)))
+    record.seconds_per_track().map_or_else(
+        || "no track attempted".to_string(),
+        |seconds| format!("{} per track", format_seconds(seconds)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::test_fixtures::record;
+
+    #[test]
+    fn a_sample_is_the_runs_work_over_its_tracks() {
+        let mut run = record(4, 0, 6.0);
+        run.tracks_correct = 3;
+        let sample = sample(Arm::B, &run);
+        assert_eq!(sample.arm, Arm::B);
+        assert_eq!(sample.duration, Duration::from_secs(6));
+        assert_eq!((sample.units, sample.correct_units), (4, 3));
+        assert_eq!(sample.seconds_per_unit(), Some(1.5));
+    }
+
+    #[test]
+    fn the_note_says_how_the_test_ended() {
+        let schedule = Schedule::interleaved(8);
+        assert_eq!(
+            schedule_note(&schedule, 16, None, false),
+            "All 16 planned runs done."
+        );
+        let early = schedule_note(&schedule, 12, Some(12), false);
+        assert!(
+            early.starts_with("Stopped early after 12 of 16 planned runs"),
+            "{early}"
+        );
+        assert!(
+            early.contains("at least 4 runs per preset, p < 0.01"),
+            "{early}"
+        );
+        let failed = schedule_note(&schedule, 3, None, true);
+        assert!(
+            failed.starts_with("The test ended after 3 of 16 planned runs"),
+            "{failed}"
+        );
+    }
 }

@@ -22,14 +22,25 @@ pub struct BaselineTestOutcome {
 }
 
 /// Runs preset `name` `runs` times, saves the runs and prints the path and a summary.
-pub async fn baseline_test(setup: &Setup, name: &str, runs: usize) -> Result<BaselineTestOutcome, CommandError> {
+pub async fn baseline_test(
+    setup: &Setup,
+    name: &str,
+    runs: usize,
+) -> Result<BaselineTestOutcome, CommandError> {
     if runs == 0 {
-        return Err(CommandError::BadFlag { flag: "--runs", problem: "must be at least 1".into() });
+        return Err(CommandError::BadFlag {
+            flag: "--runs",
+            problem: "must be at least 1".into(),
+        });
     }
     let preset = setup.catalog.checked(name, setup.live.starting())?.clone();
     let stamp = Stamp::now();
     let mut set = setup.new_run_set(&preset, &stamp)?;
-    print_line(&format!("Baseline test of {}: {runs} run(s) {}.", preset.name, setup.describe_target()));
+    print_line(&format!(
+        "Baseline test of {}: {runs} run(s) {}.",
+        preset.name,
+        setup.describe_target()
+    ));
     let ctrl_c = CtrlC::listen();
     let runner = setup.runner();
     let mut failure = None;

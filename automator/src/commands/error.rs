@@ -32,14 +32,21 @@ pub enum CommandError {
         source: std::io::Error,
     },
     #[error("{}: not a preset-run file (line {line}, column {column}: {message})", path.display())]
-    CorruptRunSet { path: PathBuf, line: usize, column: usize, message: String },
+    CorruptRunSet {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("no baseline named `{name}`: looked for {} (save one with --save-baseline {name})", looked.join(", "))]
     NoSuchBaseline { name: String, looked: Vec<String> },
     #[error(
         "the configuration was not restored after the presets (active preset: {active}); this is a bug, please report it"
     )]
     NotRestored { active: String },
-    #[error("{flag} needs the profiler, but it could not be installed (a tracing subscriber was already set)")]
+    #[error(
+        "{flag} needs the profiler, but it could not be installed (a tracing subscriber was already set)"
+    )]
     NoProfiler { flag: &'static str },
     #[error("interrupted by Ctrl-C")]
     Interrupted,

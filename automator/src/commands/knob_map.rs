@@ -23,15 +23,31 @@ mod tests {
     use profiler::abtest::KnobRule;
 
     fn rule_for<'a>(map: &'a KnobMap, key: &str) -> Option<&'a KnobRule> {
-        map.rules.iter().find(|rule| key.to_lowercase().contains(&rule.key_pattern.to_lowercase()))
+        map.rules.iter().find(|rule| {
+            key.to_lowercase()
+                .contains(&rule.key_pattern.to_lowercase())
+        })
     }
 
     #[test]
     fn the_waiting_methods_map_to_their_knobs() {
         let map = automator_knob_map();
-        assert_eq!(rule_for(&map, "track_management.wait_for_solo").unwrap().knobs, ["solo_*"]);
-        assert_eq!(rule_for(&map, "download_management.monitor_download_polling").unwrap().knobs, ["download_*"]);
-        assert_eq!(rule_for(&map, "automation.song").unwrap().knobs, ["between_tracks_pause"]);
+        assert_eq!(
+            rule_for(&map, "track_management.wait_for_solo")
+                .unwrap()
+                .knobs,
+            ["solo_*"]
+        );
+        assert_eq!(
+            rule_for(&map, "download_management.monitor_download_polling")
+                .unwrap()
+                .knobs,
+            ["download_*"]
+        );
+        assert_eq!(
+            rule_for(&map, "automation.song").unwrap().knobs,
+            ["between_tracks_pause"]
+        );
         assert!(rule_for(&map, "authentication.login").is_none());
     }
 }

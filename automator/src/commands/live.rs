@@ -18,7 +18,10 @@ pub struct LiveKnobs {
 impl LiveKnobs {
     /// A live configuration starting from `knobs` (the defaults, or `--knobs FILE`).
     pub fn new(knobs: Knobs) -> LiveKnobs {
-        LiveKnobs { live: LiveConfig::with_validator(knobs.clone(), check_knobs), starting: knobs }
+        LiveKnobs {
+            live: LiveConfig::with_validator(knobs.clone(), check_knobs),
+            starting: knobs,
+        }
     }
 
     /// Applies `preset` until the guard is dropped.
@@ -43,7 +46,9 @@ impl LiveKnobs {
             return Err(CommandError::NotRestored { active });
         }
         if self.live.get() != self.starting {
-            return Err(CommandError::NotRestored { active: "none, but the knobs differ from the starting ones".into() });
+            return Err(CommandError::NotRestored {
+                active: "none, but the knobs differ from the starting ones".into(),
+            });
         }
         Ok("Configuration restored: no preset is applied and every knob has its starting value again.".to_string())
     }
@@ -55,7 +60,8 @@ mod tests {
     use crate::config::SoloWait;
 
     fn fixed_waits() -> Preset {
-        let overrides: toml::Table = toml::from_str("solo_wait = \"fixed\"\nsolo_activation_delay_simple = 15.0\n").unwrap();
+        let overrides: toml::Table =
+            toml::from_str("solo_wait = \"fixed\"\nsolo_activation_delay_simple = 15.0\n").unwrap();
         Preset::new("slow", "Long blind waits", overrides)
     }
 
@@ -66,10 +72,17 @@ mod tests {
             let _guard = live.apply(&fixed_waits()).unwrap();
             assert_eq!(live.current().solo_wait, SoloWait::Fixed);
             assert_eq!(live.current().solo_activation_delay_simple, 15.0);
-            assert!(live.confirm_restored().is_err(), "a preset is still applied");
+            assert!(
+                live.confirm_restored().is_err(),
+                "a preset is still applied"
+            );
         }
         assert_eq!(live.current(), Knobs::default());
-        assert!(live.confirm_restored().unwrap().starts_with("Configuration restored"));
+        assert!(
+            live.confirm_restored()
+                .unwrap()
+                .starts_with("Configuration restored")
+        );
     }
 
     #[test]
@@ -89,7 +102,11 @@ mod tests {
     fn a_preset_the_automation_rejects_is_not_applied() {
         let live = LiveKnobs::new(Knobs::default());
         let overrides: toml::Table = toml::from_str("download_check_interval = 0.0\n").unwrap();
-        let error = live.apply(&Preset::new("broken", "d", overrides)).err().unwrap().to_string();
+        let error = live
+            .apply(&Preset::new("broken", "d", overrides))
+            .err()
+            .unwrap()
+            .to_string();
         assert!(error.contains("download_check_interval"), "{error}");
         live.confirm_restored().unwrap();
     }

@@ -102,7 +102,11 @@ pub fn gate_flags(cli: &Cli) -> GateFlags {
 
 fn list(cli: &Cli) -> Result<u8, CommandError> {
     let catalog = PresetCatalog::load(cli.baselines.as_deref())?;
-    print_line(&render_list(&catalog, &Knobs::default(), "the default is the built-in configuration, identical to `optimized`")?);
+    print_line(&render_list(
+        &catalog,
+        &Knobs::default(),
+        "the default is the built-in configuration, identical to `optimized`",
+    )?);
     Ok(0)
 }
 
@@ -114,30 +118,54 @@ fn compare_files(cli: &Cli, baseline: &str, other: &str) -> Result<u8, CommandEr
 }
 
 /// The presets, live configuration, run options and profiler of a preset command.
-fn setup(cli: &Cli, profiler: Option<&ProfilerHandle>, flag: &'static str) -> Result<Setup, CommandError> {
+fn setup(
+    cli: &Cli,
+    profiler: Option<&ProfilerHandle>,
+    flag: &'static str,
+) -> Result<Setup, CommandError> {
     let catalog = PresetCatalog::load(cli.baselines.as_deref())?;
     let profiler = profiler.cloned().ok_or(CommandError::NoProfiler { flag })?;
     let (mut options, knobs, target) =
         prepare_run(cli).map_err(|error| CommandError::Prepare(error.to_string()))?;
     options.time_scale = comparison_time_scale(cli.time_scale, &target);
-    Ok(Setup { catalog, live: live::LiveKnobs::new(knobs), options, target, profiler })
+    Ok(Setup {
+        catalog,
+        live: live::LiveKnobs::new(knobs),
+        options,
+        target,
+        profiler,
+    })
 }
 
 fn runs(cli: &Cli, default: usize) -> usize {
     cli.runs.map_or(default, |runs| runs as usize)
 }
 
-async fn run_baseline_test(cli: &Cli, profiler: Option<&ProfilerHandle>, name: &str) -> Result<u8, CommandError> {
+async fn run_baseline_test(
+    cli: &Cli,
+    profiler: Option<&ProfilerHandle>,
+    name: &str,
+) -> Result<u8, CommandError> {
     let setup = setup(cli, profiler, "--baseline-test")?;
     baseline_test(&setup, name, runs(cli, DEFAULT_BASELINE_RUNS)).await?;
     Ok(0)
 }
 
-async fn run_ab_test(cli: &Cli, profiler: Option<&ProfilerHandle>, names: &[String]) -> Result<u8, CommandError> {
+async fn run_ab_test(
+    cli: &Cli,
+    profiler: Option<&ProfilerHandle>,
+    names: &[String],
+) -> Result<u8, CommandError> {
     let [a, b] = names else {
-        return Err(CommandError::BadFlag { flag: "--ab-test", problem: "needs exactly two preset names".into() });
+        return Err(CommandError::BadFlag {
+            flag: "--ab-test",
+            problem: "needs exactly two preset names".into(),
+        });
     };
     let setup = setup(cli, profiler, "--ab-test")?;
-    let settings = AbSettings { runs_per_arm: runs(cli, DEFAULT_AB_RUNS), fail_on_regression: cli.fail_on_regression };
+    let settings = AbSettings {
+        runs_per_arm: runs(cli, DEFAULT_AB_RUNS),
+        fail_on_regression: cli.fail_on_regression,
+    };
     Ok(ab_test(&setup, a, b, settings).await?.exit_code)
 }

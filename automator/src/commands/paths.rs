@@ -1,23 +1,20 @@
-//! Where the commands write: `logs/performance/` for reports, `logs/performance/baselines/`
-//! for preset runs, comparisons and gate baselines, with `YYYYMMDD_HHMMSS` time stamps.
+//! Where the commands write: `logs/performance/baselines/` for preset runs, comparisons and
+//! gate baselines, named with the same UTC `YYYYMMDD_HHMMSS` stamps as the profile reports.
 
 use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
 
 use super::error::CommandError;
 
-/// Reports of `--profile` runs.
-pub const PERFORMANCE_DIR: &str = "logs/performance";
 /// Preset runs, A/B comparisons and gate baselines.
 pub const BASELINES_DIR: &str = "logs/performance/baselines";
 
 /// The moment a command started, in the two forms its files use.
 #[derive(Debug, Clone)]
 pub struct Stamp {
-    /// `20250805_111204`, local time when the system can tell it, else UTC.
+    /// `20250805_111204` (UTC), as in the profile reports' names.
     pub file: String,
     /// RFC 3339, UTC.
     pub rfc3339: String,
@@ -25,13 +22,13 @@ pub struct Stamp {
 
 impl Stamp {
     pub fn now() -> Stamp {
-        let utc = OffsetDateTime::now_utc();
-        let local = OffsetDateTime::now_local().unwrap_or(utc);
-        let file = local
-            .format(format_description!("[year][month][day]_[hour][minute][second]"))
-            .unwrap_or_else(|_| utc.unix_timestamp().to_string());
-        let rfc3339 = utc.format(&Rfc3339).unwrap_or_else(|_| utc.unix_timestamp().to_string());
-        Stamp { file, rfc3339 }
+        let now = OffsetDateTime::now_utc();
+        Stamp {
+            file: profiler::report::Stamp::at(now).to_string(),
+            rfc3339: now
+                .format(&Rfc3339)
+                .unwrap_or_else(|_| now.unix_timestamp().to_string()),
+        }
     }
 }
 
@@ -57,13 +54,21 @@ pub fn gate_baseline_path(name_or_path: &str) -> PathBuf {
 
 /// Whether a `FILE|NAME` argument is a path.
 pub fn looks_like_path(argument: &str) -> bool {
-    argument.contains('/') || argument.contains(std::path::MAIN_SEPARATOR) || argument.ends_with(".json")
+    argument.contains('/')
+        || argument.contains(std::path::MAIN_SEPARATOR)
+        || argument.ends_with(".json")
 }
 
 /// Writes `contents` to `path` atomically, creating the folder first.
 pub fn write_file(path: &Path, contents: &str) -> Result<(), CommandError> {
-    let failed = |source| CommandError::Write { path: path.to_path_buf(), source };
-    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+    let failed = |source| CommandError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent).map_err(failed)?;
     }
     profiler::atomic::write_atomic(path, contents.as_bytes()).map_err(failed)
@@ -75,7 +80,10 @@ mod tests {
 
     #[test]
     fn file_names_follow_the_documented_pattern() {
-        let stamp = Stamp { file: "20250805_111204".into(), rfc3339: "2025-08-05T11:12:04Z".into() };
+        let stamp = Stamp {
+            file: "20250805_111204".into(),
+            rfc3339: "2025-08-05T11:12:04Z".into(),
+        };
         assert_eq!(
             run_set_path("current", &stamp),
             Path::new("logs/performance/baselines/baseline_current_20250805_111204.json")
@@ -91,8 +99,14 @@ mod tests {
 
     #[test]
     fn a_name_is_a_gate_baseline_and_a_path_stays_a_path() {
-        assert_eq!(gate_baseline_path("nightly"), Path::new("logs/performance/baselines/nightly.json"));
-        assert_eq!(gate_baseline_path("ci/base.json"), Path::new("ci/base.json"));
+        assert_eq!(
+            gate_baseline_path("nightly"),
+            Path::new("logs/performance/baselines/nightly.json")
+        );
+        assert_eq!(
+            gate_baseline_path("ci/base.json"),
+            Path::new("ci/base.json")
+        );
         assert_eq!(gate_baseline_path("base.json"), Path::new("base.json"));
     }
 

@@ -17,7 +17,11 @@ pub struct PresetScope {
 impl PresetScope {
     /// Applies preset `name` (if any) from `--baselines DIR` / `./baselines/` / the built-in
     /// set on top of `starting`.
-    pub fn enter(name: Option<&str>, baselines: Option<&std::path::Path>, starting: Knobs) -> Result<PresetScope, CommandError> {
+    pub fn enter(
+        name: Option<&str>,
+        baselines: Option<&std::path::Path>,
+        starting: Knobs,
+    ) -> Result<PresetScope, CommandError> {
         let live = LiveKnobs::new(starting);
         let applied = match name {
             Some(name) => {
@@ -72,7 +76,13 @@ mod tests {
 
     #[test]
     fn an_unknown_preset_lists_the_available_ones() {
-        let error = PresetScope::enter(Some("fastest"), None, Knobs::default()).err().unwrap().to_string();
-        assert!(error.starts_with("unknown preset `fastest`; available: current,"), "{error}");
+        let error = PresetScope::enter(Some("fastest"), None, Knobs::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.starts_with("unknown preset `fastest`; available: current,"),
+            "{error}"
+        );
     }
 }

@@ -10,7 +10,9 @@
 use std::path::{Path, PathBuf};
 
 use profiler::Profile;
-use profiler::baseline::{GateConfig, GateReport, HardLimit, KeyThreshold, PerformanceBaseline, compare};
+use profiler::baseline::{
+    GateConfig, GateReport, HardLimit, KeyThreshold, PerformanceBaseline, compare,
+};
 
 use super::error::CommandError;
 use super::paths::{gate_baseline_path, looks_like_path};
@@ -42,8 +44,16 @@ impl GateFlags {
             }
             config.threshold = percent / 100.0;
         }
-        config.key_thresholds = self.key_thresholds.iter().map(|text| KeyThreshold::parse(text)).collect::<Result<_, _>>()?;
-        config.hard_limits = self.limits.iter().map(|text| HardLimit::parse(text)).collect::<Result<_, _>>()?;
+        config.key_thresholds = self
+            .key_thresholds
+            .iter()
+            .map(|text| KeyThreshold::parse(text))
+            .collect::<Result<_, _>>()?;
+        config.hard_limits = self
+            .limits
+            .iter()
+            .map(|text| HardLimit::parse(text))
+            .collect::<Result<_, _>>()?;
         Ok(config)
     }
 }
@@ -61,7 +71,10 @@ pub fn resolve(argument: &str) -> Result<PathBuf, CommandError> {
     if looks_like_path(argument) || path.is_file() {
         return Ok(path);
     }
-    Err(CommandError::NoSuchBaseline { name: argument.to_string(), looked: vec![path.display().to_string()] })
+    Err(CommandError::NoSuchBaseline {
+        name: argument.to_string(),
+        looked: vec![path.display().to_string()],
+    })
 }
 
 /// Loads a gate baseline, a profile report or a preset-run file as a baseline.
@@ -88,30 +101,56 @@ fn read_run_set(path: &Path) -> Result<Option<PresetRunSet>, CommandError> {
 pub fn show_baseline(argument: &str) -> Result<String, CommandError> {
     let path = resolve(argument)?;
     if let Some(set) = read_run_set(&path)? {
-        return Ok(format!("{}\n{}\n\n{}", path.display(), set.summary(), pooled_baseline(&set).render_text()));
+        return Ok(format!(
+            "{}\n{}\n\n{}",
+            path.display(),
+            set.summary(),
+            pooled_baseline(&set).render_text()
+        ));
     }
-    Ok(format!("{}\n{}", path.display(), PerformanceBaseline::load_any(&path)?.render_text()))
+    Ok(format!(
+        "{}\n{}",
+        path.display(),
+        PerformanceBaseline::load_any(&path)?.render_text()
+    ))
 }
 
 /// `--save-baseline`: the profile of this run as a named gate baseline.
 pub fn save_baseline(argument: &str, profile: &Profile) -> Result<PathBuf, CommandError> {
     let path = gate_baseline_path(argument);
-    let name = path.file_stem().map_or_else(|| argument.to_string(), |stem| stem.to_string_lossy().into_owned());
-    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| CommandError::Write { path: path.clone(), source })?;
+    let name = path.file_stem().map_or_else(
+        || argument.to_string(),
+        |stem| stem.to_string_lossy().into_owned(),
+    );
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| CommandError::Write {
+            path: path.clone(),
+            source,
+        })?;
     }
     PerformanceBaseline::from_profile(name, profile).save(&path)?;
     Ok(path)
 }
 
 /// Compares `current` with the baseline `argument` under `flags`.
-pub fn compare_to_baseline(argument: &str, current: &PerformanceBaseline, flags: &GateFlags) -> Result<GateOutcome, CommandError> {
+pub fn compare_to_baseline(
+    argument: &str,
+    current: &PerformanceBaseline,
+    flags: &GateFlags,
+) -> Result<GateOutcome, CommandError> {
     let config = flags.config()?;
     let baseline = load_baseline(argument)?;
     let report = compare(&baseline, current, &config);
     let text = report.render_text(flags.fail_on_regression);
     let exit_code = u8::from(report.exit_code(flags.fail_on_regression) != 0);
-    Ok(GateOutcome { report, text, exit_code })
+    Ok(GateOutcome {
+        report,
+        text,
+        exit_code,
+    })
 }
 
 #[cfg(test)]
@@ -128,7 +167,10 @@ mod tests {
         };
         let config = flags.config().unwrap();
         assert_eq!(config.threshold, 0.35);
-        assert_eq!(config.threshold_for("download_management.monitor_download_polling"), 0.5);
+        assert_eq!(
+            config.threshold_for("download_management.monitor_download_polling"),
+            0.5
+        );
         assert_eq!(config.threshold_for("authentication.login"), 0.35);
         assert_eq!(config.hard_limits[0].key, "track_management.solo_track");
         assert_eq!(GateFlags::default().config().unwrap().threshold, 0.2);
@@ -136,26 +178,73 @@ mod tests {
 
     #[test]
     fn bad_gate_flags_are_named() {
-        let negative = GateFlags { threshold_percent: Some(-5.0), ..GateFlags::default() };
-        assert!(negative.config().unwrap_err().to_string().starts_with("--threshold: -5"));
-        let limit = GateFlags { limits: vec!["solo_track p95 33ms".into()], ..GateFlags::default() };
-        assert!(limit.config().unwrap_err().to_string().contains("bad hard limit `solo_track p95 33ms`"));
-        let key = GateFlags { key_thresholds: vec!["solo_track".into()], ..GateFlags::default() };
-        assert!(key.config().unwrap_err().to_string().contains("missing `=`"));
+        let negative = GateFlags {
+            threshold_percent: Some(-5.0),
+            ..GateFlags::default()
+        };
+        assert!(
+            negative
+                .config()
+                .unwrap_err()
+                .to_string()
+                .starts_with("--threshold: -5")
+        );
+        let limit = GateFlags {
+            limits: vec!["solo_track p95 33ms".into()],
+            ..GateFlags::default()
+        };
+        assert!(
+            limit
+                .config()
+                .unwrap_err()
+                .to_string()
+                .contains("bad hard limit `solo_track p95 33ms`")
+        );
+        let key = GateFlags {
+            key_thresholds: vec!["solo_track".into()],
+            ..GateFlags::default()
+        };
+        assert!(
+            key.config()
+                .unwrap_err()
+                .to_string()
+                .contains("missing `=`")
+        );
     }
 
     #[test]
     fn an_unknown_name_says_where_it_looked_and_a_corrupt_file_names_its_line() {
         let error = resolve("no_such_baseline_here").unwrap_err().to_string();
-        assert!(error.contains("logs/performance/baselines/no_such_baseline_here.json"), "{error}");
+        assert!(
+            error.contains("logs/performance/baselines/no_such_baseline_here.json"),
+            "{error}"
+        );
         let folder = tempfile::tempdir().unwrap();
         let corrupt = folder.path().join("corrupt.json");
-        std::fs::write(&corrupt, "{\n  \"schema\": 1,\n  \"name\": \"x\",\n  oops\n}\n").unwrap();
-        let error = load_baseline(corrupt.to_str().unwrap()).unwrap_err().to_string();
-        assert!(error.contains("corrupt.json") && error.contains("line 4"), "{error}");
+        std::fs::write(
+            &corrupt,
+            "{\n  \"schema\": 1,\n  \"name\": \"x\",\n  oops\n}\n",
+        )
+        .unwrap();
+        let error = load_baseline(corrupt.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("corrupt.json") && error.contains("line 4"),
+            "{error}"
+        );
         let run_set = folder.path().join("baseline_x_20250101_000000.json");
-        std::fs::write(&run_set, "{\"kind\": \"preset_runs\", \"schema\": 1, \"preset\": 3}").unwrap();
-        let error = show_baseline(run_set.to_str().unwrap()).unwrap_err().to_string();
-        assert!(error.contains("not a preset-run file") && error.contains("line 1"), "{error}");
+        std::fs::write(
+            &run_set,
+            "{\"kind\": \"preset_runs\", \"schema\": 1, \"preset\": 3}",
+        )
+        .unwrap();
+        let error = show_baseline(run_set.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("not a preset-run file") && error.contains("line 1"),
+            "{error}"
+        );
     }
 }

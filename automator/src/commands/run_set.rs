@@ -65,10 +65,24 @@ pub struct RunRecord {
 pub const SONG_KEY: &str = "automation.song";
 
 impl RunRecord {
-    pub fn new(position: usize, seed: Option<u64>, outcome: &RunOutcome, profile: Profile) -> RunRecord {
+    pub fn new(
+        position: usize,
+        seed: Option<u64>,
+        outcome: &RunOutcome,
+        profile: Profile,
+    ) -> RunRecord {
         let wall_seconds = outcome.wall.as_secs_f64();
-        let song_ns: u64 = profile.keys.iter().filter(|key| key.key == SONG_KEY).map(|key| key.total_ns).sum();
-        let work_seconds = if song_ns > 0 { song_ns as f64 / 1e9 } else { wall_seconds };
+        let song_ns: u64 = profile
+            .keys
+            .iter()
+            .filter(|key| key.key == SONG_KEY)
+            .map(|key| key.total_ns)
+            .sum();
+        let work_seconds = if song_ns > 0 {
+            song_ns as f64 / 1e9
+        } else {
+            wall_seconds
+        };
         let tracks: Vec<TrackRecord> = outcome
             .tracks
             .iter()
@@ -92,12 +106,14 @@ impl RunRecord {
                 _ => None,
             })
             .collect();
-        errors.extend(
-            tracks
-                .iter()
-                .filter(|track| !track.correct)
-                .map(|track| format!("{} / {}: {}", track.song, track.track, track.error.as_deref().unwrap_or("not verified"))),
-        );
+        errors.extend(tracks.iter().filter(|track| !track.correct).map(|track| {
+            format!(
+                "{} / {}: {}",
+                track.song,
+                track.track,
+                track.error.as_deref().unwrap_or("not verified")
+            )
+        }));
         RunRecord {
             position,
             seed,
@@ -119,7 +135,10 @@ impl RunRecord {
 
     /// Attempts beyond the first, over all tracks.
     pub fn retries(&self) -> u32 {
-        self.tracks.iter().map(|track| track.attempts.saturating_sub(1)).sum()
+        self.tracks
+            .iter()
+            .map(|track| track.attempts.saturating_sub(1))
+            .sum()
     }
 
     /// Seconds per attempted track, `None` when the run attempted none.
@@ -157,7 +176,10 @@ pub struct PresetRunSet {
 impl PresetRunSet {
     /// Time per track of every run that attempted a track.
     pub fn seconds_per_track(&self) -> Vec<f64> {
-        self.runs.iter().filter_map(RunRecord::seconds_per_track).collect()
+        self.runs
+            .iter()
+            .filter_map(RunRecord::seconds_per_track)
+            .collect()
     }
 
     pub fn tracks_attempted(&self) -> u64 {
@@ -191,15 +213,25 @@ impl PresetRunSet {
         }
         let walls: Vec<f64> = self.runs.iter().map(|run| run.wall_seconds).collect();
         if let Some(wall) = Summary::of(&walls) {
-            text.push_str(&format!(", wall per run median {}", format_seconds(wall.median)));
+            text.push_str(&format!(
+                ", wall per run median {}",
+                format_seconds(wall.median)
+            ));
         }
         let attempted = self.tracks_attempted();
         let correct = self.tracks_correct();
         text.push_str(&format!("\n  correct files: {correct}/{attempted}"));
         if attempted > 0 {
-            text.push_str(&format!(" ({:.0}%)", correct as f64 * 100.0 / attempted as f64));
+            text.push_str(&format!(
+                " ({:.0}%)",
+                correct as f64 * 100.0 / attempted as f64
+            ));
         }
-        text.push_str(&format!(", retried attempts: {} (wrong mixes: {})", self.retries(), self.wrong_mixes()));
+        text.push_str(&format!(
+            ", retried attempts: {} (wrong mixes: {})",
+            self.retries(),
+            self.wrong_mixes()
+        ));
         let errors: Vec<&String> = self.runs.iter().flat_map(|run| run.errors.iter()).collect();
         if !errors.is_empty() {
             text.push_str(&format!("\n  errors ({}):", errors.len()));
@@ -212,11 +244,17 @@ impl PresetRunSet {
 
     /// Writes the set as pretty JSON, atomically.
     pub fn save(&self, path: &Path) -> Result<(), CommandError> {
-        let mut json = serde_json::to_string_pretty(self)
-            .map_err(|error| CommandError::Write { path: path.to_path_buf(), source: std::io::Error::other(error) })?;
+        let mut json = serde_json::to_string_pretty(self).map_err(|error| CommandError::Write {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(error),
+        })?;
         json.push('\n');
-        profiler::atomic::write_atomic(path, json.as_bytes())
-            .map_err(|source| CommandError::Write { path: path.to_path_buf(), source })
+        profiler::atomic::write_atomic(path, json.as_bytes()).map_err(|source| {
+            CommandError::Write {
+                path: path.to_path_buf(),
+                source,
+            }
+        })
     }
 
     /// Reads a file written by [`PresetRunSet::save`].
@@ -236,7 +274,11 @@ impl PresetRunSet {
                 path: path.to_path_buf(),
                 line: error.line(),
                 column: error.column(),
-                message: message.split(" at line ").next().unwrap_or(&message).to_string(),
+                message: message
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or(&message)
+                    .to_string(),
             }
         })
     }
@@ -293,13 +335,24 @@ mod tests {
     #[test]
     fn a_run_counts_correct_tracks_lists_errors_and_takes_its_work_from_the_song_passes() {
         let profile = profile_with(2, 3);
-        let song_ns = profile.keys.iter().find(|key| key.key == SONG_KEY).unwrap().total_ns;
+        let song_ns = profile
+            .keys
+            .iter()
+            .find(|key| key.key == SONG_KEY)
+            .unwrap()
+            .total_ns;
         let record = RunRecord::new(4, Some(7), &outcome(), profile);
         assert_eq!((record.tracks_attempted, record.tracks_correct), (2, 1));
         assert_eq!(record.work_seconds, song_ns as f64 / 1e9);
         assert_eq!(record.wall_seconds, 9.0);
         assert_eq!(record.seconds_per_track(), Some(record.work_seconds / 2.0));
-        assert_eq!(record.errors, ["Count Me In: HTTP 500", "Paper Moon Parade / Bass: wrong mix: got Bass"]);
+        assert_eq!(
+            record.errors,
+            [
+                "Count Me In: HTTP 500",
+                "Paper Moon Parade / Bass: wrong mix: got Bass"
+            ]
+        );
         assert_eq!(record.tracks[0].intrinsic_seconds, Some(1.0));
     }
 
@@ -313,22 +366,39 @@ mod tests {
     fn saves_loads_and_summarises() {
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().join("baseline_current_20250805_111204.json");
-        let set = run_set("current", vec![RunRecord::new(0, Some(0), &outcome(), profile_with(1, 2))]);
+        let set = run_set(
+            "current",
+            vec![RunRecord::new(0, Some(0), &outcome(), profile_with(1, 2))],
+        );
         set.save(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(PresetRunSet::is_run_set(&serde_json::from_str(&text).unwrap()));
+        assert!(PresetRunSet::is_run_set(
+            &serde_json::from_str(&text).unwrap()
+        ));
         assert_eq!(PresetRunSet::load(&path).unwrap(), set);
         let summary = set.summary();
-        assert!(summary.starts_with("current: 1 run(s), time per track median"), "{summary}");
-        assert!(summary.contains("correct files: 1/2 (50%), retried attempts: 1 (wrong mixes: 1)"), "{summary}");
+        assert!(
+            summary.starts_with("current: 1 run(s), time per track median"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("correct files: 1/2 (50%), retried attempts: 1 (wrong mixes: 1)"),
+            "{summary}"
+        );
         assert!(summary.contains("errors (2)"), "{summary}");
     }
 
     #[test]
     fn a_damaged_file_names_its_line() {
-        let error = PresetRunSet::parse("{\n\"schema\": 1,\n\"kind\": \"preset_runs\",\n\"runs\": [}\n", Path::new("b.json"))
-            .unwrap_err()
-            .to_string();
-        assert!(error.starts_with("b.json: not a preset-run file (line 4"), "{error}");
+        let error = PresetRunSet::parse(
+            "{\n\"schema\": 1,\n\"kind\": \"preset_runs\",\n\"runs\": [}\n",
+            Path::new("b.json"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("b.json: not a preset-run file (line 4"),
+            "{error}"
+        );
     }
 }

@@ -15,7 +15,13 @@ pub fn pooled_baseline(set: &PresetRunSet) -> PerformanceBaseline {
     for stats in set.runs.iter().flat_map(|run| run.profile.keys.iter()) {
         let key = KeyBaseline::from_stats(stats);
         let entry = pooled.entry(key.key.clone()).or_insert_with(|| {
-            let empty = KeyBaseline { count: 0, failures: 0, min_ns: u64::MAX, max_ns: 0, ..key.clone() };
+            let empty = KeyBaseline {
+                count: 0,
+                failures: 0,
+                min_ns: u64::MAX,
+                max_ns: 0,
+                ..key.clone()
+            };
             (empty, BTreeMap::new(), 0.0)
         });
         let (merged, buckets, sum_ns) = entry;
@@ -31,8 +37,14 @@ pub fn pooled_baseline(set: &PresetRunSet) -> PerformanceBaseline {
     let keys = pooled
         .into_values()
         .map(|(mut key, buckets, sum_ns)| {
-            let histogram = Histogram { buckets: buckets.into_iter().collect() };
-            key.mean_ns = if key.count > 0 { sum_ns / key.count as f64 } else { 0.0 };
+            let histogram = Histogram {
+                buckets: buckets.into_iter().collect(),
+            };
+            key.mean_ns = if key.count > 0 {
+                sum_ns / key.count as f64
+            } else {
+                0.0
+            };
             key.median_ns = quantile(&histogram, 0.50);
             key.p90_ns = quantile(&histogram, 0.90);
             key.p95_ns = quantile(&histogram, 0.95);
@@ -93,14 +105,24 @@ mod tests {
         assert_eq!(baseline.git_commit.as_deref(), Some("abc"));
         let waits = baseline.key("track_management.wait_for_solo").unwrap();
         assert_eq!(waits.count, 3 + 4);
-        assert_eq!(waits.histogram.buckets.iter().map(|(_, count)| count).sum::<u64>(), 7);
+        assert_eq!(
+            waits
+                .histogram
+                .buckets
+                .iter()
+                .map(|(_, count)| count)
+                .sum::<u64>(),
+            7
+        );
         assert!(waits.median_ns > 0 && waits.median_ns <= waits.p99_ns);
         assert_eq!(baseline.key("automation.song").unwrap().count, 3);
     }
 
     #[test]
     fn quantiles_come_from_the_pooled_counts() {
-        let histogram = Histogram { buckets: vec![(10, 50), (20, 40), (100, 10)] };
+        let histogram = Histogram {
+            buckets: vec![(10, 50), (20, 40), (100, 10)],
+        };
         assert_eq!(quantile(&histogram, 0.5), 10);
         assert_eq!(quantile(&histogram, 0.9), 20);
         assert_eq!(quantile(&histogram, 0.95), 100);

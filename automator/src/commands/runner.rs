@@ -23,19 +23,32 @@ impl PresetRunner<'_> {
     /// Runs once under `preset`. `replicate` numbers the runs of one preset (0, 1, …): against
     /// the stage it offsets the seed, so run *k* of every preset meets the same server timing
     /// while successive runs still vary like a real site does.
-    pub async fn run(&self, preset: &Preset, position: usize, replicate: u64) -> Result<RunRecord, CommandError> {
+    pub async fn run(
+        &self,
+        preset: &Preset,
+        position: usize,
+        replicate: u64,
+    ) -> Result<RunRecord, CommandError> {
         let _applied = self.live.apply(preset)?;
         let knobs = self.live.current();
         let (target, seed) = match self.target {
             Target::Stage(config) => {
                 let seed = config.seed.wrapping_add(replicate);
-                (Target::Stage(StageConfig { seed, ..config.clone() }), Some(seed))
+                (
+                    Target::Stage(StageConfig {
+                        seed,
+                        ..config.clone()
+                    }),
+                    Some(seed),
+                )
             }
             site @ Target::Site { .. } => (site.clone(), None),
         };
         self.profiler.reset();
         let outcome = run(self.options, &knobs, &target).await?;
-        let profile = self.profiler.snapshot(&format!("{} run {}", preset.name, position + 1));
+        let profile = self
+            .profiler
+            .snapshot(&format!("{} run {}", preset.name, position + 1));
         Ok(RunRecord::new(position, seed, &outcome, profile))
     }
 }
@@ -65,9 +78,15 @@ mod tests {
     fn a_site_label_never_carries_credentials() {
         let target = Target::Site {
             url: "https://me:hunter2@www.example.com/".into(),
-            credentials: Credentials { username: "me".into(), password: Secret::new("hunter2") },
+            credentials: Credentials {
+                username: "me".into(),
+                password: Secret::new("hunter2"),
+            },
         };
         assert_eq!(target_label(&target), "https://www.example.com/");
-        assert_eq!(target_label(&Target::Stage(StageConfig::default())), "stage");
+        assert_eq!(
+            target_label(&Target::Stage(StageConfig::default())),
+            "stage"
+        );
     }
 }

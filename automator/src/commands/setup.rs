@@ -38,18 +38,30 @@ pub struct Setup {
 
 impl Setup {
     pub fn runner(&self) -> PresetRunner<'_> {
-        PresetRunner { options: &self.options, target: &self.target, live: &self.live, profiler: &self.profiler }
+        PresetRunner {
+            options: &self.options,
+            target: &self.target,
+            live: &self.live,
+            profiler: &self.profiler,
+        }
     }
 
     /// An empty record of runs under `preset` (checked against the starting knobs).
-    pub fn new_run_set(&self, preset: &Preset, stamp: &Stamp) -> Result<PresetRunSet, CommandError> {
+    pub fn new_run_set(
+        &self,
+        preset: &Preset,
+        stamp: &Stamp,
+    ) -> Result<PresetRunSet, CommandError> {
         let starting = self.live.starting();
         Ok(PresetRunSet {
             schema: RUN_SET_SCHEMA,
             kind: RUN_SET_KIND.to_string(),
             preset: preset.name.clone(),
             description: preset.description.clone(),
-            preset_source: preset.source.as_ref().map(|path| path.display().to_string()),
+            preset_source: preset
+                .source
+                .as_ref()
+                .map(|path| path.display().to_string()),
             knobs: preset.apply_validated(starting, &check_knobs)?,
             knob_changes: preset.changes_against(starting)?,
             time_scale: self.options.time_scale,
@@ -64,7 +76,11 @@ impl Setup {
 
     /// "against the stage at time scale 0.05" / "against https://… at time scale 1".
     pub fn describe_target(&self) -> String {
-        format!("against {} at time scale {}", target_label(&self.target), self.options.time_scale)
+        format!(
+            "against {} at time scale {}",
+            target_label(&self.target),
+            self.options.time_scale
+        )
     }
 }
 
@@ -77,7 +93,13 @@ mod tests {
     #[test]
     fn the_stage_defaults_to_the_fast_scale_and_a_given_scale_wins() {
         let stage = Target::Stage(StageConfig::default());
-        let site = Target::Site { url: "https://x.test".into(), credentials: Credentials { username: "u".into(), password: Secret::new("p") } };
+        let site = Target::Site {
+            url: "https://x.test".into(),
+            credentials: Credentials {
+                username: "u".into(),
+                password: Secret::new("p"),
+            },
+        };
         assert_eq!(comparison_time_scale(None, &stage), COMPARISON_TIME_SCALE);
         assert_eq!(comparison_time_scale(Some(0.5), &stage), 0.5);
         assert_eq!(comparison_time_scale(None, &site), 1.0);

@@ -17,7 +17,11 @@ pub fn profile_with(songs: usize, solo_waits: usize) -> Profile {
             let song = tracing::info_span!("song", tier = "system", component = "automation");
             let _song = song.enter();
             for _ in 0..solo_waits {
-                let wait = tracing::info_span!("wait_for_solo", tier = "method", component = "track_management");
+                let wait = tracing::info_span!(
+                    "wait_for_solo",
+                    tier = "method",
+                    component = "track_management"
+                );
                 let _wait = wait.enter();
                 std::hint::black_box((0..1000).sum::<u64>());
             }

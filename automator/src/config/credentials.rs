@@ -72,32 +72,44 @@ impl Credentials {
             Ok(text) => parse_env_file(&text),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(source) => {
-                return Err(CredentialsError::Read { path: env_file.to_path_buf(), source });
+                return Err(CredentialsError::Read {
+                    path: env_file.to_path_buf(),
+                    source,
+                });
             }
         };
         let lookup = |name: &str| {
-            environment(name).filter(|value| !value.is_empty()).or_else(|| {
-                file_values
-                    .iter()
-                    .rev()
-                    .find(|(key, value)| key == name && !value.is_empty())
-                    .map(|(_, value)| value.clone())
-            })
+            environment(name)
+                .filter(|value| !value.is_empty())
+                .or_else(|| {
+                    file_values
+                        .iter()
+                        .rev()
+                        .find(|(key, value)| key == name && !value.is_empty())
+                        .map(|(_, value)| value.clone())
+                })
         };
         let username = lookup(USERNAME_VAR);
         let password = lookup(PASSWORD_VAR);
         match (username, password) {
-            (Some(username), Some(password)) => {
-                Ok(Credentials { username, password: Secret::new(password) })
-            }
+            (Some(username), Some(password)) => Ok(Credentials {
+                username,
+                password: Secret::new(password),
+            }),
             (username, password) => {
-                let missing = [(USERNAME_VAR, username.is_none()), (PASSWORD_VAR, password.is_none())]
-                    .into_iter()
-                    .filter(|(_, absent)| *absent)
-                    .map(|(name, _)| name)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                Err(CredentialsError::Missing { env_file: env_file.to_path_buf(), missing })
+                let missing = [
+                    (USERNAME_VAR, username.is_none()),
+                    (PASSWORD_VAR, password.is_none()),
+                ]
+                .into_iter()
+                .filter(|(_, absent)| *absent)
+                .map(|(name, _)| name)
+                .collect::<Vec<_>>()
+                .join(", ");
+                Err(CredentialsError::Missing {
+                    env_file: env_file.to_path_buf(),
+                    missing,
+                })
             }
         }
     }
@@ -121,7 +133,10 @@ fn parse_env_file(text: &str) -> Vec<(String, String)> {
 
 fn unquote(value: &str) -> &str {
     for quote in ['"', '\''] {
-        if let Some(inner) = value.strip_prefix(quote).and_then(|rest| rest.strip_suffix(quote)) {
+        if let Some(inner) = value
+            .strip_prefix(quote)
+            .and_then(|rest| rest.strip_suffix(quote))
+        {
             return inner;
         }
     }
@@ -141,7 +156,10 @@ mod tests {
         let secret = Secret::new("hunter2");
         assert_eq!(secret.expose(), "hunter2");
         assert!(!format!("{secret:?} {secret}").contains("hunter2"));
-        let credentials = Credentials { username: "me".into(), password: secret };
+        let credentials = Credentials {
+            username: "me".into(),
+            password: secret,
+        };
         assert!(!format!("{credentials:?}").contains("hunter2"));
     }
 
@@ -174,10 +192,14 @@ mod tests {
     fn missing_values_are_named_and_no_file_is_fine() {
         let directory = tempfile::tempdir().unwrap();
         let env_file = directory.path().join(".env");
-        let error = Credentials::resolve(no_environment, &env_file).unwrap_err().to_string();
+        let error = Credentials::resolve(no_environment, &env_file)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("KV_USERNAME, KV_PASSWORD"), "{error}");
         let only_user = |name: &str| (name == USERNAME_VAR).then(|| "someone".to_string());
-        let error = Credentials::resolve(only_user, &env_file).unwrap_err().to_string();
+        let error = Credentials::resolve(only_user, &env_file)
+            .unwrap_err()
+            .to_string();
         assert!(error.ends_with("missing: KV_PASSWORD"), "{error}");
     }
 
@@ -186,7 +208,9 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let env_file = directory.path().join(".env");
         std::fs::write(&env_file, "KV_USERNAME=\nKV_PASSWORD=x\n").unwrap();
-        let error = Credentials::resolve(no_environment, &env_file).unwrap_err().to_string();
+        let error = Credentials::resolve(no_environment, &env_file)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("missing: KV_USERNAME"), "{error}");
     }
 }

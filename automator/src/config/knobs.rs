@@ -104,7 +104,11 @@ impl Knobs {
         for (knob, value) in copy.durations_mut() {
             let value = *value;
             if !value.is_finite() || value < 0.0 {
-                return Err(KnobError { knob, value, problem: "must be a finite number of seconds ≥ 0" });
+                return Err(KnobError {
+                    knob,
+                    value,
+                    problem: "must be a finite number of seconds ≥ 0",
+                });
             }
             let must_be_positive = matches!(
                 knob,
@@ -115,7 +119,11 @@ impl Knobs {
                     | "webdriver_default_timeout"
             );
             if must_be_positive && value == 0.0 {
-                return Err(KnobError { knob, value, problem: "must be greater than 0" });
+                return Err(KnobError {
+                    knob,
+                    value,
+                    problem: "must be greater than 0",
+                });
             }
         }
         Ok(())
@@ -136,15 +144,27 @@ impl Knobs {
     fn durations_mut(&mut self) -> [(&'static str, &mut f64); 10] {
         [
             ("solo_activation_delay", &mut self.solo_activation_delay),
-            ("solo_activation_delay_simple", &mut self.solo_activation_delay_simple),
-            ("solo_activation_delay_complex", &mut self.solo_activation_delay_complex),
+            (
+                "solo_activation_delay_simple",
+                &mut self.solo_activation_delay_simple,
+            ),
+            (
+                "solo_activation_delay_complex",
+                &mut self.solo_activation_delay_complex,
+            ),
             ("solo_poll_interval", &mut self.solo_poll_interval),
             ("solo_max_wait", &mut self.solo_max_wait),
-            ("download_monitoring_initial_wait", &mut self.download_monitoring_initial_wait),
+            (
+                "download_monitoring_initial_wait",
+                &mut self.download_monitoring_initial_wait,
+            ),
             ("download_check_interval", &mut self.download_check_interval),
             ("download_max_wait", &mut self.download_max_wait),
             ("between_tracks_pause", &mut self.between_tracks_pause),
-            ("webdriver_default_timeout", &mut self.webdriver_default_timeout),
+            (
+                "webdriver_default_timeout",
+                &mut self.webdriver_default_timeout,
+            ),
         ]
     }
 }
@@ -172,7 +192,10 @@ mod tests {
 
     #[test]
     fn scaling_multiplies_every_duration_and_keeps_the_modes() {
-        let knobs = Knobs { between_tracks_pause: 2.0, ..Knobs::default() };
+        let knobs = Knobs {
+            between_tracks_pause: 2.0,
+            ..Knobs::default()
+        };
         let scaled = knobs.scaled(0.5);
         assert_eq!(scaled.solo_max_wait, 15.0);
         assert_eq!(scaled.download_max_wait, 150.0);
@@ -220,7 +243,10 @@ mod tests {
             "between_tracks_pause",
             "webdriver_default_timeout",
         ] {
-            assert!(text.contains(&format!("{name} = ")), "{name} missing from {text}");
+            assert!(
+                text.contains(&format!("{name} = ")),
+                "{name} missing from {text}"
+            );
         }
         assert_eq!(toml::from_str::<Knobs>(&text).unwrap(), Knobs::default());
     }
@@ -240,11 +266,32 @@ mod tests {
 
     #[test]
     fn validation_names_the_bad_knob() {
-        let negative = Knobs { between_tracks_pause: -1.0, ..Knobs::default() };
-        assert_eq!(negative.validate().unwrap_err().knob, "between_tracks_pause");
-        let zero_interval = Knobs { download_check_interval: 0.0, ..Knobs::default() };
-        assert_eq!(zero_interval.validate().unwrap_err().knob, "download_check_interval");
-        let infinite = Knobs { solo_max_wait: f64::INFINITY, ..Knobs::default() };
-        assert!(infinite.validate().unwrap_err().to_string().contains("solo_max_wait"));
+        let negative = Knobs {
+            between_tracks_pause: -1.0,
+            ..Knobs::default()
+        };
+        assert_eq!(
+            negative.validate().unwrap_err().knob,
+            "between_tracks_pause"
+        );
+        let zero_interval = Knobs {
+            download_check_interval: 0.0,
+            ..Knobs::default()
+        };
+        assert_eq!(
+            zero_interval.validate().unwrap_err().knob,
+            "download_check_interval"
+        );
+        let infinite = Knobs {
+            solo_max_wait: f64::INFINITY,
+            ..Knobs::default()
+        };
+        assert!(
+            infinite
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("solo_max_wait")
+        );
     }
 }

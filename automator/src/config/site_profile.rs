@@ -77,16 +77,23 @@ pub enum SiteProfileError {
 
 impl Default for SiteProfile {
     fn default() -> Self {
-        SiteProfile::parse(DEFAULT_SITE_PROFILE, Path::new("<built-in karaoke-version.toml>"))
-            .unwrap_or_else(|error| unreachable!("the built-in site profile is checked by a unit test: {error}"))
+        SiteProfile::parse(
+            DEFAULT_SITE_PROFILE,
+            Path::new("<built-in karaoke-version.toml>"),
+        )
+        .unwrap_or_else(|error| {
+            unreachable!("the built-in site profile is checked by a unit test: {error}")
+        })
     }
 }
 
 impl SiteProfile {
     /// Reads a profile file (`--site-profile FILE`).
     pub fn load(path: &Path) -> Result<SiteProfile, SiteProfileError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| SiteProfileError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| SiteProfileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         SiteProfile::parse(&text, path)
     }
 
@@ -104,16 +111,23 @@ impl SiteProfile {
                 .unwrap_or_default();
             invalid(location, error.message().to_string())
         })?;
-        profile.download.pattern_parts().map_err(|problem| invalid(String::new(), problem))?;
+        profile
+            .download
+            .pattern_parts()
+            .map_err(|problem| invalid(String::new(), problem))?;
         if profile.song.max_tracks == 0 {
-            return Err(invalid(String::new(), "`song.max_tracks` must be at least 1".into()));
+            return Err(invalid(
+                String::new(),
+                "`song.max_tracks` must be at least 1".into(),
+            ));
         }
         Ok(profile)
     }
 }
 
 fn line_of(text: &str, byte: usize) -> usize {
-    text.get(..byte).map_or(1, |before| before.matches('\n').count() + 1)
+    text.get(..byte)
+        .map_or(1, |before| before.matches('\n').count() + 1)
 }
 
 /// The literal text around `{track}` in the file pattern, which is what identifies the track
@@ -128,16 +142,21 @@ struct PatternParts<'a> {
 impl DownloadProfile {
     fn pattern_parts(&self) -> Result<PatternParts<'_>, String> {
         let pattern = &self.file_pattern;
-        let (before, after) = pattern
-            .split_once("{track}")
-            .ok_or_else(|| format!("`download.file_pattern` {pattern:?} has no {{track}} placeholder"))?;
-        let opening = before.rsplit_once('}').map_or(before, |(_, literal)| literal);
+        let (before, after) = pattern.split_once("{track}").ok_or_else(|| {
+            format!("`download.file_pattern` {pattern:?} has no {{track}} placeholder")
+        })?;
+        let opening = before
+            .rsplit_once('}')
+            .map_or(before, |(_, literal)| literal);
         if opening.is_empty() || after.is_empty() || after.contains('{') {
             return Err(format!(
                 "`download.file_pattern` {pattern:?} must have literal text right before {{track}} and only literal text after it"
             ));
         }
-        Ok(PatternParts { opening, closing: after })
+        Ok(PatternParts {
+            opening,
+            closing: after,
+        })
     }
 
     /// Whether `file_name` looks like a finished download of this site (not a partial one).
@@ -164,7 +183,10 @@ impl DownloadProfile {
 /// The letters and digits of a name, lower-cased, so `Lead Vocal`, `Lead_Vocal`, `lead-vocal`
 /// and the site's `Dont` for `Don't` compare equal.
 fn normalized(name: &str) -> String {
-    name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]
@@ -209,6 +231,23 @@ mod tests {
     }
 
     #[test]
+    fn every_mix_the_stage_names_is_told_apart_from_the_other_tracks() {
+        let download = SiteProfile::default().download;
+        for song in crate::stage::demo_catalog() {
+            let full_mix = crate::stage::full_mix_file_name(song.artist, song.title);
+            for track in song.tracks {
+                let name = crate::stage::mix_file_name(song.artist, song.title, track);
+                assert!(download.is_mix_file(&name), "{name}");
+                assert!(download.names_track(&name, track), "{name} is {track}");
+                for other in song.tracks.iter().filter(|other| *other != track) {
+                    assert!(!download.names_track(&name, other), "{name} is not {other}");
+                }
+                assert!(!download.names_track(&full_mix, track), "{full_mix} is not {track}");
+            }
+        }
+    }
+
+    #[test]
     fn partial_and_foreign_files_are_not_mixes() {
         let download = SiteProfile::default().download;
         assert!(!download.is_mix_file("A_B(Drums_Custom_Backing_Track).mp3.crdownload"));
@@ -219,8 +258,13 @@ mod tests {
     #[test]
     fn unknown_keys_name_the_file_and_line() {
         let text = DEFAULT_SITE_PROFILE.replace("max_tracks = 15", "max_tracks = 15\nsolo = \"x\"");
-        let error = SiteProfile::parse(&text, Path::new("custom.toml")).unwrap_err().to_string();
-        assert!(error.starts_with("site profile custom.toml line "), "{error}");
+        let error = SiteProfile::parse(&text, Path::new("custom.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("site profile custom.toml line "),
+            "{error}"
+        );
         assert!(error.contains("solo"), "{error}");
         assert!(!error.contains('\n'), "{error}");
     }
@@ -228,13 +272,17 @@ mod tests {
     #[test]
     fn a_pattern_without_a_track_placeholder_is_rejected() {
         let text = DEFAULT_SITE_PROFILE.replace("({track}_Custom", "(_Custom");
-        let error = SiteProfile::parse(&text, Path::new("custom.toml")).unwrap_err().to_string();
+        let error = SiteProfile::parse(&text, Path::new("custom.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("{track}"), "{error}");
     }
 
     #[test]
     fn missing_file_is_named() {
-        let error = SiteProfile::load(Path::new("/nonexistent/site.toml")).unwrap_err().to_string();
+        let error = SiteProfile::load(Path::new("/nonexistent/site.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("/nonexistent/site.toml"), "{error}");
     }
 }

@@ -36,7 +36,9 @@ pub enum SongsError {
         location: String,
         message: String,
     },
-    #[error("songs file {path} has no songs (expected `songs:` with a list of `- url: ...` entries)")]
+    #[error(
+        "songs file {path} has no songs (expected `songs:` with a list of `- url: ...` entries)"
+    )]
     Empty { path: PathBuf },
     #[error("songs file {path}, song #{entry}: {problem}")]
     Entry {
@@ -86,7 +88,9 @@ pub fn parse_songs(text: &str, path: &Path) -> Result<Vec<Song>, SongsError> {
         serde_saphyr::from_str(text).map_err(|error| syntax_error(path, &error))?
     };
     if raw.songs.is_empty() {
-        return Err(SongsError::Empty { path: path.to_path_buf() });
+        return Err(SongsError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     raw.songs
         .into_iter()
@@ -113,13 +117,22 @@ fn syntax_error(path: &Path, error: &serde_saphyr::Error) -> SongsError {
         .find(|line| !line.is_empty())
         .unwrap_or("unreadable YAML")
         .to_string();
-    SongsError::Syntax { path: path.to_path_buf(), location, message }
+    SongsError::Syntax {
+        path: path.to_path_buf(),
+        location,
+        message,
+    }
 }
 
 fn validate_song(raw: RawSong) -> Result<Song, String> {
-    let url = raw.url.map(|url| url.trim().to_string()).unwrap_or_default();
+    let url = raw
+        .url
+        .map(|url| url.trim().to_string())
+        .unwrap_or_default();
     if url.is_empty() {
-        return Err("`url` is missing (every song needs the URL of its custom backing track page)".into());
+        return Err(
+            "`url` is missing (every song needs the URL of its custom backing track page)".into(),
+        );
     }
     if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/')) {
         return Err(format!(
@@ -136,7 +149,12 @@ fn validate_song(raw: RawSong) -> Result<Song, String> {
         None => 0,
         Some(key) => parse_key(&key)?,
     };
-    Ok(Song { url, name, description: raw.description, key })
+    Ok(Song {
+        url,
+        name,
+        description: raw.description,
+        key,
+    })
 }
 
 fn parse_key(key: &RawKey) -> Result<i32, String> {
@@ -146,7 +164,9 @@ fn parse_key(key: &RawKey) -> Result<i32, String> {
             let trimmed = text.trim();
             let digits = trimmed.strip_prefix('+').unwrap_or(trimmed);
             digits.parse::<i64>().map_err(|_| {
-                format!("`key` {text:?} is not a number of semitones (write e.g. 2, \"+2\" or \"-3\")")
+                format!(
+                    "`key` {text:?} is not a number of semitones (write e.g. 2, \"+2\" or \"-3\")"
+                )
             })?
         }
     };
@@ -192,14 +212,16 @@ mod tests {
     #[test]
     fn key_accepts_int_and_signed_text_within_twelve() {
         for (written, expected) in [("5", 5), ("\"-12\"", -12), ("\"+12\"", 12), ("0", 0)] {
-            let songs = parse(&format!("songs:\n  - url: /a/b.html\n    key: {written}\n")).unwrap();
+            let songs =
+                parse(&format!("songs:\n  - url: /a/b.html\n    key: {written}\n")).unwrap();
             assert_eq!(songs[0].key, expected, "key {written}");
         }
     }
 
     #[test]
     fn out_of_range_key_names_file_entry_and_range() {
-        let error = parse("songs:\n  - url: /a/b.html\n  - url: /a/c.html\n    key: 13\n").unwrap_err();
+        let error =
+            parse("songs:\n  - url: /a/b.html\n  - url: /a/c.html\n    key: 13\n").unwrap_err();
         let message = error.to_string();
         assert!(message.contains("songs.yaml"), "{message}");
         assert!(message.contains("song #2"), "{message}");
@@ -208,19 +230,31 @@ mod tests {
 
     #[test]
     fn non_numeric_key_is_explained() {
-        let message = parse("songs:\n  - url: /a/b.html\n    key: up\n").unwrap_err().to_string();
-        assert!(message.contains("song #1") && message.contains("\"up\""), "{message}");
+        let message = parse("songs:\n  - url: /a/b.html\n    key: up\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("song #1") && message.contains("\"up\""),
+            "{message}"
+        );
     }
 
     #[test]
     fn missing_url_is_reported_per_entry() {
-        let message = parse("songs:\n  - name: Nameless\n").unwrap_err().to_string();
-        assert!(message.contains("song #1") && message.contains("`url` is missing"), "{message}");
+        let message = parse("songs:\n  - name: Nameless\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("song #1") && message.contains("`url` is missing"),
+            "{message}"
+        );
     }
 
     #[test]
     fn relative_urls_without_a_slash_are_rejected() {
-        let message = parse("songs:\n  - url: www.example.com/x.html\n").unwrap_err().to_string();
+        let message = parse("songs:\n  - url: www.example.com/x.html\n")
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("must start with"), "{message}");
     }
 
@@ -234,22 +268,31 @@ mod tests {
 
     #[test]
     fn malformed_yaml_is_one_line_with_a_location() {
-        let message = parse("songs:\n  - url: [unclosed\n").unwrap_err().to_string();
-        assert!(message.starts_with("songs file songs.yaml is not valid YAML"), "{message}");
+        let message = parse("songs:\n  - url: [unclosed\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with("songs file songs.yaml is not valid YAML"),
+            "{message}"
+        );
         assert!(message.contains("line"), "{message}");
         assert!(!message.contains('\n'), "{message}");
     }
 
     #[test]
     fn unknown_fields_are_rejected_rather_than_ignored() {
-        let message = parse("songs:\n  - url: /a/b.html\n    keys: 2\n").unwrap_err().to_string();
+        let message = parse("songs:\n  - url: /a/b.html\n    keys: 2\n")
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("keys"), "{message}");
         assert!(!message.contains('\n'), "{message}");
     }
 
     #[test]
     fn unreadable_file_names_the_path() {
-        let message = load_songs(Path::new("/nonexistent/songs.yaml")).unwrap_err().to_string();
+        let message = load_songs(Path::new("/nonexistent/songs.yaml"))
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("/nonexistent/songs.yaml"), "{message}");
     }
 }

@@ -99,9 +99,7 @@ pub async fn ensure_logged_in(
     force_login: bool,
 ) -> Result<LoginKind, FlowError> {
     let site = ctx.base_url.as_str();
-    if !force_login
-        && let Some(cookies) = store.load(site)
-    {
+    if !force_login && let Some(cookies) = store.load(site) {
         restore_session(ctx, cookies).await?;
         if probe_session(ctx).await? {
             tracing::Span::current().record("reused", true);
@@ -115,15 +113,26 @@ pub async fn ensure_logged_in(
 }
 
 /// Logs in through the form again (after the site expired the session mid-run).
-#[tracing::instrument(skip_all, fields(tier = "component", component = "authentication"), err)]
-pub async fn log_in_again(ctx: &FlowContext<'_>, credentials: &Credentials, store: &SessionStore) -> Result<(), FlowError> {
+#[tracing::instrument(
+    skip_all,
+    fields(tier = "component", component = "authentication"),
+    err
+)]
+pub async fn log_in_again(
+    ctx: &FlowContext<'_>,
+    credentials: &Credentials,
+    store: &SessionStore,
+) -> Result<(), FlowError> {
     log_in(ctx, credentials).await?;
     save_session(ctx, store).await;
     Ok(())
 }
 
 #[tracing::instrument(skip_all, fields(tier = "method", component = "authentication"), err)]
-async fn restore_session(ctx: &FlowContext<'_>, cookies: Vec<SavedCookie>) -> Result<(), FlowError> {
+async fn restore_session(
+    ctx: &FlowContext<'_>,
+    cookies: Vec<SavedCookie>,
+) -> Result<(), FlowError> {
     ctx.driver.navigate(ctx.base_url.as_str(), 2).await?;
     ctx.driver.delete_cookies().await?;
     let host = ctx.base_url.host_str().unwrap_or_default().to_string();
@@ -151,7 +160,9 @@ async fn restore_session(ctx: &FlowContext<'_>, cookies: Vec<SavedCookie>) -> Re
 #[tracing::instrument(skip_all, fields(tier = "method", component = "authentication"), err)]
 async fn probe_session(ctx: &FlowContext<'_>) -> Result<bool, FlowError> {
     let login = &ctx.site.login;
-    ctx.driver.navigate(&ctx.url(&login.session_probe_path), 2).await?;
+    ctx.driver
+        .navigate(&ctx.url(&login.session_probe_path), 2)
+        .await?;
     let state = login_state(ctx).await?;
     Ok(state.path == login.session_probe_path && state.logged_in && !state.login_form)
 }
@@ -166,12 +177,23 @@ async fn login_state(ctx: &FlowContext<'_>) -> Result<LoginState, FlowError> {
     let login = &ctx.site.login;
     let state = ctx
         .driver
-        .execute("login_state", scripts::LOGIN_STATE, vec![json!(login.logged_in_text), json!(login.username_input)])
+        .execute(
+            "login_state",
+            scripts::LOGIN_STATE,
+            vec![json!(login.logged_in_text), json!(login.username_input)],
+        )
         .await?;
     Ok(LoginState {
-        logged_in: state.get("contains").and_then(Value::as_bool).unwrap_or(false),
+        logged_in: state
+            .get("contains")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         login_form: state.get("login").and_then(Value::as_bool).unwrap_or(false),
-        path: state.get("path").and_then(Value::as_str).unwrap_or_default().to_string(),
+        path: state
+            .get("path")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
     })
 }
 
@@ -199,9 +221,13 @@ async fn submit_login(ctx: &FlowContext<'_>, credentials: &Credentials) -> Resul
     let link = ctx.driver.find_link(&login.link_text).await?;
     ctx.driver.click_and_wait_for_page(&link).await?;
     let username = ctx.driver.find(&input_named(&login.username_input)).await?;
-    ctx.driver.type_text(&username, &credentials.username).await?;
+    ctx.driver
+        .type_text(&username, &credentials.username)
+        .await?;
     let password = ctx.driver.find(&input_named(&login.password_input)).await?;
-    ctx.driver.type_text(&password, credentials.password.expose()).await?;
+    ctx.driver
+        .type_text(&password, credentials.password.expose())
+        .await?;
     let submit = ctx.driver.find(&input_named(&login.submit_button)).await?;
     ctx.driver.click_and_wait_for_page(&submit).await?;
     let state = login_state(ctx).await?;
@@ -210,7 +236,10 @@ async fn submit_login(ctx: &FlowContext<'_>, credentials: &Credentials) -> Resul
     } else if state.login_form {
         Err(FlowError::LoginRejected)
     } else {
-        Err(FlowError::LoginIncomplete(format!("after submitting the form the site showed {} without {:?}", state.path, login.logged_in_text)))
+        Err(FlowError::LoginIncomplete(format!(
+            "after submitting the form the site showed {} without {:?}",
+            state.path, login.logged_in_text
+        )))
     }
 }
 
@@ -230,7 +259,8 @@ async fn save_session(ctx: &FlowContext<'_>, store: &SessionStore) {
         Err(error) => Err(std::io::Error::other(error.to_string())),
     };
     if let Err(error) = saved {
-        tracing::warn!(%error, path = %store.path.as_deref().map(Path::display).map(|d| d.to_string()).unwrap_or_default(), "could not save the session; the next run will log in again");
+        let path = store.path.as_deref().map(Path::display).map(|path| path.to_string()).unwrap_or_default();
+        tracing::warn!("could not save the session to {path} ({error}); the next run will log in again");
     }
 }
 
@@ -241,11 +271,16 @@ mod tests {
     #[test]
     fn a_saved_session_is_only_used_for_its_own_site() {
         let directory = tempfile::tempdir().unwrap();
-        let store = SessionStore { path: Some(directory.path().join("session.json")) };
+        let store = SessionStore {
+            path: Some(directory.path().join("session.json")),
+        };
         let cookie = Cookie::new("session", "abc");
         store.save("http://127.0.0.1:1234/", &[cookie]).unwrap();
         let loaded = store.load("http://127.0.0.1:1234/").unwrap();
-        assert_eq!((loaded[0].name.as_str(), loaded[0].value.as_str()), ("session", "abc"));
+        assert_eq!(
+            (loaded[0].name.as_str(), loaded[0].value.as_str()),
+            ("session", "abc")
+        );
         assert!(store.load("https://www.karaoke-version.com/").is_none());
         store.clear().unwrap();
         assert!(store.load("http://127.0.0.1:1234/").is_none());
@@ -257,6 +292,10 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("session.json");
         std::fs::write(&path, b"{ not json").unwrap();
-        assert!(SessionStore { path: Some(path) }.load("http://x/").is_none());
+        assert!(
+            SessionStore { path: Some(path) }
+                .load("http://x/")
+                .is_none()
+        );
     }
 }

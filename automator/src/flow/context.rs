@@ -22,7 +22,10 @@ pub struct FlowContext<'a> {
 impl FlowContext<'_> {
     /// An absolute URL for a path or URL of the site.
     pub fn url(&self, path_or_url: &str) -> String {
-        self.base_url.join(path_or_url).map(String::from).unwrap_or_else(|_| path_or_url.to_string())
+        self.base_url
+            .join(path_or_url)
+            .map(String::from)
+            .unwrap_or_else(|_| path_or_url.to_string())
     }
 
     /// A knob in seconds as a `Duration`.

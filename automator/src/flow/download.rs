@@ -19,10 +19,17 @@ use super::tracks::TrackInfo;
 /// Downloads the mix of the currently soloed track and returns the verified file (still in the
 /// incoming directory).
 #[tracing::instrument(skip_all, fields(tier = "component", component = "download_management", track = track.index), err)]
-pub async fn download_track(ctx: &FlowContext<'_>, track: &TrackInfo) -> Result<PathBuf, FlowError> {
+pub async fn download_track(
+    ctx: &FlowContext<'_>,
+    track: &TrackInfo,
+) -> Result<PathBuf, FlowError> {
     let before = ctx.incoming.snapshot().map_err(FlowError::Incoming)?;
     let watch = match ctx.knobs.download_wait {
-        DownloadWait::Watch => Some(ctx.incoming.watch().map_err(|error| FlowError::Watch(error.to_string()))?),
+        DownloadWait::Watch => Some(
+            ctx.incoming
+                .watch()
+                .map_err(|error| FlowError::Watch(error.to_string()))?,
+        ),
         DownloadWait::Poll => None,
     };
     request_mix(ctx).await?;
@@ -53,41 +60,69 @@ async fn wait_then_watch(
     monitor_download_watching(ctx, before, watch, remaining).await
 }
 
-#[tracing::instrument(skip_all, fields(tier = "method", component = "download_management"), err)]
+#[tracing::instrument(
+    skip_all,
+    fields(tier = "method", component = "download_management"),
+    err
+)]
 async fn request_mix(ctx: &FlowContext<'_>) -> Result<(), FlowError> {
     let selector = &ctx.site.song.download_link;
-    let clicked = ctx.driver.execute("click_download", scripts::CLICK, vec![json!(selector)]).await?;
+    let clicked = ctx
+        .driver
+        .execute("click_download", scripts::CLICK, vec![json!(selector)])
+        .await?;
     match clicked.as_bool() {
         Some(true) => Ok(()),
-        _ => Err(FlowError::UnexpectedPage(format!("no download link ({selector})"))),
+        _ => Err(FlowError::UnexpectedPage(format!(
+            "no download link ({selector})"
+        ))),
     }
 }
 
 /// Waits (one async script, a MutationObserver) until the modal says the mix is ready or
 /// failed.
-#[tracing::instrument(skip_all, fields(tier = "method", component = "download_management"), err)]
-async fn wait_for_readiness(ctx: &FlowContext<'_>, max_wait: std::time::Duration) -> Result<(), FlowError> {
+#[tracing::instrument(
+    skip_all,
+    fields(tier = "method", component = "download_management"),
+    err
+)]
+async fn wait_for_readiness(
+    ctx: &FlowContext<'_>,
+    max_wait: std::time::Duration,
+) -> Result<(), FlowError> {
     let download = &ctx.site.download;
     let state = ctx
         .driver
         .execute_async(
             "observe_readiness",
             &scripts::observe_readiness(),
-            vec![json!(download.ready_text), json!(download.failed_texts), json!(max_wait.as_millis() as u64)],
+            vec![
+                json!(download.ready_text),
+                json!(download.failed_texts),
+                json!(max_wait.as_millis() as u64),
+            ],
             max_wait,
         )
         .await?;
     let state = state.as_str().unwrap_or("timeout");
     match state {
         "ready" => Ok(()),
-        "timeout" => Err(FlowError::MixTimeout { waited: max_wait.as_secs_f64() }),
-        failed => Err(FlowError::MixFailed(failed.trim_start_matches("failed: ").to_string())),
+        "timeout" => Err(FlowError::MixTimeout {
+            waited: max_wait.as_secs_f64(),
+        }),
+        failed => Err(FlowError::MixFailed(
+            failed.trim_start_matches("failed: ").to_string(),
+        )),
     }
 }
 
 /// `download_wait = "watch"`: wakes on file-system events (with a one-second safety re-check)
 /// until a finished mix file appears.
-#[tracing::instrument(skip_all, fields(tier = "method", component = "download_management", mode = "watch"), err)]
+#[tracing::instrument(
+    skip_all,
+    fields(tier = "method", component = "download_management", mode = "watch"),
+    err
+)]
 async fn monitor_download_watching(
     ctx: &FlowContext<'_>,
     before: &Snapshot,
@@ -97,12 +132,18 @@ async fn monitor_download_watching(
     let deadline = tokio::time::Instant::now() + max_wait;
     let safety_recheck = std::time::Duration::from_secs(1);
     loop {
-        if let Some(file) = ctx.incoming.new_finished_mix(before).map_err(FlowError::Incoming)? {
+        if let Some(file) = ctx
+            .incoming
+            .new_finished_mix(before)
+            .map_err(FlowError::Incoming)?
+        {
             return Ok(file);
         }
         let now = tokio::time::Instant::now();
         if now >= deadline {
-            return Err(FlowError::DownloadTimeout { waited: max_wait.as_secs_f64() });
+            return Err(FlowError::DownloadTimeout {
+                waited: max_wait.as_secs_f64(),
+            });
         }
         let wake = deadline.min(now + safety_recheck);
         let _ = tokio::time::timeout_at(wake, watch.changed()).await;
@@ -112,26 +153,45 @@ async fn monitor_download_watching(
 /// `download_wait = "poll"`, as the original: sleep `download_monitoring_initial_wait`, then
 /// list the directory every `download_check_interval` for up to `download_max_wait`, also
 /// noticing a failure message on the page.
-#[tracing::instrument(skip_all, fields(tier = "method", component = "download_management", mode = "poll"), err)]
-async fn monitor_download_polling(ctx: &FlowContext<'_>, before: &Snapshot) -> Result<PathBuf, FlowError> {
+#[tracing::instrument(
+    skip_all,
+    fields(tier = "method", component = "download_management", mode = "poll"),
+    err
+)]
+async fn monitor_download_polling(
+    ctx: &FlowContext<'_>,
+    before: &Snapshot,
+) -> Result<PathBuf, FlowError> {
     let knobs = ctx.knobs;
     tokio::time::sleep(ctx.seconds(knobs.download_monitoring_initial_wait)).await;
     let started = Instant::now();
     let max_wait = ctx.seconds(knobs.download_max_wait);
     let interval = ctx.seconds(knobs.download_check_interval);
     loop {
-        if let Some(file) = ctx.incoming.new_finished_mix(before).map_err(FlowError::Incoming)? {
+        if let Some(file) = ctx
+            .incoming
+            .new_finished_mix(before)
+            .map_err(FlowError::Incoming)?
+        {
             return Ok(file);
         }
         let failed = ctx
             .driver
-            .execute("page_failed", scripts::PAGE_FAILED, vec![json!(ctx.site.download.failed_texts)])
+            .execute(
+                "page_failed",
+                scripts::PAGE_FAILED,
+                vec![json!(ctx.site.download.failed_texts)],
+            )
             .await?;
         if failed.as_bool() == Some(true) {
-            return Err(FlowError::MixFailed("the page shows a failure message".into()));
+            return Err(FlowError::MixFailed(
+                "the page shows a failure message".into(),
+            ));
         }
         if started.elapsed() >= max_wait {
-            return Err(FlowError::DownloadTimeout { waited: max_wait.as_secs_f64() });
+            return Err(FlowError::DownloadTimeout {
+                waited: max_wait.as_secs_f64(),
+            });
         }
         tokio::time::sleep(interval).await;
     }
@@ -139,14 +199,25 @@ async fn monitor_download_polling(ctx: &FlowContext<'_>, before: &Snapshot) -> R
 
 /// The file must name the track that was soloed; otherwise the server mixed before it applied
 /// the solo. A wrong file is deleted so it can never be filed as a right one.
-#[tracing::instrument(skip_all, fields(tier = "method", component = "download_management"), err)]
+#[tracing::instrument(
+    skip_all,
+    fields(tier = "method", component = "download_management"),
+    err
+)]
 fn verify_download(ctx: &FlowContext<'_>, file: &Path, track: &TrackInfo) -> Result<(), FlowError> {
-    let name = file.file_name().and_then(|name| name.to_str()).unwrap_or_default().to_string();
+    let name = file
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default()
+        .to_string();
     if ctx.site.download.names_track(&name, &track.name) {
         return Ok(());
     }
     files::discard(file)?;
-    Err(FlowError::WrongMix { expected: track.name.clone(), file: name })
+    Err(FlowError::WrongMix {
+        expected: track.name.clone(),
+        file: name,
+    })
 }
 
 /// Closes the download modal if it is open (it covers the page). Best effort: a failure here
@@ -154,7 +225,11 @@ fn verify_download(ctx: &FlowContext<'_>, file: &Path, track: &TrackInfo) -> Res
 async fn close_modal(ctx: &FlowContext<'_>) {
     let closed = ctx
         .driver
-        .execute("close_modal", scripts::CLICK_IF_VISIBLE, vec![json!(ctx.site.download.modal_close)])
+        .execute(
+            "close_modal",
+            scripts::CLICK_IF_VISIBLE,
+            vec![json!(ctx.site.download.modal_close)],
+        )
         .await;
     if let Err(error) = closed {
         tracing::debug!(%error, "could not close the download modal");

@@ -9,7 +9,9 @@ use super::files::FileError;
 pub enum FlowError {
     #[error("the session expired (the site asked to log in again)")]
     SessionExpired,
-    #[error("login failed: the site did not accept the credentials (check KV_USERNAME / KV_PASSWORD)")]
+    #[error(
+        "login failed: the site did not accept the credentials (check KV_USERNAME / KV_PASSWORD)"
+    )]
     LoginRejected,
     #[error("login did not complete: {0}")]
     LoginIncomplete(String),
@@ -21,7 +23,9 @@ pub enum FlowError {
     SoloRejected { index: usize },
     #[error("could not set the key to {wanted:+}: the page shows {shown:?}")]
     KeyNotSet { wanted: i32, shown: String },
-    #[error("wrong mix: expected track {expected:?} but the server sent {file:?} (the solo was not applied yet)")]
+    #[error(
+        "wrong mix: expected track {expected:?} but the server sent {file:?} (the solo was not applied yet)"
+    )]
     WrongMix { expected: String, file: String },
     #[error("mix generation failed (the page said: {0})")]
     MixFailed(String),
@@ -48,6 +52,12 @@ impl FlowError {
 
     /// Whether the download directory or the song folder is unusable: retrying cannot help.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, FlowError::File(_) | FlowError::Incoming(_) | FlowError::Watch(_) | FlowError::LoginRejected)
+        matches!(
+            self,
+            FlowError::File(_)
+                | FlowError::Incoming(_)
+                | FlowError::Watch(_)
+                | FlowError::LoginRejected
+        )
     }
 }

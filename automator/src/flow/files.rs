@@ -13,8 +13,15 @@ pub struct FileError {
     pub source: std::io::Error,
 }
 
-fn file_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> FileError + 'a {
-    move |source| FileError { action, path: path.to_path_buf(), source }
+fn file_error<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> FileError + 'a {
+    move |source| FileError {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// A name usable as one path component on any common file system: separators, reserved and
@@ -30,12 +37,20 @@ pub fn safe_file_name(name: &str) -> String {
         .collect();
     let trimmed = replaced.trim_matches(|c: char| c == '.' || c.is_whitespace());
     let limited: String = trimmed.chars().take(120).collect();
-    if limited.is_empty() { "untitled".to_string() } else { limited }
+    if limited.is_empty() {
+        "untitled".to_string()
+    } else {
+        limited
+    }
 }
 
 /// Empties (or creates) `downloads/<Song>/` at the start of a song, so the folder holds exactly
 /// this run's mixes of it.
-#[tracing::instrument(skip_all, fields(tier = "component", component = "file_operations"), err)]
+#[tracing::instrument(
+    skip_all,
+    fields(tier = "component", component = "file_operations"),
+    err
+)]
 pub fn prepare_song_folder(download_dir: &Path, song_name: &str) -> Result<PathBuf, FileError> {
     let folder = download_dir.join(safe_file_name(song_name));
     if folder.exists() {
@@ -45,12 +60,20 @@ pub fn prepare_song_folder(download_dir: &Path, song_name: &str) -> Result<PathB
     Ok(folder)
 }
 
-#[tracing::instrument(skip_all, fields(tier = "operation", component = "file_operations"), err)]
+#[tracing::instrument(
+    skip_all,
+    fields(tier = "operation", component = "file_operations"),
+    err
+)]
 fn remove_folder_contents(folder: &Path) -> Result<(), FileError> {
     let entries = std::fs::read_dir(folder).map_err(file_error("cannot list", folder))?;
     for entry in entries {
         let path = entry.map_err(file_error("cannot list", folder))?.path();
-        let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
         removed.map_err(file_error("cannot remove", &path))?;
     }
     Ok(())
@@ -58,16 +81,31 @@ fn remove_folder_contents(folder: &Path) -> Result<(), FileError> {
 
 /// Files a verified download as `<song folder>/<Track>.mp3` (the file operations' entry for a
 /// track).
-#[tracing::instrument(skip_all, fields(tier = "component", component = "file_operations"), err)]
-pub fn store_download(downloaded: &Path, song_folder: &Path, track_name: &str) -> Result<PathBuf, FileError> {
+#[tracing::instrument(
+    skip_all,
+    fields(tier = "component", component = "file_operations"),
+    err
+)]
+pub fn store_download(
+    downloaded: &Path,
+    song_folder: &Path,
+    track_name: &str,
+) -> Result<PathBuf, FileError> {
     move_download(downloaded, song_folder, track_name)
 }
 
 /// Moves a verified download to `<song folder>/<Track>.mp3`; when that name is taken (two
 /// tracks with the same caption), `<Track> (2).mp3` and so on — nothing is overwritten.
 #[tracing::instrument(skip_all, fields(tier = "method", component = "file_operations"), err)]
-pub fn move_download(downloaded: &Path, song_folder: &Path, track_name: &str) -> Result<PathBuf, FileError> {
-    let extension = downloaded.extension().and_then(|ext| ext.to_str()).unwrap_or("mp3");
+pub fn move_download(
+    downloaded: &Path,
+    song_folder: &Path,
+    track_name: &str,
+) -> Result<PathBuf, FileError> {
+    let extension = downloaded
+        .extension()
+        .and_then(|ext| ext.to_str())
+        .unwrap_or("mp3");
     let stem = safe_file_name(track_name);
     for number in 1u32.. {
         let candidate = match number {
@@ -83,7 +121,13 @@ pub fn move_download(downloaded: &Path, song_folder: &Path, track_name: &str) ->
                 return Ok(candidate);
             }
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(source) => return Err(FileError { action: "cannot create", path: candidate, source }),
+            Err(source) => {
+                return Err(FileError {
+                    action: "cannot create",
+                    path: candidate,
+                    source,
+                });
+            }
         }
     }
     unreachable!("u32 numbering cannot run out before a free name is found")
@@ -92,11 +136,19 @@ pub fn move_download(downloaded: &Path, song_folder: &Path, track_name: &str) ->
 /// Reserves a name by creating it exclusively, so a concurrent writer cannot be clobbered.
 #[tracing::instrument(skip_all, fields(tier = "operation", component = "file_operations"))]
 fn claim(path: &Path) -> std::io::Result<()> {
-    std::fs::OpenOptions::new().write(true).create_new(true).open(path).map(drop)
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map(drop)
 }
 
 /// Renames over the reserved name; across file systems, copies then removes the source.
-#[tracing::instrument(skip_all, fields(tier = "operation", component = "file_operations"), err)]
+#[tracing::instrument(
+    skip_all,
+    fields(tier = "operation", component = "file_operations"),
+    err
+)]
 fn move_file(from: &Path, to: &Path) -> Result<(), FileError> {
     match std::fs::rename(from, to) {
         Ok(()) => Ok(()),
@@ -104,17 +156,27 @@ fn move_file(from: &Path, to: &Path) -> Result<(), FileError> {
             std::fs::copy(from, to).map_err(file_error("cannot copy into", to))?;
             std::fs::remove_file(from).map_err(file_error("cannot remove", from))
         }
-        Err(source) => Err(FileError { action: "cannot move", path: from.to_path_buf(), source }),
+        Err(source) => Err(FileError {
+            action: "cannot move",
+            path: from.to_path_buf(),
+            source,
+        }),
     }
 }
 
 /// Deletes a rejected download (a wrong mix) so it cannot be mistaken for a right one.
-#[tracing::instrument(skip_all, fields(tier = "operation", component = "file_operations"), err)]
+#[tracing::instrument(
+    skip_all,
+    fields(tier = "operation", component = "file_operations"),
+    err
+)]
 pub fn discard(path: &Path) -> Result<(), FileError> {
     match std::fs::remove_file(path) {
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-            Err(FileError { action: "cannot remove", path: path.to_path_buf(), source: error })
-        }
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(FileError {
+            action: "cannot remove",
+            path: path.to_path_buf(),
+            source: error,
+        }),
         _ => Ok(()),
     }
 }
@@ -125,11 +187,17 @@ mod tests {
 
     #[test]
     fn names_lose_separators_and_reserved_characters() {
-        assert_eq!(safe_file_name("AC/DC: Back in Black?"), "AC_DC_ Back in Black_");
+        assert_eq!(
+            safe_file_name("AC/DC: Back in Black?"),
+            "AC_DC_ Back in Black_"
+        );
         assert_eq!(safe_file_name("  ..hidden.. "), "hidden");
         assert_eq!(safe_file_name("../.."), "_");
         assert_eq!(safe_file_name(" ... "), "untitled");
-        assert_eq!(safe_file_name("Don't Wake the Neighbours"), "Don't Wake the Neighbours");
+        assert_eq!(
+            safe_file_name("Don't Wake the Neighbours"),
+            "Don't Wake the Neighbours"
+        );
         assert_eq!(safe_file_name("a\u{0}b\nc"), "a_b_c");
     }
 
@@ -168,7 +236,10 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let error = move_download(&root.path().join("gone.mp3"), root.path(), "Bass").unwrap_err();
         assert!(error.to_string().contains("gone.mp3"), "{error}");
-        assert!(!root.path().join("Bass.mp3").exists(), "the reserved name is released again");
+        assert!(
+            !root.path().join("Bass.mp3").exists(),
+            "the reserved name is released again"
+        );
     }
 
     #[test]

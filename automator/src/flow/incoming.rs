@@ -63,36 +63,56 @@ impl IncomingDir {
     /// Starts watching the directory (inotify on Linux).
     pub fn watch(&self) -> notify::Result<DirectoryWatch> {
         let (sender, wake_ups) = mpsc::unbounded_channel();
-        let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            if event.is_ok_and(|event| may_finish_a_download(&event.kind)) {
-                let _ = sender.send(());
-            }
-        })?;
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                if event.is_ok_and(|event| may_finish_a_download(&event.kind)) {
+                    let _ = sender.send(());
+                }
+            })?;
         watcher.watch(&self.path, RecursiveMode::NonRecursive)?;
-        Ok(DirectoryWatch { _watcher: watcher, wake_ups })
+        Ok(DirectoryWatch {
+            _watcher: watcher,
+            wake_ups,
+        })
     }
 
     /// Every name in the directory now (finished or not).
-    #[tracing::instrument(skip_all, fields(tier = "operation", component = "file_operations"), err)]
+    #[tracing::instrument(
+        skip_all,
+        fields(tier = "operation", component = "file_operations"),
+        err
+    )]
     pub fn snapshot(&self) -> std::io::Result<Snapshot> {
-        Ok(Snapshot { names: self.names()?.into_iter().collect() })
+        Ok(Snapshot {
+            names: self.names()?.into_iter().collect(),
+        })
     }
 
     /// A finished mix file that appeared since `before`: a name of the site's pattern, not a
     /// partial download, not empty, with no partial download of the same name still open.
-    #[tracing::instrument(skip_all, fields(tier = "operation", component = "file_operations"), err)]
+    #[tracing::instrument(
+        skip_all,
+        fields(tier = "operation", component = "file_operations"),
+        err
+    )]
     pub fn new_finished_mix(&self, before: &Snapshot) -> std::io::Result<Option<PathBuf>> {
         let names = self.names()?;
         let partial = &self.download.partial_suffix;
-        let open_partials: HashSet<&str> =
-            names.iter().filter_map(|name| name.strip_suffix(partial.as_str())).collect();
+        let open_partials: HashSet<&str> = names
+            .iter()
+            .filter_map(|name| name.strip_suffix(partial.as_str()))
+            .collect();
         for name in &names {
-            let is_new = !before.names.contains(name) && !before.names.contains(&format!("{name}{partial}"));
-            if !is_new || !self.download.is_mix_file(name) || open_partials.contains(name.as_str()) {
+            let is_new =
+                !before.names.contains(name) && !before.names.contains(&format!("{name}{partial}"));
+            if !is_new || !self.download.is_mix_file(name) || open_partials.contains(name.as_str())
+            {
                 continue;
             }
             let path = self.path.join(name);
-            if std::fs::metadata(&path).is_ok_and(|metadata| metadata.is_file() && metadata.len() > 0) {
+            if std::fs::metadata(&path)
+                .is_ok_and(|metadata| metadata.is_file() && metadata.len() > 0)
+            {
                 return Ok(Some(path));
             }
         }
@@ -120,7 +140,10 @@ mod tests {
 
     fn incoming() -> (tempfile::TempDir, IncomingDir) {
         let directory = tempfile::tempdir().unwrap();
-        let incoming = IncomingDir::new(directory.path().to_path_buf(), SiteProfile::default().download);
+        let incoming = IncomingDir::new(
+            directory.path().to_path_buf(),
+            SiteProfile::default().download,
+        );
         (directory, incoming)
     }
 
@@ -131,14 +154,25 @@ mod tests {
         std::fs::write(directory.path().join(MIX), b"").unwrap();
         std::fs::write(directory.path().join(format!("{MIX}.crdownload")), b"half").unwrap();
         assert_eq!(incoming.new_finished_mix(&before).unwrap(), None);
-        std::fs::rename(directory.path().join(format!("{MIX}.crdownload")), directory.path().join(MIX)).unwrap();
-        assert_eq!(incoming.new_finished_mix(&before).unwrap(), Some(directory.path().join(MIX)));
+        std::fs::rename(
+            directory.path().join(format!("{MIX}.crdownload")),
+            directory.path().join(MIX),
+        )
+        .unwrap();
+        assert_eq!(
+            incoming.new_finished_mix(&before).unwrap(),
+            Some(directory.path().join(MIX))
+        );
     }
 
     #[test]
     fn files_present_before_the_request_are_ignored() {
         let (directory, incoming) = incoming();
-        std::fs::write(directory.path().join(MIX), b"late file of an earlier attempt").unwrap();
+        std::fs::write(
+            directory.path().join(MIX),
+            b"late file of an earlier attempt",
+        )
+        .unwrap();
         let before = incoming.snapshot().unwrap();
         assert_eq!(incoming.new_finished_mix(&before).unwrap(), None);
         std::fs::write(directory.path().join("notes.txt"), b"not a mix").unwrap();
@@ -148,8 +182,12 @@ mod tests {
     #[test]
     fn data_writes_do_not_wake_the_monitor_but_renames_do() {
         use notify::event::{CreateKind, DataChange, EventKind, ModifyKind, RenameMode};
-        assert!(!may_finish_a_download(&EventKind::Modify(ModifyKind::Data(DataChange::Content))));
-        assert!(may_finish_a_download(&EventKind::Modify(ModifyKind::Name(RenameMode::To))));
+        assert!(!may_finish_a_download(&EventKind::Modify(
+            ModifyKind::Data(DataChange::Content)
+        )));
+        assert!(may_finish_a_download(&EventKind::Modify(ModifyKind::Name(
+            RenameMode::To
+        ))));
         assert!(may_finish_a_download(&EventKind::Create(CreateKind::File)));
     }
 

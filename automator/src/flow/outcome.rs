@@ -76,7 +76,8 @@ pub struct TrackOutcome {
 impl TrackOutcome {
     /// Automation overhead: wall − intrinsic (against the stage only).
     pub fn overhead(&self) -> Option<Duration> {
-        self.intrinsic.map(|intrinsic| self.wall.saturating_sub(intrinsic))
+        self.intrinsic
+            .map(|intrinsic| self.wall.saturating_sub(intrinsic))
     }
 }
 
@@ -90,7 +91,10 @@ impl RunOutcome {
     }
 
     pub fn songs_failed(&self) -> usize {
-        self.songs.iter().filter(|song| matches!(song.status, SongStatus::Failed(_))).count()
+        self.songs
+            .iter()
+            .filter(|song| matches!(song.status, SongStatus::Failed(_)))
+            .count()
     }
 
     /// Every track downloaded and verified, no song failed, not interrupted.
@@ -105,17 +109,35 @@ impl RunOutcome {
 
     /// Median wall time of the successful tracks.
     pub fn median_wall(&self) -> Option<Duration> {
-        median(self.tracks.iter().filter(|track| track.ok).map(|track| track.wall).collect())
+        median(
+            self.tracks
+                .iter()
+                .filter(|track| track.ok)
+                .map(|track| track.wall)
+                .collect(),
+        )
     }
 
     /// Median intrinsic time of the successful tracks (stage only).
     pub fn median_intrinsic(&self) -> Option<Duration> {
-        median(self.tracks.iter().filter(|track| track.ok).filter_map(|track| track.intrinsic).collect())
+        median(
+            self.tracks
+                .iter()
+                .filter(|track| track.ok)
+                .filter_map(|track| track.intrinsic)
+                .collect(),
+        )
     }
 
     /// Median automation overhead of the successful tracks (stage only).
     pub fn median_overhead(&self) -> Option<Duration> {
-        median(self.tracks.iter().filter(|track| track.ok).filter_map(TrackOutcome::overhead).collect())
+        median(
+            self.tracks
+                .iter()
+                .filter(|track| track.ok)
+                .filter_map(TrackOutcome::overhead)
+                .collect(),
+        )
     }
 
     /// Σ wall / Σ intrinsic over the successful tracks (stage only).
@@ -125,7 +147,10 @@ impl RunOutcome {
             .iter()
             .filter(|track| track.ok)
             .filter_map(|track| Some((track.wall, track.intrinsic?)))
-            .fold((Duration::ZERO, Duration::ZERO), |(w, i), (wall, intrinsic)| (w + wall, i + intrinsic));
+            .fold(
+                (Duration::ZERO, Duration::ZERO),
+                |(w, i), (wall, intrinsic)| (w + wall, i + intrinsic),
+            );
         (!intrinsic.is_zero()).then(|| wall.as_secs_f64() / intrinsic.as_secs_f64())
     }
 }
@@ -137,21 +162,31 @@ pub fn median(mut values: Vec<Duration>) -> Option<Duration> {
     }
     values.sort_unstable();
     let middle = values.len() / 2;
-    Some(if values.len() % 2 == 1 { values[middle] } else { (values[middle - 1] + values[middle]) / 2 })
+    Some(if values.len() % 2 == 1 {
+        values[middle]
+    } else {
+        (values[middle - 1] + values[middle]) / 2
+    })
 }
 
 fn secs<S: serde::Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_f64(value.as_secs_f64())
 }
 
-fn optional_secs<S: serde::Serializer>(value: &Option<Duration>, serializer: S) -> Result<S::Ok, S::Error> {
+fn optional_secs<S: serde::Serializer>(
+    value: &Option<Duration>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     match value {
         Some(value) => serializer.serialize_some(&value.as_secs_f64()),
         None => serializer.serialize_none(),
     }
 }
 
-fn login_kind<S: serde::Serializer>(value: &Option<LoginKind>, serializer: S) -> Result<S::Ok, S::Error> {
+fn login_kind<S: serde::Serializer>(
+    value: &Option<LoginKind>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     match value {
         Some(LoginKind::Reused) => serializer.serialize_some("reused"),
         Some(LoginKind::Fresh) => serializer.serialize_some("fresh"),
@@ -181,12 +216,23 @@ mod tests {
     }
 
     fn outcome(tracks: Vec<TrackOutcome>) -> RunOutcome {
-        RunOutcome { songs: vec![], tracks, wall: Duration::from_secs(10), interrupted: false, login: None, against_stage: true }
+        RunOutcome {
+            songs: vec![],
+            tracks,
+            wall: Duration::from_secs(10),
+            interrupted: false,
+            login: None,
+            against_stage: true,
+        }
     }
 
     #[test]
     fn medians_and_ratio_use_successful_tracks_only() {
-        let run = outcome(vec![track(true, 10.0, Some(9.0)), track(true, 12.0, Some(11.5)), track(false, 50.0, Some(1.0))]);
+        let run = outcome(vec![
+            track(true, 10.0, Some(9.0)),
+            track(true, 12.0, Some(11.5)),
+            track(false, 50.0, Some(1.0)),
+        ]);
         assert_eq!(run.median_wall(), Some(Duration::from_secs(11)));
         assert_eq!(run.median_overhead(), Some(Duration::from_secs_f64(0.75)));
         assert!((run.wall_to_intrinsic().unwrap() - 22.0 / 20.5).abs() < 1e-9);
@@ -207,7 +253,11 @@ mod tests {
             tracks_found: 0,
             folder: None,
         });
-        assert_eq!(run.exit_code(), 0, "a song the account does not own is reported, not failed");
+        assert_eq!(
+            run.exit_code(),
+            0,
+            "a song the account does not own is reported, not failed"
+        );
         run.songs[0].status = SongStatus::Failed("HTTP 500".into());
         assert_eq!(run.exit_code(), 1);
         run.songs.clear();

@@ -18,7 +18,11 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(enabled: bool) -> Progress {
-        let target = if enabled { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+        let target = if enabled {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
         let bar = ProgressBar::with_draw_target(Some(0), target);
         bar.set_style(
             ProgressStyle::with_template(
@@ -30,7 +34,10 @@ impl Progress {
         if enabled {
             *lock_active() = Some(bar.clone());
         }
-        Progress { bar, song: Mutex::new(String::new()) }
+        Progress {
+            bar,
+            song: Mutex::new(String::new()),
+        }
     }
 
     /// A song's tracks became known: they count towards the total (and the ETA).
@@ -38,14 +45,26 @@ impl Progress {
         self.bar.inc_length(count as u64);
     }
 
+    /// What the run is doing before or between songs (starting the browser, logging in).
+    pub fn phase(&self, phase: &str) {
+        self.bar.set_message(phase.to_string());
+    }
+
     pub fn song(&self, name: &str) {
-        *self.song.lock().unwrap_or_else(|poison| poison.into_inner()) = name.to_string();
+        *self
+            .song
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner()) = name.to_string();
         self.bar.set_message(name.to_string());
     }
 
     /// What is happening to which track, e.g. `Bass — waiting for the mix`.
     pub fn state(&self, track: &str, state: &str) {
-        let song = self.song.lock().unwrap_or_else(|poison| poison.into_inner()).clone();
+        let song = self
+            .song
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .clone();
         self.bar.set_message(format!("{song} › {track} — {state}"));
     }
 
@@ -68,7 +87,9 @@ impl Drop for Progress {
 }
 
 fn lock_active() -> std::sync::MutexGuard<'static, Option<ProgressBar>> {
-    ACTIVE_BAR.lock().unwrap_or_else(|poison| poison.into_inner())
+    ACTIVE_BAR
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner())
 }
 
 /// A `tracing_subscriber` writer for stderr that hides the progress bar while a line is

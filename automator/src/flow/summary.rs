@@ -23,7 +23,11 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
         outcome.tracks_failed()
     );
     if !not_purchased.is_empty() {
-        let _ = write!(text, "; {} song(s) not purchased (skipped)", not_purchased.len());
+        let _ = write!(
+            text,
+            "; {} song(s) not purchased (skipped)",
+            not_purchased.len()
+        );
     }
     let _ = write!(text, " — run took {}", human(outcome.wall));
     if outcome.interrupted {
@@ -35,7 +39,9 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
     }
     if let Some(wall) = outcome.median_wall() {
         let _ = write!(text, "\nPer track: wall median {}", seconds(wall));
-        if let (Some(intrinsic), Some(overhead)) = (outcome.median_intrinsic(), outcome.median_overhead()) {
+        if let (Some(intrinsic), Some(overhead)) =
+            (outcome.median_intrinsic(), outcome.median_overhead())
+        {
             let _ = write!(
                 text,
                 " · site's intrinsic time median {} · automation overhead median {}",
@@ -57,16 +63,22 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
             SongStatus::Failed(reason) => Some(format!("  {} — {reason}", song.name)),
             _ => None,
         })
-        .chain(outcome.tracks.iter().filter(|track| !track.ok).map(|track| {
-            format!(
-                "  {} › {} — {} ({} attempt{})",
-                track.song,
-                track.name,
-                track.error.as_deref().unwrap_or("not attempted"),
-                track.attempts,
-                if track.attempts == 1 { "" } else { "s" }
-            )
-        }))
+        .chain(
+            outcome
+                .tracks
+                .iter()
+                .filter(|track| !track.ok)
+                .map(|track| {
+                    format!(
+                        "  {} › {} — {} ({} attempt{})",
+                        track.song,
+                        track.name,
+                        track.error.as_deref().unwrap_or("not attempted"),
+                        track.attempts,
+                        if track.attempts == 1 { "" } else { "s" }
+                    )
+                }),
+        )
         .collect();
     if !failures.is_empty() {
         text.push_str("\nFailures:\n");
@@ -78,7 +90,17 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
 fn track_table(outcome: &RunOutcome) -> String {
     let with_intrinsic = outcome.against_stage;
     let mut rows = vec![
-        ["Song", "Track", "Result", "Tries", "Wall", "Intrinsic", "Overhead"].map(String::from).to_vec(),
+        [
+            "Song",
+            "Track",
+            "Result",
+            "Tries",
+            "Wall",
+            "Intrinsic",
+            "Overhead",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for track in &outcome.tracks {
         let result = match (track.ok, track.wrong_mixes) {
@@ -97,8 +119,14 @@ fn track_table(outcome: &RunOutcome) -> String {
         ]);
     }
     let columns = if with_intrinsic { 7 } else { 5 };
-    let widths: Vec<usize> =
-        (0..columns).map(|column| rows.iter().map(|row| row[column].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..columns)
+        .map(|column| {
+            rows.iter()
+                .map(|row| row[column].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     rows.iter()
         .map(|row| {
             let cells: Vec<String> = (0..columns)
@@ -163,7 +191,10 @@ mod tests {
                 tracks_found: 0,
                 folder: None,
             }],
-            tracks: vec![track("Drums", true, 8.7, 8.5), track("Bass", false, 30.0, 9.0)],
+            tracks: vec![
+                track("Drums", true, 8.7, 8.5),
+                track("Bass", false, 30.0, 9.0),
+            ],
             wall: Duration::from_secs(75),
             interrupted: false,
             login: None,
@@ -174,9 +205,17 @@ mod tests {
         assert!(text.contains("automation overhead median 0.20 s"), "{text}");
         assert!(text.contains("wall/intrinsic 1.024x"), "{text}");
         assert!(text.contains("Not purchased: Not Yet Yours"), "{text}");
-        assert!(text.contains("Paper Moon Parade › Bass — wrong mix: expected track \"Bass\" (3 attempts)"), "{text}");
+        assert!(
+            text.contains(
+                "Paper Moon Parade › Bass — wrong mix: expected track \"Bass\" (3 attempts)"
+            ),
+            "{text}"
+        );
         let header = text.lines().nth(1).unwrap();
-        assert!(header.contains("Intrinsic") && header.contains("Overhead"), "{text}");
+        assert!(
+            header.contains("Intrinsic") && header.contains("Overhead"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -193,6 +232,9 @@ mod tests {
         };
         let text = render_summary(&outcome);
         assert!(text.contains("(interrupted by Ctrl-C)"), "{text}");
-        assert!(!text.contains("Intrinsic") && !text.contains("overhead"), "{text}");
+        assert!(
+            !text.contains("Intrinsic") && !text.contains("overhead"),
+            "{text}"
+        );
     }
 }

@@ -29,7 +29,11 @@ pub enum SongAccess {
 }
 
 /// Opens the song page and reads what it offers.
-#[tracing::instrument(skip_all, fields(tier = "component", component = "track_management"), err)]
+#[tracing::instrument(
+    skip_all,
+    fields(tier = "component", component = "track_management"),
+    err
+)]
 pub async fn open_song(ctx: &FlowContext<'_>, url: &str) -> Result<SongAccess, FlowError> {
     load_song_page(ctx, url).await?;
     if !check_purchased(ctx).await? {
@@ -84,7 +88,12 @@ async fn discover_tracks(ctx: &FlowContext<'_>) -> Result<Vec<TrackInfo>, FlowEr
         .execute(
             "discover_tracks",
             scripts::DISCOVER_TRACKS,
-            vec![json!(song.track), json!(song.track_index_attribute), json!(song.track_caption), json!(song.max_tracks)],
+            vec![
+                json!(song.track),
+                json!(song.track_index_attribute),
+                json!(song.track_caption),
+                json!(song.max_tracks),
+            ],
         )
         .await?;
     let tracks = parse_tracks(&found)?;
@@ -97,10 +106,21 @@ fn parse_tracks(found: &Value) -> Result<Vec<TrackInfo>, FlowError> {
     let mut tracks = Vec::with_capacity(rows.len());
     for row in rows {
         let index = row.get(0).and_then(Value::as_u64);
-        let name = row.get(1).and_then(Value::as_str).unwrap_or_default().trim();
+        let name = row
+            .get(1)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .trim();
         match index {
-            Some(index) if !name.is_empty() => tracks.push(TrackInfo { index: index as usize, name: name.to_string() }),
-            _ => return Err(FlowError::UnexpectedPage(format!("a track without index or caption: {row}"))),
+            Some(index) if !name.is_empty() => tracks.push(TrackInfo {
+                index: index as usize,
+                name: name.to_string(),
+            }),
+            _ => {
+                return Err(FlowError::UnexpectedPage(format!(
+                    "a track without index or caption: {row}"
+                )));
+            }
         }
     }
     if tracks.is_empty() {
@@ -110,7 +130,9 @@ fn parse_tracks(found: &Value) -> Result<Vec<TrackInfo>, FlowError> {
     indices.sort_unstable();
     indices.dedup();
     if indices.len() != tracks.len() {
-        return Err(FlowError::UnexpectedPage("two tracks share an index".into()));
+        return Err(FlowError::UnexpectedPage(
+            "two tracks share an index".into(),
+        ));
     }
     Ok(tracks)
 }
@@ -119,9 +141,18 @@ fn parse_tracks(found: &Value) -> Result<Vec<TrackInfo>, FlowError> {
 #[tracing::instrument(skip_all, fields(tier = "method", component = "track_management"), err)]
 pub async fn set_intro_count(ctx: &FlowContext<'_>, on: bool) -> Result<(), FlowError> {
     let selector = &ctx.site.song.intro_count_checkbox;
-    let checked = ctx.driver.execute("intro_count_state", scripts::CHECKBOX_STATE, vec![json!(selector)]).await?;
+    let checked = ctx
+        .driver
+        .execute(
+            "intro_count_state",
+            scripts::CHECKBOX_STATE,
+            vec![json!(selector)],
+        )
+        .await?;
     match checked.as_bool() {
-        None => Err(FlowError::UnexpectedPage(format!("no intro count checkbox ({selector})"))),
+        None => Err(FlowError::UnexpectedPage(format!(
+            "no intro count checkbox ({selector})"
+        ))),
         Some(state) if state == on => Ok(()),
         Some(_) => {
             let checkbox = ctx.driver.find(selector).await?;
@@ -137,12 +168,24 @@ pub async fn set_key(ctx: &FlowContext<'_>, semitones: i32) -> Result<(), FlowEr
     let song = &ctx.site.song;
     let value_selector = format!("{} {}", song.pitch, song.pitch_value);
     let shown = read_key(ctx, &value_selector).await?;
-    let current = parse_key(&shown).ok_or_else(|| FlowError::KeyNotSet { wanted: semitones, shown: shown.clone() })?;
+    let current = parse_key(&shown).ok_or_else(|| FlowError::KeyNotSet {
+        wanted: semitones,
+        shown: shown.clone(),
+    })?;
     if current == semitones {
         return Ok(());
     }
-    let marker = if semitones > current { &song.pitch_up_onclick } else { &song.pitch_down_onclick };
-    let button_selector = format!("{} {}[onclick*={}]", song.pitch, song.pitch_button, json!(marker));
+    let marker = if semitones > current {
+        &song.pitch_up_onclick
+    } else {
+        &song.pitch_down_onclick
+    };
+    let button_selector = format!(
+        "{} {}[onclick*={}]",
+        song.pitch,
+        song.pitch_button,
+        json!(marker)
+    );
     let button = ctx.driver.find(&button_selector).await?;
     for _ in 0..(semitones - current).unsigned_abs() {
         ctx.driver.click(&button).await?;
@@ -150,12 +193,18 @@ pub async fn set_key(ctx: &FlowContext<'_>, semitones: i32) -> Result<(), FlowEr
     let shown = read_key(ctx, &value_selector).await?;
     match parse_key(&shown) {
         Some(now) if now == semitones => Ok(()),
-        _ => Err(FlowError::KeyNotSet { wanted: semitones, shown }),
+        _ => Err(FlowError::KeyNotSet {
+            wanted: semitones,
+            shown,
+        }),
     }
 }
 
 async fn read_key(ctx: &FlowContext<'_>, selector: &str) -> Result<String, FlowError> {
-    let text = ctx.driver.execute("read_key", scripts::TEXT_OF, vec![json!(selector)]).await?;
+    let text = ctx
+        .driver
+        .execute("read_key", scripts::TEXT_OF, vec![json!(selector)])
+        .await?;
     text.as_str()
         .map(str::to_string)
         .ok_or_else(|| FlowError::UnexpectedPage(format!("no key value ({selector})")))
@@ -164,33 +213,53 @@ async fn read_key(ctx: &FlowContext<'_>, selector: &str) -> Result<String, FlowE
 /// `"+2"`, `"-3"`, `"0"` (and a typographic minus) → semitones.
 fn parse_key(shown: &str) -> Option<i32> {
     let normalized = shown.trim().replace('\u{2212}', "-");
-    normalized.strip_prefix('+').unwrap_or(&normalized).parse().ok()
+    normalized
+        .strip_prefix('+')
+        .unwrap_or(&normalized)
+        .parse()
+        .ok()
 }
 
 /// Solos one track and waits, per `solo_wait`, until the server has applied it.
 #[tracing::instrument(skip_all, fields(tier = "component", component = "track_management", track = track.index), err)]
-pub async fn solo_track(ctx: &FlowContext<'_>, track: &TrackInfo, track_count: usize) -> Result<(), FlowError> {
+pub async fn solo_track(
+    ctx: &FlowContext<'_>,
+    track: &TrackInfo,
+    track_count: usize,
+) -> Result<(), FlowError> {
     activate_solo(ctx, track).await?;
     wait_for_solo(ctx, track, track_count).await
 }
 
 fn solo_button_selector(ctx: &FlowContext<'_>, track: &TrackInfo) -> String {
     let song = &ctx.site.song;
-    format!("{}[{}=\"{}\"] {}", song.track, song.track_index_attribute, track.index, song.solo_button)
+    format!(
+        "{}[{}=\"{}\"] {}",
+        song.track, song.track_index_attribute, track.index, song.solo_button
+    )
 }
 
 #[tracing::instrument(skip_all, fields(tier = "method", component = "track_management"), err)]
 async fn activate_solo(ctx: &FlowContext<'_>, track: &TrackInfo) -> Result<(), FlowError> {
     let selector = solo_button_selector(ctx, track);
-    let clicked = ctx.driver.execute("click_solo", scripts::CLICK, vec![json!(selector)]).await?;
+    let clicked = ctx
+        .driver
+        .execute("click_solo", scripts::CLICK, vec![json!(selector)])
+        .await?;
     match clicked.as_bool() {
         Some(true) => Ok(()),
-        _ => Err(FlowError::UnexpectedPage(format!("no solo button ({selector})"))),
+        _ => Err(FlowError::UnexpectedPage(format!(
+            "no solo button ({selector})"
+        ))),
     }
 }
 
 #[tracing::instrument(skip_all, fields(tier = "method", component = "track_management", mode = ?ctx.knobs.solo_wait), err)]
-async fn wait_for_solo(ctx: &FlowContext<'_>, track: &TrackInfo, track_count: usize) -> Result<(), FlowError> {
+async fn wait_for_solo(
+    ctx: &FlowContext<'_>,
+    track: &TrackInfo,
+    track_count: usize,
+) -> Result<(), FlowError> {
     let knobs = ctx.knobs;
     let button = solo_button_selector(ctx, track);
     let arguments = || {
@@ -210,19 +279,29 @@ async fn wait_for_solo(ctx: &FlowContext<'_>, track: &TrackInfo, track_count: us
         SoloWait::Observe => {
             let mut args = arguments();
             args.push(json!(max_wait.as_millis() as u64));
-            let state = ctx.driver.execute_async("observe_solo", &scripts::observe_solo(), args, max_wait).await?;
+            let state = ctx
+                .driver
+                .execute_async("observe_solo", &scripts::observe_solo(), args, max_wait)
+                .await?;
             state.as_str().unwrap_or("timeout").to_string()
         }
     };
     match state.as_str() {
         "active" => Ok(()),
         "error" => Err(FlowError::SoloRejected { index: track.index }),
-        _ => Err(FlowError::SoloNotApplied { index: track.index, waited: max_wait.as_secs_f64() }),
+        _ => Err(FlowError::SoloNotApplied {
+            index: track.index,
+            waited: max_wait.as_secs_f64(),
+        }),
     }
 }
 
 /// Reads the solo state every `solo_poll_interval` until it settles or `max_wait` passes.
-async fn poll_solo(ctx: &FlowContext<'_>, button: &str, max_wait: Duration) -> Result<String, FlowError> {
+async fn poll_solo(
+    ctx: &FlowContext<'_>,
+    button: &str,
+    max_wait: Duration,
+) -> Result<String, FlowError> {
     let started = Instant::now();
     let interval = ctx.seconds(ctx.knobs.solo_poll_interval);
     let script = scripts::solo_state();
@@ -232,7 +311,11 @@ async fn poll_solo(ctx: &FlowContext<'_>, button: &str, max_wait: Duration) -> R
             .execute(
                 "poll_solo",
                 &script,
-                vec![json!(button), json!(ctx.site.song.solo_active_class), json!(ctx.site.download.failed_texts)],
+                vec![
+                    json!(button),
+                    json!(ctx.site.song.solo_active_class),
+                    json!(ctx.site.download.failed_texts),
+                ],
             )
             .await?;
         if let Some(state) = state.as_str() {
@@ -261,7 +344,13 @@ mod tests {
     #[test]
     fn discovered_tracks_must_have_unique_indices_and_captions() {
         let good = json!([[0, "Drums"], [1, "Bass"]]);
-        assert_eq!(parse_tracks(&good).unwrap()[1], TrackInfo { index: 1, name: "Bass".into() });
+        assert_eq!(
+            parse_tracks(&good).unwrap()[1],
+            TrackInfo {
+                index: 1,
+                name: "Bass".into()
+            }
+        );
         assert!(parse_tracks(&json!([])).is_err());
         assert!(parse_tracks(&json!([[0, "Drums"], [0, "Bass"]])).is_err());
         assert!(parse_tracks(&json!([[0, ""]])).is_err());

@@ -19,7 +19,8 @@ pub fn browser_lock() -> BrowserLock {
         .write(true)
         .open(&path)
         .unwrap_or_else(|error| panic!("cannot open the browser lock {}: {error}", path.display()));
-    file.lock().unwrap_or_else(|error| panic!("cannot take the browser lock: {error}"));
+    file.lock()
+        .unwrap_or_else(|error| panic!("cannot take the browser lock: {error}"));
     BrowserLock { _file: file }
 }
 
@@ -31,7 +32,10 @@ pub fn chromedriver() -> PathBuf {
 /// Asserts no process carries the run tag any more (Chromium, its helpers, chromedriver).
 pub fn assert_no_processes_left(run_tag: &str) {
     let left = automator::browser::processes::tagged_processes(run_tag);
-    assert!(left.is_empty(), "processes of run {run_tag} still alive: {left:?}");
+    assert!(
+        left.is_empty(),
+        "processes of run {run_tag} still alive: {left:?}"
+    );
 }
 
 /// Environment variable the tests put on a spawned `automator`, inherited by every process it
@@ -41,14 +45,20 @@ pub const TEST_MARKER_VAR: &str = "AUTOMATOR_TEST_MARKER";
 /// Asserts no process carries `AUTOMATOR_TEST_MARKER=marker` any more.
 pub fn assert_no_processes_marked(marker: &str) {
     let left = automator::browser::processes::processes_with_environment(TEST_MARKER_VAR, marker);
-    assert!(left.is_empty(), "processes marked {marker} still alive: {left:?}");
+    assert!(
+        left.is_empty(),
+        "processes marked {marker} still alive: {left:?}"
+    );
 }
 
 /// Asserts no browser process started by this test process (chromedriver, Chromium and its
 /// helpers carry a run tag that begins with our pid) is still alive.
 pub fn assert_no_browser_processes_of_this_test() {
     let left = automator::browser::processes::processes_started_by(std::process::id());
-    assert!(left.is_empty(), "browser processes of this test still alive: {left:?}");
+    assert!(
+        left.is_empty(),
+        "browser processes of this test still alive: {left:?}"
+    );
 }
 
 /// Run options for a fast, quiet run against the stage inside `directory`.
@@ -65,8 +75,14 @@ pub fn fast_run_options(directory: &std::path::Path) -> automator::RunOptions {
 
 /// A song of the stage's demo catalog, by page path.
 pub fn stage_song(path: &str) -> automator::config::Song {
-    let song = automator::stage::find_song(path).unwrap_or_else(|| panic!("{path} is not in the demo catalog"));
-    automator::config::Song { url: song.path.to_string(), name: song.title.to_string(), description: None, key: 0 }
+    let song = automator::stage::find_song(path)
+        .unwrap_or_else(|| panic!("{path} is not in the demo catalog"));
+    automator::config::Song {
+        url: song.path.to_string(),
+        name: song.title.to_string(),
+        description: None,
+        key: 0,
+    }
 }
 
 /// The simple (5-track) and the complex (15-track) demo songs, and the one not purchased.
@@ -78,19 +94,41 @@ pub const UNPURCHASED_SONG: &str = "/custombackingtrack/unsigned-hopefuls/not-ye
 /// Asserts every successful track's file is where it belongs (`<downloads>/<Song>/<Track>.mp3`)
 /// and is a complete stage mix of exactly that track; and that the song folders hold nothing
 /// else (no wrong mix was filed).
-pub fn assert_right_mixes_in_place(outcome: &automator::RunOutcome, download_dir: &std::path::Path) {
+pub fn assert_right_mixes_in_place(
+    outcome: &automator::RunOutcome,
+    download_dir: &std::path::Path,
+) {
     for track in outcome.tracks.iter().filter(|track| track.ok) {
-        let expected = download_dir.join(&track.song).join(format!("{}.mp3", track.name));
-        let file = track.file.as_ref().unwrap_or_else(|| panic!("{} › {} has no file", track.song, track.name));
+        let expected = download_dir
+            .join(&track.song)
+            .join(format!("{}.mp3", track.name));
+        let file = track
+            .file
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} › {} has no file", track.song, track.name));
         assert_eq!(file, &expected, "file of {} › {}", track.song, track.name);
-        let bytes = std::fs::read(file).unwrap_or_else(|error| panic!("cannot read {}: {error}", file.display()));
-        let tag = automator::stage::read_mix_tag(&bytes).unwrap_or_else(|error| panic!("{} is not a complete mix: {error}", file.display()));
-        assert_eq!(tag.solo.as_deref(), Some(track.name.as_str()), "{} holds the wrong mix", file.display());
+        let bytes = std::fs::read(file)
+            .unwrap_or_else(|error| panic!("cannot read {}: {error}", file.display()));
+        let tag = automator::stage::read_mix_tag(&bytes)
+            .unwrap_or_else(|error| panic!("{} is not a complete mix: {error}", file.display()));
+        assert_eq!(
+            tag.solo.as_deref(),
+            Some(track.name.as_str()),
+            "{} holds the wrong mix",
+            file.display()
+        );
     }
     for song in &outcome.songs {
         if let Some(folder) = &song.folder {
-            let filed: Vec<_> = std::fs::read_dir(folder).unwrap().map(|entry| entry.unwrap().path()).collect();
-            let ok = outcome.tracks.iter().filter(|track| track.ok && track.song == song.name).count();
+            let filed: Vec<_> = std::fs::read_dir(folder)
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .collect();
+            let ok = outcome
+                .tracks
+                .iter()
+                .filter(|track| track.ok && track.song == song.name)
+                .count();
             assert_eq!(filed.len(), ok, "{} holds {filed:?}", folder.display());
         }
     }
@@ -105,7 +143,11 @@ pub struct Finished {
 
 /// Runs the built `automator` binary in `directory` with `args` and extra environment, marked
 /// so that every process it starts can be found afterwards; asserts none is left.
-pub fn run_automator(directory: &std::path::Path, args: &[&str], environment: &[(&str, &str)]) -> Finished {
+pub fn run_automator(
+    directory: &std::path::Path,
+    args: &[&str],
+    environment: &[(&str, &str)],
+) -> Finished {
     let marker = automator::browser::processes::new_run_tag();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_automator"));
     command

@@ -112,10 +112,19 @@ mod tests {
         let events = events(&complete_events(raw));
         let complete: Vec<&Value> = events.iter().filter(|event| event["ph"] == "X").collect();
         assert_eq!(complete.len(), 2);
-        let run = complete.iter().find(|event| event["name"] == "app.run").unwrap();
-        assert_eq!((run["ts"].as_f64(), run["dur"].as_f64()), (Some(10.0), Some(10.5)));
+        let run = complete
+            .iter()
+            .find(|event| event["name"] == "app.run")
+            .unwrap();
+        assert_eq!(
+            (run["ts"].as_f64(), run["dur"].as_f64()),
+            (Some(10.0), Some(10.5))
+        );
         assert_eq!(run["cat"], "system");
-        let helper = complete.iter().find(|event| event["name"] == "helper").unwrap();
+        let helper = complete
+            .iter()
+            .find(|event| event["name"] == "helper")
+            .unwrap();
         assert_eq!(helper["dur"].as_f64(), Some(3.0));
         assert_eq!(events.iter().filter(|event| event["ph"] == "M").count(), 1);
         assert_eq!(events.iter().filter(|event| event["ph"] == "i").count(), 1);
@@ -129,7 +138,10 @@ mod tests {
                    {\"ph\":\"B\",\"pid\":1,\"ts\":5.0,\"na";
         let events = events(&complete_events(raw));
         assert_eq!(events.len(), 2);
-        let outer = events.iter().find(|event| event["name"] == "outer").unwrap();
+        let outer = events
+            .iter()
+            .find(|event| event["name"] == "outer")
+            .unwrap();
         assert_eq!(outer["dur"].as_f64(), Some(3.0));
         assert_eq!(outer["args"]["unfinished"], true);
     }

@@ -22,42 +22,40 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::report::{ReportError, Stamp, paths, write_file};
 
-/// Creates Chrome trace layers.
-pub struct ChromeTrace;
-
-impl ChromeTrace {
-    /// A layer writing `dir/trace_<stamp>.json` and the guard that finishes the file.
-    /// Compose the layer beside the [`ProfilerLayer`](crate::ProfilerLayer); with a global
-    /// filter (e.g. `EnvFilter`), give it its own filter (`.with_filter(...)`, see
-    /// [`chrome_filter`]) or it records nothing the global filter drops.
-    pub fn new<S>(dir: &Path, stamp: &Stamp) -> Result<(ChromeLayer<S>, ChromeTraceGuard), ReportError>
-    where
-        S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
-    {
-        let path = paths::trace_path(dir, stamp);
-        let partial = dir.join(format!(".trace_{stamp}.json.partial"));
-        let file = std::fs::create_dir_all(dir)
-            .and_then(|()| File::create(&partial))
-            .map_err(|source| ReportError::Write {
-                path: partial.clone(),
-                source,
-            })?;
-        let (layer, flush) = ChromeLayerBuilder::new()
-            .writer(file)
-            .include_args(true)
-            .include_locations(false)
-            .trace_style(TraceStyle::Threaded)
-            .build();
-        let guard = ChromeTraceGuard {
-            inner: Arc::new(TraceFile {
-                path,
-                partial,
-                recording: Mutex::new(Some(flush)),
-                finished: Mutex::new(None),
-            }),
-        };
-        Ok((layer, guard))
-    }
+/// A layer writing `dir/trace_<stamp>.json` and the guard that finishes the file.
+/// Compose the layer beside the [`ProfilerLayer`](crate::ProfilerLayer). Give it a filter of
+/// its own (`.with_filter(filter_fn(chrome_filter))`) rather than relying on a global one
+/// such as `EnvFilter`, which would drop the spans it needs.
+pub fn trace_layer<S>(
+    dir: &Path,
+    stamp: &Stamp,
+) -> Result<(ChromeLayer<S>, ChromeTraceGuard), ReportError>
+where
+    S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
+{
+    let path = paths::trace_path(dir, stamp);
+    let partial = dir.join(format!(".trace_{stamp}.json.partial"));
+    let file = std::fs::create_dir_all(dir)
+        .and_then(|()| File::create(&partial))
+        .map_err(|source| ReportError::Write {
+            path: partial.clone(),
+            source,
+        })?;
+    let (layer, flush) = ChromeLayerBuilder::new()
+        .writer(file)
+        .include_args(true)
+        .include_locations(false)
+        .trace_style(TraceStyle::Threaded)
+        .build();
+    let guard = ChromeTraceGuard {
+        inner: Arc::new(TraceFile {
+            path,
+            partial,
+            recording: Mutex::new(Some(flush)),
+            finished: Mutex::new(None),
+        }),
+    };
+    Ok((layer, guard))
 }
 
 /// What a Chrome trace should contain: profiled spans (those with a `tier` field) and
@@ -111,7 +109,12 @@ impl TraceFile {
         }
         // tracing-chrome closes its JSON array and joins its writer thread on drop, so the
         // partial file is complete before it is read.
-        drop(self.recording.lock().unwrap_or_else(PoisonError::into_inner).take());
+        drop(
+            self.recording
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
         let outcome = self.convert();
         *finished = Some(outcome.as_ref().cloned().map_err(ToString::to_string));
         outcome

@@ -92,7 +92,8 @@ impl ProfilerLayer {
         with_thread_state(&self.recorder, |state| {
             let (cached, buffer) = state.cached(metadata);
             let cached_key = cached.map(|cached| (cached.tier, cached.key));
-            let mut visitor = SpanFieldVisitor::new(cached.map(|cached| &*cached.component), buffer);
+            let mut visitor =
+                SpanFieldVisitor::new(cached.map(|cached| &*cached.component), buffer);
             attrs.record(&mut visitor);
             let SpanFieldVisitor {
                 tier,
@@ -103,10 +104,14 @@ impl ProfilerLayer {
             let tier = match tier {
                 TierField::Valid(tier) => tier,
                 TierField::Missing => return,
-                TierField::Invalid(value) => return self.warn_invalid_tier(metadata.name(), &value),
+                TierField::Invalid(value) => {
+                    return self.warn_invalid_tier(metadata.name(), &value);
+                }
             };
             let key = match (component, cached_key) {
-                (ComponentField::SameAsCached, Some((cached_tier, key))) if cached_tier == tier => key,
+                (ComponentField::SameAsCached, Some((cached_tier, key))) if cached_tier == tier => {
+                    key
+                }
                 _ => {
                     let component = match component {
                         ComponentField::Buffered => buffer_of(state, metadata),
@@ -125,7 +130,8 @@ impl ProfilerLayer {
             let slot = self.open.insert(id.into_u64());
             slot.key.store(key.0, Relaxed);
             slot.epoch.store(self.recorder.epoch(), Relaxed);
-            slot.flags.store(if error.is_some() { FAILED } else { 0 }, Relaxed);
+            slot.flags
+                .store(if error.is_some() { FAILED } else { 0 }, Relaxed);
             slot.depth.store(0, Relaxed);
             slot.parent.store(parent, Relaxed);
             slot.created_ns.store(created_ns, Relaxed);
@@ -213,7 +219,8 @@ impl ProfilerLayer {
                 .clock
                 .now()
                 .saturating_sub(slot.entered_ns.load(Relaxed));
-            slot.busy_ns.store(slot.busy_ns.load(Relaxed) + busy, Relaxed);
+            slot.busy_ns
+                .store(slot.busy_ns.load(Relaxed) + busy, Relaxed);
         }
         slot.depth.store(depth.saturating_sub(1), Relaxed);
         thread_state::exited(&self.recorder, id);
@@ -277,7 +284,9 @@ impl ProfilerLayer {
         } else {
             self.contextual_profiled(ctx)
         };
-        let Some(slot) = self.open.get(span) else { return };
+        let Some(slot) = self.open.get(span) else {
+            return;
+        };
         slot.flags.fetch_or(FAILED, Relaxed);
         if slot.epoch.load(Relaxed) == self.recorder.epoch() {
             let mut visitor = ErrorEventVisitor::default();

@@ -120,7 +120,10 @@ impl OpenSpans {
                     .is_ok()
             {
                 let index = bucket * BUCKET + offset;
-                return SlotRef::Table { slot: &self.slots[index], index };
+                return SlotRef::Table {
+                    slot: &self.slots[index],
+                    index,
+                };
             }
         }
         let slot = Arc::new(Slot::default());
@@ -136,7 +139,10 @@ impl OpenSpans {
         for (offset, cell) in self.ids[bucket].0.iter().enumerate() {
             if cell.load(Ordering::Acquire) == id {
                 let index = bucket * BUCKET + offset;
-                return Some(SlotRef::Table { slot: &self.slots[index], index });
+                return Some(SlotRef::Table {
+                    slot: &self.slots[index],
+                    index,
+                });
             }
         }
         if self.overflowed.load(Ordering::Relaxed) == 0 {
@@ -147,7 +153,10 @@ impl OpenSpans {
 
     #[cold]
     fn get_spilled(&self, id: u64) -> Option<SlotRef<'_>> {
-        self.lock_overflow().get(&id).cloned().map(SlotRef::Overflow)
+        self.lock_overflow()
+            .get(&id)
+            .cloned()
+            .map(SlotRef::Overflow)
     }
 
     pub(crate) fn contains(&self, id: u64) -> bool {
@@ -199,7 +208,10 @@ mod tests {
             slot.key.store(id as u32, Ordering::Relaxed);
         }
         for id in 1..=20u64 {
-            assert_eq!(table.get(id).unwrap().key.load(Ordering::Relaxed), id as u32);
+            assert_eq!(
+                table.get(id).unwrap().key.load(Ordering::Relaxed),
+                id as u32
+            );
         }
         for id in 1..=20u64 {
             let slot = table.get(id).unwrap();

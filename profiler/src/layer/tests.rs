@@ -26,7 +26,11 @@ impl Harness {
         let now = Arc::new(AtomicU64::new(0));
         let (layer, handle) = ProfilerLayer::with_clock(config, Clock::manual(Arc::clone(&now)));
         let dispatch = Dispatch::new(tracing_subscriber::registry().with(layer));
-        Harness { now, handle, dispatch }
+        Harness {
+            now,
+            handle,
+            dispatch,
+        }
     }
 
     fn run<R>(&self, body: impl FnOnce() -> R) -> R {
@@ -51,7 +55,11 @@ fn key<'a>(profile: &'a Profile, name: &str) -> &'a KeyStats {
 }
 
 fn keys_of(profile: &Profile) -> Vec<&str> {
-    profile.keys.iter().map(|stats| stats.key.as_str()).collect()
+    profile
+        .keys
+        .iter()
+        .map(|stats| stats.key.as_str())
+        .collect()
 }
 
 fn edge(profile: &Profile, parent: Option<&str>, child: &str) -> (u64, u64) {
@@ -71,7 +79,8 @@ fn nested_spans_get_self_time_so_tiers_add_up_to_the_wall_time() {
         let _system = system.enter();
         harness.advance(10);
         {
-            let component = tracing::info_span!("download", tier = "component", component = "downloads");
+            let component =
+                tracing::info_span!("download", tier = "component", component = "downloads");
             let _component = component.enter();
             harness.advance(10);
             {
@@ -91,7 +100,10 @@ fn nested_spans_get_self_time_so_tiers_add_up_to_the_wall_time() {
     assert_eq!((download.total_ns, download.self_ns), (50, 20));
     assert_eq!((fetch.total_ns, fetch.self_ns), (30, 30));
     let self_by_tier: u64 = profile.tiers.iter().map(|tier| tier.self_ns).sum();
-    assert_eq!(self_by_tier, run.total_ns, "self times add up to the root's wall time");
+    assert_eq!(
+        self_by_tier, run.total_ns,
+        "self times add up to the root's wall time"
+    );
     let totals: Vec<(Tier, u64, u64)> = profile
         .tiers
         .iter()
@@ -107,8 +119,14 @@ fn nested_spans_get_self_time_so_tiers_add_up_to_the_wall_time() {
         ]
     );
     assert_eq!(edge(&profile, None, "app.run"), (1, 100));
-    assert_eq!(edge(&profile, Some("app.run"), "downloads.download"), (1, 50));
-    assert_eq!(edge(&profile, Some("downloads.download"), "downloads.fetch"), (1, 30));
+    assert_eq!(
+        edge(&profile, Some("app.run"), "downloads.download"),
+        (1, 50)
+    );
+    assert_eq!(
+        edge(&profile, Some("downloads.download"), "downloads.fetch"),
+        (1, 30)
+    );
 }
 
 #[test]
@@ -117,8 +135,10 @@ fn overlapping_async_children_are_covered_once_and_busy_time_counts_only_polls()
     harness.run(|| {
         // A parent awaiting two children concurrently, polled by hand like an executor.
         let parent = tracing::info_span!("sync_all", tier = "component", component = "library");
-        let first = parent.in_scope(|| tracing::info_span!("page", tier = "method", component = "library"));
-        let second = parent.in_scope(|| tracing::info_span!("page", tier = "method", component = "library"));
+        let first =
+            parent.in_scope(|| tracing::info_span!("page", tier = "method", component = "library"));
+        let second =
+            parent.in_scope(|| tracing::info_span!("page", tier = "method", component = "library"));
         first.in_scope(|| harness.advance(5)); // t 0..5: first polled
         second.in_scope(|| harness.advance(5)); // t 5..10: second polled
         harness.advance(20); // t 10..30: both waiting
@@ -134,13 +154,19 @@ fn overlapping_async_children_are_covered_once_and_busy_time_counts_only_polls()
     let parent = key(&profile, "library.sync_all");
     let page = key(&profile, "library.page");
     assert_eq!(parent.total_ns, 50);
-    assert_eq!(parent.self_ns, 10, "children covered 0..40 once, not 40 + 32");
+    assert_eq!(
+        parent.self_ns, 10,
+        "children covered 0..40 once, not 40 + 32"
+    );
     assert_eq!(parent.busy_ns, 0, "the parent itself was never entered");
     assert_eq!(page.count, 2);
     assert_eq!(page.total_ns, 40 + 32);
     assert_eq!(page.busy_ns, (5 + 3) + (5 + 2));
     assert_eq!(page.self_ns, page.total_ns);
-    assert_eq!(edge(&profile, Some("library.sync_all"), "library.page"), (2, 72));
+    assert_eq!(
+        edge(&profile, Some("library.sync_all"), "library.page"),
+        (2, 72)
+    );
 }
 
 #[test]
@@ -178,15 +204,23 @@ fn instrument_err_marks_a_failure_with_the_error_text() {
     let profile = harness.profile();
     let stats = key(&profile, "auth.sign_in");
     assert_eq!((stats.count, stats.successes, stats.failures), (3, 2, 1));
-    assert_eq!(stats.last_error.as_deref(), Some("wrong password for user ann"));
+    assert_eq!(
+        stats.last_error.as_deref(),
+        Some("wrong password for user ann")
+    );
 }
 
 #[test]
 fn an_error_field_at_creation_or_recorded_later_marks_a_failure() {
     let harness = Harness::new();
     harness.run(|| {
-        tracing::info_span!("click", tier = "operation", component = "ui", error = "element not found")
-            .in_scope(|| {});
+        tracing::info_span!(
+            "click",
+            tier = "operation",
+            component = "ui",
+            error = "element not found"
+        )
+        .in_scope(|| {});
         let span = tracing::info_span!(
             "click",
             tier = "operation",
@@ -195,7 +229,8 @@ fn an_error_field_at_creation_or_recorded_later_marks_a_failure() {
         );
         span.record("error", "stale element");
         drop(span);
-        tracing::info_span!("click", tier = "operation", component = "ui", error = false).in_scope(|| {});
+        tracing::info_span!("click", tier = "operation", component = "ui", error = false)
+            .in_scope(|| {});
     });
     let profile = harness.profile();
     let click = key(&profile, "ui.click");
@@ -221,7 +256,10 @@ fn only_error_level_events_mark_the_innermost_profiled_span() {
     });
     let profile = harness.profile();
     let save = key(&profile, "files.save");
-    assert_eq!(save.failures, 1, "the ERROR event inside the untiered helper counts for save");
+    assert_eq!(
+        save.failures, 1,
+        "the ERROR event inside the untiered helper counts for save"
+    );
     assert_eq!(save.last_error.as_deref(), Some("could not write"));
     let check = key(&profile, "files.check");
     assert_eq!(check.failures, 0, "WARN events are not failures");
@@ -250,7 +288,8 @@ fn explicit_parents_and_missing_components_are_handled() {
         let root = tracing::info_span!("root", tier = "component", component = "jobs");
         let orphan_like = tracing::info_span!(parent: &root, "child", tier = "method");
         drop(orphan_like);
-        tracing::info_span!(parent: None, "detached", tier = "method", component = "jobs").in_scope(|| {});
+        tracing::info_span!(parent: None, "detached", tier = "method", component = "jobs")
+            .in_scope(|| {});
     });
     let profile = harness.profile();
     let target = module_path!();
@@ -322,7 +361,8 @@ fn a_snapshot_while_spans_are_open_counts_only_closed_ones() {
     harness.run(|| {
         let open = tracing::info_span!("outer", tier = "system", component = "run");
         let _open = open.enter();
-        tracing::info_span!("inner", tier = "method", component = "run").in_scope(|| harness.advance(7));
+        tracing::info_span!("inner", tier = "method", component = "run")
+            .in_scope(|| harness.advance(7));
         let partial = harness.profile();
         assert_eq!(keys_of(&partial), vec!["run.inner"]);
         harness.advance(3);
@@ -367,8 +407,12 @@ fn concurrent_threads_lose_no_counts_and_are_named() {
                             let name_key = if round % 2 == 0 { "even" } else { "odd" };
                             tracing::info_span!("job", tier = "method", component = name_key)
                                 .in_scope(|| {
-                                    tracing::info_span!("step", tier = "operation", component = "pool")
-                                        .in_scope(|| {});
+                                    tracing::info_span!(
+                                        "step",
+                                        tier = "operation",
+                                        component = "pool"
+                                    )
+                                    .in_scope(|| {});
                                 });
                         }
                     })
@@ -401,9 +445,14 @@ fn threads_that_exit_keep_their_statistics() {
         .unwrap();
     }
     // A fresh thread joining retires the exited threads' shards.
-    harness.run(|| tracing::info_span!("task", tier = "method", component = "short").in_scope(|| {}));
+    harness
+        .run(|| tracing::info_span!("task", tier = "method", component = "short").in_scope(|| {}));
     assert_eq!(key(&harness.profile(), "short.task").count, 4);
-    assert_eq!(key(&harness.profile(), "short.task").count, 4, "snapshots do not consume");
+    assert_eq!(
+        key(&harness.profile(), "short.task").count,
+        4,
+        "snapshots do not consume"
+    );
 }
 
 #[test]
@@ -421,4 +470,72 @@ fn more_open_spans_than_the_table_holds_still_work() {
     let profile = harness.profile();
     assert_eq!(key(&profile, "bulk.item").count, 100);
     assert_eq!(edge(&profile, Some("bulk.batch"), "bulk.item"), (100, 500));
+}
+
+/// Counts the heap bytes each thread holds, so a test can see what its own spans cost
+/// while other tests run in parallel.
+mod heap {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub(super) struct PerThreadCounter;
+
+    thread_local! {
+        static NET_BYTES: Cell<isize> = const { Cell::new(0) };
+    }
+
+    pub(super) fn net_bytes() -> isize {
+        NET_BYTES.with(Cell::get)
+    }
+
+    fn count(delta: isize) {
+        // A const-initialised Cell has no destructor, so this works at any time.
+        NET_BYTES.with(|bytes| bytes.set(bytes.get() + delta));
+    }
+
+    // SAFETY: forwards every call to the system allocator and only counts.
+    unsafe impl GlobalAlloc for PerThreadCounter {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            count(layout.size() as isize);
+            // SAFETY: the caller upholds `alloc`'s contract.
+            unsafe { System.alloc(layout) }
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            count(-(layout.size() as isize));
+            // SAFETY: the caller upholds `dealloc`'s contract.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: PerThreadCounter = PerThreadCounter;
+}
+
+#[test]
+fn memory_stays_flat_however_many_spans_follow() {
+    let harness = Harness::new();
+    let components: Vec<String> = (0..100).map(|index| format!("component_{index}")).collect();
+    let spans = |rounds: u64| {
+        for round in 0..rounds {
+            for component in &components {
+                tracing::info_span!("work", tier = "operation", component = component.as_str())
+                    .in_scope(|| harness.advance(1 + round * 997 % 1_000_000));
+            }
+        }
+    };
+    harness.run(|| {
+        // Every key sees the whole range of durations once, so histograms are full-size.
+        spans(1_000);
+        let before = heap::net_bytes();
+        spans(1_000);
+        let growth = heap::net_bytes() - before;
+        assert_eq!(
+            growth, 0,
+            "the heap grew by {growth} bytes over 100,000 spans"
+        );
+    });
+    let profile = harness.profile();
+    assert_eq!(profile.keys.len(), 100);
+    assert!(profile.keys.iter().all(|key| key.count == 2_000));
 }

@@ -53,7 +53,9 @@ pub(crate) fn exited_any() {
 /// Whether some span (of any profiler or none) may be entered on this thread.
 #[inline]
 pub(crate) fn any_entered() -> bool {
-    ENTERED_ANY.try_with(|count| count.get() > 0).unwrap_or(true)
+    ENTERED_ANY
+        .try_with(|count| count.get() > 0)
+        .unwrap_or(true)
 }
 
 /// Runs `f` with this thread's state for `recorder`, creating it on first use. Returns
@@ -66,7 +68,10 @@ pub(crate) fn with_thread_state<R>(
     THREAD_STATES
         .try_with(|states| {
             let mut states = states.try_borrow_mut().ok()?;
-            let index = match states.iter().position(|state| state.recorder_id == recorder.id) {
+            let index = match states
+                .iter()
+                .position(|state| state.recorder_id == recorder.id)
+            {
                 Some(index) => index,
                 None => join(&mut states, recorder),
             };
@@ -145,7 +150,9 @@ pub(crate) fn entered(recorder: &Recorder, id: u64) {
 #[inline]
 pub(crate) fn exited(recorder: &Recorder, id: u64) {
     let _ = ENTERED.try_with(|stack| {
-        let Ok(mut stack) = stack.try_borrow_mut() else { return };
+        let Ok(mut stack) = stack.try_borrow_mut() else {
+            return;
+        };
         if stack.last() == Some(&(recorder.id, id)) {
             stack.pop();
         } else if let Some(position) = stack.iter().rposition(|&entry| entry == (recorder.id, id)) {

@@ -1,12 +1,17 @@
 //! Running statistics of one key, as kept per thread and merged for a snapshot.
 
-use hdrhistogram::Histogram;
+use hdrhistogram::{Counter, Histogram};
 
 use super::keys::KeyId;
 
 /// Significant decimal digits kept by the duration histograms: 1 part in 256 of relative
 /// precision, and a few kilobytes per key, however many calls are recorded.
 pub(crate) const HISTOGRAM_DIGITS: u8 = 2;
+
+/// A thread's histogram counts in `u32` (half the memory; a bucket saturates only after
+/// 4 billion calls of one key on one thread between resets). Merged histograms use `u64`.
+pub(crate) type ThreadHistogram = Histogram<u32>;
+pub(crate) type MergedHistogram = Histogram<u64>;
 
 /// Everything known about one finished span, as handed from the layer to the recorder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,10 +58,10 @@ pub(crate) struct MemoryAggregate {
     pub(crate) peak: u64,
 }
 
-/// Statistics of one key. Merging two aggregates gives the aggregate of all their calls,
-/// which is how per-thread shards become one profile.
+/// Running totals of one key: everything but the distribution. Merging two gives the
+/// totals of all their calls, which is how per-thread shards become one profile.
 #[derive(Debug, Clone)]
-pub(crate) struct KeyAggregate {
+pub(crate) struct KeyTotals {
     pub(crate) count: u64,
     pub(crate) successes: u64,
     pub(crate) failures: u64,
@@ -67,16 +72,15 @@ pub(crate) struct KeyAggregate {
     pub(crate) max_ns: u64,
     /// Exact sum of squared wall times, for the standard deviation.
     pub(crate) sum_squares: u128,
-    pub(crate) histogram: Histogram<u64>,
     pub(crate) memory: MemoryAggregate,
     /// Usually one or two parents, so a short list beats a map.
     pub(crate) parents: Vec<ParentEdge>,
     pub(crate) last_error: Option<LastError>,
 }
 
-impl Default for KeyAggregate {
+impl Default for KeyTotals {
     fn default() -> Self {
-        KeyAggregate {
+        KeyTotals {
             count: 0,
             successes: 0,
             failures: 0,
@@ -86,7 +90,6 @@ impl Default for KeyAggregate {
             min_ns: u64::MAX,
             max_ns: 0,
             sum_squares: 0,
-            histogram: new_histogram(),
             memory: MemoryAggregate::default(),
             parents: Vec::new(),
             last_error: None,
@@ -95,13 +98,40 @@ impl Default for KeyAggregate {
 }
 
 /// An empty auto-resizing histogram: it grows only as far as the largest value recorded.
-pub(crate) fn new_histogram() -> Histogram<u64> {
+pub(crate) fn new_histogram<C: Counter>() -> Histogram<C> {
     Histogram::new(HISTOGRAM_DIGITS).unwrap_or_else(|_| {
         unreachable!("{HISTOGRAM_DIGITS} significant digits is a valid histogram precision")
     })
 }
 
-impl KeyAggregate {
+/// Records `value`, growing the histogram if needed (saturating if it cannot grow).
+pub(crate) fn record_value<C: Counter>(histogram: &mut Histogram<C>, value: u64) {
+    if histogram.record(value).is_err() {
+        histogram.saturating_record(value);
+    }
+}
+
+/// Adds a thread's counts into a merged histogram.
+pub(crate) fn add_counts(merged: &mut MergedHistogram, thread: &ThreadHistogram) {
+    for bucket in thread.iter_recorded() {
+        let (value, count) = (bucket.value_iterated_to(), bucket.count_at_value());
+        if merged.record_n(value, u64::from(count)).is_err() {
+            merged.saturating_record_n(value, u64::from(count));
+        }
+    }
+}
+
+/// The value at `quantile` (0..=1) of `histogram`, never outside `min..=max`.
+pub(crate) fn quantile_ns(histogram: &MergedHistogram, quantile: f64, min: u64, max: u64) -> u64 {
+    if histogram.is_empty() {
+        return 0;
+    }
+    histogram
+        .value_at_quantile(quantile)
+        .clamp(min, max.max(min))
+}
+
+impl KeyTotals {
     pub(crate) fn record(&mut self, record: &SpanRecord) {
         self.count += 1;
         if record.failed {
@@ -118,9 +148,6 @@ impl KeyAggregate {
         self.sum_squares = self
             .sum_squares
             .saturating_add(u128::from(wall) * u128::from(wall));
-        if self.histogram.record(wall).is_err() {
-            self.histogram.saturating_record(wall);
-        }
         if let Some(sample) = record.memory {
             let memory = &mut self.memory;
             memory.samples += 1;
@@ -147,12 +174,16 @@ impl KeyAggregate {
     }
 
     pub(crate) fn note_error(&mut self, error: LastError) {
-        if self.last_error.as_ref().is_none_or(|last| last.at <= error.at) {
+        if self
+            .last_error
+            .as_ref()
+            .is_none_or(|last| last.at <= error.at)
+        {
             self.last_error = Some(error);
         }
     }
 
-    pub(crate) fn merge(&mut self, other: &KeyAggregate) {
+    pub(crate) fn merge(&mut self, other: &KeyTotals) {
         self.count += other.count;
         self.successes += other.successes;
         self.failures += other.failures;
@@ -162,12 +193,6 @@ impl KeyAggregate {
         self.min_ns = self.min_ns.min(other.min_ns);
         self.max_ns = self.max_ns.max(other.max_ns);
         self.sum_squares = self.sum_squares.saturating_add(other.sum_squares);
-        if self.histogram.add(&other.histogram).is_err() {
-            for bucket in other.histogram.iter_recorded() {
-                self.histogram
-                    .saturating_record_n(bucket.value_iterated_to(), bucket.count_at_value());
-            }
-        }
         let memory = &mut self.memory;
         memory.samples += other.memory.samples;
         memory.sum_before += other.memory.sum_before;
@@ -175,7 +200,11 @@ impl KeyAggregate {
         memory.total_delta += other.memory.total_delta;
         memory.peak = memory.peak.max(other.memory.peak);
         for edge in &other.parents {
-            match self.parents.iter_mut().find(|own| own.parent == edge.parent) {
+            match self
+                .parents
+                .iter_mut()
+                .find(|own| own.parent == edge.parent)
+            {
                 Some(own) => {
                     own.count += edge.count;
                     own.total_ns = own.total_ns.saturating_add(edge.total_ns);
@@ -209,15 +238,29 @@ impl KeyAggregate {
             }
         }
     }
+}
 
-    /// The wall time at `quantile` (0..=1), never outside the observed minimum and maximum.
-    pub(crate) fn quantile_ns(&self, quantile: f64) -> u64 {
-        if self.count == 0 {
-            return 0;
+/// One key's statistics on one thread.
+#[derive(Debug, Clone)]
+pub(crate) struct KeyAggregate {
+    pub(crate) totals: KeyTotals,
+    pub(crate) histogram: ThreadHistogram,
+}
+
+impl Default for KeyAggregate {
+    fn default() -> Self {
+        KeyAggregate {
+            totals: KeyTotals::default(),
+            histogram: new_histogram(),
         }
-        self.histogram
-            .value_at_quantile(quantile)
-            .clamp(self.min_ns, self.max_ns)
+    }
+}
+
+impl KeyAggregate {
+    #[inline]
+    pub(crate) fn record(&mut self, record: &SpanRecord) {
+        self.totals.record(record);
+        record_value(&mut self.histogram, record.wall_ns);
     }
 }
 
@@ -242,17 +285,34 @@ mod tests {
         sorted[rank - 1]
     }
 
+    /// Records `values` on two "threads" and merges them, as a snapshot does.
+    fn merged(values: &[u64]) -> (KeyTotals, MergedHistogram) {
+        let (mut left, mut right) = (KeyAggregate::default(), KeyAggregate::default());
+        for (index, &value) in values.iter().enumerate() {
+            let side = if index % 2 == 0 {
+                &mut left
+            } else {
+                &mut right
+            };
+            side.record(&record(0, None, value, false));
+        }
+        let mut totals = left.totals.clone();
+        totals.merge(&right.totals);
+        let mut histogram = new_histogram();
+        add_counts(&mut histogram, &left.histogram);
+        add_counts(&mut histogram, &right.histogram);
+        (totals, histogram)
+    }
+
     #[test]
     fn percentiles_match_exact_values_within_the_histogram_precision() {
         // A skewed, known distribution: 1..=10_000 microseconds, squared to stretch the tail.
         let values: Vec<u64> = (1..=10_000u64).map(|i| i * i * 10).collect();
-        let mut aggregate = KeyAggregate::default();
-        for &value in values.iter().rev() {
-            aggregate.record(&record(0, None, value, false));
-        }
+        let reversed: Vec<u64> = values.iter().rev().copied().collect();
+        let (aggregate, histogram) = merged(&reversed);
         for quantile in [0.5, 0.9, 0.95, 0.99] {
             let exact = exact_quantile(&values, quantile);
-            let estimated = aggregate.quantile_ns(quantile);
+            let estimated = quantile_ns(&histogram, quantile, aggregate.min_ns, aggregate.max_ns);
             let error = estimated.abs_diff(exact) as f64 / exact as f64;
             assert!(
                 error <= 1.0 / 128.0,
@@ -266,44 +326,60 @@ mod tests {
 
     #[test]
     fn small_values_are_exact() {
-        let mut aggregate = KeyAggregate::default();
-        for value in 1..=100 {
-            aggregate.record(&record(0, None, value, false));
-        }
-        assert_eq!(aggregate.quantile_ns(0.5), 50);
-        assert_eq!(aggregate.quantile_ns(0.9), 90);
-        assert_eq!(aggregate.quantile_ns(0.99), 99);
-        assert_eq!(aggregate.quantile_ns(1.0), 100);
+        let values: Vec<u64> = (1..=100).collect();
+        let (totals, histogram) = merged(&values);
+        let at = |quantile| quantile_ns(&histogram, quantile, totals.min_ns, totals.max_ns);
+        assert_eq!((at(0.5), at(0.9), at(0.99), at(1.0)), (50, 90, 99, 100));
     }
 
     #[test]
     fn mean_and_standard_deviation_are_exact() {
-        let mut aggregate = KeyAggregate::default();
-        for value in [2, 4, 4, 4, 5, 5, 7, 9] {
-            aggregate.record(&record(0, None, value * 1_000_000, false));
-        }
-        assert_eq!(aggregate.total_ns, 40_000_000);
-        assert_eq!(aggregate.stddev_ns(), 2_000_000.0);
+        let values: Vec<u64> = [2, 4, 4, 4, 5, 5, 7, 9]
+            .map(|value| value * 1_000_000)
+            .to_vec();
+        let (totals, _) = merged(&values);
+        assert_eq!(totals.total_ns, 40_000_000);
+        assert_eq!(totals.stddev_ns(), 2_000_000.0);
     }
 
     #[test]
     fn merging_equals_recording_everything_in_one_place() {
         let records: Vec<SpanRecord> = (0..200u64)
-            .map(|i| record(0, if i % 3 == 0 { None } else { Some(1) }, 1_000 + i * 37, i % 7 == 0))
+            .map(|i| {
+                record(
+                    0,
+                    if i % 3 == 0 { None } else { Some(1) },
+                    1_000 + i * 37,
+                    i % 7 == 0,
+                )
+            })
             .collect();
         let mut whole = KeyAggregate::default();
-        let (mut left, mut right) = (KeyAggregate::default(), KeyAggregate::default());
+        let (mut left, mut right) = (KeyTotals::default(), KeyTotals::default());
         for (index, each) in records.iter().enumerate() {
             whole.record(each);
-            if index % 2 == 0 { left.record(each) } else { right.record(each) }
+            if index % 2 == 0 {
+                left.record(each)
+            } else {
+                right.record(each)
+            }
         }
         left.merge(&right);
+        let whole_histogram = whole.histogram.clone();
+        let whole = whole.totals;
         assert_eq!(left.count, whole.count);
         assert_eq!(left.failures, whole.failures);
         assert_eq!(left.successes + left.failures, 200);
         assert_eq!((left.min_ns, left.max_ns), (whole.min_ns, whole.max_ns));
         assert_eq!(left.sum_squares, whole.sum_squares);
-        assert_eq!(left.histogram, whole.histogram);
+        let walls: Vec<u64> = records.iter().map(|each| each.wall_ns).collect();
+        let (_, via_threads) = merged(&walls);
+        let mut direct: MergedHistogram = new_histogram();
+        for &wall in &walls {
+            record_value(&mut direct, wall);
+        }
+        assert_eq!(via_threads, direct);
+        assert_eq!(whole_histogram.len(), 200);
         let mut left_edges = left.parents.clone();
         let mut whole_edges = whole.parents.clone();
         left_edges.sort_by_key(|edge| edge.parent);
@@ -313,10 +389,16 @@ mod tests {
 
     #[test]
     fn the_latest_error_wins_regardless_of_merge_order() {
-        let mut early = KeyAggregate::default();
-        early.note_error(LastError { at: 5, text: "early".into() });
-        let mut late = KeyAggregate::default();
-        late.note_error(LastError { at: 9, text: "late".into() });
+        let mut early = KeyTotals::default();
+        early.note_error(LastError {
+            at: 5,
+            text: "early".into(),
+        });
+        let mut late = KeyTotals::default();
+        late.note_error(LastError {
+            at: 9,
+            text: "late".into(),
+        });
         let mut merged = late.clone();
         merged.merge(&early);
         assert_eq!(merged.last_error.unwrap().text, "late");
@@ -326,7 +408,7 @@ mod tests {
 
     #[test]
     fn memory_samples_track_delta_and_peak() {
-        let mut aggregate = KeyAggregate::default();
+        let mut aggregate = KeyTotals::default();
         for (before, after) in [(100, 150), (150, 120)] {
             aggregate.record(&SpanRecord {
                 memory: Some(MemorySample { before, after }),

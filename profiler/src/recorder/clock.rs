@@ -19,8 +19,13 @@ pub(crate) struct Clock {
 enum Source {
     /// Ticks of the time-stamp counter, scaled by a calibrated 32.32 fixed-point factor.
     #[cfg(target_arch = "x86_64")]
-    Tsc { origin: u64, ns_per_tick_q32: u64 },
-    Instant { origin: Instant },
+    Tsc {
+        origin: u64,
+        ns_per_tick_q32: u64,
+    },
+    Instant {
+        origin: Instant,
+    },
     /// Time set by hand, for deterministic tests.
     #[cfg(test)]
     Manual(std::sync::Arc<std::sync::atomic::AtomicU64>),
@@ -31,7 +36,10 @@ impl Clock {
         #[cfg(target_arch = "x86_64")]
         if let Some(ns_per_tick_q32) = tsc::calibration() {
             return Clock {
-                source: Source::Tsc { origin: tsc::read(), ns_per_tick_q32 },
+                source: Source::Tsc {
+                    origin: tsc::read(),
+                    ns_per_tick_q32,
+                },
             };
         }
         Clock::monotonic()
@@ -40,7 +48,9 @@ impl Clock {
     /// A clock on `Instant` only, whatever the hardware offers.
     pub(crate) fn monotonic() -> Clock {
         Clock {
-            source: Source::Instant { origin: Instant::now() },
+            source: Source::Instant {
+                origin: Instant::now(),
+            },
         }
     }
 
@@ -49,7 +59,10 @@ impl Clock {
     pub(crate) fn now(&self) -> u64 {
         match &self.source {
             #[cfg(target_arch = "x86_64")]
-            Source::Tsc { origin, ns_per_tick_q32 } => {
+            Source::Tsc {
+                origin,
+                ns_per_tick_q32,
+            } => {
                 let ticks = tsc::read().saturating_sub(*origin);
                 ((u128::from(ticks) * u128::from(*ns_per_tick_q32)) >> 32) as u64
             }
@@ -100,12 +113,14 @@ mod tsc {
         let (start_instant, start_ticks) = (Instant::now(), read());
         std::thread::sleep(Duration::from_millis(5));
         let (elapsed, end_ticks) = (start_instant.elapsed(), read());
-        let ticks = end_ticks.checked_sub(start_ticks).filter(|&ticks| ticks > 0)?;
+        let ticks = end_ticks
+            .checked_sub(start_ticks)
+            .filter(|&ticks| ticks > 0)?;
         let ns_per_tick = elapsed.as_nanos() as f64 / ticks as f64;
         // Anything outside 10 MHz..100 GHz means the counter is not what we think it is.
         (0.01..100.0)
             .contains(&ns_per_tick)
-            .then(|| (ns_per_tick * (1u64 << 32) as f64) as u64)
+            .then_some((ns_per_tick * (1u64 << 32) as f64) as u64)
     }
 }
 

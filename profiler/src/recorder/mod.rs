@@ -98,7 +98,10 @@ impl Recorder {
     }
 
     pub(crate) fn note_error(&self, shard: &Shard, key: KeyId, text: String) {
-        let error = LastError { at: self.clock.now(), text };
+        let error = LastError {
+            at: self.clock.now(),
+            text,
+        };
         shard.note_error(key, error, self.epoch());
     }
 
@@ -115,7 +118,6 @@ impl Recorder {
         }
         retired[index]
             .get_or_insert_with(MergedKey::default)
-            .aggregate
             .record(record);
     }
 
@@ -131,7 +133,7 @@ impl Recorder {
 
     pub(crate) fn snapshot(&self, session_name: &str) -> Profile {
         let epoch = self.epoch();
-        let mut merged = {
+        let merged = {
             let mut shards = self.lock_shards();
             self.retire_exited(&mut shards);
             let mut merged = lock(&self.retired).clone();
@@ -147,7 +149,7 @@ impl Recorder {
             started.at,
             duration_ns,
             &self.keys.all(),
-            &mut merged,
+            &merged,
         )
     }
 

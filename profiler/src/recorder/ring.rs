@@ -71,8 +71,10 @@ impl Ring {
             cell.memory_after.store(memory.after, Ordering::Relaxed);
         }
         cell.key.store(record.key.0, Ordering::Relaxed);
-        cell.parent
-            .store(record.parent.map_or(NO_PARENT, |parent| parent.0), Ordering::Relaxed);
+        cell.parent.store(
+            record.parent.map_or(NO_PARENT, |parent| parent.0),
+            Ordering::Relaxed,
+        );
         cell.flags.store(flags, Ordering::Relaxed);
         cell.epoch.store(epoch, Ordering::Relaxed);
         cell.wall_ns.store(record.wall_ns, Ordering::Relaxed);
@@ -123,7 +125,10 @@ mod tests {
             wall_ns,
             self_ns: wall_ns / 2,
             busy_ns: wall_ns / 3,
-            memory: (key == 2).then_some(MemorySample { before: 10, after: 20 }),
+            memory: (key == 2).then_some(MemorySample {
+                before: 10,
+                after: 20,
+            }),
         }
     }
 

@@ -65,7 +65,10 @@ impl Shard {
     }
 
     pub(crate) fn note_error(&self, key: KeyId, error: LastError, current_epoch: u32) {
-        self.lock(current_epoch).key_mut(key).note_error(error);
+        self.lock(current_epoch)
+            .key_mut(key)
+            .totals
+            .note_error(error);
     }
 }
 
@@ -94,7 +97,12 @@ mod tests {
             shard.record(0, &record((index % 2) as u32, 10), || 0);
         }
         let state = shard.lock(0);
-        let counted: u64 = state.keys.iter().flatten().map(|key| key.count).sum();
+        let counted: u64 = state
+            .keys
+            .iter()
+            .flatten()
+            .map(|key| key.totals.count)
+            .sum();
         assert_eq!(counted, total);
     }
 
@@ -105,6 +113,6 @@ mod tests {
         shard.record(1, &record(0, 20), || 1);
         let state = shard.lock(1);
         let key = state.keys[0].as_ref().unwrap();
-        assert_eq!((key.count, key.total_ns), (1, 20));
+        assert_eq!((key.totals.count, key.totals.total_ns), (1, 20));
     }
 }

@@ -4,7 +4,10 @@ use std::collections::BTreeSet;
 
 use time::format_description::well_known::Rfc3339;
 
-use super::aggregate::KeyAggregate;
+use super::aggregate::{
+    KeyAggregate, KeyTotals, MergedHistogram, SpanRecord, add_counts, new_histogram, quantile_ns,
+    record_value,
+};
 use super::keys::{KeyId, KeyInfo};
 use super::shard::ShardState;
 use super::{MAX_THREAD_NAMES, capped_insert};
@@ -15,10 +18,46 @@ use crate::profile::{
 use crate::tier::Tier;
 
 /// One key's statistics over several threads, and which threads those were.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct MergedKey {
-    pub(crate) aggregate: KeyAggregate,
+    pub(crate) totals: KeyTotals,
+    pub(crate) histogram: MergedHistogram,
     pub(crate) threads: BTreeSet<String>,
+}
+
+impl Default for MergedKey {
+    fn default() -> Self {
+        MergedKey {
+            totals: KeyTotals::default(),
+            histogram: new_histogram(),
+            threads: BTreeSet::new(),
+        }
+    }
+}
+
+impl MergedKey {
+    fn add(&mut self, aggregate: &KeyAggregate, thread: &str) {
+        self.totals.merge(&aggregate.totals);
+        add_counts(&mut self.histogram, &aggregate.histogram);
+        if aggregate.totals.count > 0 {
+            capped_insert(&mut self.threads, thread);
+        }
+    }
+
+    /// Records a span directly (one whose thread could no longer keep a shard).
+    pub(crate) fn record(&mut self, record: &SpanRecord) {
+        self.totals.record(record);
+        record_value(&mut self.histogram, record.wall_ns);
+    }
+
+    fn quantile_ns(&self, quantile: f64) -> u64 {
+        quantile_ns(
+            &self.histogram,
+            quantile,
+            self.totals.min_ns,
+            self.totals.max_ns,
+        )
+    }
 }
 
 /// Adds one shard's statistics into `merged` (indexed by `KeyId`).
@@ -27,11 +66,9 @@ pub(crate) fn merge_shard(merged: &mut Vec<Option<MergedKey>>, shard: &ShardStat
         merged.resize_with(shard.keys.len(), || None);
     }
     for (slot, aggregate) in merged.iter_mut().zip(&shard.keys) {
-        let Some(aggregate) = aggregate else { continue };
-        let entry = slot.get_or_insert_with(MergedKey::default);
-        entry.aggregate.merge(aggregate);
-        if aggregate.count > 0 {
-            capped_insert(&mut entry.threads, thread);
+        if let Some(aggregate) = aggregate {
+            slot.get_or_insert_with(MergedKey::default)
+                .add(aggregate, thread);
         }
     }
 }
@@ -41,13 +78,13 @@ pub(crate) fn build_profile(
     started_at: time::OffsetDateTime,
     duration_ns: u64,
     infos: &[KeyInfo],
-    merged: &mut [Option<MergedKey>],
+    merged: &[Option<MergedKey>],
 ) -> Profile {
     let mut keys: Vec<KeyStats> = merged
         .iter()
         .enumerate()
         .filter_map(|(index, entry)| {
-            let entry = entry.as_ref().filter(|entry| entry.aggregate.count > 0)?;
+            let entry = entry.as_ref().filter(|entry| entry.totals.count > 0)?;
             Some(key_stats(infos.get(index)?, entry))
         })
         .collect();
@@ -72,7 +109,7 @@ pub(crate) fn build_profile(
         .enumerate()
         .filter_map(|(index, entry)| Some((infos.get(index)?, entry.as_ref()?)))
         .flat_map(|(child, entry)| {
-            entry.aggregate.parents.iter().map(move |edge| CallEdge {
+            entry.totals.parents.iter().map(move |edge| CallEdge {
                 parent: edge.parent.and_then(key_name),
                 child: child.key.clone(),
                 count: edge.count,
@@ -92,7 +129,11 @@ pub(crate) fn build_profile(
         schema: PROFILE_SCHEMA,
         session: SessionInfo {
             name: session_name.to_owned(),
-            started_at: started_at.format(&Rfc3339).unwrap_or_default(),
+            started_at: started_at
+                .replace_nanosecond(0)
+                .unwrap_or(started_at)
+                .format(&Rfc3339)
+                .unwrap_or_default(),
             duration_ns,
             machine: MachineInfo::current(),
             git_commit: None,
@@ -104,13 +145,15 @@ pub(crate) fn build_profile(
 }
 
 fn key_stats(info: &KeyInfo, entry: &MergedKey) -> KeyStats {
-    let aggregate = &entry.aggregate;
+    let aggregate = &entry.totals;
     let histogram = Histogram {
-        buckets: aggregate
+        buckets: entry
             .histogram
             .iter_recorded()
             .map(|bucket| {
-                let value = aggregate.histogram.median_equivalent(bucket.value_iterated_to());
+                let value = entry
+                    .histogram
+                    .median_equivalent(bucket.value_iterated_to());
                 (value, bucket.count_at_value())
             })
             .collect(),
@@ -131,7 +174,10 @@ fn key_stats(info: &KeyInfo, entry: &MergedKey) -> KeyStats {
         count: aggregate.count,
         successes: aggregate.successes,
         failures: aggregate.failures,
-        last_error: aggregate.last_error.as_ref().map(|error| error.text.clone()),
+        last_error: aggregate
+            .last_error
+            .as_ref()
+            .map(|error| error.text.clone()),
         total_ns: aggregate.total_ns,
         self_ns: aggregate.self_ns,
         busy_ns: aggregate.busy_ns,
@@ -139,12 +185,17 @@ fn key_stats(info: &KeyInfo, entry: &MergedKey) -> KeyStats {
         max_ns: aggregate.max_ns,
         mean_ns: aggregate.total_ns as f64 / aggregate.count as f64,
         stddev_ns: aggregate.stddev_ns(),
-        p50_ns: aggregate.quantile_ns(0.50),
-        p90_ns: aggregate.quantile_ns(0.90),
-        p95_ns: aggregate.quantile_ns(0.95),
-        p99_ns: aggregate.quantile_ns(0.99),
+        p50_ns: entry.quantile_ns(0.50),
+        p90_ns: entry.quantile_ns(0.90),
+        p95_ns: entry.quantile_ns(0.95),
+        p99_ns: entry.quantile_ns(0.99),
         histogram,
         memory,
-        threads: entry.threads.iter().take(MAX_THREAD_NAMES).cloned().collect(),
+        threads: entry
+            .threads
+            .iter()
+            .take(MAX_THREAD_NAMES)
+            .cloned()
+            .collect(),
     }
 }

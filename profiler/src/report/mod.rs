@@ -34,7 +34,11 @@ pub struct ReportPaths {
 
 /// Writes `performance_<stamp>.log` and `performance_<stamp>.json` into `dir` (created if
 /// missing), each atomically: a reader never sees a half-written report.
-pub fn write_reports(profile: &Profile, dir: &Path, stamp: &Stamp) -> Result<ReportPaths, ReportError> {
+pub fn write_reports(
+    profile: &Profile,
+    dir: &Path,
+    stamp: &Stamp,
+) -> Result<ReportPaths, ReportError> {
     let paths = ReportPaths {
         log: paths::log_path(dir, stamp),
         json: paths::json_path(dir, stamp),

@@ -25,7 +25,10 @@ impl Stamp {
     pub fn at(moment: OffsetDateTime) -> Stamp {
         let format = format_description!("[year][month][day]_[hour][minute][second]");
         let utc = moment.to_offset(time::UtcOffset::UTC);
-        Stamp(utc.format(&format).unwrap_or_else(|_| "00000000_000000".to_owned()))
+        Stamp(
+            utc.format(&format)
+                .unwrap_or_else(|_| "00000000_000000".to_owned()),
+        )
     }
 
     pub fn as_str(&self) -> &str {
@@ -66,18 +69,36 @@ mod tests {
 
     #[test]
     fn stamps_are_utc_and_zero_padded() {
-        assert_eq!(Stamp::at(datetime!(2025-08-05 11:12:04 UTC)).as_str(), "20250805_111204");
-        assert_eq!(Stamp::at(datetime!(2025-01-02 03:04:05 +02:00)).as_str(), "20250102_010405");
+        assert_eq!(
+            Stamp::at(datetime!(2025-08-05 11:12:04 UTC)).as_str(),
+            "20250805_111204"
+        );
+        assert_eq!(
+            Stamp::at(datetime!(2025-01-02 03:04:05 +02:00)).as_str(),
+            "20250102_010405"
+        );
     }
 
     #[test]
     fn file_names_share_the_stamp() {
         let stamp = Stamp::at(datetime!(2025-08-05 11:12:04 UTC));
         let dir = Path::new("logs/performance");
-        assert_eq!(log_path(dir, &stamp), dir.join("performance_20250805_111204.log"));
-        assert_eq!(json_path(dir, &stamp), dir.join("performance_20250805_111204.json"));
-        assert_eq!(html_path(dir, &stamp), dir.join("performance_20250805_111204.html"));
-        assert_eq!(trace_path(dir, &stamp), dir.join("trace_20250805_111204.json"));
+        assert_eq!(
+            log_path(dir, &stamp),
+            dir.join("performance_20250805_111204.log")
+        );
+        assert_eq!(
+            json_path(dir, &stamp),
+            dir.join("performance_20250805_111204.json")
+        );
+        assert_eq!(
+            html_path(dir, &stamp),
+            dir.join("performance_20250805_111204.html")
+        );
+        assert_eq!(
+            trace_path(dir, &stamp),
+            dir.join("trace_20250805_111204.json")
+        );
         assert_eq!(Stamp::now().as_str().len(), "YYYYMMDD_HHMMSS".len());
     }
 }

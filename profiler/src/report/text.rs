@@ -100,7 +100,12 @@ fn tiers(out: &mut String, profile: &Profile) {
     }
     table.row(vec![
         "all tiers".to_owned(),
-        profile.tiers.iter().map(|tier| tier.calls).sum::<u64>().to_string(),
+        profile
+            .tiers
+            .iter()
+            .map(|tier| tier.calls)
+            .sum::<u64>()
+            .to_string(),
         duration(self_total),
         percent(self_total as f64, self_total as f64),
         String::new(),
@@ -161,7 +166,10 @@ fn slowest(out: &mut String, profile: &Profile) {
 }
 
 fn tree(out: &mut String, profile: &Profile) {
-    section(out, "Call tree (share = part of the parent's total wall time)");
+    section(
+        out,
+        "Call tree (share = part of the parent's total wall time)",
+    );
     let totals: HashMap<&str, u64> = profile
         .keys
         .iter()
@@ -169,10 +177,17 @@ fn tree(out: &mut String, profile: &Profile) {
         .collect();
     let mut children: HashMap<Option<&str>, Vec<&CallEdge>> = HashMap::new();
     for edge in &profile.tree {
-        children.entry(edge.parent.as_deref()).or_default().push(edge);
+        children
+            .entry(edge.parent.as_deref())
+            .or_default()
+            .push(edge);
     }
     for edges in children.values_mut() {
-        edges.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.child.cmp(&b.child)));
+        edges.sort_by(|a, b| {
+            b.total_ns
+                .cmp(&a.total_ns)
+                .then_with(|| a.child.cmp(&b.child))
+        });
     }
     let mut table = TextTable::new(&[
         ("Call", Align::Left),
@@ -187,10 +202,11 @@ fn tree(out: &mut String, profile: &Profile) {
         table: &mut table,
         lines: 0,
         cut: 0,
+        concurrent: false,
         path: HashSet::new(),
     };
     walk.visit(None, 0);
-    let cut = walk.cut;
+    let (cut, concurrent) = (walk.cut, walk.concurrent);
     if profile.tree.is_empty() {
         out.push_str("no profiled spans were recorded\n");
         return;
@@ -198,6 +214,9 @@ fn tree(out: &mut String, profile: &Profile) {
     out.push_str(&table.render());
     if cut > 0 {
         let _ = writeln!(out, "... {cut} more calls not shown");
+    }
+    if concurrent {
+        out.push_str("(a share above 100% means those calls ran concurrently)\n");
     }
 }
 
@@ -207,13 +226,17 @@ struct TreeWalk<'a> {
     table: &'a mut TextTable,
     lines: usize,
     cut: usize,
+    /// Whether some children add up to more than their parent (async calls in parallel).
+    concurrent: bool,
     /// Keys on the current path, so recursion (a key calling itself) stops.
     path: HashSet<&'a str>,
 }
 
 impl<'a> TreeWalk<'a> {
     fn visit(&mut self, parent: Option<&'a str>, depth: usize) {
-        let Some(edges) = self.children.get(&parent) else { return };
+        let Some(edges) = self.children.get(&parent) else {
+            return;
+        };
         for edge in edges {
             if self.lines >= TREE_LINES {
                 self.cut += 1;
@@ -222,10 +245,11 @@ impl<'a> TreeWalk<'a> {
             self.lines += 1;
             let recursive = self.path.contains(edge.child.as_str());
             let share = match parent {
-                Some(parent) => percent(
-                    edge.total_ns as f64,
-                    self.totals.get(parent).copied().unwrap_or(0) as f64,
-                ),
+                Some(parent) => {
+                    let parent_total = self.totals.get(parent).copied().unwrap_or(0);
+                    self.concurrent |= edge.total_ns > parent_total;
+                    percent(edge.total_ns as f64, parent_total as f64)
+                }
                 None => String::new(),
             };
             let label = format!(
@@ -256,7 +280,11 @@ fn mebibytes(bytes: f64) -> String {
 
 fn memory(out: &mut String, profile: &Profile) {
     section(out, "Memory (resident set size, sampled tiers only)");
-    let sampled: Vec<&KeyStats> = profile.keys.iter().filter(|key| key.memory.is_some()).collect();
+    let sampled: Vec<&KeyStats> = profile
+        .keys
+        .iter()
+        .filter(|key| key.memory.is_some())
+        .collect();
     if sampled.is_empty() {
         out.push_str("no samples (sampling is configured per tier; on for system and component by default)\n");
         return;
@@ -277,7 +305,11 @@ fn memory(out: &mut String, profile: &Profile) {
             memory.samples.to_string(),
             mebibytes(memory.mean_before_bytes as f64),
             mebibytes(memory.mean_after_bytes as f64),
-            format!("{}{}", if change > 0.0 { "+" } else { "" }, mebibytes(change)),
+            format!(
+                "{}{}",
+                if change > 0.0 { "+" } else { "" },
+                mebibytes(change)
+            ),
             mebibytes(memory.peak_bytes as f64),
         ]);
     }
@@ -391,10 +423,30 @@ mod tests {
                 git_commit: Some("abc123".to_owned()),
             },
             tiers: vec![
-                TierTotals { tier: Tier::System, calls: 1, self_ns: 500_000_000, total_ns: 1_000_000_000 },
-                TierTotals { tier: Tier::Component, calls: 4, self_ns: 300_000_000, total_ns: 400_000_000 },
-                TierTotals { tier: Tier::Method, calls: 2, self_ns: 100_000_000, total_ns: 100_000_000 },
-                TierTotals { tier: Tier::Operation, calls: 0, self_ns: 0, total_ns: 0 },
+                TierTotals {
+                    tier: Tier::System,
+                    calls: 1,
+                    self_ns: 500_000_000,
+                    total_ns: 1_000_000_000,
+                },
+                TierTotals {
+                    tier: Tier::Component,
+                    calls: 4,
+                    self_ns: 300_000_000,
+                    total_ns: 400_000_000,
+                },
+                TierTotals {
+                    tier: Tier::Method,
+                    calls: 2,
+                    self_ns: 100_000_000,
+                    total_ns: 100_000_000,
+                },
+                TierTotals {
+                    tier: Tier::Operation,
+                    calls: 0,
+                    self_ns: 0,
+                    total_ns: 0,
+                },
             ],
             keys: vec![
                 run,
@@ -420,14 +472,20 @@ mod tests {
     fn the_header_names_session_time_machine_and_commit() {
         let text = render(&sample());
         assert!(text.starts_with("Performance report: demo\n========================\n"));
-        assert_eq!(line_starting(&text, "Started"), "Started   2025-08-05T11:12:04Z (UTC)");
+        assert_eq!(
+            line_starting(&text, "Started"),
+            "Started   2025-08-05T11:12:04Z (UTC)"
+        );
         assert_eq!(line_starting(&text, "Duration"), "Duration  1.50 s");
         assert_eq!(
             line_starting(&text, "Machine"),
             "Machine   Test CPU, 2 cores, 8.0 GiB, TestOS (host box)"
         );
         assert_eq!(line_starting(&text, "Commit"), "Commit    abc123");
-        assert_eq!(line_starting(&text, "Spans"), "Spans     7 calls of 3 keys, 1 failed (schema 1)");
+        assert_eq!(
+            line_starting(&text, "Spans"),
+            "Spans     7 calls of 3 keys, 1 failed (schema 1)"
+        );
     }
 
     #[test]
@@ -445,7 +503,10 @@ mod tests {
         let header = line_starting(&text, "Key  ");
         let tier_column = header.find("Tier").unwrap();
         let calls_end = header.find("Calls").unwrap() + "Calls".len();
-        for (key, tier, calls) in [("app.run", "system", "1"), ("auth.sign_in", "component", "4")] {
+        for (key, tier, calls) in [
+            ("app.run", "system", "1"),
+            ("auth.sign_in", "component", "4"),
+        ] {
             let row = text
                 .lines()
                 .find(|line| line.starts_with(key) && line.contains("ms"))
@@ -458,17 +519,35 @@ mod tests {
     #[test]
     fn the_call_tree_indents_children_shows_parent_share_and_stops_at_recursion() {
         let text = render(&sample());
-        let root = text.lines().find(|line| line.starts_with("app.run ") && line.ends_with("1.00 s"));
+        let root = text
+            .lines()
+            .find(|line| line.starts_with("app.run ") && line.ends_with("1.00 s"));
         assert!(root.is_some(), "the root has no share column:\n{text}");
-        let sign_in = text.lines().find(|line| line.starts_with("  auth.sign_in")).unwrap();
+        let sign_in = text
+            .lines()
+            .find(|line| line.starts_with("  auth.sign_in"))
+            .unwrap();
         assert!(sign_in.ends_with("40.0%"), "{sign_in}");
-        let hash = text.lines().find(|line| line.starts_with("    auth.hash")).unwrap();
+        let hash = text
+            .lines()
+            .find(|line| line.starts_with("    auth.hash"))
+            .unwrap();
         assert!(hash.ends_with("25.0%"), "{hash}");
         let recursive = text
             .lines()
             .find(|line| line.contains("auth.hash (recursive)"))
             .unwrap();
         assert!(recursive.starts_with("      auth.hash"));
+        assert!(!text.contains("ran concurrently"));
+
+        let mut concurrent = sample();
+        concurrent.tree[2].total_ns = 600_000_000;
+        let text = render(&concurrent);
+        assert!(
+            text.lines()
+                .any(|line| line.starts_with("    auth.hash") && line.ends_with("150.0%"))
+        );
+        assert!(text.contains("(a share above 100% means those calls ran concurrently)"));
     }
 
     #[test]
@@ -485,7 +564,10 @@ mod tests {
             .find(|line| line.starts_with("auth.sign_in") && line.contains("wrong password"))
             .unwrap();
         assert!(failure.contains("25.0%"));
-        assert!(failure.ends_with("wrong password for ann"), "newlines are flattened");
+        assert!(
+            failure.ends_with("wrong password for ann"),
+            "newlines are flattened"
+        );
     }
 
     #[test]
@@ -496,6 +578,11 @@ mod tests {
         let text = render(&profile);
         assert!(text.contains("no profiled spans were recorded"));
         assert!(text.contains("Failures\n--------\nnone"));
-        assert!(!text.chars().any(|c| c as u32 > 0x2000 && c != '…' && c != 'µ'), "plain text only");
+        assert!(
+            !text
+                .chars()
+                .any(|c| c as u32 > 0x2000 && c != '…' && c != 'µ'),
+            "plain text only"
+        );
     }
 }

@@ -78,7 +78,11 @@ impl Session {
         let mut profile = self.handle.snapshot(&self.name);
         profile.session.git_commit = crate::baseline::current_git_commit();
         // The trace is finished even when the reports fail, so it is never left invalid.
-        let trace = self.chrome.as_ref().map(ChromeTraceGuard::finish).transpose();
+        let trace = self
+            .chrome
+            .as_ref()
+            .map(ChromeTraceGuard::finish)
+            .transpose();
         let paths = report::write_reports(&profile, &self.dir, &self.stamp)?;
         let html = match self.html {
             true => Some(report::write_html(&profile, &self.dir, &self.stamp)?),

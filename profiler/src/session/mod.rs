@@ -3,7 +3,7 @@
 //!
 //! Programs with their own subscriber compose the pieces instead:
 //! [`ProfilerLayer::new`](crate::ProfilerLayer::new) and
-//! [`ChromeTrace::new`](crate::chrome::ChromeTrace::new).
+//! [`trace_layer`](crate::chrome::trace_layer).
 
 mod guard;
 mod options;
@@ -16,7 +16,7 @@ use tracing_subscriber::prelude::*;
 pub use guard::{ProfilerGuard, SessionFinisher, SessionPaths};
 pub use options::Options;
 
-use crate::chrome::{ChromeTrace, chrome_filter};
+use crate::chrome::{chrome_filter, trace_layer};
 use crate::layer::ProfilerLayer;
 use crate::report::{ReportError, Stamp};
 use guard::Session;
@@ -64,8 +64,11 @@ pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
     let (profiler_layer, handle) = ProfilerLayer::new(options.config.clone());
     let (chrome_layer, chrome_guard) = match options.chrome_trace {
         true => {
-            let (layer, guard) = ChromeTrace::new(&options.report_dir, &stamp)?;
-            (Some(layer.with_filter(filter_fn(chrome_filter))), Some(guard))
+            let (layer, guard) = trace_layer(&options.report_dir, &stamp)?;
+            (
+                Some(layer.with_filter(filter_fn(chrome_filter))),
+                Some(guard),
+            )
         }
         false => (None, None),
     };

@@ -1,0 +1,274 @@
+//! One pass over one song: open it (logging in again if the session expired), set intro count
+//! and key, then attempt each selected track — solo, download, verify, file — recording every
+//! attempt in the run's state.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use url::Url;
+
+use crate::browser::{Browser, BrowserOptions};
+use crate::config::knobs::seconds_to_duration;
+use crate::config::{Credentials, Knobs};
+
+use super::auth::{self, SessionStore};
+use super::context::FlowContext;
+use super::download;
+use super::error::FlowError;
+use super::files;
+use super::incoming::IncomingDir;
+use super::options::RunOptions;
+use super::outcome::{SongOutcome, SongStatus, TrackOutcome};
+use super::plan::PlannedSong;
+use super::progress::Progress;
+use super::tracks::{self, SongAccess, TrackInfo};
+
+/// Everything the passes share (read-only).
+pub(crate) struct RunEnv<'a> {
+    pub(crate) options: &'a RunOptions,
+    pub(crate) knobs: Knobs,
+    pub(crate) base_url: Url,
+    pub(crate) credentials: Credentials,
+    pub(crate) store: SessionStore,
+    pub(crate) incoming: IncomingDir,
+    pub(crate) browser_options: BrowserOptions,
+    pub(crate) progress: Progress,
+}
+
+/// What the passes accumulate (survives Ctrl-C).
+pub(crate) struct RunState {
+    pub(crate) songs: Vec<SongOutcome>,
+    pub(crate) tracks: Vec<TrackOutcome>,
+    pub(crate) login: Option<auth::LoginKind>,
+}
+
+/// Why a song pass stopped early.
+pub(crate) enum PassStop {
+    /// The browser is gone; start a new one and carry on.
+    BrowserLost(FlowError),
+    /// Retrying cannot help (download directory unusable, credentials refused).
+    Fatal(FlowError),
+}
+
+/// Which tracks a pass over a song handles.
+pub(crate) enum Pass {
+    /// First visit: clear the song folder, every track (up to `max_tracks`).
+    First,
+    /// A retry pass: only the tracks that have not succeeded yet.
+    Retry,
+}
+
+pub(crate) fn context<'a>(env: &'a RunEnv<'_>, browser: &'a Browser) -> FlowContext<'a> {
+    FlowContext {
+        driver: browser.driver(),
+        site: &env.options.site_profile,
+        knobs: &env.knobs,
+        base_url: &env.base_url,
+        incoming: &env.incoming,
+    }
+}
+
+/// Indices (into `state.tracks`) of the song's tracks that have not succeeded.
+pub(crate) fn failed_tracks(state: &RunState, song_index: usize) -> Vec<usize> {
+    let path = &state.songs[song_index].path;
+    state
+        .tracks
+        .iter()
+        .enumerate()
+        .filter(|(_, track)| !track.ok && &track.song_path == path)
+        .map(|(position, _)| position)
+        .collect()
+}
+
+/// Opens the song (logging in again once if the session expired), then handles the pass's
+/// tracks; a failed track re-opens the page before the next one, so its state cannot leak.
+pub(crate) async fn song_pass(
+    env: &RunEnv<'_>,
+    ctx: &FlowContext<'_>,
+    song: &PlannedSong,
+    song_index: usize,
+    pass: Pass,
+    state: &mut RunState,
+) -> Result<(), PassStop> {
+    env.progress.song(&song.song.name);
+    let tracks = match open_prepared(env, ctx, song).await {
+        Ok(SongAccess::Purchased(tracks)) => tracks,
+        Ok(SongAccess::NotPurchased) => {
+            tracing::warn!("{}: not purchased (the page offers \"Add to cart\"); skipped", song.song.name);
+            state.songs[song_index].status = SongStatus::NotPurchased;
+            return Ok(());
+        }
+        Err(error) => return song_failed(state, song_index, &pass, error),
+    };
+    let selected: Vec<TrackInfo> = match pass {
+        Pass::First => {
+            let limit = env.options.max_tracks.unwrap_or(usize::MAX);
+            let folder = files::prepare_song_folder(&env.options.download_dir, &song.song.name)
+                .map_err(|error| PassStop::Fatal(error.into()))?;
+            let outcome = &mut state.songs[song_index];
+            outcome.status = SongStatus::Done;
+            outcome.tracks_found = tracks.len();
+            outcome.folder = Some(folder);
+            let selected: Vec<TrackInfo> = tracks.iter().take(limit).cloned().collect();
+            for track in &selected {
+                state.tracks.push(TrackOutcome {
+                    song: song.song.name.clone(),
+                    song_path: song.path.clone(),
+                    index: track.index,
+                    name: track.name.clone(),
+                    ok: false,
+                    attempts: 0,
+                    wrong_mixes: 0,
+                    wall: Duration::ZERO,
+                    intrinsic: None,
+                    error: None,
+                    verified: false,
+                    file: None,
+                });
+            }
+            env.progress.add_tracks(selected.len());
+            selected
+        }
+        Pass::Retry => {
+            let pending = failed_tracks(state, song_index);
+            env.progress.add_retries(pending.len());
+            pending
+                .into_iter()
+                .filter_map(|position| {
+                    tracks
+                        .iter()
+                        .find(|track| track.index == state.tracks[position].index)
+                        .cloned()
+                })
+                .collect()
+        }
+    };
+    let folder = state.songs[song_index]
+        .folder
+        .clone()
+        .unwrap_or_else(|| env.options.download_dir.clone());
+    let mut page_fresh = true;
+    for track in &selected {
+        if !page_fresh {
+            match open_prepared(env, ctx, song).await {
+                Ok(SongAccess::Purchased(_)) => {}
+                Ok(SongAccess::NotPurchased) => {
+                    return song_failed(
+                        state,
+                        song_index,
+                        &Pass::Retry,
+                        FlowError::UnexpectedPage("the song is no longer purchased".into()),
+                    );
+                }
+                Err(error) => return song_failed(state, song_index, &Pass::Retry, error),
+            }
+        }
+        let started = Instant::now();
+        let attempt = attempt_track(env, ctx, &folder, track, tracks.len()).await;
+        let elapsed = started.elapsed();
+        env.progress.track_done();
+        page_fresh = attempt.is_ok();
+        let Some(record) = state
+            .tracks
+            .iter_mut()
+            .find(|record| record.song_path == song.path && record.index == track.index)
+        else {
+            continue;
+        };
+        record.attempts += 1;
+        record.wall += elapsed;
+        match attempt {
+            Ok(file) => {
+                record.ok = true;
+                record.verified = true;
+                record.error = None;
+                record.file = Some(file);
+            }
+            Err(error) => {
+                tracing::warn!("{} › {}: attempt {} failed: {error}", song.song.name, track.name, record.attempts);
+                if matches!(error, FlowError::WrongMix { .. }) {
+                    record.wrong_mixes += 1;
+                }
+                record.error = Some(error.to_string());
+                if error.is_browser_lost() {
+                    return Err(PassStop::BrowserLost(error));
+                }
+                if error.is_fatal() {
+                    return Err(PassStop::Fatal(error));
+                }
+            }
+        }
+        tokio::time::sleep(seconds_to_duration(env.knobs.between_tracks_pause)).await;
+    }
+    Ok(())
+}
+
+fn song_failed(
+    state: &mut RunState,
+    song_index: usize,
+    pass: &Pass,
+    error: FlowError,
+) -> Result<(), PassStop> {
+    if error.is_browser_lost() {
+        return Err(PassStop::BrowserLost(error));
+    }
+    if error.is_fatal() {
+        return Err(PassStop::Fatal(error));
+    }
+    tracing::warn!("{}: cannot open the song page: {error}", state.songs[song_index].name);
+    match pass {
+        Pass::First => state.songs[song_index].status = SongStatus::Failed(error.to_string()),
+        Pass::Retry => {
+            let path = state.songs[song_index].path.clone();
+            for track in state
+                .tracks
+                .iter_mut()
+                .filter(|track| track.song_path == path && !track.ok)
+            {
+                track.error = Some(error.to_string());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Opens the song page (re-logging in once if the session expired), then sets intro count
+/// and key.
+async fn open_prepared(
+    env: &RunEnv<'_>,
+    ctx: &FlowContext<'_>,
+    song: &PlannedSong,
+) -> Result<SongAccess, FlowError> {
+    let access = match tracks::open_song(ctx, &song.url).await {
+        Err(FlowError::SessionExpired) => {
+            tracing::info!("{}: the session expired; logging in again", song.song.name);
+            auth::log_in_again(ctx, &env.credentials, &env.store).await?;
+            tracks::open_song(ctx, &song.url).await?
+        }
+        other => other?,
+    };
+    if let SongAccess::Purchased(_) = &access {
+        if env.options.intro_count {
+            tracks::set_intro_count(ctx, true).await?;
+        }
+        tracks::set_key(ctx, song.song.key).await?;
+    }
+    Ok(access)
+}
+
+/// One attempt at one track: solo, wait, download, verify, file.
+async fn attempt_track(
+    env: &RunEnv<'_>,
+    ctx: &FlowContext<'_>,
+    folder: &Path,
+    track: &TrackInfo,
+    track_count: usize,
+) -> Result<PathBuf, FlowError> {
+    env.progress.state(&track.name, "soloing");
+    tracks::solo_track(ctx, track, track_count).await?;
+    env.progress.state(&track.name, "mixing and downloading");
+    let file = download::download_track(ctx, track).await?;
+    env.progress.state(&track.name, "filing");
+    Ok(files::store_download(&file, folder, &track.name)?)
+}
+

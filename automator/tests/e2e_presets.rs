@@ -1,0 +1,298 @@
+//! Presets around real runs (headless Chromium against the stage, fast time scale):
+//! `--baseline-test` saves every run with its own profile, the regression gate catches a slow
+//! preset's run against a fast preset's baseline, and Ctrl-C during an A/B test still restores
+//! the configuration and keeps the runs so far.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use support::{SIMPLE_SONG, files_under, run_automator};
+
+fn write_songs(directory: &Path) {
+    std::fs::write(
+        directory.join("songs.yaml"),
+        format!("songs:\n  - url: {SIMPLE_SONG}\n"),
+    )
+    .unwrap();
+}
+
+fn only_file(directory: &Path, prefix: &str, extension: &str) -> PathBuf {
+    let found: Vec<PathBuf> = files_under(&directory.join("logs/performance"))
+        .into_iter()
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with(prefix) && name.ends_with(extension)
+        })
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one {prefix}*{extension} file: {found:?}"
+    );
+    found[0].clone()
+}
+
+const RESTORED: &str =
+    "Configuration restored: no preset is applied and every knob has its starting value again.";
+
+#[test]
+fn baseline_test_saves_every_run_with_its_own_profile() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    write_songs(directory.path());
+    let args = [
+        "--baseline-test",
+        "pre_optimization",
+        "--songs",
+        "songs.yaml",
+        "--max-tracks",
+        "2",
+        "--runs",
+        "2",
+        "--time-scale",
+        "0.03",
+    ];
+    let run = run_automator(directory.path(), &args, &[]);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
+    let file = only_file(directory.path(), "baseline_pre_optimization_", ".json");
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(
+        name.len(),
+        "baseline_pre_optimization_20250805_111204.json".len(),
+        "{name}"
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("Saved: logs/performance/baselines/{name}")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("pre_optimization: 2 run(s), time per track median"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("correct files: 4/4 (100%)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(RESTORED), "{}", run.stdout);
+
+    let set: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(set["preset"], "pre_optimization");
+    assert_eq!(set["knobs"]["between_tracks_pause"], 2.0);
+    assert_eq!(set["time_scale"], 0.03);
+    assert!(set["machine"]["cores"].as_u64().unwrap() >= 1);
+    let runs = set["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    for run in runs {
+        assert!(run["wall_seconds"].as_f64().unwrap() > run["work_seconds"].as_f64().unwrap());
+        assert_eq!(
+            (
+                run["tracks_attempted"].as_u64(),
+                run["tracks_correct"].as_u64()
+            ),
+            (Some(2), Some(2))
+        );
+        let tracks = run["tracks"].as_array().unwrap();
+        assert!(
+            tracks
+                .iter()
+                .all(|track| track["seconds"].as_f64().unwrap() > 0.0
+                    && track["intrinsic_seconds"].is_number())
+        );
+        let keys: Vec<&str> = run["profile"]["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|key| key["key"].as_str().unwrap())
+            .collect();
+        assert!(keys.contains(&"track_management.wait_for_solo"), "{keys:?}");
+        let solo_waits = run["profile"]["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|key| key["key"] == "track_management.wait_for_solo")
+            .unwrap();
+        assert_eq!(
+            solo_waits["count"], 2,
+            "each run's profile holds that run only"
+        );
+    }
+
+    let shown = run_automator(
+        directory.path(),
+        &["--show-baseline", file.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(shown.code, Some(0), "{}", shown.stderr);
+    assert!(
+        shown
+            .stdout
+            .contains("Baseline \"pre_optimization (2 runs)\""),
+        "{}",
+        shown.stdout
+    );
+    let itself = run_automator(
+        directory.path(),
+        &[
+            "--compare",
+            file.to_str().unwrap(),
+            "--against",
+            file.to_str().unwrap(),
+            "--fail-on-regression",
+        ],
+        &[],
+    );
+    assert_eq!(itself.code, Some(0), "{}", itself.stdout);
+    assert!(
+        itself.stdout.contains("0 regression(s)"),
+        "{}",
+        itself.stdout
+    );
+}
+
+#[test]
+fn the_gate_fails_a_slow_presets_run_against_a_fast_presets_baseline() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    let common = ["--max-tracks", "2", "--time-scale", "0.03"];
+    let save = [
+        &[
+            "--profile",
+            "--preset",
+            "optimized",
+            "--save-baseline",
+            "fast",
+        ][..],
+        &common[..],
+    ]
+    .concat();
+    let saved = run_automator(directory.path(), &save, &[]);
+    assert_eq!(
+        saved.code,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        saved.stdout,
+        saved.stderr
+    );
+    assert!(
+        saved
+            .stdout
+            .contains("Saved the performance baseline: logs/performance/baselines/fast.json"),
+        "{}",
+        saved.stdout
+    );
+    assert!(saved.stdout.contains(RESTORED), "{}", saved.stdout);
+    let html = only_file(directory.path(), "performance_", ".html");
+    assert!(std::fs::read_to_string(html).unwrap().contains("<svg"));
+
+    let compare = [
+        &[
+            "--preset",
+            "current",
+            "--compare",
+            "fast",
+            "--fail-on-regression",
+        ][..],
+        &common[..],
+    ]
+    .concat();
+    let gated = run_automator(directory.path(), &compare, &[]);
+    assert_eq!(
+        gated.code,
+        Some(1),
+        "stdout:\n{}\nstderr:\n{}",
+        gated.stdout,
+        gated.stderr
+    );
+    let solo = gated
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("track_management.wait_for_solo"))
+        .unwrap_or_else(|| panic!("{}", gated.stdout));
+    assert!(solo.ends_with("REGRESSION"), "{solo}");
+    assert!(
+        gated
+            .stdout
+            .contains("FAIL: regression (--fail-on-regression)"),
+        "{}",
+        gated.stdout
+    );
+    assert!(gated.stdout.contains(RESTORED), "{}", gated.stdout);
+}
+
+#[test]
+fn ctrl_c_during_an_ab_test_restores_the_configuration_and_keeps_the_runs() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    write_songs(directory.path());
+    let marker = automator::browser::processes::new_run_tag();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_automator"))
+        .args([
+            "--ab-test",
+            "current",
+            "solo_only",
+            "--songs",
+            "songs.yaml",
+            "--max-tracks",
+            "2",
+            "--runs",
+            "4",
+            "--time-scale",
+            "0.05",
+        ])
+        .current_dir(directory.path())
+        .env(support::TEST_MARKER_VAR, &marker)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let downloads = directory.path().join("downloads");
+    let filed = || {
+        files_under(&downloads).iter().any(|path| {
+            path.extension().is_some_and(|extension| extension == "mp3")
+                && !path.to_string_lossy().contains(".incoming-")
+        })
+    };
+    let started = Instant::now();
+    while !filed() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no track was filed within a minute"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) on a child we own; no memory is involved.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let output = child.wait_with_output().unwrap();
+    support::assert_no_processes_marked(&marker);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(stdout.contains(RESTORED), "{stdout}");
+    assert!(stderr.contains("error: interrupted by Ctrl-C"), "{stderr}");
+    let kept = only_file(directory.path(), "baseline_current_", ".json");
+    let set: serde_json::Value = serde_json::from_slice(&std::fs::read(kept).unwrap()).unwrap();
+    assert_eq!(
+        set["runs"][0]["interrupted"], true,
+        "the interrupted run is kept and marked"
+    );
+}
