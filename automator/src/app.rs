@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{FilterExt, filter_fn};
 use tracing_subscriber::prelude::*;
 
 use profiler::report::ReportError;
@@ -16,9 +17,9 @@ use crate::config::{
     Credentials, CredentialsError, Knobs, SiteProfile, SiteProfileError, SongsError, load_songs,
 };
 use crate::flow::progress::{LogWriter, print_line};
-use crate::log_line::LogLine;
 use crate::flow::summary::render_summary;
 use crate::flow::{RunError, RunOptions, Target, run};
+use crate::log_line::{LogLine, is_for_people};
 use crate::profiling::ProfileReports;
 use crate::stage::{StageConfig, StageError, run_standalone};
 
@@ -141,7 +142,7 @@ fn install_subscriber(
     let logs = tracing_subscriber::fmt::layer()
         .event_format(LogLine)
         .with_writer(LogWriter)
-        .with_filter(filter);
+        .with_filter(filter.and(filter_fn(is_for_people)));
     let (profiler_layer, profiler) =
         match with_profiler.then(|| ProfilerLayer::new(profiler::Config::default())) {
             Some((layer, handle)) => (Some(layer), Some(handle)),
@@ -160,7 +161,10 @@ fn install_subscriber(
         .with(trace_layer);
     if let Err(error) = registry.try_init() {
         eprintln!("warning: logging was already set up: {error}");
-        return Ok(Observed { profiler: None, reports: None });
+        return Ok(Observed {
+            profiler: None,
+            reports: None,
+        });
     }
     Ok(Observed { profiler, reports })
 }

@@ -35,7 +35,7 @@ pub struct Cli {
     ///
     /// The file holds the preset, its knobs, the machine, and per run the durations, per-track
     /// times, success counts, errors and the run's own profile. Against the stage the default
-    /// time scale is 0.05 (see --time-scale).
+    /// time scale is 0.03 (see --time-scale).
     #[arg(long, value_name = "NAME")]
     pub baseline_test: Option<String>,
 
@@ -53,8 +53,8 @@ pub struct Cli {
     /// runs so far are analysed, and the test stops when at least 4 runs per preset give
     /// p < 0.01 (stricter than the final 0.05, so looking early does not inflate false
     /// alarms) with an interval excluding 1; a clear difference stops after 6 runs each.
-    /// Against the stage the default time scale is 0.05 (a default
-    /// `--ab-test current solo_only --max-tracks 2` takes about 5 minutes).
+    /// Against the stage the default time scale is 0.03 (a default
+    /// `--ab-test current solo_only --max-tracks 2` takes about 4 minutes).
     /// With --fail-on-regression, exits 1 when B is significantly slower than A.
     #[arg(long, num_args = 2, value_names = ["A", "B"])]
     pub ab_test: Option<Vec<String>>,
@@ -109,7 +109,7 @@ pub struct Cli {
 
     /// Multiply every wait (and the stage's delays) by F; e.g. 0.05 runs 20x faster.
     /// Default 1, except --ab-test and --baseline-test against the stage, which default to
-    /// 0.05.
+    /// 0.03.
     #[arg(long, value_name = "F")]
     pub time_scale: Option<f64>,
 

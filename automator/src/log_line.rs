@@ -4,10 +4,20 @@
 
 use std::fmt;
 
-use tracing::{Event, Level, Subscriber};
+use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
+
+/// Whether an event is worth a log line: not the `error = …` events `#[instrument(err)]`
+/// emits for every failed span (the profiler counts those as failures; the run reports each
+/// failure once, in its own words).
+pub fn is_for_people(metadata: &Metadata<'_>) -> bool {
+    let mut fields = metadata.fields().iter();
+    let only_error =
+        fields.next().is_some_and(|field| field.name() == "error") && fields.next().is_none();
+    !(metadata.is_event() && only_error)
+}
 
 /// The event format of `automator`'s log lines.
 #[derive(Debug, Clone, Copy, Default)]
@@ -18,7 +28,12 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
         write!(writer, "{}: ", level_word(*event.metadata().level()))?;
         ctx.field_format().format_fields(writer.by_ref(), event)?;
         writeln!(writer)
@@ -52,6 +67,29 @@ mod tests {
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn instrument_error_events_are_left_to_the_profiler() {
+        #[tracing::instrument(err)]
+        fn fails() -> Result<(), String> {
+            Err("boom".into())
+        }
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::registry().with(
+            tracing_subscriber::fmt::layer()
+                .event_format(LogLine)
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .with_filter(tracing_subscriber::filter::filter_fn(is_for_people)),
+        );
+        tracing::subscriber::with_default(subscriber, || {
+            let _ = fails();
+            tracing::error!(error = "kept", "a message of the run");
+        });
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text, "error: a message of the run error=\"kept\"\n");
     }
 
     #[test]

@@ -32,7 +32,10 @@ impl ProfileReports {
         let dir = PathBuf::from(DEFAULT_REPORT_DIR);
         let stamp = Stamp::now();
         let (layer, trace) = trace_layer(&dir, &stamp)?;
-        Ok((layer.with_filter(filter_fn(chrome_filter)), ProfileReports { dir, stamp, trace }))
+        Ok((
+            layer.with_filter(filter_fn(chrome_filter)),
+            ProfileReports { dir, stamp, trace },
+        ))
     }
 
     /// Writes the text, JSON and HTML reports of what `profiler` recorded and finishes the

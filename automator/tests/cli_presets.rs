@@ -434,7 +434,7 @@ fn help_documents_the_comparison_commands() {
         "--ab-test <A> <B>",
         "permutation test",
         "Early stop",
-        "default time scale is 0.05",
+        "default time scale is 0.03",
         "--save-baseline <NAME|FILE>",
         "--show-baseline <NAME|FILE>",
         "--compare <NAME|FILE>",

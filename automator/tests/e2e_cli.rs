@@ -13,7 +13,12 @@ use support::{COMPLEX_SONG, SIMPLE_SONG, UNPURCHASED_SONG, files_under, run_auto
 fn write_songs(directory: &Path, paths: &[&str]) {
     let entries: String = paths
         .iter()
-        .map(|path| format!("  - url: {path}\n    name: \"{}\"\n", find_song(path).unwrap().title))
+        .map(|path| {
+            format!(
+                "  - url: {path}\n    name: \"{}\"\n",
+                find_song(path).unwrap().title
+            )
+        })
         .collect();
     std::fs::write(directory.join("songs.yaml"), format!("songs:\n{entries}")).unwrap();
 }

@@ -246,10 +246,14 @@ async fn a_crashed_browser_is_replaced_and_the_run_completes() {
         max_tracks: Some(4),
         ..support::fast_run_options(directory.path())
     };
-    let song_folder = options.download_dir.join(automator::stage::find_song(SIMPLE_SONG).unwrap().title);
+    let song_folder = options
+        .download_dir
+        .join(automator::stage::find_song(SIMPLE_SONG).unwrap().title);
     let crash = tokio::spawn(async move {
         loop {
-            let filed = std::fs::read_dir(&song_folder).map(|entries| entries.count()).unwrap_or(0);
+            let filed = std::fs::read_dir(&song_folder)
+                .map(|entries| entries.count())
+                .unwrap_or(0);
             if filed >= 1 {
                 break;
             }
@@ -268,11 +272,48 @@ async fn a_crashed_browser_is_replaced_and_the_run_completes() {
     let killed = crash.await.unwrap();
     support::assert_no_browser_processes_of_this_test();
     assert_eq!(killed, 1, "one Chromium was killed mid-run");
-    assert!(outcome.all_ok(), "every track still downloaded: {:#?}", outcome.tracks);
+    assert!(
+        outcome.all_ok(),
+        "every track still downloaded: {:#?}",
+        outcome.tracks
+    );
     assert!(
         outcome.tracks.iter().any(|track| track.attempts >= 2),
         "the track cut off by the crash was tried again in a new browser: {:#?}",
         outcome.tracks
     );
     support::assert_right_mixes_in_place(&outcome, &options.download_dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_external_webdriver_endpoint_is_used_instead_of_spawning_chromedriver() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    let tag = automator::browser::processes::new_run_tag();
+    let external =
+        automator::browser::chromedriver::ChromeDriver::start(&support::chromedriver(), &tag)
+            .await
+            .unwrap();
+    let options = RunOptions {
+        songs: Some(vec![stage_song(SIMPLE_SONG)]),
+        max_tracks: Some(2),
+        webdriver: Some(external.url()),
+        ..support::fast_run_options(directory.path())
+    };
+    let outcome = run(&options, &Knobs::default(), &stage()).await.unwrap();
+    assert!(outcome.all_ok(), "{:#?}", outcome.tracks);
+    support::assert_right_mixes_in_place(&outcome, &options.download_dir);
+    let chromium_left: Vec<u32> = automator::browser::processes::tagged_processes(&tag)
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|name| name.trim() != "chromedriver")
+        })
+        .collect();
+    assert!(
+        chromium_left.is_empty(),
+        "closing the session ends the endpoint's Chromium: {chromium_left:?}"
+    );
+    drop(external);
+    support::assert_no_processes_left(&tag);
 }

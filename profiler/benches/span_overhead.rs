@@ -33,6 +33,24 @@ impl<S: Subscriber> Layer<S> for TwoClockReadsLayer {
     }
 }
 
+/// What a layer reporting both wall and busy time must at least do: read the clock at
+/// creation, enter, exit and close. Not a target, a floor, shown for context.
+struct FourClockReadsLayer;
+impl<S: Subscriber> Layer<S> for FourClockReadsLayer {
+    fn on_new_span(&self, _: &Attributes<'_>, _: &Id, _: Context<'_, S>) {
+        black_box(Instant::now());
+    }
+    fn on_enter(&self, _: &Id, _: Context<'_, S>) {
+        black_box(Instant::now());
+    }
+    fn on_exit(&self, _: &Id, _: Context<'_, S>) {
+        black_box(Instant::now());
+    }
+    fn on_close(&self, _: Id, _: Context<'_, S>) {
+        black_box(Instant::now());
+    }
+}
+
 fn subjects() -> Vec<(&'static str, Option<Dispatch>)> {
     let (profiler, _handle) = profiler::ProfilerLayer::new(profiler::Config::default());
     let (chrome, chrome_guard) = tracing_chrome::ChromeLayerBuilder::new()
@@ -55,6 +73,12 @@ fn subjects() -> Vec<(&'static str, Option<Dispatch>)> {
             "reference_noop_two_clock_reads",
             Some(Dispatch::new(
                 tracing_subscriber::registry().with(TwoClockReadsLayer),
+            )),
+        ),
+        (
+            "floor_noop_four_clock_reads",
+            Some(Dispatch::new(
+                tracing_subscriber::registry().with(FourClockReadsLayer),
             )),
         ),
         (

@@ -86,7 +86,7 @@ pub struct KeyStats {
 
 /// A compact, lossless-enough copy of an HDR histogram: (value, count) buckets of the
 /// recorded values, in nanoseconds, ascending. Values are HDR bucket representatives
-/// (3 significant digits).
+/// (2 significant digits).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
     pub buckets: Vec<(u64, u64)>,

@@ -54,11 +54,6 @@ impl Driver {
         Driver { client, timeout }
     }
 
-    /// The bound of every single command (`webdriver_default_timeout`).
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     async fn issue<T>(
         &self,
         command: &'static str,
@@ -103,17 +98,26 @@ impl Driver {
                     .await?;
                 let status = reading[0].as_u64().unwrap_or(0) as u16;
                 let landed = reading[1].as_str().unwrap_or(url).to_string();
-                if status < 500 {
+                // Chromium shows its own error page when the server cannot be reached.
+                let unreachable = landed.starts_with("chrome-error:");
+                if status < 500 && !unreachable {
                     return Ok(Navigation {
                         status,
                         url: landed,
                     });
                 }
                 if attempt >= max_retries {
-                    let error = BrowserError::HttpStatus {
-                        url: url.to_string(),
-                        status,
-                        attempts: attempt + 1,
+                    let attempts = attempt + 1;
+                    let error = match unreachable {
+                        true => BrowserError::Unreachable {
+                            url: url.to_string(),
+                            attempts,
+                        },
+                        false => BrowserError::HttpStatus {
+                            url: url.to_string(),
+                            status,
+                            attempts,
+                        },
                     };
                     tracing::Span::current().record("error", tracing::field::display(&error));
                     return Err(error);
@@ -122,27 +126,6 @@ impl Driver {
                 tracing::Span::current().record("retries", attempt);
                 tracing::debug!(status, attempt, "server error, loading the page again");
                 tokio::time::sleep(Duration::from_millis(100) * attempt).await;
-            }
-        }
-        .instrument(span)
-        .await
-    }
-
-    /// The first element matching a CSS selector, or `None`.
-    pub async fn find_optional(&self, css: &str) -> Result<Option<Element>, BrowserError> {
-        let span = operation_span!("find", "find", self.timeout);
-        async {
-            match self
-                .issue("find", self.timeout, self.client.find(Locator::Css(css)))
-                .await
-            {
-                Ok(element) => Ok(Some(element)),
-                Err(BrowserError::Command { message, .. })
-                    if message.contains("no such element") =>
-                {
-                    Ok(None)
-                }
-                Err(error) => Err(error),
             }
         }
         .instrument(span)

@@ -34,6 +34,10 @@ pub enum BrowserError {
     },
     #[error("WebDriver command `{command}` took longer than {seconds:.1} s")]
     Timeout { command: &'static str, seconds: f64 },
+    #[error(
+        "cannot reach {url} (the browser shows its connection error page after {attempts} attempts); check the address and that the site is up"
+    )]
+    Unreachable { url: String, attempts: u32 },
     #[error("page {url} answered HTTP {status} (after {attempts} attempts)")]
     HttpStatus {
         url: String,

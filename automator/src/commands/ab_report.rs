@@ -92,6 +92,9 @@ pub fn render_ab_report(
         sets[1].retries(),
         sets[1].wrong_mixes()
     );
+    if let Some(note) = wrong_mix_note(comparison, sets) {
+        let _ = writeln!(out, "  {note}");
+    }
     if !comparison.attributions.is_empty() {
         let _ = writeln!(
             out,
@@ -126,6 +129,35 @@ pub fn render_ab_report(
     }
     let _ = writeln!(out, "\nVerdict: {}", comparison.verdict);
     out
+}
+
+/// Explains wrong mixes when one preset caught more of them than the other: they mean its
+/// solo wait was too short for some tracks, and the retries cost time in keys no differing
+/// download knob governs. When the faster preset is the one relying on retries, says so.
+fn wrong_mix_note(comparison: &Comparison, sets: &[PresetRunSet; 2]) -> Option<String> {
+    let [a, b] = sets;
+    let (more, fewer) = match a.wrong_mixes().cmp(&b.wrong_mixes()) {
+        std::cmp::Ordering::Greater => ((a, &comparison.a), (b, &comparison.b)),
+        std::cmp::Ordering::Less => ((b, &comparison.b), (a, &comparison.a)),
+        std::cmp::Ordering::Equal => return None,
+    };
+    let mut note = format!(
+        "{} downloaded the wrong mix {} time(s) against {} for {}: the mix was requested before the server had applied the solo, so its solo wait is too short for some tracks; each wrong file was caught, deleted and retried, and the retries add time to the download and page keys.",
+        more.1.name,
+        more.0.wrong_mixes(),
+        fewer.0.wrong_mixes(),
+        fewer.1.name
+    );
+    if comparison
+        .faster
+        .is_some_and(|arm| comparison.arm(arm).name == more.1.name)
+    {
+        note.push_str(&format!(
+            " Caution: {} is faster despite these retries, but its correct files depend on catching wrong ones.",
+            more.1.name
+        ));
+    }
+    Some(note)
 }
 
 fn arm_line(arm: &ArmSummary) -> String {
@@ -222,6 +254,11 @@ mod tests {
             text.contains(
                 "retried attempts (wrong mixes among them): current 0 (0), solo_only 3 (3)"
             ),
+            "{text}"
+        );
+        assert!(
+            text.contains("solo_only downloaded the wrong mix 3 time(s) against 0 for current")
+                && text.contains("Caution: solo_only is faster despite these retries"),
             "{text}"
         );
         assert!(

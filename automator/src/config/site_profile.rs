@@ -242,7 +242,10 @@ mod tests {
                 for other in song.tracks.iter().filter(|other| *other != track) {
                     assert!(!download.names_track(&name, other), "{name} is not {other}");
                 }
-                assert!(!download.names_track(&full_mix, track), "{full_mix} is not {track}");
+                assert!(
+                    !download.names_track(&full_mix, track),
+                    "{full_mix} is not {track}"
+                );
             }
         }
     }

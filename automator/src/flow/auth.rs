@@ -259,8 +259,15 @@ async fn save_session(ctx: &FlowContext<'_>, store: &SessionStore) {
         Err(error) => Err(std::io::Error::other(error.to_string())),
     };
     if let Err(error) = saved {
-        let path = store.path.as_deref().map(Path::display).map(|path| path.to_string()).unwrap_or_default();
-        tracing::warn!("could not save the session to {path} ({error}); the next run will log in again");
+        let path = store
+            .path
+            .as_deref()
+            .map(Path::display)
+            .map(|path| path.to_string())
+            .unwrap_or_default();
+        tracing::warn!(
+            "could not save the session to {path} ({error}); the next run will log in again"
+        );
     }
 }
 

@@ -12,7 +12,7 @@ use crate::config::DownloadWait;
 use super::context::FlowContext;
 use super::error::FlowError;
 use super::files;
-use super::incoming::{DirectoryWatch, Snapshot};
+use super::incoming::{DirectoryWatch, DownloadState, Snapshot};
 use super::scripts;
 use super::tracks::TrackInfo;
 
@@ -117,7 +117,8 @@ async fn wait_for_readiness(
 }
 
 /// `download_wait = "watch"`: wakes on file-system events (with a one-second safety re-check)
-/// until a finished mix file appears.
+/// until a finished mix file appears — or the browser drops the partial file of a failed
+/// transfer.
 #[tracing::instrument(
     skip_all,
     fields(tier = "method", component = "download_management", mode = "watch"),
@@ -131,13 +132,15 @@ async fn monitor_download_watching(
 ) -> Result<PathBuf, FlowError> {
     let deadline = tokio::time::Instant::now() + max_wait;
     let safety_recheck = std::time::Duration::from_secs(1);
+    let mut transfer_seen = false;
     loop {
-        if let Some(file) = ctx
-            .incoming
-            .new_finished_mix(before)
-            .map_err(FlowError::Incoming)?
-        {
-            return Ok(file);
+        match ctx.incoming.check(before).map_err(FlowError::Incoming)? {
+            DownloadState::Finished(file) => return Ok(file),
+            DownloadState::InProgress => transfer_seen = true,
+            // The browser removes the partial file of a download it gave up on (a cut
+            // connection); waiting longer cannot bring it back.
+            DownloadState::Nothing if transfer_seen => return Err(FlowError::DownloadDropped),
+            DownloadState::Nothing => {}
         }
         let now = tokio::time::Instant::now();
         if now >= deadline {
@@ -168,10 +171,8 @@ async fn monitor_download_polling(
     let max_wait = ctx.seconds(knobs.download_max_wait);
     let interval = ctx.seconds(knobs.download_check_interval);
     loop {
-        if let Some(file) = ctx
-            .incoming
-            .new_finished_mix(before)
-            .map_err(FlowError::Incoming)?
+        if let DownloadState::Finished(file) =
+            ctx.incoming.check(before).map_err(FlowError::Incoming)?
         {
             return Ok(file);
         }

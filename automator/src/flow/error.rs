@@ -33,6 +33,8 @@ pub enum FlowError {
     MixTimeout { waited: f64 },
     #[error("the download did not finish within {waited:.1} s")]
     DownloadTimeout { waited: f64 },
+    #[error("the browser dropped the download before it finished (connection cut?)")]
+    DownloadDropped,
     #[error("cannot watch the download directory: {0}")]
     Watch(String),
     #[error("cannot read the download directory: {0}")]

@@ -2,7 +2,7 @@
 //! watch that wakes the download monitor the moment something changes.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
@@ -21,6 +21,17 @@ pub struct IncomingDir {
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     names: HashSet<String>,
+}
+
+/// What the incoming directory shows of one download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DownloadState {
+    /// The finished mix file.
+    Finished(PathBuf),
+    /// A partial file (or the browser's placeholder) is there.
+    InProgress,
+    /// Nothing new since the mix was requested.
+    Nothing,
 }
 
 /// File-system events of the incoming directory, as wake-ups.
@@ -56,10 +67,6 @@ impl IncomingDir {
         IncomingDir { path, download }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Starts watching the directory (inotify on Linux).
     pub fn watch(&self) -> notify::Result<DirectoryWatch> {
         let (sender, wake_ups) = mpsc::unbounded_channel();
@@ -88,35 +95,43 @@ impl IncomingDir {
         })
     }
 
-    /// A finished mix file that appeared since `before`: a name of the site's pattern, not a
-    /// partial download, not empty, with no partial download of the same name still open.
+    /// What the directory says about the download requested after `before`: a finished mix
+    /// file (a name of the site's pattern, not partial, not empty, with no partial download of
+    /// the same name still open), a download still in progress (some new entry), or nothing.
     #[tracing::instrument(
         skip_all,
         fields(tier = "operation", component = "file_operations"),
         err
     )]
-    pub fn new_finished_mix(&self, before: &Snapshot) -> std::io::Result<Option<PathBuf>> {
+    pub fn check(&self, before: &Snapshot) -> std::io::Result<DownloadState> {
         let names = self.names()?;
         let partial = &self.download.partial_suffix;
         let open_partials: HashSet<&str> = names
             .iter()
             .filter_map(|name| name.strip_suffix(partial.as_str()))
             .collect();
+        let mut in_progress = false;
         for name in &names {
             let is_new =
                 !before.names.contains(name) && !before.names.contains(&format!("{name}{partial}"));
-            if !is_new || !self.download.is_mix_file(name) || open_partials.contains(name.as_str())
-            {
+            if !is_new {
+                continue;
+            }
+            in_progress = true;
+            if !self.download.is_mix_file(name) || open_partials.contains(name.as_str()) {
                 continue;
             }
             let path = self.path.join(name);
             if std::fs::metadata(&path)
                 .is_ok_and(|metadata| metadata.is_file() && metadata.len() > 0)
             {
-                return Ok(Some(path));
+                return Ok(DownloadState::Finished(path));
             }
         }
-        Ok(None)
+        Ok(match in_progress {
+            true => DownloadState::InProgress,
+            false => DownloadState::Nothing,
+        })
     }
 
     fn names(&self) -> std::io::Result<Vec<String>> {
@@ -153,15 +168,15 @@ mod tests {
         let before = incoming.snapshot().unwrap();
         std::fs::write(directory.path().join(MIX), b"").unwrap();
         std::fs::write(directory.path().join(format!("{MIX}.crdownload")), b"half").unwrap();
-        assert_eq!(incoming.new_finished_mix(&before).unwrap(), None);
+        assert_eq!(incoming.check(&before).unwrap(), DownloadState::InProgress);
         std::fs::rename(
             directory.path().join(format!("{MIX}.crdownload")),
             directory.path().join(MIX),
         )
         .unwrap();
         assert_eq!(
-            incoming.new_finished_mix(&before).unwrap(),
-            Some(directory.path().join(MIX))
+            incoming.check(&before).unwrap(),
+            DownloadState::Finished(directory.path().join(MIX))
         );
     }
 
@@ -174,9 +189,20 @@ mod tests {
         )
         .unwrap();
         let before = incoming.snapshot().unwrap();
-        assert_eq!(incoming.new_finished_mix(&before).unwrap(), None);
+        assert_eq!(incoming.check(&before).unwrap(), DownloadState::Nothing);
         std::fs::write(directory.path().join("notes.txt"), b"not a mix").unwrap();
-        assert_eq!(incoming.new_finished_mix(&before).unwrap(), None);
+        assert_eq!(incoming.check(&before).unwrap(), DownloadState::InProgress);
+    }
+
+    #[test]
+    fn a_partial_download_the_browser_dropped_leaves_nothing() {
+        let (directory, incoming) = incoming();
+        let before = incoming.snapshot().unwrap();
+        let partial = directory.path().join(format!("{MIX}.crdownload"));
+        std::fs::write(&partial, b"half").unwrap();
+        assert_eq!(incoming.check(&before).unwrap(), DownloadState::InProgress);
+        std::fs::remove_file(&partial).unwrap();
+        assert_eq!(incoming.check(&before).unwrap(), DownloadState::Nothing);
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub mod summary;
 pub mod tracks;
 
 pub use error::FlowError;
-pub use outcome::{RunOutcome, SongOutcome, SongStatus, TrackOutcome};
 pub use options::{RunOptions, Target};
+pub use outcome::{RunOutcome, SongOutcome, SongStatus, TrackOutcome};
 pub use run::run;
 pub use run_error::RunError;

@@ -72,4 +72,3 @@ pub enum Target {
         credentials: Credentials,
     },
 }
-

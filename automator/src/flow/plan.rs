@@ -23,7 +23,10 @@ pub(crate) struct PlannedSong {
 /// The site's base URL; only http and https are supported, and credentials belong in
 /// `KV_USERNAME` / `KV_PASSWORD`, never in the URL (errors show it with them cut out).
 pub(crate) fn parse_base_url(url: &str) -> Result<Url, RunError> {
-    let invalid = |reason: String| RunError::SiteUrl { url: without_userinfo(url), reason };
+    let invalid = |reason: String| RunError::SiteUrl {
+        url: without_userinfo(url),
+        reason,
+    };
     let parsed = Url::parse(url).map_err(|error| invalid(error.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(invalid("only http:// and https:// are supported".into()));
@@ -117,33 +120,52 @@ mod tests {
     use super::*;
 
     fn options(songs: Option<Vec<Song>>) -> RunOptions {
-        RunOptions { songs, ..RunOptions::default() }
+        RunOptions {
+            songs,
+            ..RunOptions::default()
+        }
     }
 
     fn song(url: &str) -> Song {
-        Song { url: url.into(), name: "Song".into(), description: None, key: 0 }
+        Song {
+            url: url.into(),
+            name: "Song".into(),
+            description: None,
+            key: 0,
+        }
     }
 
     #[test]
     fn the_stage_takes_only_the_path_of_a_real_site_url() {
         let stage = Url::parse("http://127.0.0.1:4000").unwrap();
         let planned = plan_songs(
-            &options(Some(vec![song("https://www.karaoke-version.com/custombackingtrack/a/b.html")])),
+            &options(Some(vec![song(
+                "https://www.karaoke-version.com/custombackingtrack/a/b.html",
+            )])),
             true,
             &stage,
         )
         .unwrap();
-        assert_eq!(planned[0].url, "http://127.0.0.1:4000/custombackingtrack/a/b.html");
+        assert_eq!(
+            planned[0].url,
+            "http://127.0.0.1:4000/custombackingtrack/a/b.html"
+        );
         assert_eq!(planned[0].path, "/custombackingtrack/a/b.html");
     }
 
     #[test]
     fn a_real_site_keeps_absolute_urls_and_resolves_paths() {
         let site = Url::parse("https://www.karaoke-version.com/").unwrap();
-        let songs = vec![song("https://other.example/x/y.html"), song("/custombackingtrack/a/b.html")];
+        let songs = vec![
+            song("https://other.example/x/y.html"),
+            song("/custombackingtrack/a/b.html"),
+        ];
         let planned = plan_songs(&options(Some(songs)), false, &site).unwrap();
         assert_eq!(planned[0].url, "https://other.example/x/y.html");
-        assert_eq!(planned[1].url, "https://www.karaoke-version.com/custombackingtrack/a/b.html");
+        assert_eq!(
+            planned[1].url,
+            "https://www.karaoke-version.com/custombackingtrack/a/b.html"
+        );
     }
 
     #[test]
@@ -158,12 +180,21 @@ mod tests {
 
     #[test]
     fn credentials_in_a_site_url_are_refused_and_never_shown() {
-        for url in ["https://me:hunter2@www.example.com/", "https://me:hun ter2@www.example.com/x"] {
+        for url in [
+            "https://me:hunter2@www.example.com/",
+            "https://me:hun ter2@www.example.com/x",
+        ] {
             let message = parse_base_url(url).unwrap_err().to_string();
-            assert!(!message.contains("hunter2") && !message.contains("hun ter2"), "{message}");
+            assert!(
+                !message.contains("hunter2") && !message.contains("hun ter2"),
+                "{message}"
+            );
             assert!(message.contains("www.example.com"), "{message}");
         }
-        assert_eq!(without_userinfo("http://127.0.0.1:9/a@b"), "http://127.0.0.1:9/a@b");
+        assert_eq!(
+            without_userinfo("http://127.0.0.1:9/a@b"),
+            "http://127.0.0.1:9/a@b"
+        );
     }
 
     #[test]
@@ -183,7 +214,10 @@ mod tests {
         assert_eq!(incoming.path().parent(), Some(downloads.as_path()));
         let path = incoming.path().to_path_buf();
         drop(incoming);
-        assert!(!path.exists(), "the incoming directory is removed after the run");
+        assert!(
+            !path.exists(),
+            "the incoming directory is removed after the run"
+        );
     }
 
     #[test]
@@ -191,8 +225,12 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let blocker = root.path().join("file");
         std::fs::write(&blocker, b"x").unwrap();
-        let message = prepare_download_dir(&blocker.join("downloads")).unwrap_err().to_string();
-        assert!(message.contains("not writable") && message.contains("downloads"), "{message}");
+        let message = prepare_download_dir(&blocker.join("downloads"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("not writable") && message.contains("downloads"),
+            "{message}"
+        );
     }
 }
-

@@ -221,7 +221,11 @@ async fn song_with_retry(
     if matches!(state.songs[index].status, SongStatus::Done)
         && !failed_tracks(state, index).is_empty()
     {
-        tracing::info!("{}: retrying {} failed track(s)", song.song.name, failed_tracks(state, index).len());
+        tracing::info!(
+            "{}: retrying {} failed track(s)",
+            song.song.name,
+            failed_tracks(state, index).len()
+        );
         run_pass(env, song, index, Pass::Retry, state, browser).await?;
     }
     Ok(())

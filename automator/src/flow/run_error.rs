@@ -51,4 +51,3 @@ pub enum RunError {
     #[error("the run had to stop: {0}")]
     Fatal(#[source] FlowError),
 }
-

@@ -94,7 +94,10 @@ pub(crate) async fn song_pass(
     let tracks = match open_prepared(env, ctx, song).await {
         Ok(SongAccess::Purchased(tracks)) => tracks,
         Ok(SongAccess::NotPurchased) => {
-            tracing::warn!("{}: not purchased (the page offers \"Add to cart\"); skipped", song.song.name);
+            tracing::warn!(
+                "{}: not purchased (the page offers \"Add to cart\"); skipped",
+                song.song.name
+            );
             state.songs[song_index].status = SongStatus::NotPurchased;
             return Ok(());
         }
@@ -185,7 +188,12 @@ pub(crate) async fn song_pass(
                 record.file = Some(file);
             }
             Err(error) => {
-                tracing::warn!("{} › {}: attempt {} failed: {error}", song.song.name, track.name, record.attempts);
+                tracing::warn!(
+                    "{} › {}: attempt {} failed: {error}",
+                    song.song.name,
+                    track.name,
+                    record.attempts
+                );
                 if matches!(error, FlowError::WrongMix { .. }) {
                     record.wrong_mixes += 1;
                 }
@@ -203,6 +211,9 @@ pub(crate) async fn song_pass(
     Ok(())
 }
 
+/// Records that the song page could not be opened: on a first visit the song fails (the final
+/// pass tries it again), on a retry its pending tracks carry the reason. A lost browser or an
+/// unusable download directory stops the pass instead.
 fn song_failed(
     state: &mut RunState,
     song_index: usize,
@@ -215,7 +226,10 @@ fn song_failed(
     if error.is_fatal() {
         return Err(PassStop::Fatal(error));
     }
-    tracing::warn!("{}: cannot open the song page: {error}", state.songs[song_index].name);
+    tracing::warn!(
+        "{}: cannot open the song page: {error}",
+        state.songs[song_index].name
+    );
     match pass {
         Pass::First => state.songs[song_index].status = SongStatus::Failed(error.to_string()),
         Pass::Retry => {
@@ -271,4 +285,3 @@ async fn attempt_track(
     env.progress.state(&track.name, "filing");
     Ok(files::store_download(&file, folder, &track.name)?)
 }
-

@@ -90,6 +90,16 @@ impl ChromeTraceGuard {
         &self.inner.path
     }
 
+    /// Stops recording and deletes the partial file without writing a trace (setup failed).
+    pub(crate) fn abandon(&self) {
+        let mut finished = self.inner.finished.lock().unwrap_or_else(PoisonError::into_inner);
+        if finished.is_none() {
+            drop(self.inner.recording.lock().unwrap_or_else(PoisonError::into_inner).take());
+            let _ = std::fs::remove_file(&self.inner.partial);
+            *finished = Some(Err("the trace was abandoned".to_owned()));
+        }
+    }
+
     /// Stops recording and writes the trace, valid JSON whatever state the program is in.
     /// Spans still open are closed at the last timestamp and marked `"unfinished"`. Later
     /// calls return the first call's outcome; events after it are not recorded.

@@ -7,15 +7,20 @@ use crate::tier::Tier;
 pub struct Config {
     /// Per tier (indexed like [`Tier::ALL`]): sample resident memory at open and close.
     memory: [bool; 4],
+    /// Per tier: read the clock on every enter and exit to measure busy time.
+    busy: [bool; 4],
     open_span_capacity: usize,
 }
 
 impl Default for Config {
     /// Memory sampling on for `system` and `component` spans (few, long), off for `method`
     /// and `operation` spans (many, short), because each sample costs a system call.
+    /// Busy time on for every tier but `operation`: it doubles the clock reads of a span,
+    /// and an operation (one external command) is the short leaf whose wall time matters.
     fn default() -> Self {
         Config {
             memory: [true, true, false, false],
+            busy: [true, true, true, false],
             open_span_capacity: 4096,
         }
     }
@@ -30,6 +35,17 @@ impl Config {
 
     pub fn samples_memory(&self, tier: Tier) -> bool {
         self.memory[tier_index(tier)]
+    }
+
+    /// Turns busy-time measurement on or off for spans of `tier`. Off, a span reads the
+    /// clock twice (open, close) instead of four times, and its busy time is reported as 0.
+    pub fn measure_busy_time(mut self, tier: Tier, enabled: bool) -> Self {
+        self.busy[tier_index(tier)] = enabled;
+        self
+    }
+
+    pub fn measures_busy_time(&self, tier: Tier) -> bool {
+        self.busy[tier_index(tier)]
     }
 
     /// How many profiled spans are expected to be open at once. More still work (they
@@ -56,6 +72,15 @@ fn tier_index(tier: Tier) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn busy_time_defaults_to_all_but_operations_and_is_adjustable() {
+        let config = Config::default();
+        let measured: Vec<bool> = Tier::ALL.map(|tier| config.measures_busy_time(tier)).to_vec();
+        assert_eq!(measured, [true, true, true, false]);
+        let config = config.measure_busy_time(Tier::Operation, true);
+        assert!(config.measures_busy_time(Tier::Operation));
+    }
 
     #[test]
     fn memory_sampling_defaults_to_the_long_tiers_and_is_adjustable() {

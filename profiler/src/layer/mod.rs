@@ -27,8 +27,8 @@ pub use config::Config;
 
 use crate::recorder::{Clock, KeyId, MemorySample, ProfilerHandle, Recorder, SpanRecord};
 use fields::{ComponentField, ErrorEventVisitor, ErrorFieldVisitor, SpanFieldVisitor, TierField};
-use open_spans::{FAILED, OpenSpans, Slot, SlotRef};
-use thread_state::{ThreadState, innermost_entered, with_thread_state};
+use open_spans::{FAILED, MEASURES_BUSY, OpenSpans, Slot, SlotRef};
+use thread_state::{ThreadState, with_thread_state};
 
 /// Records every profiled span into the statistics read by its [`ProfilerHandle`].
 ///
@@ -127,11 +127,14 @@ impl ProfilerLayer {
                 true => resident_bytes().unwrap_or(0),
                 false => 0,
             };
+            let mut flags = if error.is_some() { FAILED } else { 0 };
+            if self.config.measures_busy_time(tier) {
+                flags |= MEASURES_BUSY;
+            }
             let slot = self.open.insert(id.into_u64());
             slot.key.store(key.0, Relaxed);
             slot.epoch.store(self.recorder.epoch(), Relaxed);
-            slot.flags
-                .store(if error.is_some() { FAILED } else { 0 }, Relaxed);
+            slot.flags.store(flags, Relaxed);
             slot.depth.store(0, Relaxed);
             slot.parent.store(parent, Relaxed);
             slot.created_ns.store(created_ns, Relaxed);
@@ -174,10 +177,10 @@ impl ProfilerLayer {
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
-        match innermost_entered(&self.recorder) {
-            Some(entered) => entered,
-            None if !thread_state::any_entered() => 0,
-            None => ctx
+        match thread_state::context(&self.recorder) {
+            thread_state::Context::Profiled(entered) => entered,
+            thread_state::Context::Nothing => 0,
+            thread_state::Context::Other => ctx
                 .current_span()
                 .id()
                 .map_or(0, |current| self.nearest_profiled(current, ctx)),
@@ -203,15 +206,22 @@ impl ProfilerLayer {
     }
 
     fn enter(&self, id: u64, slot: &Slot) {
+        thread_state::entered(&self.recorder, id);
+        if slot.flags.load(Relaxed) & MEASURES_BUSY == 0 {
+            return;
+        }
         let depth = slot.depth.load(Relaxed);
         if depth == 0 {
             slot.entered_ns.store(self.recorder.clock.now(), Relaxed);
         }
         slot.depth.store(depth + 1, Relaxed);
-        thread_state::entered(&self.recorder, id);
     }
 
     fn exit(&self, id: u64, slot: &Slot) {
+        thread_state::exited(&self.recorder, id);
+        if slot.flags.load(Relaxed) & MEASURES_BUSY == 0 {
+            return;
+        }
         let depth = slot.depth.load(Relaxed);
         if depth == 1 {
             let busy = self
@@ -223,7 +233,6 @@ impl ProfilerLayer {
                 .store(slot.busy_ns.load(Relaxed) + busy, Relaxed);
         }
         slot.depth.store(depth.saturating_sub(1), Relaxed);
-        thread_state::exited(&self.recorder, id);
     }
 
     fn close(&self, id: u64, slot: SlotRef<'_>) {
@@ -327,17 +336,17 @@ where
     // skip the unwind guard the other callbacks have.
     #[inline]
     fn on_enter(&self, id: &Id, _ctx: Context<'_, S>) {
-        thread_state::entered_any();
-        if let Some(slot) = self.open.get(id.into_u64()) {
-            self.enter(id.into_u64(), &slot);
+        match self.open.get(id.into_u64()) {
+            Some(slot) => self.enter(id.into_u64(), &slot),
+            None => thread_state::entered_other(),
         }
     }
 
     #[inline]
     fn on_exit(&self, id: &Id, _ctx: Context<'_, S>) {
-        thread_state::exited_any();
-        if let Some(slot) = self.open.get(id.into_u64()) {
-            self.exit(id.into_u64(), &slot);
+        match self.open.get(id.into_u64()) {
+            Some(slot) => self.exit(id.into_u64(), &slot),
+            None => thread_state::exited_other(),
         }
     }
 

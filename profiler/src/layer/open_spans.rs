@@ -16,6 +16,8 @@ use super::coverage::Coverage;
 
 pub(crate) const FAILED: u32 = 1;
 pub(crate) const HAS_CHILDREN: u32 = 1 << 1;
+/// The span's tier measures busy time.
+pub(crate) const MEASURES_BUSY: u32 = 1 << 2;
 
 const BUCKET: usize = 8;
 
@@ -164,6 +166,7 @@ impl OpenSpans {
     }
 
     /// Frees the slot of span `id`; the caller has finished reading it.
+    #[inline]
     pub(crate) fn remove(&self, id: u64, slot: SlotRef<'_>) {
         match slot {
             SlotRef::Table { index, .. } => {

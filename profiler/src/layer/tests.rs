@@ -19,7 +19,11 @@ struct Harness {
 
 impl Harness {
     fn new() -> Harness {
-        Harness::with_config(Config::default().sample_memory(Tier::System, false))
+        Harness::with_config(
+            Config::default()
+                .sample_memory(Tier::System, false)
+                .measure_busy_time(Tier::Operation, true),
+        )
     }
 
     fn with_config(config: Config) -> Harness {
@@ -167,6 +171,22 @@ fn overlapping_async_children_are_covered_once_and_busy_time_counts_only_polls()
         edge(&profile, Some("library.sync_all"), "library.page"),
         (2, 72)
     );
+}
+
+#[test]
+fn tiers_without_busy_time_report_zero_busy_and_keep_wall_and_self_time() {
+    let harness = Harness::with_config(Config::default());
+    harness.run(|| {
+        let method = tracing::info_span!("save", tier = "method", component = "files");
+        let _method = method.enter();
+        harness.advance(2);
+        tracing::info_span!("write", tier = "operation", component = "files").in_scope(|| harness.advance(5));
+    });
+    let profile = harness.profile();
+    let write = key(&profile, "files.write");
+    assert_eq!((write.total_ns, write.self_ns, write.busy_ns), (5, 5, 0));
+    let save = key(&profile, "files.save");
+    assert_eq!((save.total_ns, save.self_ns, save.busy_ns), (7, 2, 7));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! What each thread keeps per profiler: its statistics shard and a callsite cache that
 //! turns a span's metadata into its key; plus the stack of profiled spans it has entered.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use tracing::Metadata;
@@ -31,31 +31,105 @@ pub(crate) struct CallsiteKey {
 
 thread_local! {
     static THREAD_STATES: RefCell<Vec<ThreadState>> = const { RefCell::new(Vec::new()) };
-    /// (recorder id, span id) of the profiled spans entered on this thread, innermost last.
-    static ENTERED: RefCell<Vec<(u64, u64)>> = const { RefCell::new(Vec::new()) };
-    /// How many spans of any kind (profiled or not) are entered on this thread, so that a
-    /// new root span can skip asking the registry for its current span.
-    static ENTERED_ANY: Cell<u32> = const { Cell::new(0) };
+    static ENTERED: RefCell<Entered> = const { RefCell::new(Entered::new()) };
 }
 
-/// Counts an enter of any span on this thread.
-#[inline]
-pub(crate) fn entered_any() {
-    let _ = ENTERED_ANY.try_with(|count| count.set(count.get().saturating_add(1)));
+/// The spans entered on this thread.
+struct Entered {
+    /// Spans of any kind (profiled or not), so that a new root span can skip asking the
+    /// registry for its current span.
+    any: u32,
+    /// (recorder id, span id) of the profiled spans, innermost last.
+    profiled: Vec<(u64, u64)>,
 }
 
-/// Counts an exit of any span on this thread.
-#[inline]
-pub(crate) fn exited_any() {
-    let _ = ENTERED_ANY.try_with(|count| count.set(count.get().saturating_sub(1)));
+impl Entered {
+    const fn new() -> Entered {
+        Entered {
+            any: 0,
+            profiled: Vec::new(),
+        }
+    }
 }
 
-/// Whether some span (of any profiler or none) may be entered on this thread.
+/// Notes an enter of a span that no profiler records.
 #[inline]
-pub(crate) fn any_entered() -> bool {
-    ENTERED_ANY
-        .try_with(|count| count.get() > 0)
-        .unwrap_or(true)
+pub(crate) fn entered_other() {
+    let _ = ENTERED.try_with(|entered| {
+        if let Ok(mut entered) = entered.try_borrow_mut() {
+            entered.any = entered.any.saturating_add(1);
+        }
+    });
+}
+
+/// Notes an exit of a span that no profiler records.
+#[inline]
+pub(crate) fn exited_other() {
+    let _ = ENTERED.try_with(|entered| {
+        if let Ok(mut entered) = entered.try_borrow_mut() {
+            entered.any = entered.any.saturating_sub(1);
+        }
+    });
+}
+
+/// Notes that `recorder`'s span `id` was entered on this thread.
+#[inline]
+pub(crate) fn entered(recorder: &Recorder, id: u64) {
+    let _ = ENTERED.try_with(|entered| {
+        if let Ok(mut entered) = entered.try_borrow_mut() {
+            entered.any = entered.any.saturating_add(1);
+            entered.profiled.push((recorder.id, id));
+        }
+    });
+}
+
+/// Notes that `recorder`'s span `id` was exited on this thread; normally the innermost.
+#[inline]
+pub(crate) fn exited(recorder: &Recorder, id: u64) {
+    let _ = ENTERED.try_with(|entered| {
+        let Ok(mut entered) = entered.try_borrow_mut() else {
+            return;
+        };
+        entered.any = entered.any.saturating_sub(1);
+        let stack = &mut entered.profiled;
+        if stack.last() == Some(&(recorder.id, id)) {
+            stack.pop();
+        } else if let Some(position) = stack.iter().rposition(|&entry| entry == (recorder.id, id)) {
+            stack.remove(position);
+        }
+    });
+}
+
+/// Where to look for the contextual parent of a new span on this thread.
+pub(crate) enum Context {
+    /// The innermost profiled span of the recorder entered here.
+    Profiled(u64),
+    /// Nothing is entered on this thread: the span is a root.
+    Nothing,
+    /// Only other spans are entered: ask the registry.
+    Other,
+}
+
+/// The innermost profiled span of `recorder` entered on this thread, if any.
+#[inline]
+pub(crate) fn context(recorder: &Recorder) -> Context {
+    ENTERED
+        .try_with(|entered| {
+            let Ok(entered) = entered.try_borrow() else {
+                return Context::Other;
+            };
+            let innermost = entered
+                .profiled
+                .iter()
+                .rev()
+                .find(|(owner, _)| *owner == recorder.id);
+            match (innermost, entered.any) {
+                (Some(&(_, id)), _) => Context::Profiled(id),
+                (None, 0) => Context::Nothing,
+                (None, _) => Context::Other,
+            }
+        })
+        .unwrap_or(Context::Other)
 }
 
 /// Runs `f` with this thread's state for `recorder`, creating it on first use. Returns
@@ -134,45 +208,4 @@ impl ThreadState {
         });
         key
     }
-}
-
-/// Notes that `recorder`'s span `id` was entered on this thread.
-#[inline]
-pub(crate) fn entered(recorder: &Recorder, id: u64) {
-    let _ = ENTERED.try_with(|stack| {
-        if let Ok(mut stack) = stack.try_borrow_mut() {
-            stack.push((recorder.id, id));
-        }
-    });
-}
-
-/// Notes that `recorder`'s span `id` was exited on this thread; normally the innermost.
-#[inline]
-pub(crate) fn exited(recorder: &Recorder, id: u64) {
-    let _ = ENTERED.try_with(|stack| {
-        let Ok(mut stack) = stack.try_borrow_mut() else {
-            return;
-        };
-        if stack.last() == Some(&(recorder.id, id)) {
-            stack.pop();
-        } else if let Some(position) = stack.iter().rposition(|&entry| entry == (recorder.id, id)) {
-            stack.remove(position);
-        }
-    });
-}
-
-/// The innermost profiled span of `recorder` entered on this thread.
-#[inline]
-pub(crate) fn innermost_entered(recorder: &Recorder) -> Option<u64> {
-    ENTERED
-        .try_with(|stack| {
-            let stack = stack.try_borrow().ok()?;
-            stack
-                .iter()
-                .rev()
-                .find(|(owner, _)| *owner == recorder.id)
-                .map(|&(_, id)| id)
-        })
-        .ok()
-        .flatten()
 }

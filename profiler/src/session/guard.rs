@@ -38,7 +38,14 @@ pub(crate) struct Session {
     pub(crate) handle: ProfilerHandle,
     pub(crate) chrome: Option<ChromeTraceGuard>,
     pub(crate) html: bool,
-    written: Mutex<Option<Result<SessionPaths, String>>>,
+    written: Mutex<Written>,
+}
+
+enum Written {
+    Not,
+    Done(Result<SessionPaths, String>),
+    /// Setup failed: nothing is written, and nothing is said on drop.
+    Abandoned,
 }
 
 impl Session {
@@ -57,21 +64,43 @@ impl Session {
             handle,
             chrome,
             html,
-            written: Mutex::new(None),
+            written: Mutex::new(Written::Not),
         }
     }
 
     fn write_once(&self) -> Result<SessionPaths, ReportError> {
         let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(outcome) = &*written {
-            return outcome.clone().map_err(|reason| ReportError::Trace {
-                path: self.dir.clone(),
-                reason: format!("the first attempt to write the reports failed: {reason}"),
-            });
+        let reason = match &*written {
+            Written::Not => {
+                let outcome = self.write();
+                *written = Written::Done(outcome.as_ref().cloned().map_err(ToString::to_string));
+                return outcome;
+            }
+            Written::Done(Ok(paths)) => return Ok(paths.clone()),
+            Written::Done(Err(reason)) => {
+                format!("the first attempt to write the reports failed: {reason}")
+            }
+            Written::Abandoned => "profiling was never set up".to_owned(),
+        };
+        Err(ReportError::Trace {
+            path: self.dir.clone(),
+            reason,
+        })
+    }
+
+    /// Gives up the session because setup failed: no reports, and the partial trace goes.
+    pub(crate) fn abandon(&self) {
+        *self.written.lock().unwrap_or_else(PoisonError::into_inner) = Written::Abandoned;
+        if let Some(chrome) = &self.chrome {
+            chrome.abandon();
         }
-        let outcome = self.write();
-        *written = Some(outcome.as_ref().cloned().map_err(ToString::to_string));
-        outcome
+    }
+
+    fn abandoned(&self) -> bool {
+        matches!(
+            *self.written.lock().unwrap_or_else(PoisonError::into_inner),
+            Written::Abandoned
+        )
     }
 
     fn write(&self) -> Result<SessionPaths, ReportError> {
@@ -131,6 +160,9 @@ impl ProfilerGuard {
 
 impl Drop for ProfilerGuard {
     fn drop(&mut self) {
+        if self.session.abandoned() {
+            return;
+        }
         if let Err(error) = self.session.write_once() {
             eprintln!("profiler: {error}");
         }

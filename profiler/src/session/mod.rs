@@ -52,6 +52,9 @@ pub enum InitError {
 /// }
 /// ```
 pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
+    if tracing::dispatcher::has_been_set() {
+        return Err(InitError::SubscriberAlreadySet);
+    }
     let stamp = Stamp::now();
     let stderr_filter = match options.log_to_stderr {
         true => Some(
@@ -81,9 +84,6 @@ pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
         .with(profiler_layer)
         .with(chrome_layer)
         .with(stderr_layer);
-    tracing::subscriber::set_global_default(subscriber)
-        .map_err(|_| InitError::SubscriberAlreadySet)?;
-
     let guard = ProfilerGuard {
         session: Arc::new(Session::new(
             options.session_name,
@@ -96,14 +96,21 @@ pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
     };
     if options.handle_ctrl_c {
         let finisher = guard.finisher();
-        ctrlc::set_handler(move || {
+        let installed = ctrlc::set_handler(move || {
             match finisher.finish() {
                 Ok(paths) => eprintln!("profiler: interrupted; reports written:\n{paths}"),
                 Err(error) => eprintln!("profiler: interrupted; {error}"),
             }
             std::process::exit(130);
-        })
-        .map_err(InitError::CtrlC)?;
+        });
+        if let Err(error) = installed {
+            guard.session.abandon();
+            return Err(InitError::CtrlC(error));
+        }
+    }
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        guard.session.abandon();
+        return Err(InitError::SubscriberAlreadySet);
     }
     Ok(guard)
 }
