@@ -181,10 +181,7 @@ async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, Ap
     let preset = PresetScope::enter(cli.preset.as_deref(), cli.baselines.as_deref(), knobs)?;
     let outcome = run(&options, &preset.knobs(), &target).await?;
     print_line(&render_summary(&outcome));
-    let gate = match profiler {
-        Some(profiler) => commands::after_profiled_run(cli, &profiler.snapshot("automator"))?,
-        None => EXIT_OK,
-    };
+    let gate = commands::after_profiled_run(cli, profiler)?;
     if let Some(restored) = preset.finish()? {
         print_line(&restored);
     }

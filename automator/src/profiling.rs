@@ -1,4 +1,4 @@
-//! `--profile`: the Chrome trace recorded beside the profiler layer, and the text, JSON and
+//! `--profile`: the Chrome trace recorded beside the profiler layer, and the text, JSON, HTML and
 //! Chrome-trace reports written into `logs/performance/` after the run — also after a failed
 //! or interrupted one.
 

@@ -21,8 +21,9 @@ struct AbRun {
     files: Vec<PathBuf>,
 }
 
-/// Runs `--ab-test a b` with `runs` runs per preset and returns its output and comparison.
-fn ab_test(directory: &Path, a: &str, b: &str, runs: &str) -> AbRun {
+/// Runs `--ab-test a b` with `runs` runs per preset (and `extra` flags), checks it exits with
+/// `code`, and returns its output and comparison.
+fn ab_test(directory: &Path, a: &str, b: &str, runs: &str, extra: &[&str], code: i32) -> AbRun {
     let _lock = support::browser_lock();
     let songs = format!("songs:\n  - url: {SIMPLE_SONG}\n  - url: {SECOND_SIMPLE_SONG}\n");
     std::fs::write(directory.join("songs.yaml"), songs).unwrap();
@@ -39,10 +40,10 @@ fn ab_test(directory: &Path, a: &str, b: &str, runs: &str) -> AbRun {
         "--time-scale",
         "0.03",
     ];
-    let run = run_automator(directory, &args, &[]);
+    let run = run_automator(directory, &[&args[..], extra].concat(), &[]);
     assert_eq!(
         run.code,
-        Some(0),
+        Some(code),
         "stdout:\n{}\nstderr:\n{}",
         run.stdout,
         run.stderr
@@ -113,7 +114,7 @@ fn main_cause(comparison: &Comparison) -> (&str, f64) {
 #[test]
 fn current_is_slower_than_solo_only_because_of_the_blind_solo_waits() {
     let directory = tempfile::tempdir().unwrap();
-    let run = ab_test(directory.path(), "current", "solo_only", "5");
+    let run = ab_test(directory.path(), "current", "solo_only", "5", &[], 0);
     let comparison = &run.comparison;
     assert!(comparison.significant, "{}", run.stdout);
     assert_eq!(comparison.faster, Some(Arm::B), "{}", run.stdout);
@@ -146,7 +147,7 @@ fn current_is_slower_than_solo_only_because_of_the_blind_solo_waits() {
 #[test]
 fn current_is_slower_than_download_only_because_of_download_monitoring() {
     let directory = tempfile::tempdir().unwrap();
-    let run = ab_test(directory.path(), "current", "download_only", "5");
+    let run = ab_test(directory.path(), "current", "download_only", "5", &[], 0);
     let comparison = &run.comparison;
     assert!(comparison.significant, "{}", run.stdout);
     assert_eq!(comparison.faster, Some(Arm::B), "{}", run.stdout);
@@ -166,9 +167,17 @@ fn current_is_slower_than_download_only_because_of_download_monitoring() {
 }
 
 #[test]
-fn pre_optimization_reproduces_the_original_regression() {
+fn pre_optimization_reproduces_the_original_regression_and_fails_the_gate() {
     let directory = tempfile::tempdir().unwrap();
-    let run = ab_test(directory.path(), "pre_optimization", "current", "5");
+    let flag = ["--fail-on-regression"];
+    let run = ab_test(
+        directory.path(),
+        "pre_optimization",
+        "current",
+        "5",
+        &flag,
+        1,
+    );
     let comparison = &run.comparison;
     assert!(comparison.significant, "{}", run.stdout);
     assert_eq!(comparison.faster, Some(Arm::A), "{}", run.stdout);
@@ -183,12 +192,19 @@ fn pre_optimization_reproduces_the_original_regression() {
         "{}",
         comparison.verdict
     );
+    assert!(
+        run.stdout.contains(
+            "FAIL: current is significantly slower than pre_optimization (--fail-on-regression)"
+        ),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn optimized_beats_current_and_the_test_stops_early_once_that_is_clear() {
     let directory = tempfile::tempdir().unwrap();
-    let run = ab_test(directory.path(), "current", "optimized", "8");
+    let run = ab_test(directory.path(), "current", "optimized", "8", &[], 0);
     let comparison = &run.comparison;
     assert!(comparison.significant, "{}", run.stdout);
     assert_eq!(comparison.faster, Some(Arm::B), "{}", run.stdout);

@@ -6,7 +6,9 @@
 //!
 //! Groups: `lifecycle` (create + enter + exit + close of one span), `enter_exit` (of an
 //! existing span), and `threads` (the lifecycle on 1 thread, and on 2 threads at once,
-//! reported per span per thread).
+//! reported per span per thread). The spans are `operation` spans; `profiler` runs with the
+//! default configuration (no busy time for operations: two clock reads per span), and
+//! `profiler_with_busy_time` measures it too (four clock reads, as for the other tiers).
 
 use std::hint::black_box;
 use std::sync::Barrier;
@@ -53,6 +55,10 @@ impl<S: Subscriber> Layer<S> for FourClockReadsLayer {
 
 fn subjects() -> Vec<(&'static str, Option<Dispatch>)> {
     let (profiler, _handle) = profiler::ProfilerLayer::new(profiler::Config::default());
+    // The same with busy time measured for operations too (two more clock reads per span).
+    let (profiler_busy, _handle) = profiler::ProfilerLayer::new(
+        profiler::Config::default().measure_busy_time(profiler::Tier::Operation, true),
+    );
     let (chrome, chrome_guard) = tracing_chrome::ChromeLayerBuilder::new()
         .writer(std::io::sink())
         .include_args(false)
@@ -92,6 +98,12 @@ fn subjects() -> Vec<(&'static str, Option<Dispatch>)> {
         (
             "profiler",
             Some(Dispatch::new(tracing_subscriber::registry().with(profiler))),
+        ),
+        (
+            "profiler_with_busy_time",
+            Some(Dispatch::new(
+                tracing_subscriber::registry().with(profiler_busy),
+            )),
         ),
     ]
 }

@@ -117,13 +117,18 @@ fn compare_files(cli: &Cli, baseline: &str, other: &str) -> Result<u8, CommandEr
     Ok(outcome.exit_code)
 }
 
-/// The presets, live configuration, run options and profiler of a preset command.
+/// The presets, live configuration, run options and profiler of a preset command. The preset
+/// names are looked up first, so a typo is reported before anything else is read.
 fn setup(
     cli: &Cli,
     profiler: Option<&ProfilerHandle>,
     flag: &'static str,
+    names: &[&str],
 ) -> Result<Setup, CommandError> {
     let catalog = PresetCatalog::load(cli.baselines.as_deref())?;
+    for name in names {
+        catalog.presets.get(name)?;
+    }
     let profiler = profiler.cloned().ok_or(CommandError::NoProfiler { flag })?;
     let (mut options, knobs, target) =
         prepare_run(cli).map_err(|error| CommandError::Prepare(error.to_string()))?;
@@ -146,7 +151,7 @@ async fn run_baseline_test(
     profiler: Option<&ProfilerHandle>,
     name: &str,
 ) -> Result<u8, CommandError> {
-    let setup = setup(cli, profiler, "--baseline-test")?;
+    let setup = setup(cli, profiler, "--baseline-test", &[name])?;
     baseline_test(&setup, name, runs(cli, DEFAULT_BASELINE_RUNS)).await?;
     Ok(0)
 }
@@ -162,7 +167,7 @@ async fn run_ab_test(
             problem: "needs exactly two preset names".into(),
         });
     };
-    let setup = setup(cli, profiler, "--ab-test")?;
+    let setup = setup(cli, profiler, "--ab-test", &[a, b])?;
     let settings = AbSettings {
         runs_per_arm: runs(cli, DEFAULT_AB_RUNS),
         fail_on_regression: cli.fail_on_regression,

@@ -1,7 +1,7 @@
 //! What follows a profiled single run: `--compare` of this run against a baseline and
 //! `--save-baseline`.
 
-use profiler::Profile;
+use profiler::ProfilerHandle;
 use profiler::baseline::PerformanceBaseline;
 
 use super::error::CommandError;
@@ -11,7 +11,17 @@ use crate::flow::progress::print_line;
 
 /// `--compare` and `--save-baseline` for the run just profiled; returns the gate's exit code
 /// (0 without `--compare`).
-pub fn after_profiled_run(cli: &Cli, profile: &Profile) -> Result<u8, CommandError> {
+pub fn after_profiled_run(
+    cli: &Cli,
+    profiler: Option<&ProfilerHandle>,
+) -> Result<u8, CommandError> {
+    if cli.compare.is_none() && cli.save_baseline.is_none() {
+        return Ok(0);
+    }
+    let profiler = profiler.ok_or(CommandError::NoProfiler {
+        flag: "--compare / --save-baseline",
+    })?;
+    let profile = &profiler.snapshot("automator");
     let mut exit_code = 0;
     // Compare before saving, so `--compare X --save-baseline X` checks against the old X.
     if let Some(argument) = &cli.compare {

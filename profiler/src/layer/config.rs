@@ -76,7 +76,9 @@ mod tests {
     #[test]
     fn busy_time_defaults_to_all_but_operations_and_is_adjustable() {
         let config = Config::default();
-        let measured: Vec<bool> = Tier::ALL.map(|tier| config.measures_busy_time(tier)).to_vec();
+        let measured: Vec<bool> = Tier::ALL
+            .map(|tier| config.measures_busy_time(tier))
+            .to_vec();
         assert_eq!(measured, [true, true, true, false]);
         let config = config.measure_busy_time(Tier::Operation, true);
         assert!(config.measures_busy_time(Tier::Operation));

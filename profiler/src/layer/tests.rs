@@ -180,7 +180,8 @@ fn tiers_without_busy_time_report_zero_busy_and_keep_wall_and_self_time() {
         let method = tracing::info_span!("save", tier = "method", component = "files");
         let _method = method.enter();
         harness.advance(2);
-        tracing::info_span!("write", tier = "operation", component = "files").in_scope(|| harness.advance(5));
+        tracing::info_span!("write", tier = "operation", component = "files")
+            .in_scope(|| harness.advance(5));
     });
     let profile = harness.profile();
     let write = key(&profile, "files.write");
