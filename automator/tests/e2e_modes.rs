@@ -303,13 +303,22 @@ async fn an_external_webdriver_endpoint_is_used_instead_of_spawning_chromedriver
     let outcome = run(&options, &Knobs::default(), &stage()).await.unwrap();
     assert!(outcome.all_ok(), "{:#?}", outcome.tracks);
     support::assert_right_mixes_in_place(&outcome, &options.download_dir);
-    let chromium_left: Vec<u32> = automator::browser::processes::tagged_processes(&tag)
-        .into_iter()
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|name| name.trim() != "chromedriver")
-        })
-        .collect();
+    let chromium_of_the_endpoint = || -> Vec<u32> {
+        automator::browser::processes::tagged_processes(&tag)
+            .into_iter()
+            .filter(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|name| name.trim() != "chromedriver")
+            })
+            .collect()
+    };
+    // Chromium's helpers exit a moment after the session is closed; on a busy machine give
+    // them a few seconds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !chromium_of_the_endpoint().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let chromium_left = chromium_of_the_endpoint();
     assert!(
         chromium_left.is_empty(),
         "closing the session ends the endpoint's Chromium: {chromium_left:?}"

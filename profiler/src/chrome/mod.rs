@@ -92,9 +92,19 @@ impl ChromeTraceGuard {
 
     /// Stops recording and deletes the partial file without writing a trace (setup failed).
     pub(crate) fn abandon(&self) {
-        let mut finished = self.inner.finished.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut finished = self
+            .inner
+            .finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if finished.is_none() {
-            drop(self.inner.recording.lock().unwrap_or_else(PoisonError::into_inner).take());
+            drop(
+                self.inner
+                    .recording
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take(),
+            );
             let _ = std::fs::remove_file(&self.inner.partial);
             *finished = Some(Err("the trace was abandoned".to_owned()));
         }
