@@ -29,9 +29,22 @@ pub fn chromedriver() -> PathBuf {
     PathBuf::from(automator::browser::chromedriver::DEFAULT_CHROMEDRIVER)
 }
 
+/// Waits (a few seconds at most) for `find` to come back empty and returns what it found last:
+/// a process killed a moment ago may still be on its way out on a busy machine.
+fn left_after_grace(find: impl Fn() -> Vec<u32>) -> Vec<u32> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let left = find();
+        if left.is_empty() || std::time::Instant::now() >= deadline {
+            return left;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Asserts no process carries the run tag any more (Chromium, its helpers, chromedriver).
 pub fn assert_no_processes_left(run_tag: &str) {
-    let left = automator::browser::processes::tagged_processes(run_tag);
+    let left = left_after_grace(|| automator::browser::processes::tagged_processes(run_tag));
     assert!(
         left.is_empty(),
         "processes of run {run_tag} still alive: {left:?}"
@@ -44,7 +57,9 @@ pub const TEST_MARKER_VAR: &str = "AUTOMATOR_TEST_MARKER";
 
 /// Asserts no process carries `AUTOMATOR_TEST_MARKER=marker` any more.
 pub fn assert_no_processes_marked(marker: &str) {
-    let left = automator::browser::processes::processes_with_environment(TEST_MARKER_VAR, marker);
+    let left = left_after_grace(|| {
+        automator::browser::processes::processes_with_environment(TEST_MARKER_VAR, marker)
+    });
     assert!(
         left.is_empty(),
         "processes marked {marker} still alive: {left:?}"
@@ -54,7 +69,10 @@ pub fn assert_no_processes_marked(marker: &str) {
 /// Asserts no browser process started by this test process (chromedriver, Chromium and its
 /// helpers carry a run tag that begins with our pid) is still alive.
 pub fn assert_no_browser_processes_of_this_test() {
-    let left = automator::browser::processes::processes_started_by(std::process::id());
+    let left =
+        left_after_grace(
+            || automator::browser::processes::processes_started_by(std::process::id()),
+        );
     assert!(
         left.is_empty(),
         "browser processes of this test still alive: {left:?}"
