@@ -96,17 +96,28 @@ pub fn kill_process_group(group: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::process::CommandExt;
+
+    /// `sleep 30` carrying `tag`, once `/proc` shows its new environment (on a busy machine
+    /// that can lag the spawn by a moment).
+    fn spawn_tagged(tag: &str, own_group: bool) -> std::process::Child {
+        let mut command = std::process::Command::new("sleep");
+        command.arg("30").env(RUN_TAG_VAR, tag);
+        if own_group {
+            command.process_group(0);
+        }
+        let child = command.spawn().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !tagged_processes(tag).contains(&child.id()) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        child
+    }
 
     #[test]
     fn finds_and_kills_a_tagged_child_in_its_own_group() {
-        use std::os::unix::process::CommandExt;
         let tag = new_run_tag();
-        let mut child = std::process::Command::new("sleep")
-            .arg("30")
-            .env(RUN_TAG_VAR, &tag)
-            .process_group(0)
-            .spawn()
-            .unwrap();
+        let mut child = spawn_tagged(&tag, true);
         assert_eq!(tagged_processes(&tag), vec![child.id()]);
         assert!(tagged_processes(&new_run_tag()).is_empty());
         kill_process_group(child.id());
@@ -117,11 +128,7 @@ mod tests {
     #[test]
     fn kill_tagged_reaches_a_process_outside_the_group() {
         let tag = new_run_tag();
-        let mut child = std::process::Command::new("sleep")
-            .arg("30")
-            .env(RUN_TAG_VAR, &tag)
-            .spawn()
-            .unwrap();
+        let mut child = spawn_tagged(&tag, false);
         assert_eq!(kill_tagged_processes(&tag), 1);
         child.wait().unwrap();
         assert!(tagged_processes(&tag).is_empty());
@@ -129,11 +136,7 @@ mod tests {
 
     #[test]
     fn children_are_found_by_the_pid_in_their_tag() {
-        let mut child = std::process::Command::new("sleep")
-            .arg("30")
-            .env(RUN_TAG_VAR, new_run_tag())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_tagged(&new_run_tag(), false);
         assert!(processes_started_by(std::process::id()).contains(&child.id()));
         child.kill().unwrap();
         child.wait().unwrap();
