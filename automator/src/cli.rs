@@ -44,8 +44,8 @@ pub struct Cli {
     ///
     /// Reports time per track (time spent in the songs over tracks attempted; browser start
     /// and login excluded) for each preset, the ratio B/A with a 95% percentile-bootstrap
-    /// interval, a p-value from a two-sided permutation test of the difference in median time
-    /// per track (exact up to 8+8 runs), a one-sentence verdict, correct files, where the time
+    /// interval of the ratio of medians, a p-value from a two-sided permutation test of the
+    /// rank sum of time per track (exact up to 8+8 runs), a one-sentence verdict, correct files, where the time
     /// moved per key and which knob differences explain it. Saves a baseline file per preset
     /// and the comparison as JSON, Markdown and HTML in logs/performance/baselines/.
     ///

@@ -5,24 +5,14 @@ mod support;
 
 use std::time::Duration;
 
-use automator::browser::{Browser, BrowserOptions};
-
-fn options(download_dir: std::path::PathBuf) -> BrowserOptions {
-    BrowserOptions {
-        webdriver: None,
-        chromedriver: support::chromedriver(),
-        headed: false,
-        download_dir,
-        command_timeout: Duration::from_secs(30),
-        script_timeout: Duration::from_secs(30),
-    }
-}
+use automator::browser::Browser;
+use support::headless_browser_options;
 
 #[tokio::test]
 async fn starts_runs_scripts_and_shuts_down_without_leftovers() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    let browser = Browser::start(&options(directory.path().join("incoming")))
+    let browser = Browser::start(&headless_browser_options(directory.path().join("incoming")))
         .await
         .unwrap();
     let tag = browser.run_tag().to_string();
@@ -55,7 +45,7 @@ async fn starts_runs_scripts_and_shuts_down_without_leftovers() {
 async fn dropping_without_shutdown_still_kills_chromium() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    let browser = Browser::start(&options(directory.path().join("incoming")))
+    let browser = Browser::start(&headless_browser_options(directory.path().join("incoming")))
         .await
         .unwrap();
     let tag = browser.run_tag().to_string();
@@ -66,7 +56,7 @@ async fn dropping_without_shutdown_still_kills_chromium() {
 #[tokio::test]
 async fn an_unreachable_webdriver_is_a_clear_error() {
     let directory = tempfile::tempdir().unwrap();
-    let mut options = options(directory.path().join("incoming"));
+    let mut options = headless_browser_options(directory.path().join("incoming"));
     options.webdriver = Some("http://127.0.0.1:9".into());
     let error = Browser::start(&options).await.unwrap_err().to_string();
     assert!(error.contains("http://127.0.0.1:9"), "{error}");

@@ -7,21 +7,10 @@ mod support;
 use std::path::Path;
 
 use automator::stage::{DEMO_PASSWORD, DEMO_USERNAME, Stage, StageConfig, find_song, read_mix_tag};
-use support::{COMPLEX_SONG, SIMPLE_SONG, UNPURCHASED_SONG, files_under, run_automator};
-
-/// A `songs.yaml` of demo songs, named after their titles (the song folders' names).
-fn write_songs(directory: &Path, paths: &[&str]) {
-    let entries: String = paths
-        .iter()
-        .map(|path| {
-            format!(
-                "  - url: {path}\n    name: \"{}\"\n",
-                find_song(path).unwrap().title
-            )
-        })
-        .collect();
-    std::fs::write(directory.join("songs.yaml"), format!("songs:\n{entries}")).unwrap();
-}
+use support::{
+    COMPLEX_SONG, SIMPLE_SONG, UNPURCHASED_SONG, files_under, run_automator,
+    run_automator_until_first_file, write_songs,
+};
 
 /// Every track of the song is filed under `downloads/<Song>/<Track>.mp3` as a complete mix of
 /// exactly that track.
@@ -268,51 +257,19 @@ fn an_unreachable_site_exits_2_and_closes_the_browser() {
 fn ctrl_c_stops_the_run_in_order_and_keeps_the_files() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    let marker = automator::browser::processes::new_run_tag();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_automator"))
-        .args(["--time-scale", "0.05"])
-        .current_dir(directory.path())
-        .env(support::TEST_MARKER_VAR, &marker)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let downloads = directory.path().join("downloads");
-    let started = std::time::Instant::now();
-    let first_file = loop {
-        let filed: Vec<_> = files_under(&downloads)
-            .into_iter()
-            .filter(|path| path.extension().is_some_and(|extension| extension == "mp3"))
-            .filter(|path| !path.to_string_lossy().contains(".incoming-"))
-            .collect();
-        if let Some(file) = filed.first() {
-            break file.clone();
-        }
-        assert!(
-            started.elapsed().as_secs() < 60,
-            "no track was downloaded within a minute"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    // SAFETY: kill(2) with a pid we own; no memory is involved.
-    unsafe {
-        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
-    }
-    let output = child.wait_with_output().unwrap();
-    support::assert_no_processes_marked(&marker);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let (first_file, run) =
+        run_automator_until_first_file(directory.path(), &["--time-scale", "0.05"]);
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("(interrupted by Ctrl-C)"),
+        "{}",
+        run.stdout
     );
-    assert!(stdout.contains("(interrupted by Ctrl-C)"), "{stdout}");
     assert!(
         first_file.is_file(),
         "a file downloaded before Ctrl-C is kept"
     );
-    let leftovers: Vec<_> = std::fs::read_dir(&downloads)
+    let leftovers: Vec<_> = std::fs::read_dir(directory.path().join("downloads"))
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|name| name.starts_with(".incoming-"))

@@ -6,17 +6,10 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
-use support::{SIMPLE_SONG, files_under, run_automator};
-
-fn write_songs(directory: &Path) {
-    std::fs::write(
-        directory.join("songs.yaml"),
-        format!("songs:\n  - url: {SIMPLE_SONG}\n"),
-    )
-    .unwrap();
-}
+use support::{
+    SIMPLE_SONG, files_under, run_automator, run_automator_until_first_file, write_songs,
+};
 
 fn only_file(directory: &Path, prefix: &str, extension: &str) -> PathBuf {
     let found: Vec<PathBuf> = files_under(&directory.join("logs/performance"))
@@ -41,7 +34,7 @@ const RESTORED: &str =
 fn baseline_test_saves_every_run_with_its_own_profile() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    write_songs(directory.path());
+    write_songs(directory.path(), &[SIMPLE_SONG]);
     let args = [
         "--baseline-test",
         "pre_optimization",
@@ -236,10 +229,10 @@ fn the_gate_fails_a_slow_presets_run_against_a_fast_presets_baseline() {
 fn ctrl_c_during_an_ab_test_restores_the_configuration_and_keeps_the_runs() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    write_songs(directory.path());
-    let marker = automator::browser::processes::new_run_tag();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_automator"))
-        .args([
+    write_songs(directory.path(), &[SIMPLE_SONG]);
+    let (_, run) = run_automator_until_first_file(
+        directory.path(),
+        &[
             "--ab-test",
             "current",
             "solo_only",
@@ -251,44 +244,21 @@ fn ctrl_c_during_an_ab_test_restores_the_configuration_and_keeps_the_runs() {
             "4",
             "--time-scale",
             "0.05",
-        ])
-        .current_dir(directory.path())
-        .env(support::TEST_MARKER_VAR, &marker)
-        .env_remove("RUST_LOG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let downloads = directory.path().join("downloads");
-    let filed = || {
-        files_under(&downloads).iter().any(|path| {
-            path.extension().is_some_and(|extension| extension == "mp3")
-                && !path.to_string_lossy().contains(".incoming-")
-        })
-    };
-    let started = Instant::now();
-    while !filed() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no track was filed within a minute"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // SAFETY: kill(2) on a child we own; no memory is involved.
-    unsafe {
-        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
-    }
-    let output = child.wait_with_output().unwrap();
-    support::assert_no_processes_marked(&marker);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(
-        output.status.code(),
-        Some(130),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
+        ],
     );
-    assert!(stdout.contains(RESTORED), "{stdout}");
-    assert!(stderr.contains("error: interrupted by Ctrl-C"), "{stderr}");
+    assert_eq!(
+        run.code,
+        Some(130),
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(run.stdout.contains(RESTORED), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("error: interrupted by Ctrl-C"),
+        "{}",
+        run.stderr
+    );
     let kept = only_file(directory.path(), "baseline_current_", ".json");
     let set: serde_json::Value = serde_json::from_slice(&std::fs::read(kept).unwrap()).unwrap();
     assert_eq!(

@@ -4,6 +4,8 @@
 //! A/B analysis). It is written to disk as JSON with `"schema": 1`; add fields only
 //! with `#[serde(default)]` so older files keep loading.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::machine::MachineInfo;
@@ -113,4 +115,58 @@ pub struct CallEdge {
     pub child: String,
     pub count: u64,
     pub total_ns: u64,
+}
+
+/// Each parent's children in the call tree (`None` keys the roots), longest total time first
+/// and by name on ties, so every report walks the tree in the same order.
+pub fn children_by_parent(edges: &[CallEdge]) -> BTreeMap<Option<&str>, Vec<&CallEdge>> {
+    let mut children: BTreeMap<Option<&str>, Vec<&CallEdge>> = BTreeMap::new();
+    for edge in edges {
+        children
+            .entry(edge.parent.as_deref())
+            .or_default()
+            .push(edge);
+    }
+    for list in children.values_mut() {
+        list.sort_by(|a, b| {
+            b.total_ns
+                .cmp(&a.total_ns)
+                .then_with(|| a.child.cmp(&b.child))
+        });
+    }
+    children
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edge(parent: Option<&str>, child: &str, total_ns: u64) -> CallEdge {
+        CallEdge {
+            parent: parent.map(str::to_owned),
+            child: child.to_owned(),
+            count: 1,
+            total_ns,
+        }
+    }
+
+    #[test]
+    fn children_are_grouped_by_parent_longest_first_then_by_name() {
+        let edges = [
+            edge(None, "run", 10),
+            edge(Some("run"), "b", 3),
+            edge(Some("run"), "c", 7),
+            edge(Some("run"), "a", 3),
+        ];
+        let children = children_by_parent(&edges);
+        let names = |parent| -> Vec<&str> {
+            children[&parent]
+                .iter()
+                .map(|edge| edge.child.as_str())
+                .collect()
+        };
+        assert_eq!(names(None), ["run"]);
+        assert_eq!(names(Some("run")), ["c", "a", "b"]);
+        assert_eq!(children.len(), 2);
+    }
 }

@@ -67,9 +67,8 @@ pub fn render_ab_report(
     );
     let _ = writeln!(
         out,
-        "  {} from a two-sided permutation test of the difference in {} time per {unit} ({}); significant at α = {}: {}",
+        "  {} from a two-sided permutation test of the rank sum (Wilcoxon–Mann–Whitney) of time per {unit} ({}); significant at α = {}: {}",
         format_p_value(comparison.p_value),
-        comparison.center,
         comparison.test,
         comparison.alpha,
         if comparison.significant { "yes" } else { "no" }

@@ -10,7 +10,7 @@ use profiler::abtest::{
 use profiler::preset::{Preset, diff_configs};
 use profiler::stats::format_seconds;
 
-use super::ab_report::{render_ab_report, render_run_line};
+use super::ab_report::render_ab_report;
 use super::ctrl_c::CtrlC;
 use super::error::CommandError;
 use super::knob_map::automator_knob_map;
@@ -92,32 +92,23 @@ pub async fn ab_test(
     let mut stopped_early = None;
     let mut failure = None;
     for (position, arm) in schedule.iter().copied().enumerate() {
-        if ctrl_c.pressed() {
-            failure = Some(CommandError::Interrupted);
-            break;
-        }
         let (preset, set) = arm_of(arm, &a, &b, &mut sets);
         let replicate = set.runs.len() as u64;
-        match runner.run(preset, position, replicate).await {
-            Ok(record) => {
-                print_line(&render_run_line(
-                    position,
-                    schedule.len(),
-                    &preset.name,
-                    &record,
-                ));
-                let interrupted = record.interrupted;
-                samples.push(sample(arm, &record));
-                set.runs.push(record);
-                if interrupted {
-                    failure = Some(CommandError::Interrupted);
-                    break;
-                }
-            }
+        let total = schedule.len();
+        let record = match runner
+            .run_into(&ctrl_c, preset, set, position, total, replicate)
+            .await
+        {
+            Ok(record) => record,
             Err(error) => {
                 failure = Some(error);
                 break;
             }
+        };
+        samples.push(sample(arm, record));
+        if record.interrupted {
+            failure = Some(CommandError::Interrupted);
+            break;
         }
         let more_to_come = position + 1 < schedule.len();
         if more_to_come && Schedule::is_block_end(position) {

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use super::ab_report::render_run_line;
 use super::ctrl_c::CtrlC;
 use super::error::CommandError;
 use super::paths::{Stamp, run_set_path};
@@ -45,19 +44,12 @@ pub async fn baseline_test(
     let runner = setup.runner();
     let mut failure = None;
     for position in 0..runs {
-        if ctrl_c.pressed() {
-            failure = Some(CommandError::Interrupted);
-            break;
-        }
-        match runner.run(&preset, position, position as u64).await {
-            Ok(record) => {
-                print_line(&render_run_line(position, runs, &preset.name, &record));
-                let interrupted = record.interrupted;
-                set.runs.push(record);
-                if interrupted {
-                    failure = Some(CommandError::Interrupted);
-                    break;
-                }
+        let run = runner.run_into(&ctrl_c, &preset, &mut set, position, runs, position as u64);
+        match run.await {
+            Ok(record) if !record.interrupted => {}
+            Ok(_) => {
+                failure = Some(CommandError::Interrupted);
+                break;
             }
             Err(error) => {
                 failure = Some(error);

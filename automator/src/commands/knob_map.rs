@@ -2,7 +2,8 @@
 //! can say which knob differences explain where the time moved.
 //!
 //! Attribution uses self time (see `profiler::abtest`): a fixed solo wait is self time of
-//! `track_management.wait_for_solo`, download polling is self time of
+//! `track_management.wait_for_solo_server_sync` and `track_management.finalize_solo_activation`
+//! (polled and observed waits of `track_management.wait_for_solo`), download polling is self time of
 //! `download_management.monitor_download_polling`, and the pause between tracks is self time
 //! of the song pass (`automation.song`).
 

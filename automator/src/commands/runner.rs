@@ -4,9 +4,12 @@
 use profiler::ProfilerHandle;
 use profiler::preset::Preset;
 
+use super::ab_report::render_run_line;
+use super::ctrl_c::CtrlC;
 use super::error::CommandError;
 use super::live::LiveKnobs;
-use super::run_set::RunRecord;
+use super::run_set::{PresetRunSet, RunRecord};
+use crate::flow::progress::print_line;
 use crate::flow::{RunOptions, Target, run};
 use crate::stage::StageConfig;
 
@@ -50,6 +53,28 @@ impl PresetRunner<'_> {
             .profiler
             .snapshot(&format!("{} run {}", preset.name, position + 1));
         Ok(RunRecord::new(position, seed, &outcome, profile))
+    }
+
+    /// The next run of a run set: runs once under `preset` (unless Ctrl-C was pressed), prints
+    /// its line (`position` of `total`) and files its record in `set`. `Err` means the set
+    /// stops here without a new record; a run that Ctrl-C interrupted is filed and says so.
+    pub async fn run_into<'set>(
+        &self,
+        ctrl_c: &CtrlC,
+        preset: &Preset,
+        set: &'set mut PresetRunSet,
+        position: usize,
+        total: usize,
+        replicate: u64,
+    ) -> Result<&'set RunRecord, CommandError> {
+        if ctrl_c.pressed() {
+            return Err(CommandError::Interrupted);
+        }
+        let record = self.run(preset, position, replicate).await?;
+        print_line(&render_run_line(position, total, &preset.name, &record));
+        let filed = set.runs.len();
+        set.runs.push(record);
+        Ok(&set.runs[filed])
     }
 }
 

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SoloWait {
-    /// Blind sleep (`solo_activation_delay_simple` / `_complex`), as the original did.
+    /// Blind sleeps, as the original did: `solo_activation_delay` for the audio server to
+    /// sync, then `solo_activation_delay_simple` / `_complex` to finalize the activation.
     Fixed,
     /// Read the solo button's class every `solo_poll_interval`, up to `solo_max_wait`.
     Poll,
@@ -37,12 +38,12 @@ pub enum DownloadWait {
 #[serde(default, deny_unknown_fields)]
 pub struct Knobs {
     pub solo_wait: SoloWait,
-    /// Fixed wait used when the song's size class is unknown (no track was discovered before
-    /// the solo, e.g. a retry that re-solos straight away).
+    /// First blind wait of `fixed` mode: the original's "wait for audio server sync".
     pub solo_activation_delay: f64,
-    /// Fixed wait for songs of 8 tracks or fewer.
+    /// Second blind wait of `fixed` mode ("finalize solo activation") for songs of 8 tracks
+    /// or fewer.
     pub solo_activation_delay_simple: f64,
-    /// Fixed wait for songs of more than 8 tracks.
+    /// Second blind wait of `fixed` mode for songs of more than 8 tracks.
     pub solo_activation_delay_complex: f64,
     pub solo_poll_interval: f64,
     /// Upper bound of the poll and observe waits; past it the solo counts as not applied.
@@ -129,13 +130,18 @@ impl Knobs {
         Ok(())
     }
 
-    /// The blind wait of `solo_wait = "fixed"` for a song with `track_count` tracks
-    /// (`None` when the count is unknown).
-    pub fn fixed_solo_delay(&self, track_count: Option<usize>) -> Duration {
-        let seconds = match track_count {
-            None => self.solo_activation_delay,
-            Some(count) if count <= SIMPLE_SONG_MAX_TRACKS => self.solo_activation_delay_simple,
-            Some(_) => self.solo_activation_delay_complex,
+    /// The first blind wait of `solo_wait = "fixed"`: the audio server's sync.
+    pub fn fixed_sync_delay(&self) -> Duration {
+        seconds_to_duration(self.solo_activation_delay)
+    }
+
+    /// The second blind wait of `solo_wait = "fixed"`, by the song's size: the original
+    /// waited this again after the sync wait ("21 s + 21 s fallback" in its profile).
+    pub fn fixed_finalize_delay(&self, track_count: usize) -> Duration {
+        let seconds = if track_count <= SIMPLE_SONG_MAX_TRACKS {
+            self.solo_activation_delay_simple
+        } else {
+            self.solo_activation_delay_complex
         };
         seconds_to_duration(seconds)
     }
@@ -259,9 +265,9 @@ mod tests {
             solo_activation_delay_complex: 21.0,
             ..Knobs::default()
         };
-        assert_eq!(knobs.fixed_solo_delay(Some(8)), Duration::from_secs(15));
-        assert_eq!(knobs.fixed_solo_delay(Some(9)), Duration::from_secs(21));
-        assert_eq!(knobs.fixed_solo_delay(None), Duration::from_secs(12));
+        assert_eq!(knobs.fixed_sync_delay(), Duration::from_secs(12));
+        assert_eq!(knobs.fixed_finalize_delay(8), Duration::from_secs(15));
+        assert_eq!(knobs.fixed_finalize_delay(9), Duration::from_secs(21));
     }
 
     #[test]

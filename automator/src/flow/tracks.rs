@@ -272,7 +272,8 @@ async fn wait_for_solo(
     let max_wait = ctx.seconds(knobs.solo_max_wait);
     let state = match knobs.solo_wait {
         SoloWait::Fixed => {
-            tokio::time::sleep(knobs.fixed_solo_delay(Some(track_count))).await;
+            wait_for_solo_server_sync(knobs.fixed_sync_delay()).await;
+            finalize_solo_activation(knobs.fixed_finalize_delay(track_count)).await;
             return Ok(());
         }
         SoloWait::Poll => poll_solo(ctx, &button, max_wait).await?,
@@ -294,6 +295,18 @@ async fn wait_for_solo(
             waited: max_wait.as_secs_f64(),
         }),
     }
+}
+
+/// The original's first blind solo wait, kept as its own span so profiles show both.
+#[tracing::instrument(skip_all, fields(tier = "method", component = "track_management"))]
+async fn wait_for_solo_server_sync(delay: std::time::Duration) {
+    tokio::time::sleep(delay).await;
+}
+
+/// The original's second blind solo wait ("safety buffer"), sized by the song.
+#[tracing::instrument(skip_all, fields(tier = "method", component = "track_management"))]
+async fn finalize_solo_activation(delay: std::time::Duration) {
+    tokio::time::sleep(delay).await;
 }
 
 /// Reads the solo state every `solo_poll_interval` until it settles or `max_wait` passes.

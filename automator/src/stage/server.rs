@@ -10,13 +10,13 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::StageConfig;
-use super::catalog::{demo_catalog, find_song};
+use super::catalog::{CatalogSong, demo_catalog, find_song};
 use super::faults::{FaultKind, FaultSpec};
 use super::ledger::Ledger;
 use super::mix::{MixProgress, Mixer, MixerError};
@@ -172,6 +172,41 @@ impl Site {
             return Ok(Visitor { token: None });
         }
         Ok(Visitor { token })
+    }
+
+    /// The gate of an API call about one song: the catalog song, once the call passed the gate
+    /// from a logged-in visitor; otherwise the response to send instead.
+    async fn api_song(
+        &self,
+        method: &Method,
+        path: &str,
+        headers: &HeaderMap,
+        song_path: &str,
+    ) -> Result<&'static CatalogSong, Response> {
+        if !self
+            .gate(Kind::Api, method, path, headers)
+            .await?
+            .logged_in()
+        {
+            return Err(not_logged_in());
+        }
+        find_song(song_path).ok_or_else(no_such_song)
+    }
+
+    /// Answers a long-poll with the watched state as soon as `done` holds for it, or after
+    /// [`LONG_POLL_TIMEOUT`] (or at shutdown) with the state unchanged.
+    async fn long_poll<T: Clone + Serialize>(
+        &self,
+        mut state: watch::Receiver<T>,
+        done: impl FnMut(&T) -> bool,
+    ) -> Response {
+        let mut shutdown = self.shutdown.clone();
+        tokio::select! {
+            _ = tokio::time::timeout(LONG_POLL_TIMEOUT, state.wait_for(done)) => {}
+            _ = shutdown.wait_for(|stop| *stop) => {}
+        }
+        let view = state.borrow().clone();
+        Json(view).into_response()
     }
 
     /// Session check without faults, for long-polls (their count depends on timing).
@@ -355,6 +390,11 @@ async fn song_page(
     Html(pages::song(song, solo)).into_response()
 }
 
+/// The answer to an API call from a visitor without a valid session.
+fn not_logged_in() -> Response {
+    api_error(StatusCode::UNAUTHORIZED, "not logged in")
+}
+
 /// The answer to an API call naming a song that is not in the catalog.
 fn no_such_song() -> Response {
     api_error(StatusCode::NOT_FOUND, "no such song")
@@ -373,13 +413,12 @@ async fn request_solo(
     headers: HeaderMap,
     Json(request): Json<SoloRequest>,
 ) -> Response {
-    match site.gate(Kind::Api, &method, uri.path(), &headers).await {
-        Ok(visitor) if visitor.logged_in() => {}
-        Ok(_) => return api_error(StatusCode::UNAUTHORIZED, "not logged in"),
+    let song = match site
+        .api_song(&method, uri.path(), &headers, &request.song)
+        .await
+    {
+        Ok(song) => song,
         Err(response) => return response,
-    }
-    let Some(song) = find_song(&request.song) else {
-        return no_such_song();
     };
     match site.mixer.request_solo(song, request.track) {
         Ok(()) => (
@@ -406,19 +445,15 @@ async fn solo_state(
     Query(query): Query<SoloStateQuery>,
 ) -> Response {
     if !site.visitor(&headers).logged_in() {
-        return api_error(StatusCode::UNAUTHORIZED, "not logged in");
+        return not_logged_in();
     }
     let Some(song) = find_song(&query.song) else {
         return no_such_song();
     };
-    let mut state = site.mixer.solo_state(song);
-    let mut shutdown = site.shutdown.clone();
-    tokio::select! {
-        _ = tokio::time::timeout(LONG_POLL_TIMEOUT, state.wait_for(|view| view.version > query.since)) => {}
-        _ = shutdown.wait_for(|stop| *stop) => {}
-    }
-    let view = *state.borrow();
-    Json(view).into_response()
+    site.long_poll(site.mixer.solo_state(song), |view| {
+        view.version > query.since
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -437,13 +472,12 @@ async fn request_mix(
     headers: HeaderMap,
     Json(request): Json<MixRequest>,
 ) -> Response {
-    match site.gate(Kind::Api, &method, uri.path(), &headers).await {
-        Ok(visitor) if visitor.logged_in() => {}
-        Ok(_) => return api_error(StatusCode::UNAUTHORIZED, "not logged in"),
+    let song = match site
+        .api_song(&method, uri.path(), &headers, &request.song)
+        .await
+    {
+        Ok(song) => song,
         Err(response) => return response,
-    }
-    let Some(song) = find_song(&request.song) else {
-        return no_such_song();
     };
     if !song.purchased {
         return api_error(
@@ -467,18 +501,13 @@ async fn mix_state(
     Path(id): Path<u64>,
 ) -> Response {
     if !site.visitor(&headers).logged_in() {
-        return api_error(StatusCode::UNAUTHORIZED, "not logged in");
+        return not_logged_in();
     }
-    let Some(mut state) = site.mixer.mix_state(id) else {
+    let Some(state) = site.mixer.mix_state(id) else {
         return api_error(StatusCode::NOT_FOUND, "no such mix");
     };
-    let mut shutdown = site.shutdown.clone();
-    tokio::select! {
-        _ = tokio::time::timeout(LONG_POLL_TIMEOUT, state.wait_for(|view| view.status != MixProgress::Generating)) => {}
-        _ = shutdown.wait_for(|stop| *stop) => {}
-    }
-    let view = state.borrow().clone();
-    Json(view).into_response()
+    site.long_poll(state, |view| view.status != MixProgress::Generating)
+        .await
 }
 
 async fn download(

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Holds a machine-wide lock so at most one test drives a real Chromium at a time (the test
 /// machine has two cores; parallel browsers only make every test slower and flakier).
@@ -27,6 +27,19 @@ pub fn browser_lock() -> BrowserLock {
 /// The chromedriver the tests use.
 pub fn chromedriver() -> PathBuf {
     PathBuf::from(automator::browser::chromedriver::DEFAULT_CHROMEDRIVER)
+}
+
+/// Options for a headless Chromium started by the test itself (our own chromedriver), saving
+/// downloads to `download_dir`.
+pub fn headless_browser_options(download_dir: PathBuf) -> automator::browser::BrowserOptions {
+    automator::browser::BrowserOptions {
+        webdriver: None,
+        chromedriver: chromedriver(),
+        headed: false,
+        download_dir,
+        command_timeout: std::time::Duration::from_secs(30),
+        script_timeout: std::time::Duration::from_secs(30),
+    }
 }
 
 /// Waits (a few seconds at most) for `find` to come back empty and returns what it found last:
@@ -80,7 +93,7 @@ pub fn assert_no_browser_processes_of_this_test() {
 }
 
 /// Run options for a fast, quiet run against the stage inside `directory`.
-pub fn fast_run_options(directory: &std::path::Path) -> automator::RunOptions {
+pub fn fast_run_options(directory: &Path) -> automator::RunOptions {
     automator::RunOptions {
         download_dir: directory.join("downloads"),
         session_file: Some(directory.join("session.json")),
@@ -112,10 +125,7 @@ pub const UNPURCHASED_SONG: &str = "/custombackingtrack/unsigned-hopefuls/not-ye
 /// Asserts every successful track's file is where it belongs (`<downloads>/<Song>/<Track>.mp3`)
 /// and is a complete stage mix of exactly that track; and that the song folders hold nothing
 /// else (no wrong mix was filed).
-pub fn assert_right_mixes_in_place(
-    outcome: &automator::RunOutcome,
-    download_dir: &std::path::Path,
-) {
+pub fn assert_right_mixes_in_place(outcome: &automator::RunOutcome, download_dir: &Path) {
     for track in outcome.tracks.iter().filter(|track| track.ok) {
         let expected = download_dir
             .join(&track.song)
@@ -159,27 +169,22 @@ pub struct Finished {
     pub stderr: String,
 }
 
-/// Runs the built `automator` binary in `directory` with `args` and extra environment, marked
-/// so that every process it starts can be found afterwards; asserts none is left.
-pub fn run_automator(
-    directory: &std::path::Path,
-    args: &[&str],
-    environment: &[(&str, &str)],
-) -> Finished {
-    let marker = automator::browser::processes::new_run_tag();
+/// The built `automator` binary, ready to run in `directory` with `args`: marked with `marker`
+/// so that every process it starts can be found afterwards, and without credentials or log
+/// settings from the test's own environment.
+fn automator_command(directory: &Path, args: &[&str], marker: &str) -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_automator"));
     command
         .args(args)
         .current_dir(directory)
-        .env(TEST_MARKER_VAR, &marker)
+        .env(TEST_MARKER_VAR, marker)
         .env_remove("KV_USERNAME")
         .env_remove("KV_PASSWORD")
         .env_remove("RUST_LOG");
-    for (name, value) in environment {
-        command.env(name, value);
-    }
-    let output = command.output().expect("the automator binary runs");
-    assert_no_processes_marked(&marker);
+    command
+}
+
+fn finished(output: std::process::Output) -> Finished {
     Finished {
         code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -187,8 +192,72 @@ pub fn run_automator(
     }
 }
 
+/// Runs the built `automator` binary in `directory` with `args` and extra environment, marked
+/// so that every process it starts can be found afterwards; asserts none is left.
+pub fn run_automator(directory: &Path, args: &[&str], environment: &[(&str, &str)]) -> Finished {
+    let marker = automator::browser::processes::new_run_tag();
+    let mut command = automator_command(directory, args, &marker);
+    for (name, value) in environment {
+        command.env(name, value);
+    }
+    let output = command.output().expect("the automator binary runs");
+    assert_no_processes_marked(&marker);
+    finished(output)
+}
+
+/// Runs the built `automator` binary like [`run_automator`] but presses Ctrl-C (SIGINT) as
+/// soon as its first track is filed under `downloads/`; returns that file and the output once
+/// the process has exited, and asserts it left no process behind.
+pub fn run_automator_until_first_file(directory: &Path, args: &[&str]) -> (PathBuf, Finished) {
+    let marker = automator::browser::processes::new_run_tag();
+    let child = automator_command(directory, args, &marker)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the automator binary runs");
+    let downloads = directory.join("downloads");
+    let started = std::time::Instant::now();
+    let first_file = loop {
+        let filed = files_under(&downloads).into_iter().find(|path| {
+            path.extension().is_some_and(|extension| extension == "mp3")
+                && !path.to_string_lossy().contains(".incoming-")
+        });
+        if let Some(file) = filed {
+            break file;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "no track was filed within a minute"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    // SAFETY: kill(2) on a child we own; no memory is involved.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let output = child
+        .wait_with_output()
+        .expect("the automator binary exits");
+    assert_no_processes_marked(&marker);
+    (first_file, finished(output))
+}
+
+/// A `songs.yaml` of demo songs in `directory`, named after their titles (the song folders'
+/// names).
+pub fn write_songs(directory: &Path, paths: &[&str]) {
+    let entries: String = paths
+        .iter()
+        .map(|path| {
+            let song = automator::stage::find_song(path)
+                .unwrap_or_else(|| panic!("{path} is not in the demo catalog"));
+            format!("  - url: {path}\n    name: \"{}\"\n", song.title)
+        })
+        .collect();
+    std::fs::write(directory.join("songs.yaml"), format!("songs:\n{entries}")).unwrap();
+}
+
 /// Every regular file under `directory`, recursively.
-pub fn files_under(directory: &std::path::Path) -> Vec<PathBuf> {
+pub fn files_under(directory: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut pending = vec![directory.to_path_buf()];
     while let Some(folder) = pending.pop() {

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::escape::escape;
 use super::page::page;
 use super::svg::{Bar, Spread, bars, percentiles};
-use crate::profile::{CallEdge, Profile};
+use crate::profile::{CallEdge, Profile, children_by_parent};
 use crate::stats::format_duration_ns;
 
 /// Keys in the tables and distribution chart (the rest are in the JSON report).
@@ -129,20 +129,7 @@ fn share(part: u64, whole: u64) -> f64 {
 
 /// Rows of the call tree, depth-first from the roots, children by total time.
 fn call_tree_rows(edges: &[CallEdge]) -> String {
-    let mut children: BTreeMap<Option<&str>, Vec<&CallEdge>> = BTreeMap::new();
-    for edge in edges {
-        children
-            .entry(edge.parent.as_deref())
-            .or_default()
-            .push(edge);
-    }
-    for list in children.values_mut() {
-        list.sort_by(|a, b| {
-            b.total_ns
-                .cmp(&a.total_ns)
-                .then_with(|| a.child.cmp(&b.child))
-        });
-    }
+    let children = children_by_parent(edges);
     let mut rows = String::new();
     let mut path = BTreeSet::new();
     let roots_total: u64 = children

@@ -1,9 +1,9 @@
 //! The human-readable report: what ran, where the time went, what failed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
 
-use crate::profile::{CallEdge, KeyStats, Profile};
+use crate::profile::{CallEdge, KeyStats, Profile, children_by_parent};
 use crate::stats::format_duration_ns;
 use crate::text_table::{Align, TextTable};
 
@@ -175,20 +175,7 @@ fn tree(out: &mut String, profile: &Profile) {
         .iter()
         .map(|key| (key.key.as_str(), key.total_ns))
         .collect();
-    let mut children: HashMap<Option<&str>, Vec<&CallEdge>> = HashMap::new();
-    for edge in &profile.tree {
-        children
-            .entry(edge.parent.as_deref())
-            .or_default()
-            .push(edge);
-    }
-    for edges in children.values_mut() {
-        edges.sort_by(|a, b| {
-            b.total_ns
-                .cmp(&a.total_ns)
-                .then_with(|| a.child.cmp(&b.child))
-        });
-    }
+    let children = children_by_parent(&profile.tree);
     let mut table = TextTable::new(&[
         ("Call", Align::Left),
         ("Calls", Align::Right),
@@ -221,7 +208,7 @@ fn tree(out: &mut String, profile: &Profile) {
 }
 
 struct TreeWalk<'a> {
-    children: &'a HashMap<Option<&'a str>, Vec<&'a CallEdge>>,
+    children: &'a BTreeMap<Option<&'a str>, Vec<&'a CallEdge>>,
     totals: &'a HashMap<&'a str, u64>,
     table: &'a mut TextTable,
     lines: usize,
