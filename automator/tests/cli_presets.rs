@@ -19,16 +19,6 @@ const PRESETS: [&str; 5] = [
 ];
 
 /// The one line a failed command printed, checked to be a single `error:` line.
-fn one_error_line(stderr: &str) -> &str {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "expected one error line, got:\n{stderr}");
-    assert!(lines[0].starts_with("error: "), "{stderr}");
-    lines[0]
-}
-
 #[test]
 fn list_baselines_shows_every_preset_with_the_knobs_it_changes() {
     let directory = tempfile::tempdir().unwrap();
@@ -116,9 +106,8 @@ fn an_unknown_preset_exits_2_listing_the_available_ones() {
         &["--preset", "fastest"][..],
     ] {
         let run = run_automator(directory.path(), args, &[]);
-        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
         assert_eq!(
-            one_error_line(&run.stderr),
+            run.usage_error(),
             "error: unknown preset `fastest`; available: current, download_only, optimized, pre_optimization, solo_only"
         );
     }
@@ -148,8 +137,7 @@ fn a_corrupt_preset_file_exits_2_naming_file_line_and_knob() {
         &["--ab-test", "fast", "slow", "--baselines", "presets"][..],
     ] {
         let run = run_automator(directory.path(), args, &[]);
-        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
-        let line = one_error_line(&run.stderr);
+        let line = run.usage_error();
         assert!(
             line.contains("presets/slow.toml:5") && line.contains("unknown knob `solo_delay`"),
             "{line}"
@@ -165,8 +153,7 @@ fn a_corrupt_preset_file_exits_2_naming_file_line_and_knob() {
         &["--list-baselines", "--baselines", "presets"],
         &[],
     );
-    assert_eq!(run.code, Some(2));
-    let line = one_error_line(&run.stderr);
+    let line = run.usage_error();
     assert!(
         line.contains("presets/slow.toml:4") && line.contains("between_tracks_pause"),
         "{line}"
@@ -176,9 +163,8 @@ fn a_corrupt_preset_file_exits_2_naming_file_line_and_knob() {
         &["--list-baselines", "--baselines", "nowhere"],
         &[],
     );
-    assert_eq!(missing.code, Some(2));
     assert!(
-        one_error_line(&missing.stderr).contains("nowhere"),
+        missing.usage_error().contains("nowhere"),
         "{}",
         missing.stderr
     );
@@ -410,8 +396,7 @@ fn bad_baseline_files_and_gate_flags_exit_2_with_one_clear_line() {
     ];
     for (args, expected) in cases {
         let run = run_automator(directory.path(), args, &[]);
-        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
-        let line = one_error_line(&run.stderr);
+        let line = run.usage_error();
         assert!(line.contains(expected), "{args:?}: {line}");
     }
     let clap = run_automator(directory.path(), &["--against", "good.json"], &[]);

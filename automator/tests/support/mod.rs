@@ -169,6 +169,27 @@ pub struct Finished {
     pub stderr: String,
 }
 
+impl Finished {
+    /// Asserts the run failed as bad input is meant to (exit code 2 and exactly one
+    /// `error: …` line on stderr) and returns that line.
+    pub fn usage_error(&self) -> &str {
+        assert_eq!(self.code, Some(2), "{}", self.stderr);
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "expected one error line, got:\n{}",
+            self.stderr
+        );
+        assert!(lines[0].starts_with("error: "), "{}", self.stderr);
+        lines[0]
+    }
+}
+
 /// The built `automator` binary, ready to run in `directory` with `args`: marked with `marker`
 /// so that every process it starts can be found afterwards, and without credentials or log
 /// settings from the test's own environment.
