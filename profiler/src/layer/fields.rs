@@ -2,6 +2,7 @@
 
 use std::fmt::{Debug, Write};
 
+use tracing::Metadata;
 use tracing::field::{Field, Visit};
 
 use crate::tier::Tier;
@@ -26,9 +27,56 @@ pub(crate) enum ComponentField {
     Buffered,
 }
 
+/// The positions of the fields the profiler reads in a callsite's field set, so that
+/// visiting a span compares indices instead of field names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FieldRoles {
+    tier: usize,
+    component: usize,
+    error: usize,
+}
+
+/// What a field is to the profiler.
+enum Role {
+    Tier,
+    Component,
+    Error,
+}
+
+impl FieldRoles {
+    const ABSENT: usize = usize::MAX;
+
+    pub(crate) fn of(metadata: &Metadata<'_>) -> FieldRoles {
+        let index = |name| {
+            let field = metadata.fields().field(name);
+            field.map_or(FieldRoles::ABSENT, |field| field.index())
+        };
+        FieldRoles {
+            tier: index("tier"),
+            component: index("component"),
+            error: index("error"),
+        }
+    }
+
+    #[inline]
+    fn role(&self, field: &Field) -> Option<Role> {
+        let index = field.index();
+        if index == self.tier {
+            Some(Role::Tier)
+        } else if index == self.component {
+            Some(Role::Component)
+        } else if index == self.error {
+            Some(Role::Error)
+        } else {
+            None
+        }
+    }
+}
+
 /// Collects a new span's fields. The component is compared with the callsite's cached one
 /// and only copied when it differs, so the common case allocates and copies nothing.
 pub(crate) struct SpanFieldVisitor<'a> {
+    roles: FieldRoles,
     pub(crate) tier: TierField,
     cached_component: Option<&'a str>,
     buffer: &'a mut String,
@@ -37,8 +85,13 @@ pub(crate) struct SpanFieldVisitor<'a> {
 }
 
 impl<'a> SpanFieldVisitor<'a> {
-    pub(crate) fn new(cached_component: Option<&'a str>, buffer: &'a mut String) -> Self {
+    pub(crate) fn new(
+        roles: FieldRoles,
+        cached_component: Option<&'a str>,
+        buffer: &'a mut String,
+    ) -> Self {
         SpanFieldVisitor {
+            roles,
             tier: TierField::Missing,
             cached_component,
             buffer,
@@ -56,10 +109,11 @@ impl<'a> SpanFieldVisitor<'a> {
 }
 
 impl Visit for SpanFieldVisitor<'_> {
+    #[inline]
     fn record_str(&mut self, field: &Field, value: &str) {
-        match field.name() {
-            "tier" => self.tier_from(value),
-            "component" => {
+        match self.roles.role(field) {
+            Some(Role::Tier) => self.tier_from(value),
+            Some(Role::Component) => {
                 if self.cached_component == Some(value) {
                     self.component = ComponentField::SameAsCached;
                 } else {
@@ -68,36 +122,36 @@ impl Visit for SpanFieldVisitor<'_> {
                     self.component = ComponentField::Buffered;
                 }
             }
-            "error" => self.error = Some(truncate(value.to_owned())),
-            _ => {}
+            Some(Role::Error) => self.error = Some(truncate(value.to_owned())),
+            None => {}
         }
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        if field.name() == "error" && value {
+        if matches!(self.roles.role(field), Some(Role::Error)) && value {
             self.error = Some("error = true".to_owned());
         }
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        if field.name() == "error" {
+        if matches!(self.roles.role(field), Some(Role::Error)) {
             self.error = Some(truncate(value.to_string()));
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        match field.name() {
-            "tier" => {
+        match self.roles.role(field) {
+            Some(Role::Tier) => {
                 let text = format!("{value:?}");
                 self.tier_from(text.trim_matches('"'));
             }
-            "component" => {
+            Some(Role::Component) => {
                 self.buffer.clear();
                 let _ = write!(self.buffer, "{value:?}");
                 self.component = ComponentField::Buffered;
             }
-            "error" => self.error = Some(truncate(format!("{value:?}"))),
-            _ => {}
+            Some(Role::Error) => self.error = Some(truncate(format!("{value:?}"))),
+            None => {}
         }
     }
 }

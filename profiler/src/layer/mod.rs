@@ -26,8 +26,10 @@ use tracing_subscriber::registry::LookupSpan;
 pub use config::Config;
 
 use crate::recorder::{Clock, KeyId, MemorySample, ProfilerHandle, Recorder, SpanRecord};
-use fields::{ComponentField, ErrorEventVisitor, ErrorFieldVisitor, SpanFieldVisitor, TierField};
-use open_spans::{FAILED, MEASURES_BUSY, OpenSpans, Slot, SlotRef};
+use fields::{
+    ComponentField, ErrorEventVisitor, ErrorFieldVisitor, FieldRoles, SpanFieldVisitor, TierField,
+};
+use open_spans::{FAILED, MEASURES_BUSY, NewSpan, OpenSpans, Slot, SlotRef};
 use thread_state::{ThreadState, with_thread_state};
 
 /// Records every profiled span into the statistics read by its [`ProfilerHandle`].
@@ -92,8 +94,9 @@ impl ProfilerLayer {
         with_thread_state(&self.recorder, |state| {
             let (cached, buffer) = state.cached(metadata);
             let cached_key = cached.map(|cached| (cached.tier, cached.key));
-            let mut visitor =
-                SpanFieldVisitor::new(cached.map(|cached| &*cached.component), buffer);
+            let roles = cached.map_or_else(|| FieldRoles::of(metadata), |cached| cached.roles);
+            let cached_component = cached.map(|cached| &*cached.component);
+            let mut visitor = SpanFieldVisitor::new(roles, cached_component, buffer);
             attrs.record(&mut visitor);
             let SpanFieldVisitor {
                 tier,
@@ -131,16 +134,15 @@ impl ProfilerLayer {
             if self.config.measures_busy_time(tier) {
                 flags |= MEASURES_BUSY;
             }
-            let slot = self.open.insert(id.into_u64());
-            slot.key.store(key.0, Relaxed);
-            slot.epoch.store(self.recorder.epoch(), Relaxed);
-            slot.flags.store(flags, Relaxed);
-            slot.depth.store(0, Relaxed);
-            slot.parent.store(parent, Relaxed);
-            slot.created_ns.store(created_ns, Relaxed);
-            slot.busy_ns.store(0, Relaxed);
-            slot.memory_before.store(memory_before, Relaxed);
-            drop(slot);
+            let span = NewSpan {
+                key: key.0,
+                epoch: self.recorder.epoch(),
+                flags,
+                parent,
+                created_ns,
+                memory_before,
+            };
+            self.open.insert(id.into_u64(), &span);
             if let Some(text) = error {
                 self.recorder.note_error(&state.shard, key, text);
             }

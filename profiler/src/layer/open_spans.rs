@@ -43,7 +43,31 @@ pub(crate) struct Slot {
     pub(crate) children: Mutex<Coverage>,
 }
 
+/// What a new span's slot starts with.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct NewSpan {
+    pub(crate) key: u32,
+    pub(crate) epoch: u32,
+    pub(crate) flags: u32,
+    pub(crate) parent: u64,
+    pub(crate) created_ns: u64,
+    pub(crate) memory_before: u64,
+}
+
 impl Slot {
+    /// Sets every field for a new span (a reused slot holds whatever its last span left).
+    #[inline]
+    fn start(&self, span: &NewSpan) {
+        self.key.store(span.key, Ordering::Relaxed);
+        self.epoch.store(span.epoch, Ordering::Relaxed);
+        self.flags.store(span.flags, Ordering::Relaxed);
+        self.depth.store(0, Ordering::Relaxed);
+        self.parent.store(span.parent, Ordering::Relaxed);
+        self.created_ns.store(span.created_ns, Ordering::Relaxed);
+        self.busy_ns.store(0, Ordering::Relaxed);
+        self.memory_before.store(span.memory_before, Ordering::Relaxed);
+    }
+
     /// Records a closed child's interval `[start, end)`.
     pub(crate) fn add_child(&self, start: u64, end: u64) {
         let mut children = self.children.lock().unwrap_or_else(PoisonError::into_inner);
@@ -111,9 +135,9 @@ impl OpenSpans {
         (id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - self.bucket_bits)) as usize
     }
 
-    /// Claims a slot for span `id` (non-zero). The slot's fields are whatever its previous
-    /// span left, so the caller initialises every field.
-    pub(crate) fn insert(&self, id: u64) -> SlotRef<'_> {
+    /// Claims a slot for span `id` (non-zero) and starts it as `span`.
+    #[inline]
+    pub(crate) fn insert(&self, id: u64, span: &NewSpan) {
         let bucket = self.bucket(id);
         for (offset, cell) in self.ids[bucket].0.iter().enumerate() {
             if cell.load(Ordering::Relaxed) == 0
@@ -121,17 +145,19 @@ impl OpenSpans {
                     .compare_exchange(0, id, Ordering::Acquire, Ordering::Relaxed)
                     .is_ok()
             {
-                let index = bucket * BUCKET + offset;
-                return SlotRef::Table {
-                    slot: &self.slots[index],
-                    index,
-                };
+                self.slots[bucket * BUCKET + offset].start(span);
+                return;
             }
         }
-        let slot = Arc::new(Slot::default());
-        self.lock_overflow().insert(id, Arc::clone(&slot));
+        self.spill(id, span);
+    }
+
+    #[cold]
+    fn spill(&self, id: u64, span: &NewSpan) {
+        let slot = Slot::default();
+        slot.start(span);
+        self.lock_overflow().insert(id, Arc::new(slot));
         self.overflowed.fetch_add(1, Ordering::Relaxed);
-        SlotRef::Overflow(slot)
     }
 
     /// The slot of span `id`, if it is a profiled open span.
@@ -192,9 +218,13 @@ mod tests {
     #[test]
     fn finds_inserted_ids_and_forgets_removed_ones() {
         let table = OpenSpans::with_capacity(64);
-        let slot = table.insert(7);
-        slot.key.store(3, Ordering::Relaxed);
-        drop(slot);
+        table.insert(
+            7,
+            &NewSpan {
+                key: 3,
+                ..NewSpan::default()
+            },
+        );
         assert_eq!(table.get(7).unwrap().key.load(Ordering::Relaxed), 3);
         assert!(table.get(8).is_none());
         let slot = table.get(7).unwrap();
@@ -207,8 +237,11 @@ mod tests {
         // A single-bucket table: the ninth span must spill over.
         let table = OpenSpans::with_capacity(1);
         for id in 1..=20u64 {
-            let slot = table.insert(id);
-            slot.key.store(id as u32, Ordering::Relaxed);
+            let span = NewSpan {
+                key: id as u32,
+                ..NewSpan::default()
+            };
+            table.insert(id, &span);
         }
         for id in 1..=20u64 {
             assert_eq!(
@@ -233,9 +266,11 @@ mod tests {
                 std::thread::spawn(move || {
                     for round in 0..2_000u64 {
                         let id = worker * 1_000_000 + round + 1;
-                        let slot = table.insert(id);
-                        slot.parent.store(id, Ordering::Relaxed);
-                        drop(slot);
+                        let span = NewSpan {
+                            parent: id,
+                            ..NewSpan::default()
+                        };
+                        table.insert(id, &span);
                         let slot = table.get(id).expect("inserted id is found");
                         assert_eq!(slot.parent.load(Ordering::Relaxed), id);
                         table.remove(id, slot);

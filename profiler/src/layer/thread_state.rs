@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use tracing::Metadata;
 
+use super::fields::FieldRoles;
 use crate::recorder::{KeyId, KeyTable, Recorder, Shard};
 use crate::tier::Tier;
 
@@ -24,6 +25,7 @@ pub(crate) struct ThreadState {
 /// compared before the cached key is trusted.
 pub(crate) struct CallsiteKey {
     address: usize,
+    pub(crate) roles: FieldRoles,
     pub(crate) tier: Tier,
     pub(crate) component: Box<str>,
     pub(crate) key: KeyId,
@@ -202,6 +204,7 @@ impl ThreadState {
         let (address, index) = Self::cache_index(metadata);
         self.callsites[index] = Some(CallsiteKey {
             address,
+            roles: FieldRoles::of(metadata),
             tier,
             component: component.into(),
             key,
