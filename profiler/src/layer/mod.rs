@@ -144,7 +144,7 @@ impl ProfilerLayer {
             };
             self.open.insert(id.into_u64(), &span);
             if let Some(text) = error {
-                self.recorder.note_error(&state.shard, key, text);
+                self.recorder.note_error(&mut state.shard, key, text);
             }
         });
     }
@@ -277,7 +277,7 @@ impl ProfilerLayer {
             memory,
         };
         let recorded = with_thread_state(&self.recorder, |state| {
-            state.shard.record(epoch, &record, || self.recorder.epoch());
+            state.shard.record(epoch, &record);
         });
         if recorded.is_none() {
             self.recorder.record_without_thread_state(epoch, &record);
@@ -304,7 +304,7 @@ impl ProfilerLayer {
             event.record(&mut visitor);
             let key = KeyId(slot.key.load(Relaxed));
             with_thread_state(&self.recorder, |state| {
-                self.recorder.note_error(&state.shard, key, visitor.text());
+                self.recorder.note_error(&mut state.shard, key, visitor.text());
             });
         }
     }
@@ -317,7 +317,7 @@ impl ProfilerLayer {
         if slot.epoch.load(Relaxed) == self.recorder.epoch() {
             let key = KeyId(slot.key.load(Relaxed));
             with_thread_state(&self.recorder, |state| {
-                self.recorder.note_error(&state.shard, key, text);
+                self.recorder.note_error(&mut state.shard, key, text);
             });
         }
     }

@@ -2,12 +2,11 @@
 //! turns a span's metadata into its key; plus the stack of profiled spans it has entered.
 
 use std::cell::RefCell;
-use std::sync::Arc;
 
 use tracing::Metadata;
 
 use super::fields::FieldRoles;
-use crate::recorder::{KeyId, KeyTable, Recorder, Shard};
+use crate::recorder::{KeyId, KeyTable, Recorder, ShardWriter};
 use crate::tier::Tier;
 
 /// Entries in the direct-mapped callsite cache (a collision only costs a re-intern).
@@ -15,7 +14,7 @@ const CALLSITE_CACHE: usize = 256;
 
 pub(crate) struct ThreadState {
     recorder_id: u64,
-    pub(crate) shard: Arc<Shard>,
+    pub(crate) shard: ShardWriter,
     callsites: Box<[Option<CallsiteKey>]>,
     /// Reused buffer for a `component` value that missed the cache.
     component: String,
@@ -160,10 +159,10 @@ pub(crate) fn with_thread_state<R>(
 #[cold]
 fn join(states: &mut Vec<ThreadState>, recorder: &Recorder) -> usize {
     // Drop the states of profilers that no longer exist (only we still hold their shard).
-    states.retain(|state| Arc::strong_count(&state.shard) > 1);
+    states.retain(|state| !state.shard.is_orphaned());
     states.push(ThreadState {
         recorder_id: recorder.id,
-        shard: recorder.register_shard(),
+        shard: recorder.shard_writer(),
         callsites: (0..CALLSITE_CACHE).map(|_| None).collect(),
         component: String::new(),
     });

@@ -8,9 +8,8 @@ use super::keys::KeyId;
 /// precision, and a few kilobytes per key, however many calls are recorded.
 pub(crate) const HISTOGRAM_DIGITS: u8 = 2;
 
-/// A thread's histogram counts in `u32` (half the memory; a bucket saturates only after
-/// 4 billion calls of one key on one thread between resets). Merged histograms use `u64`.
-pub(crate) type ThreadHistogram = Histogram<u32>;
+/// Merged histograms count in `u64`; a thread's own counts are a
+/// [`LiveHistogram`](super::live_histogram::LiveHistogram).
 pub(crate) type MergedHistogram = Histogram<u64>;
 
 /// Everything known about one finished span, as handed from the layer to the recorder.
@@ -56,6 +55,16 @@ pub(crate) struct MemoryAggregate {
     pub(crate) sum_after: u128,
     pub(crate) total_delta: i128,
     pub(crate) peak: u64,
+}
+
+impl MemoryAggregate {
+    pub(crate) fn record(&mut self, sample: MemorySample) {
+        self.samples += 1;
+        self.sum_before += u128::from(sample.before);
+        self.sum_after += u128::from(sample.after);
+        self.total_delta += i128::from(sample.after) - i128::from(sample.before);
+        self.peak = self.peak.max(sample.after).max(sample.before);
+    }
 }
 
 /// Running totals of one key: everything but the distribution. Merging two gives the
@@ -111,13 +120,10 @@ pub(crate) fn record_value<C: Counter>(histogram: &mut Histogram<C>, value: u64)
     }
 }
 
-/// Adds a thread's counts into a merged histogram.
-pub(crate) fn add_counts(merged: &mut MergedHistogram, thread: &ThreadHistogram) {
-    for bucket in thread.iter_recorded() {
-        let (value, count) = (bucket.value_iterated_to(), bucket.count_at_value());
-        if merged.record_n(value, u64::from(count)).is_err() {
-            merged.saturating_record_n(value, u64::from(count));
-        }
+/// Records `count` times `value`, growing the histogram if needed.
+pub(crate) fn record_n(histogram: &mut MergedHistogram, value: u64, count: u64) {
+    if histogram.record_n(value, count).is_err() {
+        histogram.saturating_record_n(value, count);
     }
 }
 
@@ -149,12 +155,7 @@ impl KeyTotals {
             .sum_squares
             .saturating_add(u128::from(wall) * u128::from(wall));
         if let Some(sample) = record.memory {
-            let memory = &mut self.memory;
-            memory.samples += 1;
-            memory.sum_before += u128::from(sample.before);
-            memory.sum_after += u128::from(sample.after);
-            memory.total_delta += i128::from(sample.after) - i128::from(sample.before);
-            memory.peak = memory.peak.max(sample.after).max(sample.before);
+            self.memory.record(sample);
         }
         match self
             .parents
@@ -240,30 +241,6 @@ impl KeyTotals {
     }
 }
 
-/// One key's statistics on one thread.
-#[derive(Debug, Clone)]
-pub(crate) struct KeyAggregate {
-    pub(crate) totals: KeyTotals,
-    pub(crate) histogram: ThreadHistogram,
-}
-
-impl Default for KeyAggregate {
-    fn default() -> Self {
-        KeyAggregate {
-            totals: KeyTotals::default(),
-            histogram: new_histogram(),
-        }
-    }
-}
-
-impl KeyAggregate {
-    #[inline]
-    pub(crate) fn record(&mut self, record: &SpanRecord) {
-        self.totals.record(record);
-        record_value(&mut self.histogram, record.wall_ns);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,9 +262,10 @@ mod tests {
         sorted[rank - 1]
     }
 
-    /// Records `values` on two "threads" and merges them, as a snapshot does.
+    /// Records `values` on two "threads" and merges their totals, as a snapshot does.
     fn merged(values: &[u64]) -> (KeyTotals, MergedHistogram) {
-        let (mut left, mut right) = (KeyAggregate::default(), KeyAggregate::default());
+        let (mut left, mut right) = (KeyTotals::default(), KeyTotals::default());
+        let mut histogram = new_histogram();
         for (index, &value) in values.iter().enumerate() {
             let side = if index % 2 == 0 {
                 &mut left
@@ -295,13 +273,10 @@ mod tests {
                 &mut right
             };
             side.record(&record(0, None, value, false));
+            record_value(&mut histogram, value);
         }
-        let mut totals = left.totals.clone();
-        totals.merge(&right.totals);
-        let mut histogram = new_histogram();
-        add_counts(&mut histogram, &left.histogram);
-        add_counts(&mut histogram, &right.histogram);
-        (totals, histogram)
+        left.merge(&right);
+        (left, histogram)
     }
 
     #[test]
@@ -354,7 +329,7 @@ mod tests {
                 )
             })
             .collect();
-        let mut whole = KeyAggregate::default();
+        let mut whole = KeyTotals::default();
         let (mut left, mut right) = (KeyTotals::default(), KeyTotals::default());
         for (index, each) in records.iter().enumerate() {
             whole.record(each);
@@ -365,21 +340,11 @@ mod tests {
             }
         }
         left.merge(&right);
-        let whole_histogram = whole.histogram.clone();
-        let whole = whole.totals;
         assert_eq!(left.count, whole.count);
         assert_eq!(left.failures, whole.failures);
         assert_eq!(left.successes + left.failures, 200);
         assert_eq!((left.min_ns, left.max_ns), (whole.min_ns, whole.max_ns));
         assert_eq!(left.sum_squares, whole.sum_squares);
-        let walls: Vec<u64> = records.iter().map(|each| each.wall_ns).collect();
-        let (_, via_threads) = merged(&walls);
-        let mut direct: MergedHistogram = new_histogram();
-        for &wall in &walls {
-            record_value(&mut direct, wall);
-        }
-        assert_eq!(via_threads, direct);
-        assert_eq!(whole_histogram.len(), 200);
         let mut left_edges = left.parents.clone();
         let mut whole_edges = whole.parents.clone();
         left_edges.sort_by_key(|edge| edge.parent);

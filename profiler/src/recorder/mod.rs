@@ -4,7 +4,8 @@
 mod aggregate;
 mod clock;
 mod keys;
-mod ring;
+mod live_histogram;
+mod live_key;
 mod shard;
 mod snapshot;
 
@@ -15,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 pub(crate) use aggregate::{LastError, MemorySample, SpanRecord};
 pub(crate) use clock::Clock;
 pub(crate) use keys::{KeyId, KeyTable};
-pub(crate) use shard::Shard;
+pub(crate) use shard::{Shard, ShardWriter};
 
 use snapshot::MergedKey;
 
@@ -68,18 +69,18 @@ impl Recorder {
         self.epoch.load(Ordering::Relaxed)
     }
 
-    /// A new shard for the calling thread.
-    pub(crate) fn register_shard(&self) -> Arc<Shard> {
+    /// A new shard for the calling thread, registered for snapshots.
+    pub(crate) fn shard_writer(&self) -> ShardWriter {
         let thread = std::thread::current();
         let name = thread
             .name()
             .map(str::to_owned)
             .unwrap_or_else(|| format!("{:?}", thread.id()));
-        let shard = Arc::new(Shard::new(name));
         let mut shards = self.lock_shards();
+        let writer = ShardWriter::new(name, self.epoch());
         self.retire_exited(&mut shards);
-        shards.push(Arc::clone(&shard));
-        shard
+        shards.push(writer.shard());
+        writer
     }
 
     /// Folds the shards of exited threads (only the recorder still holds them) into the
@@ -92,17 +93,17 @@ impl Recorder {
                 return true;
             }
             let retired = retired.get_or_insert_with(|| lock(&self.retired));
-            snapshot::merge_shard(retired, &shard.lock(epoch), &shard.thread_name);
+            shard.merge_into(retired, epoch);
             false
         });
     }
 
-    pub(crate) fn note_error(&self, shard: &Shard, key: KeyId, text: String) {
+    pub(crate) fn note_error(&self, writer: &mut ShardWriter, key: KeyId, text: String) {
         let error = LastError {
             at: self.clock.now(),
             text,
         };
-        shard.note_error(key, error, self.epoch());
+        writer.note_error(self.epoch(), key, error);
     }
 
     /// Records a span closed on a thread whose thread-local state is already gone (a
@@ -138,7 +139,7 @@ impl Recorder {
             self.retire_exited(&mut shards);
             let mut merged = lock(&self.retired).clone();
             for shard in shards.iter() {
-                snapshot::merge_shard(&mut merged, &shard.lock(epoch), &shard.thread_name);
+                shard.merge_into(&mut merged, epoch);
             }
             merged
         };
@@ -153,16 +154,15 @@ impl Recorder {
         )
     }
 
+    /// Starts a new generation: shards hold on to older statistics until their thread
+    /// records again (and starts afresh), but snapshots no longer read them.
     pub(crate) fn reset(&self) {
         let mut shards = self.lock_shards();
-        let epoch = self.epoch.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        self.epoch.fetch_add(1, Ordering::Relaxed);
         *lock(&self.started) = SessionStart {
             at: time::OffsetDateTime::now_utc(),
             at_ns: self.clock.now(),
         };
-        for shard in shards.iter() {
-            shard.lock(epoch).keys.clear();
-        }
         lock(&self.retired).clear();
         self.retire_exited(&mut shards);
     }

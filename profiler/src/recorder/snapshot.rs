@@ -5,11 +5,9 @@ use std::collections::BTreeSet;
 use time::format_description::well_known::Rfc3339;
 
 use super::aggregate::{
-    KeyAggregate, KeyTotals, MergedHistogram, SpanRecord, add_counts, new_histogram, quantile_ns,
-    record_value,
+    KeyTotals, MergedHistogram, SpanRecord, new_histogram, quantile_ns, record_value,
 };
 use super::keys::{KeyId, KeyInfo};
-use super::shard::ShardState;
 use super::{MAX_THREAD_NAMES, capped_insert};
 use crate::machine::MachineInfo;
 use crate::profile::{
@@ -36,10 +34,10 @@ impl Default for MergedKey {
 }
 
 impl MergedKey {
-    fn add(&mut self, aggregate: &KeyAggregate, thread: &str) {
-        self.totals.merge(&aggregate.totals);
-        add_counts(&mut self.histogram, &aggregate.histogram);
-        if aggregate.totals.count > 0 {
+    /// Adds one thread's totals of this key (its histogram is added by the caller).
+    pub(crate) fn add(&mut self, totals: &KeyTotals, thread: &str) {
+        self.totals.merge(totals);
+        if totals.count > 0 {
             capped_insert(&mut self.threads, thread);
         }
     }
@@ -57,19 +55,6 @@ impl MergedKey {
             self.totals.min_ns,
             self.totals.max_ns,
         )
-    }
-}
-
-/// Adds one shard's statistics into `merged` (indexed by `KeyId`).
-pub(crate) fn merge_shard(merged: &mut Vec<Option<MergedKey>>, shard: &ShardState, thread: &str) {
-    if merged.len() < shard.keys.len() {
-        merged.resize_with(shard.keys.len(), || None);
-    }
-    for (slot, aggregate) in merged.iter_mut().zip(&shard.keys) {
-        if let Some(aggregate) = aggregate {
-            slot.get_or_insert_with(MergedKey::default)
-                .add(aggregate, thread);
-        }
     }
 }
 
