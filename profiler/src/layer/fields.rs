@@ -100,10 +100,11 @@ impl<'a> SpanFieldVisitor<'a> {
         }
     }
 
+    #[inline]
     fn tier_from(&mut self, value: &str) {
         self.tier = match Tier::parse(value) {
             Some(tier) => TierField::Valid(tier),
-            None => TierField::Invalid(value.to_owned()),
+            None => invalid_tier(value),
         };
     }
 }
@@ -237,6 +238,11 @@ impl ErrorEventVisitor {
             }
         }
     }
+}
+
+#[cold]
+fn invalid_tier(value: &str) -> TierField {
+    TierField::Invalid(value.to_owned())
 }
 
 fn truncate(mut text: String) -> String {
