@@ -91,7 +91,7 @@ impl ProfilerLayer {
     {
         let created_ns = self.recorder.clock.now();
         let metadata = attrs.metadata();
-        with_thread_state(&self.recorder, |state| {
+        with_thread_state(&self.recorder, |state, entered| {
             let (cached, buffer) = state.cached(metadata);
             let cached_key = cached.map(|cached| (cached.tier, cached.key));
             let roles = cached.map_or_else(|| FieldRoles::of(metadata), |cached| cached.roles);
@@ -125,7 +125,7 @@ impl ProfilerLayer {
                     state.resolve(&self.recorder.keys, metadata, tier, &component)
                 }
             };
-            let parent = self.parent_of(attrs, ctx);
+            let parent = self.parent_of(attrs, ctx, || entered.context(&self.recorder));
             let memory_before = match self.config.samples_memory(tier) {
                 true => resident_bytes().unwrap_or(0),
                 false => 0,
@@ -158,8 +158,14 @@ impl ProfilerLayer {
         }
     }
 
-    /// Span id of the nearest profiled ancestor of a new span, 0 for none.
-    fn parent_of<S>(&self, attrs: &Attributes<'_>, ctx: &Context<'_, S>) -> u64
+    /// Span id of the nearest profiled ancestor of a new span, 0 for none; `context` tells
+    /// where this thread's current span is.
+    fn parent_of<S>(
+        &self,
+        attrs: &Attributes<'_>,
+        ctx: &Context<'_, S>,
+        context: impl FnOnce() -> thread_state::Context,
+    ) -> u64
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
@@ -168,18 +174,18 @@ impl ProfilerLayer {
         } else if let Some(parent) = attrs.parent() {
             self.nearest_profiled(parent, ctx)
         } else {
-            self.contextual_profiled(ctx)
+            self.contextual_profiled(ctx, context())
         }
     }
 
     /// The profiled span that is current on this thread: the innermost one entered here,
     /// else (e.g. inside an untiered span on a fresh worker thread) the nearest profiled
     /// ancestor of the registry's current span.
-    fn contextual_profiled<S>(&self, ctx: &Context<'_, S>) -> u64
+    fn contextual_profiled<S>(&self, ctx: &Context<'_, S>, context: thread_state::Context) -> u64
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
-        match thread_state::context(&self.recorder) {
+        match context {
             thread_state::Context::Profiled(entered) => entered,
             thread_state::Context::Nothing => 0,
             thread_state::Context::Other => ctx
@@ -276,7 +282,7 @@ impl ProfilerLayer {
             busy_ns,
             memory,
         };
-        let recorded = with_thread_state(&self.recorder, |state| {
+        let recorded = with_thread_state(&self.recorder, |state, _| {
             state.shard.record(epoch, &record);
         });
         if recorded.is_none() {
@@ -293,7 +299,7 @@ impl ProfilerLayer {
         } else if let Some(parent) = event.parent() {
             self.nearest_profiled(parent, ctx)
         } else {
-            self.contextual_profiled(ctx)
+            self.contextual_profiled(ctx, thread_state::context(&self.recorder))
         };
         let Some(slot) = self.open.get(span) else {
             return;
@@ -303,7 +309,7 @@ impl ProfilerLayer {
             let mut visitor = ErrorEventVisitor::default();
             event.record(&mut visitor);
             let key = KeyId(slot.key.load(Relaxed));
-            with_thread_state(&self.recorder, |state| {
+            with_thread_state(&self.recorder, |state, _| {
                 self.recorder.note_error(&mut state.shard, key, visitor.text());
             });
         }
@@ -316,7 +322,7 @@ impl ProfilerLayer {
         slot.flags.fetch_or(FAILED, Relaxed);
         if slot.epoch.load(Relaxed) == self.recorder.epoch() {
             let key = KeyId(slot.key.load(Relaxed));
-            with_thread_state(&self.recorder, |state| {
+            with_thread_state(&self.recorder, |state, _| {
                 self.recorder.note_error(&mut state.shard, key, text);
             });
         }

@@ -31,12 +31,38 @@ pub(crate) struct CallsiteKey {
 }
 
 thread_local! {
-    static THREAD_STATES: RefCell<Vec<ThreadState>> = const { RefCell::new(Vec::new()) };
-    static ENTERED: RefCell<Entered> = const { RefCell::new(Entered::new()) };
+    static LOCAL: RefCell<Local> = const { RefCell::new(Local::new()) };
+}
+
+/// Everything the layer keeps per thread, in one thread-local so that a callback looks
+/// it up once.
+struct Local {
+    entered: Entered,
+    /// One state per profiler recording on this thread.
+    states: Vec<ThreadState>,
+}
+
+impl Local {
+    const fn new() -> Local {
+        Local {
+            entered: Entered::new(),
+            states: Vec::new(),
+        }
+    }
+}
+
+/// Runs `f` on this thread's [`Local`]; `None` while the thread is being torn down, or if
+/// re-entered from inside `f`.
+#[inline]
+fn with_local<R>(f: impl FnOnce(&mut Local) -> R) -> Option<R> {
+    LOCAL
+        .try_with(|local| Some(f(&mut *local.try_borrow_mut().ok()?)))
+        .ok()
+        .flatten()
 }
 
 /// The spans entered on this thread.
-struct Entered {
+pub(crate) struct Entered {
     /// Spans of any kind (profiled or not), so that a new root span can skip asking the
     /// registry for its current span.
     any: u32,
@@ -56,41 +82,30 @@ impl Entered {
 /// Notes an enter of a span that no profiler records.
 #[inline]
 pub(crate) fn entered_other() {
-    let _ = ENTERED.try_with(|entered| {
-        if let Ok(mut entered) = entered.try_borrow_mut() {
-            entered.any = entered.any.saturating_add(1);
-        }
-    });
+    with_local(|local| local.entered.any = local.entered.any.saturating_add(1));
 }
 
 /// Notes an exit of a span that no profiler records.
 #[inline]
 pub(crate) fn exited_other() {
-    let _ = ENTERED.try_with(|entered| {
-        if let Ok(mut entered) = entered.try_borrow_mut() {
-            entered.any = entered.any.saturating_sub(1);
-        }
-    });
+    with_local(|local| local.entered.any = local.entered.any.saturating_sub(1));
 }
 
 /// Notes that `recorder`'s span `id` was entered on this thread.
 #[inline]
 pub(crate) fn entered(recorder: &Recorder, id: u64) {
-    let _ = ENTERED.try_with(|entered| {
-        if let Ok(mut entered) = entered.try_borrow_mut() {
-            entered.any = entered.any.saturating_add(1);
-            entered.profiled.push((recorder.id, id));
-        }
+    with_local(|local| {
+        let entered = &mut local.entered;
+        entered.any = entered.any.saturating_add(1);
+        entered.profiled.push((recorder.id, id));
     });
 }
 
 /// Notes that `recorder`'s span `id` was exited on this thread; normally the innermost.
 #[inline]
 pub(crate) fn exited(recorder: &Recorder, id: u64) {
-    let _ = ENTERED.try_with(|entered| {
-        let Ok(mut entered) = entered.try_borrow_mut() else {
-            return;
-        };
+    with_local(|local| {
+        let entered = &mut local.entered;
         entered.any = entered.any.saturating_sub(1);
         let stack = &mut entered.profiled;
         if stack.last() == Some(&(recorder.id, id)) {
@@ -111,49 +126,48 @@ pub(crate) enum Context {
     Other,
 }
 
-/// The innermost profiled span of `recorder` entered on this thread, if any.
-#[inline]
-pub(crate) fn context(recorder: &Recorder) -> Context {
-    ENTERED
-        .try_with(|entered| {
-            let Ok(entered) = entered.try_borrow() else {
-                return Context::Other;
-            };
-            let innermost = entered
-                .profiled
-                .iter()
-                .rev()
-                .find(|(owner, _)| *owner == recorder.id);
-            match (innermost, entered.any) {
-                (Some(&(_, id)), _) => Context::Profiled(id),
-                (None, 0) => Context::Nothing,
-                (None, _) => Context::Other,
-            }
-        })
-        .unwrap_or(Context::Other)
+impl Entered {
+    /// Where the contextual parent of `recorder`'s new span is.
+    #[inline]
+    pub(crate) fn context(&self, recorder: &Recorder) -> Context {
+        let innermost = self
+            .profiled
+            .iter()
+            .rev()
+            .find(|(owner, _)| *owner == recorder.id);
+        match (innermost, self.any) {
+            (Some(&(_, id)), _) => Context::Profiled(id),
+            (None, 0) => Context::Nothing,
+            (None, _) => Context::Other,
+        }
+    }
 }
 
-/// Runs `f` with this thread's state for `recorder`, creating it on first use. Returns
-/// `None` while the thread is being torn down, or if re-entered from inside `f`.
+/// Where the contextual parent of `recorder`'s new span is (for callers that do not hold
+/// the thread's state already).
+pub(crate) fn context(recorder: &Recorder) -> Context {
+    with_local(|local| local.entered.context(recorder)).unwrap_or(Context::Other)
+}
+
+/// Runs `f` with this thread's state for `recorder` (created on first use) and the spans
+/// entered on this thread. Returns `None` while the thread is being torn down, or if
+/// re-entered from inside `f`.
 #[inline]
 pub(crate) fn with_thread_state<R>(
     recorder: &Recorder,
-    f: impl FnOnce(&mut ThreadState) -> R,
+    f: impl FnOnce(&mut ThreadState, &Entered) -> R,
 ) -> Option<R> {
-    THREAD_STATES
-        .try_with(|states| {
-            let mut states = states.try_borrow_mut().ok()?;
-            let index = match states
-                .iter()
-                .position(|state| state.recorder_id == recorder.id)
-            {
-                Some(index) => index,
-                None => join(&mut states, recorder),
-            };
-            Some(f(&mut states[index]))
-        })
-        .ok()
-        .flatten()
+    with_local(|local| {
+        let states = &mut local.states;
+        let index = match states
+            .iter()
+            .position(|state| state.recorder_id == recorder.id)
+        {
+            Some(index) => index,
+            None => join(states, recorder),
+        };
+        f(&mut states[index], &local.entered)
+    })
 }
 
 #[cold]
