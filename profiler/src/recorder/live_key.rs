@@ -23,7 +23,7 @@ const INLINE_PARENTS: usize = 4;
 /// How often a reader retries before it settles for what it read (which can then be off
 /// by the span being written). It yields after the first few, in case the owner was
 /// descheduled mid-write.
-const READ_ATTEMPTS: usize = 1_000;
+const READ_ATTEMPTS: usize = 10_000;
 const SPINS_BEFORE_YIELDING: usize = 10;
 
 const NO_EDGE: u32 = u32::MAX;
@@ -173,13 +173,13 @@ impl LiveKey {
         }
     }
 
-    /// A consistent copy of the totals: retried while the owner writes in between.
+    /// A consistent copy of the totals: read again while the owner writes in between.
     fn totals(&self) -> KeyTotals {
-        let mut totals = self.read_totals();
+        let mut raw = self.read_raw();
         for attempt in 0..READ_ATTEMPTS {
             let before = self.sequence.load(Acquire);
             if before % 2 == 0 {
-                totals = self.read_totals();
+                raw = self.read_raw();
                 fence(Acquire);
                 if self.sequence.load(Relaxed) == before {
                     break;
@@ -191,37 +191,74 @@ impl LiveKey {
                 std::thread::yield_now();
             }
         }
+        let mut totals = raw.into_totals();
         totals.parents.extend(lock(&self.more_parents).iter().copied());
         totals.memory = lock(&self.memory).clone();
         totals.last_error = lock(&self.last_error).clone();
         totals
     }
 
-    fn read_totals(&self) -> KeyTotals {
-        let count = self.count.load(Relaxed);
-        let failures = self.failures.load(Relaxed);
+    /// Every counter the sequence number guards, read without allocating so that a read
+    /// fits between two spans of a busy owner.
+    fn read_raw(&self) -> RawTotals {
         let [low, high] = &self.sum_squares;
-        let parents = self
-            .parents
-            .iter()
-            .map(|edge| (edge.parent.load(Relaxed), edge))
-            .filter(|(parent, _)| *parent != NO_EDGE)
-            .map(|(parent, edge)| ParentEdge {
-                parent: edge_key(parent),
-                count: edge.count.load(Relaxed),
-                total_ns: edge.total_ns.load(Relaxed),
-            })
-            .collect();
-        KeyTotals {
-            count,
-            successes: count.saturating_sub(failures),
-            failures,
+        RawTotals {
+            count: self.count.load(Relaxed),
+            failures: self.failures.load(Relaxed),
             total_ns: self.total_ns.load(Relaxed),
             self_ns: self.self_ns.load(Relaxed),
             busy_ns: self.busy_ns.load(Relaxed),
             min_ns: self.min_ns.load(Relaxed),
             max_ns: self.max_ns.load(Relaxed),
             sum_squares: (u128::from(high.load(Relaxed)) << 64) | u128::from(low.load(Relaxed)),
+            parents: std::array::from_fn(|index| {
+                let edge = &self.parents[index];
+                (
+                    edge.parent.load(Relaxed),
+                    edge.count.load(Relaxed),
+                    edge.total_ns.load(Relaxed),
+                )
+            }),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct RawTotals {
+    count: u64,
+    failures: u64,
+    total_ns: u64,
+    self_ns: u64,
+    busy_ns: u64,
+    min_ns: u64,
+    max_ns: u64,
+    sum_squares: u128,
+    /// (parent, count, total) per inline edge.
+    parents: [(u32, u64, u64); INLINE_PARENTS],
+}
+
+impl RawTotals {
+    fn into_totals(self) -> KeyTotals {
+        let parents = self
+            .parents
+            .iter()
+            .filter(|(parent, _, _)| *parent != NO_EDGE)
+            .map(|&(parent, count, total_ns)| ParentEdge {
+                parent: edge_key(parent),
+                count,
+                total_ns,
+            })
+            .collect();
+        KeyTotals {
+            count: self.count,
+            successes: self.count.saturating_sub(self.failures),
+            failures: self.failures,
+            total_ns: self.total_ns,
+            self_ns: self.self_ns,
+            busy_ns: self.busy_ns,
+            min_ns: self.min_ns,
+            max_ns: self.max_ns,
+            sum_squares: self.sum_squares,
             parents,
             ..KeyTotals::default()
         }
@@ -296,8 +333,10 @@ mod tests {
         let writer = std::thread::spawn(move || {
             for _ in 0..200_000 {
                 writer_live.record(&record(None, 3, false));
-                // The rest of a span's life: tracing itself takes ~100 ns per span.
-                for _ in 0..50 {
+                // The rest of a span's life: tracing itself takes over 100 ns per span,
+                // more in a debug build.
+                let next = std::time::Instant::now() + std::time::Duration::from_micros(1);
+                while std::time::Instant::now() < next {
                     std::hint::spin_loop();
                 }
             }
