@@ -10,11 +10,13 @@ use crate::tier::Tier;
 /// Error texts are cut to this many characters so a huge error cannot bloat the profile.
 const MAX_ERROR_CHARS: usize = 500;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A new span's `tier` value. `Copy`, so that setting it is one small store on the path of
+/// every span; an invalid value's text is kept aside in the visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TierField {
     Missing,
     Valid(Tier),
-    Invalid(String),
+    Invalid,
 }
 
 /// Where a new span's `component` value ended up.
@@ -78,6 +80,8 @@ impl FieldRoles {
 pub(crate) struct SpanFieldVisitor<'a> {
     roles: FieldRoles,
     pub(crate) tier: TierField,
+    /// The text of an invalid `tier` value, for the warning.
+    pub(crate) invalid_tier: Option<String>,
     cached_component: Option<&'a str>,
     buffer: &'a mut String,
     pub(crate) component: ComponentField,
@@ -93,6 +97,7 @@ impl<'a> SpanFieldVisitor<'a> {
         SpanFieldVisitor {
             roles,
             tier: TierField::Missing,
+            invalid_tier: None,
             cached_component,
             buffer,
             component: ComponentField::Missing,
@@ -102,10 +107,16 @@ impl<'a> SpanFieldVisitor<'a> {
 
     #[inline]
     fn tier_from(&mut self, value: &str) {
-        self.tier = match Tier::parse(value) {
-            Some(tier) => TierField::Valid(tier),
-            None => invalid_tier(value),
-        };
+        match Tier::parse(value) {
+            Some(tier) => self.tier = TierField::Valid(tier),
+            None => self.invalid_tier_from(value),
+        }
+    }
+
+    #[cold]
+    fn invalid_tier_from(&mut self, value: &str) {
+        self.tier = TierField::Invalid;
+        self.invalid_tier = Some(value.to_owned());
     }
 }
 
@@ -238,11 +249,6 @@ impl ErrorEventVisitor {
             }
         }
     }
-}
-
-#[cold]
-fn invalid_tier(value: &str) -> TierField {
-    TierField::Invalid(value.to_owned())
 }
 
 fn truncate(mut text: String) -> String {

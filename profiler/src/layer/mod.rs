@@ -100,6 +100,7 @@ impl ProfilerLayer {
             attrs.record(&mut visitor);
             let SpanFieldVisitor {
                 tier,
+                invalid_tier,
                 component,
                 error,
                 ..
@@ -107,7 +108,8 @@ impl ProfilerLayer {
             let tier = match tier {
                 TierField::Valid(tier) => tier,
                 TierField::Missing => return,
-                TierField::Invalid(value) => {
+                TierField::Invalid => {
+                    let value = invalid_tier.unwrap_or_default();
                     return self.warn_invalid_tier(metadata.name(), &value);
                 }
             };
