@@ -65,7 +65,8 @@ impl Slot {
         self.parent.store(span.parent, Ordering::Relaxed);
         self.created_ns.store(span.created_ns, Ordering::Relaxed);
         self.busy_ns.store(0, Ordering::Relaxed);
-        self.memory_before.store(span.memory_before, Ordering::Relaxed);
+        self.memory_before
+            .store(span.memory_before, Ordering::Relaxed);
     }
 
     /// Records a closed child's interval `[start, end)`.

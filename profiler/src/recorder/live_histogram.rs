@@ -118,7 +118,11 @@ mod tests {
         let live = LiveHistogram::default();
         live.record(1_000);
         live.record(1_001);
-        let used = live.pages.iter().filter(|page| page.get().is_some()).count();
+        let used = live
+            .pages
+            .iter()
+            .filter(|page| page.get().is_some())
+            .count();
         assert_eq!(used, 1);
     }
 }

@@ -155,7 +155,10 @@ mod tests {
         shard.merge_into(&mut merged, epoch);
         merged
             .iter()
-            .map(|key| key.as_ref().map_or((0, 0), |key| (key.totals.count, key.totals.total_ns)))
+            .map(|key| {
+                key.as_ref()
+                    .map_or((0, 0), |key| (key.totals.count, key.totals.total_ns))
+            })
             .collect()
     }
 
