@@ -7,6 +7,7 @@
 
 mod config;
 mod coverage;
+mod entered;
 mod fields;
 mod open_spans;
 mod thread_state;
@@ -91,7 +92,7 @@ impl ProfilerLayer {
     {
         let created_ns = self.recorder.clock.now();
         let metadata = attrs.metadata();
-        with_thread_state(&self.recorder, |state, entered| {
+        with_thread_state(&self.recorder, |state| {
             let (cached, buffer) = state.cached(metadata);
             let cached_key = cached.map(|cached| (cached.tier, cached.key));
             let roles = cached.map_or_else(|| FieldRoles::of(metadata), |cached| cached.roles);
@@ -127,7 +128,7 @@ impl ProfilerLayer {
                     state.resolve(&self.recorder.keys, metadata, tier, &component)
                 }
             };
-            let parent = self.parent_of(attrs, ctx, || entered.context(&self.recorder));
+            let parent = self.parent_of(attrs, ctx);
             let memory_before = match self.config.samples_memory(tier) {
                 true => resident_bytes().unwrap_or(0),
                 false => 0,
@@ -160,14 +161,8 @@ impl ProfilerLayer {
         }
     }
 
-    /// Span id of the nearest profiled ancestor of a new span, 0 for none; `context` tells
-    /// where this thread's current span is.
-    fn parent_of<S>(
-        &self,
-        attrs: &Attributes<'_>,
-        ctx: &Context<'_, S>,
-        context: impl FnOnce() -> thread_state::Context,
-    ) -> u64
+    /// Span id of the nearest profiled ancestor of a new span, 0 for none.
+    fn parent_of<S>(&self, attrs: &Attributes<'_>, ctx: &Context<'_, S>) -> u64
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
@@ -176,21 +171,21 @@ impl ProfilerLayer {
         } else if let Some(parent) = attrs.parent() {
             self.nearest_profiled(parent, ctx)
         } else {
-            self.contextual_profiled(ctx, context())
+            self.contextual_profiled(ctx)
         }
     }
 
     /// The profiled span that is current on this thread: the innermost one entered here,
     /// else (e.g. inside an untiered span on a fresh worker thread) the nearest profiled
     /// ancestor of the registry's current span.
-    fn contextual_profiled<S>(&self, ctx: &Context<'_, S>, context: thread_state::Context) -> u64
+    fn contextual_profiled<S>(&self, ctx: &Context<'_, S>) -> u64
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
-        match context {
-            thread_state::Context::Profiled(entered) => entered,
-            thread_state::Context::Nothing => 0,
-            thread_state::Context::Other => ctx
+        match entered::context(&self.recorder) {
+            entered::Context::Profiled(entered) => entered,
+            entered::Context::Nothing => 0,
+            entered::Context::Other => ctx
                 .current_span()
                 .id()
                 .map_or(0, |current| self.nearest_profiled(current, ctx)),
@@ -215,11 +210,17 @@ impl ProfilerLayer {
             .unwrap_or(0)
     }
 
+    #[inline]
     fn enter(&self, id: u64, slot: &Slot) {
-        thread_state::entered(&self.recorder, id);
-        if slot.flags.load(Relaxed) & MEASURES_BUSY == 0 {
-            return;
+        entered::entered(&self.recorder, id);
+        if slot.flags.load(Relaxed) & MEASURES_BUSY != 0 {
+            self.busy_from(slot);
         }
+    }
+
+    /// Starts a busy interval, unless the span is already entered (re-entrantly).
+    #[inline(never)]
+    fn busy_from(&self, slot: &Slot) {
         let depth = slot.depth.load(Relaxed);
         if depth == 0 {
             slot.entered_ns.store(self.recorder.clock.now(), Relaxed);
@@ -227,11 +228,17 @@ impl ProfilerLayer {
         slot.depth.store(depth + 1, Relaxed);
     }
 
+    #[inline]
     fn exit(&self, id: u64, slot: &Slot) {
-        thread_state::exited(&self.recorder, id);
-        if slot.flags.load(Relaxed) & MEASURES_BUSY == 0 {
-            return;
+        entered::exited(&self.recorder, id);
+        if slot.flags.load(Relaxed) & MEASURES_BUSY != 0 {
+            self.busy_until(slot);
         }
+    }
+
+    /// Ends a busy interval when the outermost enter exits.
+    #[inline(never)]
+    fn busy_until(&self, slot: &Slot) {
         let depth = slot.depth.load(Relaxed);
         if depth == 1 {
             let busy = self
@@ -284,7 +291,7 @@ impl ProfilerLayer {
             busy_ns,
             memory,
         };
-        let recorded = with_thread_state(&self.recorder, |state, _| {
+        let recorded = with_thread_state(&self.recorder, |state| {
             state.shard.record(epoch, &record);
         });
         if recorded.is_none() {
@@ -301,7 +308,7 @@ impl ProfilerLayer {
         } else if let Some(parent) = event.parent() {
             self.nearest_profiled(parent, ctx)
         } else {
-            self.contextual_profiled(ctx, thread_state::context(&self.recorder))
+            self.contextual_profiled(ctx)
         };
         let Some(slot) = self.open.get(span) else {
             return;
@@ -311,7 +318,7 @@ impl ProfilerLayer {
             let mut visitor = ErrorEventVisitor::default();
             event.record(&mut visitor);
             let key = KeyId(slot.key.load(Relaxed));
-            with_thread_state(&self.recorder, |state, _| {
+            with_thread_state(&self.recorder, |state| {
                 self.recorder
                     .note_error(&mut state.shard, key, visitor.text());
             });
@@ -325,7 +332,7 @@ impl ProfilerLayer {
         slot.flags.fetch_or(FAILED, Relaxed);
         if slot.epoch.load(Relaxed) == self.recorder.epoch() {
             let key = KeyId(slot.key.load(Relaxed));
-            with_thread_state(&self.recorder, |state, _| {
+            with_thread_state(&self.recorder, |state| {
                 self.recorder.note_error(&mut state.shard, key, text);
             });
         }
@@ -349,7 +356,7 @@ where
     fn on_enter(&self, id: &Id, _ctx: Context<'_, S>) {
         match self.open.get(id.into_u64()) {
             Some(slot) => self.enter(id.into_u64(), &slot),
-            None => thread_state::entered_other(),
+            None => entered::entered_other(),
         }
     }
 
@@ -357,7 +364,7 @@ where
     fn on_exit(&self, id: &Id, _ctx: Context<'_, S>) {
         match self.open.get(id.into_u64()) {
             Some(slot) => self.exit(id.into_u64(), &slot),
-            None => thread_state::exited_other(),
+            None => entered::exited_other(),
         }
     }
 
