@@ -41,6 +41,8 @@ impl<S: Subscriber> Layer<S> for FourClockReadsLayer {
     }
 }
 
+/// The subjects, in the order they are measured. `tracing-chrome` comes last: its writer
+/// thread keeps draining after its own measurement and would slow down the next subject.
 pub fn subjects() -> Vec<(&'static str, Option<Dispatch>)> {
     let (profiler, _handle) = profiler::ProfilerLayer::new(profiler::Config::default());
     // The same with busy time measured for operations too (two more clock reads per span).
@@ -80,10 +82,6 @@ pub fn subjects() -> Vec<(&'static str, Option<Dispatch>)> {
             Some(Dispatch::new(tracing_subscriber::registry().with(timing))),
         ),
         (
-            "tracing_chrome_sink",
-            Some(Dispatch::new(tracing_subscriber::registry().with(chrome))),
-        ),
-        (
             "profiler",
             Some(Dispatch::new(tracing_subscriber::registry().with(profiler))),
         ),
@@ -92,6 +90,10 @@ pub fn subjects() -> Vec<(&'static str, Option<Dispatch>)> {
             Some(Dispatch::new(
                 tracing_subscriber::registry().with(profiler_busy),
             )),
+        ),
+        (
+            "tracing_chrome_sink",
+            Some(Dispatch::new(tracing_subscriber::registry().with(chrome))),
         ),
     ]
 }

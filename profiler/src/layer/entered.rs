@@ -192,7 +192,10 @@ mod tests {
             let ids = 1..=(DEPTH as u64 + 3);
             ids.clone().for_each(|id| entered(recorder, id));
             assert_eq!(context(recorder), Context::Other);
-            ids.clone().rev().take(3).for_each(|id| exited(recorder, id));
+            ids.clone()
+                .rev()
+                .take(3)
+                .for_each(|id| exited(recorder, id));
             assert_eq!(context(recorder), Context::Profiled(DEPTH as u64));
             ids.rev().skip(3).for_each(|id| exited(recorder, id));
             assert_eq!(context(recorder), Context::Nothing);
