@@ -88,7 +88,7 @@ fn main() {
         checks.below(&format!("profiler vs {peer}"), profiler_vs(peer), 1.0);
     }
     for name in [REFERENCE, PROFILER] {
-        let ratios: Vec<f64> = (0..3)
+        let ratios: Vec<f64> = (0..PROCESSES)
             .map(|_| parse_ratio(&run_child(&[SCALING_CHILD, name])))
             .collect();
         let ratio = median(ratios);
