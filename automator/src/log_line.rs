@@ -69,12 +69,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn instrument_error_events_are_left_to_the_profiler() {
-        #[tracing::instrument(err)]
-        fn fails() -> Result<(), String> {
-            Err("boom".into())
-        }
+    /// What `body` logs through `LogLine`, filtered as `automator` filters its log.
+    fn logged(body: impl FnOnce()) -> String {
         let captured = Captured::default();
         let writer = captured.clone();
         let subscriber = tracing_subscriber::registry().with(
@@ -84,29 +80,29 @@ mod tests {
                 .with_writer(move || writer.clone())
                 .with_filter(tracing_subscriber::filter::filter_fn(is_for_people)),
         );
-        tracing::subscriber::with_default(subscriber, || {
+        tracing::subscriber::with_default(subscriber, body);
+        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn instrument_error_events_are_left_to_the_profiler() {
+        #[tracing::instrument(err)]
+        fn fails() -> Result<(), String> {
+            Err("boom".into())
+        }
+        let text = logged(|| {
             let _ = fails();
             tracing::error!(error = "kept", "a message of the run");
         });
-        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         assert_eq!(text, "error: a message of the run error=\"kept\"\n");
     }
 
     #[test]
     fn a_line_is_level_message_and_fields_without_span_context() {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::registry().with(
-            tracing_subscriber::fmt::layer()
-                .event_format(LogLine)
-                .with_ansi(false)
-                .with_writer(move || writer.clone()),
-        );
-        tracing::subscriber::with_default(subscriber, || {
+        let text = logged(|| {
             let span = tracing::info_span!("song", tier = "system", component = "automation");
             span.in_scope(|| tracing::warn!(track = "Bass", "track failed"));
         });
-        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         assert_eq!(text, "warning: track failed track=\"Bass\"\n");
     }
 }

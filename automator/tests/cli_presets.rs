@@ -23,7 +23,7 @@ const PRESETS: [&str; 5] = [
 fn list_baselines_shows_every_preset_with_the_knobs_it_changes() {
     let directory = tempfile::tempdir().unwrap();
     let run = run_automator(directory.path(), &["--list-baselines"], &[]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    run.succeeded();
     assert!(
         run.stdout
             .starts_with("5 presets from the presets built into this binary"),
@@ -84,17 +84,13 @@ fn presets_come_from_a_baselines_folder_when_there_is_one() {
     )
     .unwrap();
     let run = run_automator(directory.path(), &["--list-baselines"], &[]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    run.succeeded();
     assert!(
         run.stdout.starts_with("1 presets from baselines."),
         "{}",
         run.stdout
     );
-    assert!(
-        run.stdout.contains("solo_wait  observe → poll"),
-        "{}",
-        run.stdout
-    );
+    run.printed("solo_wait  observe → poll");
 }
 
 #[test]
@@ -223,7 +219,7 @@ fn the_gate_compares_saved_files_with_exit_codes_for_ci() {
         &["--compare", "fast", "--against", "slow.json"],
         &[],
     );
-    assert_eq!(warn.code, Some(0), "{}\n{}", warn.stdout, warn.stderr);
+    warn.succeeded();
     let solo = warn
         .stdout
         .lines()
@@ -240,7 +236,7 @@ fn the_gate_compares_saved_files_with_exit_codes_for_ci() {
         "{}",
         warn.stdout
     );
-    assert!(warn.stdout.contains("WARN: regression"), "{}", warn.stdout);
+    warn.printed("WARN: regression");
 
     let fail = run_automator(
         directory.path(),
@@ -254,7 +250,7 @@ fn the_gate_compares_saved_files_with_exit_codes_for_ci() {
         &[],
     );
     assert_eq!(fail.code, Some(1), "{}", fail.stdout);
-    assert!(fail.stdout.contains("FAIL: regression"), "{}", fail.stdout);
+    fail.printed("FAIL: regression");
 
     let loose = [
         "--compare",
@@ -284,7 +280,7 @@ fn the_gate_compares_saved_files_with_exit_codes_for_ci() {
         ],
         &[],
     );
-    assert_eq!(better.code, Some(0), "{}", better.stdout);
+    better.succeeded();
     assert!(
         better
             .stdout
@@ -308,7 +304,7 @@ fn the_gate_compares_saved_files_with_exit_codes_for_ci() {
         "a broken hard limit always fails:\n{}",
         broken.stdout
     );
-    assert!(broken.stdout.contains("BROKEN"), "{}", broken.stdout);
+    broken.printed("BROKEN");
 
     let other = MachineInfo {
         cpu_model: "Some Other CPU".into(),
@@ -325,15 +321,11 @@ fn the_gate_compares_saved_files_with_exit_codes_for_ci() {
         &["--compare", "elsewhere.json", "--against", "fast"],
         &[],
     );
-    assert_eq!(warned.code, Some(0));
-    assert!(
-        warned.stdout.contains("warning: the machines differ"),
-        "{}",
-        warned.stdout
-    );
+    warned.succeeded();
+    warned.printed("warning: the machines differ");
 
     let shown = run_automator(directory.path(), &["--show-baseline", "fast"], &[]);
-    assert_eq!(shown.code, Some(0));
+    shown.succeeded();
     assert!(
         shown.stdout.contains("Baseline \"fast\"")
             && shown.stdout.contains("track_management.wait_for_solo"),
@@ -412,7 +404,7 @@ fn bad_baseline_files_and_gate_flags_exit_2_with_one_clear_line() {
 fn help_documents_the_comparison_commands() {
     let directory = tempfile::tempdir().unwrap();
     let help = run_automator(directory.path(), &["--help"], &[]);
-    assert_eq!(help.code, Some(0));
+    help.succeeded();
     for text in [
         "--list-baselines",
         "--baseline-test <NAME>",

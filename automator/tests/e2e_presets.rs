@@ -48,13 +48,7 @@ fn baseline_test_saves_every_run_with_its_own_profile() {
         "0.03",
     ];
     let run = run_automator(directory.path(), &args, &[]);
-    assert_eq!(
-        run.code,
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        run.stdout,
-        run.stderr
-    );
+    run.succeeded();
     let file = only_file(directory.path(), "baseline_pre_optimization_", ".json");
     let name = file.file_name().unwrap().to_string_lossy().into_owned();
     assert_eq!(
@@ -62,24 +56,10 @@ fn baseline_test_saves_every_run_with_its_own_profile() {
         "baseline_pre_optimization_20250805_111204.json".len(),
         "{name}"
     );
-    assert!(
-        run.stdout
-            .contains(&format!("Saved: logs/performance/baselines/{name}")),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout
-            .contains("pre_optimization: 2 run(s), time per track median"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("correct files: 4/4 (100%)"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains(RESTORED), "{}", run.stdout);
+    run.printed(&format!("Saved: logs/performance/baselines/{name}"));
+    run.printed("pre_optimization: 2 run(s), time per track median");
+    run.printed("correct files: 4/4 (100%)");
+    run.printed(RESTORED);
 
     let set: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(set["preset"], "pre_optimization");
@@ -128,14 +108,8 @@ fn baseline_test_saves_every_run_with_its_own_profile() {
         &["--show-baseline", file.to_str().unwrap()],
         &[],
     );
-    assert_eq!(shown.code, Some(0), "{}", shown.stderr);
-    assert!(
-        shown
-            .stdout
-            .contains("Baseline \"pre_optimization (2 runs)\""),
-        "{}",
-        shown.stdout
-    );
+    shown.succeeded();
+    shown.printed("Baseline \"pre_optimization (2 runs)\"");
     let itself = run_automator(
         directory.path(),
         &[
@@ -147,12 +121,8 @@ fn baseline_test_saves_every_run_with_its_own_profile() {
         ],
         &[],
     );
-    assert_eq!(itself.code, Some(0), "{}", itself.stdout);
-    assert!(
-        itself.stdout.contains("0 regression(s)"),
-        "{}",
-        itself.stdout
-    );
+    itself.succeeded();
+    itself.printed("0 regression(s)");
 }
 
 #[test]
@@ -172,21 +142,9 @@ fn the_gate_fails_a_slow_presets_run_against_a_fast_presets_baseline() {
     ]
     .concat();
     let saved = run_automator(directory.path(), &save, &[]);
-    assert_eq!(
-        saved.code,
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        saved.stdout,
-        saved.stderr
-    );
-    assert!(
-        saved
-            .stdout
-            .contains("Saved the performance baseline: logs/performance/baselines/fast.json"),
-        "{}",
-        saved.stdout
-    );
-    assert!(saved.stdout.contains(RESTORED), "{}", saved.stdout);
+    saved.succeeded();
+    saved.printed("Saved the performance baseline: logs/performance/baselines/fast.json");
+    saved.printed(RESTORED);
     let html = only_file(directory.path(), "performance_", ".html");
     assert!(std::fs::read_to_string(html).unwrap().contains("<svg"));
 
@@ -215,14 +173,8 @@ fn the_gate_fails_a_slow_presets_run_against_a_fast_presets_baseline() {
         .find(|line| line.starts_with("track_management.wait_for_solo"))
         .unwrap_or_else(|| panic!("{}", gated.stdout));
     assert!(solo.ends_with("REGRESSION"), "{solo}");
-    assert!(
-        gated
-            .stdout
-            .contains("FAIL: regression (--fail-on-regression)"),
-        "{}",
-        gated.stdout
-    );
-    assert!(gated.stdout.contains(RESTORED), "{}", gated.stdout);
+    gated.printed("FAIL: regression (--fail-on-regression)");
+    gated.printed(RESTORED);
 }
 
 #[test]
@@ -253,7 +205,7 @@ fn ctrl_c_during_an_ab_test_restores_the_configuration_and_keeps_the_runs() {
         run.stdout,
         run.stderr
     );
-    assert!(run.stdout.contains(RESTORED), "{}", run.stdout);
+    run.printed(RESTORED);
     assert!(
         run.stderr.contains("error: interrupted by Ctrl-C"),
         "{}",

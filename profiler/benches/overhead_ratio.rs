@@ -89,7 +89,7 @@ fn main() {
     }
     for name in [REFERENCE, PROFILER] {
         let ratios: Vec<f64> = (0..PROCESSES)
-            .map(|_| parse_ratio(&run_child(&[SCALING_CHILD, name])))
+            .map(|_| parse_number(&run_child(&[SCALING_CHILD, name])))
             .collect();
         let ratio = median(ratios);
         let what = format!("{name}, 2 threads at once vs 1 thread, per span");
@@ -143,7 +143,7 @@ fn parse_side_by_side(output: &str) -> Vec<SubjectFigures> {
         .lines()
         .map(|line| {
             let fields: Vec<&str> = line.split_whitespace().collect();
-            let number = |index: usize| parse_ratio(fields.get(index).copied().unwrap_or(""));
+            let number = |index: usize| parse_number(fields.get(index).copied().unwrap_or(""));
             SubjectFigures {
                 name: fields[0].to_owned(),
                 ns: number(1),
@@ -154,7 +154,7 @@ fn parse_side_by_side(output: &str) -> Vec<SubjectFigures> {
         .collect()
 }
 
-fn parse_ratio(text: &str) -> f64 {
+fn parse_number(text: &str) -> f64 {
     text.trim()
         .parse()
         .unwrap_or_else(|_| panic!("a child printed `{text}`, not a number"))

@@ -47,3 +47,18 @@ impl std::fmt::Display for Tier {
         f.write_str(self.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tier_parses_from_its_name_and_nothing_else_does() {
+        for tier in Tier::ALL {
+            assert_eq!(Tier::parse(tier.as_str()), Some(tier));
+        }
+        for other in ["", "System", "operations", "comp"] {
+            assert_eq!(Tier::parse(other), None, "{other}");
+        }
+    }
+}

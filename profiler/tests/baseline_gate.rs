@@ -94,30 +94,19 @@ fn verdicts_need_both_a_real_shift_and_one_beyond_the_threshold() {
     let baseline = PerformanceBaseline::from_profile("main", &baseline_profile());
     let current = PerformanceBaseline::from_profile("feature", &current_profile());
     let report = compare(&baseline, &current, &GateConfig::default());
-    assert_eq!(
-        verdict_of(&report, "track_management.solo_track"),
-        Verdict::Regression
-    );
-    assert_eq!(
-        verdict_of(&report, "download_management.download_current_mix"),
-        Verdict::NoChange
-    );
-    assert_eq!(
-        verdict_of(&report, "file_operations.clear_song_folder"),
-        Verdict::WithinNoise
-    );
-    assert_eq!(
-        verdict_of(&report, "webdriver.find_element"),
-        Verdict::NoChange
-    );
-    assert_eq!(
-        verdict_of(&report, "authentication.login"),
-        Verdict::Missing
-    );
-    assert_eq!(
-        verdict_of(&report, "track_management.verify_mix"),
-        Verdict::New
-    );
+    for (key, expected) in [
+        ("track_management.solo_track", Verdict::Regression),
+        (
+            "download_management.download_current_mix",
+            Verdict::NoChange,
+        ),
+        ("file_operations.clear_song_folder", Verdict::WithinNoise),
+        ("webdriver.find_element", Verdict::NoChange),
+        ("authentication.login", Verdict::Missing),
+        ("track_management.verify_mix", Verdict::New),
+    ] {
+        assert_eq!(verdict_of(&report, key), expected, "{key}");
+    }
     // The small shift on many calls is statistically real, yet under the threshold.
     let find = report
         .keys

@@ -170,6 +170,24 @@ pub struct Finished {
 }
 
 impl Finished {
+    /// Asserts the run exited 0, showing both streams when it did not.
+    pub fn succeeded(&self) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// Asserts the run printed `text` on stdout.
+    pub fn printed(&self, text: &str) -> &Self {
+        assert!(self.stdout.contains(text), "{}", self.stdout);
+        self
+    }
+
     /// Asserts the run failed as bad input is meant to (exit code 2 and exactly one
     /// `error: …` line on stderr) and returns that line.
     pub fn usage_error(&self) -> &str {

@@ -345,7 +345,7 @@ where
 {
     #[inline]
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        if has_tier_field(attrs.metadata()) {
+        if attrs.metadata().fields().field("tier").is_some() {
             self.guarded("opening a span", || self.open_span(attrs, id, &ctx));
         }
     }
@@ -387,13 +387,6 @@ where
             self.guarded("recording a field", || self.recorded_error(&slot, values));
         }
     }
-}
-
-/// Whether spans of this callsite opt in. (Spelled out rather than `FieldSet::field`, so
-/// that the name comparison inlines to one integer compare; this runs for every span.)
-#[inline]
-fn has_tier_field(metadata: &tracing::Metadata<'_>) -> bool {
-    metadata.fields().iter().any(|field| field.name() == "tier")
 }
 
 /// The component a span's visitor buffered (cold: the callsite cache missed).
