@@ -56,9 +56,10 @@ pub(crate) fn exited_other() {
     ENTERED.with(|entered| entered.any.set(entered.any.get().saturating_sub(1)));
 }
 
-/// Notes that `recorder`'s span `id` was entered on this thread.
+/// Notes that `recorder`'s span `id` was entered on this thread; returns the thread's
+/// [`thread_token`].
 #[inline]
-pub(crate) fn entered(recorder: &Recorder, id: u64) {
+pub(crate) fn entered(recorder: &Recorder, id: u64) -> u64 {
     ENTERED.with(|entered| {
         entered.any.set(entered.any.get().saturating_add(1));
         let depth = entered.depth.get();
@@ -66,7 +67,20 @@ pub(crate) fn entered(recorder: &Recorder, id: u64) {
             top.set((recorder.id, id));
         }
         entered.depth.set(depth + 1);
-    });
+        token_of(entered)
+    })
+}
+
+/// A number that tells this thread from every other live thread: the address of its
+/// stack of entered spans. (A thread started after another exited may reuse it.)
+#[inline]
+pub(crate) fn thread_token() -> u64 {
+    ENTERED.with(token_of)
+}
+
+#[inline(always)]
+fn token_of(entered: &Entered) -> u64 {
+    entered as *const Entered as u64
 }
 
 /// Notes that `recorder`'s span `id` was exited on this thread; normally the innermost.
@@ -190,7 +204,9 @@ mod tests {
     fn nesting_deeper_than_remembered_falls_back_to_the_registry_and_recovers() {
         on_fresh_thread(|recorder| {
             let ids = 1..=(DEPTH as u64 + 3);
-            ids.clone().for_each(|id| entered(recorder, id));
+            ids.clone().for_each(|id| {
+                entered(recorder, id);
+            });
             assert_eq!(context(recorder), Context::Other);
             ids.clone()
                 .rev()

@@ -128,7 +128,7 @@ impl ProfilerLayer {
                     state.resolve(&self.recorder.keys, metadata, tier, &component)
                 }
             };
-            let parent = self.parent_of(attrs, ctx);
+            let parent = self.parent_of(attrs, id, ctx);
             let memory_before = match self.config.samples_memory(tier) {
                 true => resident_bytes().unwrap_or(0),
                 false => 0,
@@ -137,15 +137,18 @@ impl ProfilerLayer {
             if self.config.measures_busy_time(tier) {
                 flags |= MEASURES_BUSY;
             }
+            let epoch = self.recorder.epoch();
             let span = NewSpan {
                 key: key.0,
-                epoch: self.recorder.epoch(),
+                epoch,
                 flags,
                 parent,
+                thread: entered::thread_token(),
                 created_ns,
                 memory_before,
             };
             self.open.insert(id.into_u64(), &span);
+            state.shard.note_ran(epoch, key);
             if let Some(text) = error {
                 self.recorder.note_error(&mut state.shard, key, text);
             }
@@ -161,18 +164,56 @@ impl ProfilerLayer {
         }
     }
 
-    /// Span id of the nearest profiled ancestor of a new span, 0 for none.
-    fn parent_of<S>(&self, attrs: &Attributes<'_>, ctx: &Context<'_, S>) -> u64
+    /// Span id of the nearest profiled ancestor of new span `id`, 0 for none.
+    ///
+    /// Under a per-layer filter this layer never hears of the spans its filter rejects,
+    /// and `ctx` hides them, so an explicit parent may be invisible. The registry still
+    /// knows every span's parent, and the new span's own `scope()` walks it, skipping the
+    /// rejected spans: the nearest profiled ancestor is then found through them.
+    fn parent_of<S>(&self, attrs: &Attributes<'_>, id: &Id, ctx: &Context<'_, S>) -> u64
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         if attrs.is_root() {
-            0
-        } else if let Some(parent) = attrs.parent() {
-            self.nearest_profiled(parent, ctx)
-        } else {
-            self.contextual_profiled(ctx)
+            return 0;
         }
+        if let Some(parent) = attrs.parent() {
+            if self.open.contains(parent.into_u64()) {
+                return parent.into_u64();
+            }
+            return self.profiled_ancestor(id, ctx);
+        }
+        match entered::context(&self.recorder) {
+            entered::Context::Profiled(entered) => entered,
+            entered::Context::Nothing => 0,
+            entered::Context::Other => self.profiled_ancestor(id, ctx),
+        }
+    }
+
+    /// The nearest profiled strict ancestor of span `id` in the registry, 0 for none.
+    fn profiled_ancestor<S>(&self, id: &Id, ctx: &Context<'_, S>) -> u64
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        ctx.span(id)
+            .and_then(|span| {
+                span.scope()
+                    .skip(1)
+                    .map(|ancestor| ancestor.id().into_u64())
+                    .find(|&ancestor| self.open.contains(ancestor))
+            })
+            .unwrap_or(0)
+    }
+
+    /// `id` itself if profiled, else its nearest profiled ancestor, else 0.
+    fn nearest_profiled<S>(&self, id: &Id, ctx: &Context<'_, S>) -> u64
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        if self.open.contains(id.into_u64()) {
+            return id.into_u64();
+        }
+        self.profiled_ancestor(id, ctx)
     }
 
     /// The profiled span that is current on this thread: the innermost one entered here,
@@ -192,29 +233,27 @@ impl ProfilerLayer {
         }
     }
 
-    /// `id` itself if profiled, else its nearest profiled ancestor, else 0.
-    fn nearest_profiled<S>(&self, id: &Id, ctx: &Context<'_, S>) -> u64
-    where
-        S: Subscriber + for<'a> LookupSpan<'a>,
-    {
-        if self.open.contains(id.into_u64()) {
-            return id.into_u64();
-        }
-        ctx.span(id)
-            .and_then(|span| {
-                span.scope()
-                    .skip(1)
-                    .map(|ancestor| ancestor.id().into_u64())
-                    .find(|&ancestor| self.open.contains(ancestor))
-            })
-            .unwrap_or(0)
-    }
-
     #[inline]
     fn enter(&self, id: u64, slot: &Slot) {
-        entered::entered(&self.recorder, id);
+        let thread = entered::entered(&self.recorder, id);
+        if slot.thread.load(Relaxed) != thread {
+            self.moved(slot, thread);
+        }
         if slot.flags.load(Relaxed) & MEASURES_BUSY != 0 {
             self.busy_from(slot);
+        }
+    }
+
+    /// Lists this thread for the span's key: it enters a span that another thread created
+    /// or entered last (an async task polled on another worker, work handed to a thread).
+    #[cold]
+    #[inline(never)]
+    fn moved(&self, slot: &Slot, thread: u64) {
+        slot.thread.store(thread, Relaxed);
+        let epoch = slot.epoch.load(Relaxed);
+        if epoch == self.recorder.epoch() {
+            let key = KeyId(slot.key.load(Relaxed));
+            with_thread_state(&self.recorder, |state| state.shard.note_ran(epoch, key));
         }
     }
 

@@ -34,6 +34,9 @@ pub(crate) struct Slot {
     pub(crate) depth: AtomicU32,
     /// Span id of the nearest profiled ancestor, 0 for none.
     pub(crate) parent: AtomicU64,
+    /// [`thread_token`](super::entered::thread_token) of the thread that last created or
+    /// entered the span: an enter from another thread notes that thread in the key's list.
+    pub(crate) thread: AtomicU64,
     pub(crate) created_ns: AtomicU64,
     pub(crate) entered_ns: AtomicU64,
     pub(crate) busy_ns: AtomicU64,
@@ -50,6 +53,7 @@ pub(crate) struct NewSpan {
     pub(crate) epoch: u32,
     pub(crate) flags: u32,
     pub(crate) parent: u64,
+    pub(crate) thread: u64,
     pub(crate) created_ns: u64,
     pub(crate) memory_before: u64,
 }
@@ -63,6 +67,7 @@ impl Slot {
         self.flags.store(span.flags, Ordering::Relaxed);
         self.depth.store(0, Ordering::Relaxed);
         self.parent.store(span.parent, Ordering::Relaxed);
+        self.thread.store(span.thread, Ordering::Relaxed);
         self.created_ns.store(span.created_ns, Ordering::Relaxed);
         self.busy_ns.store(0, Ordering::Relaxed);
         self.memory_before

@@ -37,6 +37,29 @@ impl Harness {
         }
     }
 
+    /// The layer under its own per-layer filter, beside a layer that keeps every span (a
+    /// log or trace writer), as a user keeping DEBUG spans out of the profile would
+    /// install it. (Alone, a filter that rejects DEBUG would stop DEBUG spans from being
+    /// created at all.)
+    fn filtered(level: tracing_subscriber::filter::LevelFilter) -> Harness {
+        struct KeepsEverything;
+        impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for KeepsEverything {}
+
+        let now = Arc::new(AtomicU64::new(0));
+        let config = Config::default().sample_memory(Tier::System, false);
+        let (layer, handle) = ProfilerLayer::with_clock(config, Clock::manual(Arc::clone(&now)));
+        let dispatch = Dispatch::new(
+            tracing_subscriber::registry()
+                .with(KeepsEverything)
+                .with(layer.with_filter(level)),
+        );
+        Harness {
+            now,
+            handle,
+            dispatch,
+        }
+    }
+
     fn run<R>(&self, body: impl FnOnce() -> R) -> R {
         tracing::dispatcher::with_default(&self.dispatch, body)
     }
@@ -318,6 +341,90 @@ fn explicit_parents_and_missing_components_are_handled() {
     assert_eq!(key(&profile, &child).component, target);
     assert_eq!(edge(&profile, Some("jobs.root"), &child).0, 1);
     assert_eq!(edge(&profile, None, "jobs.detached").0, 1);
+}
+
+#[test]
+fn an_explicit_parent_rejected_by_the_layers_filter_nests_under_its_profiled_ancestor() {
+    let harness = Harness::filtered(tracing_subscriber::filter::LevelFilter::INFO);
+    harness.run(|| {
+        let top = tracing::info_span!("top", tier = "component", component = "app");
+        let _top = top.enter();
+        harness.advance(10);
+        let middle = tracing::debug_span!("middle", tier = "method", component = "app");
+        let _middle = middle.enter();
+        harness.advance(5);
+        tracing::info_span!(parent: &middle, "child", tier = "operation", component = "app")
+            .in_scope(|| harness.advance(30));
+        harness.advance(5);
+        drop(_middle);
+        drop(middle);
+        harness.advance(10);
+    });
+    let profile = harness.profile();
+    assert_eq!(keys_of(&profile).len(), 2, "middle is filtered out");
+    let top = key(&profile, "app.top");
+    let child = key(&profile, "app.child");
+    assert_eq!((top.total_ns, top.self_ns), (60, 30));
+    assert_eq!((child.total_ns, child.self_ns), (30, 30));
+    assert_eq!(edge(&profile, Some("app.top"), "app.child"), (1, 30));
+    let self_by_tier: u64 = profile.tiers.iter().map(|tier| tier.self_ns).sum();
+    assert_eq!(
+        self_by_tier, top.total_ns,
+        "self times add up to the root's wall"
+    );
+}
+
+#[test]
+fn a_contextual_ancestor_rejected_by_the_layers_filter_is_skipped_on_another_thread() {
+    let harness = Harness::filtered(tracing_subscriber::filter::LevelFilter::INFO);
+    let top = harness.run(|| tracing::info_span!("top", tier = "component", component = "app"));
+    let middle = harness
+        .run(|| tracing::debug_span!(parent: &top, "middle", tier = "method", component = "app"));
+    let dispatch = harness.dispatch.clone();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            tracing::dispatcher::with_default(&dispatch, || {
+                // An untiered span makes the layer ask the registry, whose chain runs
+                // through `middle`, which this layer never saw.
+                middle.in_scope(|| {
+                    tracing::info_span!("untiered").in_scope(|| {
+                        tracing::info_span!("child", tier = "operation", component = "app")
+                            .in_scope(|| harness.advance(7));
+                    });
+                });
+            })
+        });
+    });
+    harness.run(|| drop((middle, top)));
+    let profile = harness.profile();
+    assert_eq!(edge(&profile, Some("app.top"), "app.child"), (1, 7));
+}
+
+#[test]
+fn every_thread_that_entered_a_span_is_listed_with_the_one_that_created_and_closed_it() {
+    let harness = Harness::new();
+    let span = harness.run(|| tracing::info_span!("job", tier = "method", component = "pool"));
+    let dispatch = harness.dispatch.clone();
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("worker".into())
+            .spawn_scoped(scope, || {
+                tracing::dispatcher::with_default(&dispatch, || {
+                    span.in_scope(|| harness.advance(4));
+                })
+            })
+            .unwrap();
+    });
+    harness.run(|| drop(span));
+    let profile = harness.profile();
+    let job = key(&profile, "pool.job");
+    let this_thread = std::thread::current().name().unwrap().to_owned();
+    assert_eq!(job.count, 1);
+    assert_eq!(job.threads, {
+        let mut expected = vec!["worker".to_owned(), this_thread];
+        expected.sort();
+        expected
+    });
 }
 
 #[test]

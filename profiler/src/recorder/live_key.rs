@@ -3,12 +3,12 @@
 //!
 //! The owning thread is the only writer, so an update is plain loads and stores of
 //! atomics: no lock and no read-modify-write on the path of every span. A sequence number
-//! (the seqlock pattern) lets a reader that races a write notice it and read again, so
-//! totals are never torn; the histogram is read outside it and may trail by the spans
+//! (the seqlock pattern) lets a reader that races a write notice it and read again until
+//! it holds a copy no write overlapped, so totals are never torn; the histogram is read outside it and may trail by the spans
 //! recorded during the read. Rare parts (a fifth parent, memory samples, error texts) sit
 //! behind locks that only spans using them take.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering, fence};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::aggregate::{KeyTotals, LastError, MemoryAggregate, ParentEdge, SpanRecord};
@@ -20,10 +20,9 @@ use Ordering::{Acquire, Relaxed, Release};
 
 /// Parents tracked without a lock; a key called from more places spills into a list.
 const INLINE_PARENTS: usize = 4;
-/// How often a reader retries before it settles for what it read (which can then be off
-/// by the span being written). It yields after the first few, in case the owner was
-/// descheduled mid-write.
-const READ_ATTEMPTS: usize = 10_000;
+/// How many times a reader that raced a write spins before it starts yielding its core,
+/// in case the owner was descheduled mid-write (then only the owner running again ends
+/// the write, and spinning would keep it from running on a busy machine).
 const SPINS_BEFORE_YIELDING: usize = 10;
 
 const NO_EDGE: u32 = u32::MAX;
@@ -49,6 +48,8 @@ pub(crate) struct LiveKey {
     memory: Mutex<MemoryAggregate>,
     last_error: Mutex<Option<LastError>>,
     histogram: LiveHistogram,
+    /// This thread created or entered a span of the key (it may not have closed one).
+    ran: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -80,6 +81,7 @@ impl Default for LiveKey {
             memory: Mutex::default(),
             last_error: Mutex::default(),
             histogram: LiveHistogram::default(),
+            ran: AtomicBool::new(false),
         }
     }
 }
@@ -160,6 +162,15 @@ impl LiveKey {
         }
     }
 
+    /// Notes that this thread created or entered a span of the key. Only the owning thread
+    /// may call this.
+    #[inline]
+    pub(crate) fn note_ran(&self) {
+        if !self.ran.load(Relaxed) {
+            self.ran.store(true, Relaxed);
+        }
+    }
+
     pub(crate) fn note_error(&self, error: LastError) {
         let mut last = lock(&self.last_error);
         if last.as_ref().is_none_or(|last| last.at <= error.at) {
@@ -174,26 +185,17 @@ impl LiveKey {
             merged.add(&totals, thread);
             self.histogram.add_to(&mut merged.histogram);
         }
+        if self.ran.load(Relaxed) {
+            merged.note_thread(thread);
+        }
     }
 
-    /// A consistent copy of the totals: read again while the owner writes in between.
+    /// A consistent copy of the totals: read again while the owner writes in between, and
+    /// never give up. A write is a few dozen stores with no lock or call inside, so the wait
+    /// is bounded by the owner finishing the span it is recording (one time slice at worst,
+    /// if it was descheduled mid-write).
     fn totals(&self) -> KeyTotals {
-        let mut raw = self.read_raw();
-        for attempt in 0..READ_ATTEMPTS {
-            let before = self.sequence.load(Acquire);
-            if before.is_multiple_of(2) {
-                raw = self.read_raw();
-                fence(Acquire);
-                if self.sequence.load(Relaxed) == before {
-                    break;
-                }
-            }
-            if attempt < SPINS_BEFORE_YIELDING {
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
-            }
-        }
+        let raw = self.consistent_raw();
         let mut totals = raw.into_totals();
         totals
             .parents
@@ -201,6 +203,27 @@ impl LiveKey {
         totals.memory = lock(&self.memory).clone();
         totals.last_error = lock(&self.last_error).clone();
         totals
+    }
+
+    /// Reads until a copy is bracketed by the same even sequence number on both sides.
+    fn consistent_raw(&self) -> RawTotals {
+        let mut attempt = 0usize;
+        loop {
+            let before = self.sequence.load(Acquire);
+            if before.is_multiple_of(2) {
+                let raw = self.read_raw();
+                fence(Acquire);
+                if self.sequence.load(Relaxed) == before {
+                    return raw;
+                }
+            }
+            if attempt < SPINS_BEFORE_YIELDING {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+            attempt += 1;
+        }
     }
 
     /// Every counter the sequence number guards, read without allocating so that a read

@@ -93,6 +93,12 @@ impl ShardWriter {
         self.key(epoch, record.key).record(record);
     }
 
+    /// Notes that this thread created or entered a span of `key`.
+    #[inline]
+    pub(crate) fn note_ran(&mut self, epoch: u32, key: KeyId) {
+        self.key(epoch, key).note_ran();
+    }
+
     pub(crate) fn note_error(&mut self, epoch: u32, key: KeyId, error: LastError) {
         self.key(epoch, key).note_error(error);
     }

@@ -42,6 +42,11 @@ impl MergedKey {
         }
     }
 
+    /// Lists `thread` as one that ran a span of this key without closing it.
+    pub(crate) fn note_thread(&mut self, thread: &str) {
+        capped_insert(&mut self.threads, thread);
+    }
+
     /// Records a span directly (one whose thread could no longer keep a shard).
     pub(crate) fn record(&mut self, record: &SpanRecord) {
         self.totals.record(record);
