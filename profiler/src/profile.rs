@@ -2,7 +2,8 @@
 //!
 //! This is the contract between the recorder and every consumer (reports, baselines,
 //! A/B analysis). It is written to disk as JSON with `"schema": 1`; add fields only
-//! with `#[serde(default)]` so older files keep loading.
+//! with `#[serde(default)]` so older files keep loading (the concurrency fields were
+//! added that way: a file without them reads as 0, "not measured").
 
 use std::collections::BTreeMap;
 
@@ -49,6 +50,12 @@ pub struct TierTotals {
     pub self_ns: u64,
     /// Sum of wall time of every span of this tier (nested spans counted again), nanoseconds.
     pub total_ns: u64,
+    /// How many spans of this tier were open at once on average: `total_ns` over the
+    /// window from the tier's first span opening to its last closing. 1 for back-to-back
+    /// work, above 1 when spans overlapped (concurrent tasks or threads), below 1 with
+    /// gaps; 0 when not measured (older files) or the window is empty.
+    #[serde(default)]
+    pub concurrency: f64,
 }
 
 /// Statistics for one key (`component.name`). All durations are wall time in nanoseconds.
@@ -81,9 +88,30 @@ pub struct KeyStats {
     pub histogram: Histogram,
     #[serde(default)]
     pub memory: Option<MemoryStats>,
-    /// Names of the threads the key ran on (deduplicated, capped).
+    /// Names of the threads that created, entered or closed a span of the key
+    /// (deduplicated, capped).
     #[serde(default)]
     pub threads: Vec<String>,
+    /// When the first span of the key opened, nanoseconds after the session started.
+    #[serde(default)]
+    pub first_start_ns: u64,
+    /// When the last span of the key closed, nanoseconds after the session started.
+    #[serde(default)]
+    pub last_end_ns: u64,
+    /// How many spans of the key were open at once on average: `total_ns` over
+    /// `last_end_ns - first_start_ns`. Above 1 only if spans overlapped; 0 when not
+    /// measured (older files) or the window is empty.
+    #[serde(default)]
+    pub concurrency: f64,
+}
+
+/// Average number of spans open at once: their summed wall time over the window they
+/// fell in, 0 for an empty window.
+pub fn concurrency(total_ns: u64, first_start_ns: u64, last_end_ns: u64) -> f64 {
+    match last_end_ns.saturating_sub(first_start_ns) {
+        0 => 0.0,
+        window => total_ns as f64 / window as f64,
+    }
 }
 
 /// A compact, lossless-enough copy of an HDR histogram: (value, count) buckets of the

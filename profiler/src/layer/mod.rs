@@ -328,6 +328,7 @@ impl ProfilerLayer {
             wall_ns,
             self_ns: wall_ns.saturating_sub(covered_ns),
             busy_ns,
+            closed_ns,
             memory,
         };
         let recorded = with_thread_state(&self.recorder, |state| {

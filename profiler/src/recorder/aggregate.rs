@@ -22,6 +22,8 @@ pub(crate) struct SpanRecord {
     pub(crate) wall_ns: u64,
     pub(crate) self_ns: u64,
     pub(crate) busy_ns: u64,
+    /// When the span closed, recorder nanoseconds; it opened `wall_ns` earlier.
+    pub(crate) closed_ns: u64,
     pub(crate) memory: Option<MemorySample>,
 }
 
@@ -81,6 +83,10 @@ pub(crate) struct KeyTotals {
     pub(crate) max_ns: u64,
     /// Exact sum of squared wall times, for the standard deviation.
     pub(crate) sum_squares: u128,
+    /// Earliest opening and latest close of a span of the key, recorder nanoseconds: the
+    /// window its `total_ns` was spent in, which tells how many ran at once on average.
+    pub(crate) first_start_ns: u64,
+    pub(crate) last_end_ns: u64,
     pub(crate) memory: MemoryAggregate,
     /// Usually one or two parents, so a short list beats a map.
     pub(crate) parents: Vec<ParentEdge>,
@@ -99,6 +105,8 @@ impl Default for KeyTotals {
             min_ns: u64::MAX,
             max_ns: 0,
             sum_squares: 0,
+            first_start_ns: u64::MAX,
+            last_end_ns: 0,
             memory: MemoryAggregate::default(),
             parents: Vec::new(),
             last_error: None,
@@ -154,6 +162,8 @@ impl KeyTotals {
         self.sum_squares = self
             .sum_squares
             .saturating_add(u128::from(wall) * u128::from(wall));
+        self.first_start_ns = self.first_start_ns.min(record.closed_ns.saturating_sub(wall));
+        self.last_end_ns = self.last_end_ns.max(record.closed_ns);
         if let Some(sample) = record.memory {
             self.memory.record(sample);
         }
@@ -194,6 +204,8 @@ impl KeyTotals {
         self.min_ns = self.min_ns.min(other.min_ns);
         self.max_ns = self.max_ns.max(other.max_ns);
         self.sum_squares = self.sum_squares.saturating_add(other.sum_squares);
+        self.first_start_ns = self.first_start_ns.min(other.first_start_ns);
+        self.last_end_ns = self.last_end_ns.max(other.last_end_ns);
         let memory = &mut self.memory;
         memory.samples += other.memory.samples;
         memory.sum_before += other.memory.sum_before;
@@ -253,6 +265,7 @@ mod tests {
             wall_ns,
             self_ns: wall_ns / 2,
             busy_ns: wall_ns,
+            closed_ns: wall_ns,
             memory: None,
         }
     }

@@ -43,6 +43,8 @@ pub(crate) struct LiveKey {
     max_ns: AtomicU64,
     /// The exact sum of squared wall times, as the low and high halves of a `u128`.
     sum_squares: [AtomicU64; 2],
+    first_start_ns: AtomicU64,
+    last_end_ns: AtomicU64,
     parents: [LiveEdge; INLINE_PARENTS],
     more_parents: Mutex<Vec<ParentEdge>>,
     memory: Mutex<MemoryAggregate>,
@@ -72,6 +74,8 @@ impl Default for LiveKey {
             min_ns: AtomicU64::new(u64::MAX),
             max_ns: AtomicU64::new(0),
             sum_squares: Default::default(),
+            first_start_ns: AtomicU64::new(u64::MAX),
+            last_end_ns: AtomicU64::new(0),
             parents: std::array::from_fn(|_| LiveEdge {
                 parent: AtomicU32::new(NO_EDGE),
                 count: AtomicU64::new(0),
@@ -120,6 +124,12 @@ impl LiveKey {
         let sum = sum.saturating_add(u128::from(wall) * u128::from(wall));
         low.store(sum as u64, Relaxed);
         high.store((sum >> 64) as u64, Relaxed);
+        let start = record.closed_ns.saturating_sub(wall);
+        if start < self.first_start_ns.load(Relaxed) {
+            self.first_start_ns.store(start, Relaxed);
+        }
+        // This thread closes its spans in time order, so the latest close is the last one.
+        self.last_end_ns.store(record.closed_ns, Relaxed);
         self.count_parent(record.parent.map_or(ROOT, |parent| parent.0), wall);
 
         self.sequence.store(sequence.wrapping_add(2), Release);
@@ -239,6 +249,8 @@ impl LiveKey {
             min_ns: self.min_ns.load(Relaxed),
             max_ns: self.max_ns.load(Relaxed),
             sum_squares: (u128::from(high.load(Relaxed)) << 64) | u128::from(low.load(Relaxed)),
+            first_start_ns: self.first_start_ns.load(Relaxed),
+            last_end_ns: self.last_end_ns.load(Relaxed),
             parents: std::array::from_fn(|index| {
                 let edge = &self.parents[index];
                 (
@@ -261,6 +273,8 @@ struct RawTotals {
     min_ns: u64,
     max_ns: u64,
     sum_squares: u128,
+    first_start_ns: u64,
+    last_end_ns: u64,
     /// (parent, count, total) per inline edge.
     parents: [(u32, u64, u64); INLINE_PARENTS],
 }
@@ -287,6 +301,8 @@ impl RawTotals {
             min_ns: self.min_ns,
             max_ns: self.max_ns,
             sum_squares: self.sum_squares,
+            first_start_ns: self.first_start_ns,
+            last_end_ns: self.last_end_ns,
             parents,
             ..KeyTotals::default()
         }
@@ -314,6 +330,7 @@ mod tests {
             wall_ns,
             self_ns: wall_ns / 2,
             busy_ns: wall_ns / 4,
+            closed_ns: wall_ns,
             memory: None,
         }
     }
@@ -346,6 +363,10 @@ mod tests {
         );
         assert_eq!((read.min_ns, read.max_ns), (plain.min_ns, plain.max_ns));
         assert_eq!(read.sum_squares, plain.sum_squares);
+        assert_eq!(
+            (read.first_start_ns, read.last_end_ns),
+            (plain.first_start_ns, plain.last_end_ns)
+        );
         assert_eq!(read.memory, plain.memory);
         let sorted = |mut edges: Vec<ParentEdge>| {
             edges.sort_by_key(|edge| edge.parent);

@@ -148,6 +148,7 @@ impl Recorder {
         snapshot::build_profile(
             session_name,
             started.at,
+            started.at_ns,
             duration_ns,
             &self.keys.all(),
             &merged,

@@ -152,6 +152,7 @@ mod tests {
             wall_ns,
             self_ns: wall_ns,
             busy_ns: wall_ns,
+            closed_ns: wall_ns,
             memory: None,
         }
     }

@@ -12,6 +12,7 @@ use super::{MAX_THREAD_NAMES, capped_insert};
 use crate::machine::MachineInfo;
 use crate::profile::{
     CallEdge, Histogram, KeyStats, MemoryStats, PROFILE_SCHEMA, Profile, SessionInfo, TierTotals,
+    concurrency,
 };
 use crate::tier::Tier;
 
@@ -66,6 +67,7 @@ impl MergedKey {
 pub(crate) fn build_profile(
     session_name: &str,
     started_at: time::OffsetDateTime,
+    started_ns: u64,
     duration_ns: u64,
     infos: &[KeyInfo],
     merged: &[Option<MergedKey>],
@@ -75,7 +77,7 @@ pub(crate) fn build_profile(
         .enumerate()
         .filter_map(|(index, entry)| {
             let entry = entry.as_ref().filter(|entry| entry.totals.count > 0)?;
-            Some(key_stats(infos.get(index)?, entry))
+            Some(key_stats(infos.get(index)?, entry, started_ns))
         })
         .collect();
     keys.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.key.cmp(&b.key)));
@@ -84,11 +86,19 @@ pub(crate) fn build_profile(
         .into_iter()
         .map(|tier| {
             let of_tier = keys.iter().filter(|key| key.tier == tier);
+            let total_ns = of_tier.clone().map(|key| key.total_ns).sum();
+            let first_start_ns = of_tier.clone().map(|key| key.first_start_ns).min();
+            let last_end_ns = of_tier.clone().map(|key| key.last_end_ns).max();
             TierTotals {
                 tier,
                 calls: of_tier.clone().map(|key| key.count).sum(),
-                self_ns: of_tier.clone().map(|key| key.self_ns).sum(),
-                total_ns: of_tier.map(|key| key.total_ns).sum(),
+                self_ns: of_tier.map(|key| key.self_ns).sum(),
+                total_ns,
+                concurrency: concurrency(
+                    total_ns,
+                    first_start_ns.unwrap_or(0),
+                    last_end_ns.unwrap_or(0),
+                ),
             }
         })
         .collect();
@@ -134,7 +144,7 @@ pub(crate) fn build_profile(
     }
 }
 
-fn key_stats(info: &KeyInfo, entry: &MergedKey) -> KeyStats {
+fn key_stats(info: &KeyInfo, entry: &MergedKey, started_ns: u64) -> KeyStats {
     let aggregate = &entry.totals;
     let histogram = Histogram {
         buckets: entry
@@ -148,6 +158,8 @@ fn key_stats(info: &KeyInfo, entry: &MergedKey) -> KeyStats {
             })
             .collect(),
     };
+    let first_start_ns = aggregate.first_start_ns.saturating_sub(started_ns);
+    let last_end_ns = aggregate.last_end_ns.saturating_sub(started_ns);
     let memory = &aggregate.memory;
     let memory = (memory.samples > 0).then(|| MemoryStats {
         samples: memory.samples,
@@ -187,5 +199,8 @@ fn key_stats(info: &KeyInfo, entry: &MergedKey) -> KeyStats {
             .take(MAX_THREAD_NAMES)
             .cloned()
             .collect(),
+        first_start_ns,
+        last_end_ns,
+        concurrency: concurrency(aggregate.total_ns, first_start_ns, last_end_ns),
     }
 }

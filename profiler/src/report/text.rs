@@ -88,6 +88,7 @@ fn tiers(out: &mut String, profile: &Profile) {
         ("Self time", Align::Right),
         ("Share", Align::Right),
         ("Wall incl. nested", Align::Right),
+        ("In flight", Align::Right),
     ]);
     for tier in &profile.tiers {
         table.row(vec![
@@ -96,6 +97,7 @@ fn tiers(out: &mut String, profile: &Profile) {
             duration(tier.self_ns),
             percent(tier.self_ns as f64, self_total as f64),
             duration(tier.total_ns),
+            in_flight(tier.concurrency),
         ]);
     }
     table.row(vec![
@@ -109,8 +111,60 @@ fn tiers(out: &mut String, profile: &Profile) {
         duration(self_total),
         percent(self_total as f64, self_total as f64),
         String::new(),
+        String::new(),
     ]);
     out.push_str(&table.render());
+    out.push_str(&self_time_note(profile, self_total));
+}
+
+/// The average number of spans open at once, as a table cell.
+fn in_flight(concurrency: f64) -> String {
+    if concurrency > 0.0 {
+        format!("{concurrency:.2}")
+    } else {
+        "-".to_owned()
+    }
+}
+
+/// What the self times add up to: the roots' wall time when work ran one span at a time,
+/// more when spans overlapped (each concurrent line of work counts its own time).
+fn self_time_note(profile: &Profile, self_total: u64) -> String {
+    let roots_ns: u64 = profile
+        .tree
+        .iter()
+        .filter(|edge| edge.parent.is_none())
+        .map(|edge| edge.total_ns)
+        .sum();
+    if roots_ns == 0 {
+        return String::new();
+    }
+    let tolerance = roots_ns / 100;
+    let mut note = if self_total > roots_ns + tolerance {
+        format!(
+            "Self times add up to {}, {:.2}x the roots' wall time ({}): spans overlapped \
+             (each concurrent span counts its own time), or roots were still open.\n",
+            duration(self_total),
+            self_total as f64 / roots_ns as f64,
+            duration(roots_ns)
+        )
+    } else if self_total + tolerance >= roots_ns {
+        format!(
+            "Self times add up to the roots' wall time ({}): work ran one span at a time.\n",
+            duration(roots_ns)
+        )
+    } else {
+        String::new()
+    };
+    let session_ns = profile.session.duration_ns;
+    if session_ns > 0 && roots_ns > session_ns + session_ns / 100 {
+        let _ = writeln!(
+            note,
+            "Root spans ran concurrently: their wall time is {:.2}x the {} session.",
+            roots_ns as f64 / session_ns as f64,
+            duration(session_ns)
+        );
+    }
+    note
 }
 
 fn failures_cell(key: &KeyStats) -> String {
@@ -142,6 +196,7 @@ fn slowest(out: &mut String, profile: &Profile) {
         ("p95", Align::Right),
         ("p99", Align::Right),
         ("Max", Align::Right),
+        ("In flight", Align::Right),
         ("Failed", Align::Right),
     ]);
     for key in keys.iter().take(SLOWEST_KEYS) {
@@ -156,6 +211,7 @@ fn slowest(out: &mut String, profile: &Profile) {
             duration(key.p95_ns),
             duration(key.p99_ns),
             duration(key.max_ns),
+            in_flight(key.concurrency),
             failures_cell(key),
         ]);
     }
@@ -369,6 +425,9 @@ mod tests {
             histogram: Histogram::default(),
             memory: None,
             threads: vec!["main".to_owned()],
+            first_start_ns: 0,
+            last_end_ns: total_ns,
+            concurrency: 1.0,
         }
     }
 
@@ -415,24 +474,28 @@ mod tests {
                     calls: 1,
                     self_ns: 500_000_000,
                     total_ns: 1_000_000_000,
+                    concurrency: 1.0,
                 },
                 TierTotals {
                     tier: Tier::Component,
                     calls: 4,
                     self_ns: 300_000_000,
                     total_ns: 400_000_000,
+                    concurrency: 1.0,
                 },
                 TierTotals {
                     tier: Tier::Method,
                     calls: 2,
                     self_ns: 100_000_000,
                     total_ns: 100_000_000,
+                    concurrency: 1.0,
                 },
                 TierTotals {
                     tier: Tier::Operation,
                     calls: 0,
                     self_ns: 0,
                     total_ns: 0,
+                    concurrency: 0.0,
                 },
             ],
             keys: vec![
@@ -479,7 +542,14 @@ mod tests {
     fn tiers_show_self_time_shares_that_add_up() {
         let text = render(&sample());
         let system: Vec<&str> = line_starting(&text, "system").split_whitespace().collect();
-        assert_eq!(system, ["system", "1", "500", "ms", "55.6%", "1.00", "s"]);
+        assert_eq!(
+            system,
+            ["system", "1", "500", "ms", "55.6%", "1.00", "s", "1.00"]
+        );
+        let operation: Vec<&str> = line_starting(&text, "operation")
+            .split_whitespace()
+            .collect();
+        assert_eq!(operation.last(), Some(&"-"), "no operations, no figure");
         assert!(line_starting(&text, "component").contains("33.3%"));
         assert!(line_starting(&text, "all tiers").contains("100.0%"));
     }
@@ -535,6 +605,55 @@ mod tests {
                 .any(|line| line.starts_with("    auth.hash") && line.ends_with("150.0%"))
         );
         assert!(text.contains("(a share above 100% means those calls ran concurrently)"));
+    }
+
+    #[test]
+    fn concurrent_work_is_shown_per_key_and_said_of_the_self_times() {
+        // Four requests of 66 ms in flight at once under a 68 ms root, as `tokio::spawn`
+        // with `.in_current_span()` records them.
+        let mut profile = sample();
+        let mut request = stats("net.request", Tier::Method, 4, 264_000_000, 264_000_000);
+        request.last_end_ns = 68_000_000;
+        request.concurrency = 264.0 / 68.0;
+        profile.keys = vec![
+            stats("app.run", Tier::System, 1, 68_000_000, 2_000_000),
+            request,
+        ];
+        profile.tree = vec![
+            edge(None, "app.run", 1, 68_000_000),
+            edge(Some("app.run"), "net.request", 4, 264_000_000),
+        ];
+        profile.tiers[0].self_ns = 2_000_000;
+        profile.tiers[1].self_ns = 0;
+        profile.tiers[2].self_ns = 264_000_000;
+        profile.session.duration_ns = 70_000_000;
+        let text = render(&profile);
+        let row: Vec<&str> = line_starting(&text, "net.request")
+            .split_whitespace()
+            .collect();
+        assert_eq!(row[row.len() - 2..], ["3.88", "0"], "in flight, then failed");
+        assert!(text.contains(
+            "Self times add up to 266 ms, 3.91x the roots' wall time (68.0 ms): spans overlapped"
+        ));
+        assert!(!text.contains("Root spans ran concurrently"));
+
+        // The same requests as four separate roots (spawned without `.in_current_span()`).
+        profile.keys.remove(0);
+        profile.tiers[0].self_ns = 0;
+        profile.tree = vec![edge(None, "net.request", 4, 264_000_000)];
+        let text = render(&profile);
+        assert!(text.contains("Self times add up to the roots' wall time (264 ms)"));
+        assert!(text.contains("Root spans ran concurrently: their wall time is 3.77x the 70.0 ms session."));
+    }
+
+    #[test]
+    fn sequential_self_times_are_said_to_add_up_to_the_roots() {
+        let mut profile = sample();
+        profile.tiers[0].self_ns = 600_000_000;
+        let text = render(&profile);
+        assert!(text.contains(
+            "Self times add up to the roots' wall time (1.00 s): work ran one span at a time."
+        ));
     }
 
     #[test]

@@ -76,6 +76,10 @@ pub fn key_stats(key: &str, tier: Tier, samples: &[u64]) -> KeyStats {
         histogram: histogram(&sorted),
         memory: None,
         threads: vec!["main".to_string()],
+        // Called back to back from the session's start.
+        first_start_ns: 0,
+        last_end_ns: total,
+        concurrency: if total > 0 { 1.0 } else { 0.0 },
     }
 }
 
@@ -98,6 +102,7 @@ pub fn profile(name: &str, keys: Vec<KeyStats>, edges: &[(&str, &str)]) -> Profi
             calls: 0,
             self_ns: 0,
             total_ns: 0,
+            concurrency: 0.0,
         })
         .collect();
     for key in &keys {
