@@ -667,3 +667,108 @@ fn memory_stays_flat_however_many_spans_follow() {
     assert_eq!(profile.keys.len(), 100);
     assert!(profile.keys.iter().all(|key| key.count == 2_000));
 }
+
+/// Four requests in flight at once, the way a tokio program issues them: each waits until
+/// all four have started, the clock runs 60 ns, then all finish together.
+mod four_requests_in_flight {
+    use super::*;
+    use tokio::sync::Semaphore;
+    use tracing::Instrument;
+
+    #[tracing::instrument(skip_all, fields(tier = "method", component = "net"))]
+    async fn request(started: Arc<Semaphore>, release: Arc<Semaphore>) {
+        started.add_permits(1);
+        release.acquire().await.unwrap().forget();
+    }
+
+    /// Runs `run` (0..80) issuing four requests (10..70 each); `in_current_span` decides
+    /// whether the spawned tasks carry `run` as their parent.
+    fn profile(in_current_span: bool) -> Profile {
+        let harness = Harness::new();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        harness.run(|| {
+            let run = tracing::info_span!("run", tier = "system", component = "app");
+            runtime.block_on(
+                async {
+                    harness.advance(10);
+                    let (started, release) =
+                        (Arc::new(Semaphore::new(0)), Arc::new(Semaphore::new(0)));
+                    let tasks: Vec<_> = (0..4)
+                        .map(|_| {
+                            let task = request(Arc::clone(&started), Arc::clone(&release));
+                            let task = async move { task.await };
+                            match in_current_span {
+                                true => tokio::spawn(task.in_current_span()),
+                                false => tokio::spawn(task),
+                            }
+                        })
+                        .collect();
+                    started.acquire_many(4).await.unwrap().forget();
+                    harness.advance(60);
+                    release.add_permits(4);
+                    for task in tasks {
+                        task.await.unwrap();
+                    }
+                    harness.advance(10);
+                }
+                .instrument(run),
+            );
+        });
+        harness.profile()
+    }
+
+    #[test]
+    fn spawned_in_the_current_span_they_nest_and_self_times_count_each_request() {
+        let profile = profile(true);
+        let run = key(&profile, "app.run");
+        let request = key(&profile, "net.request");
+        assert_eq!(
+            (run.total_ns, run.self_ns),
+            (80, 20),
+            "requests covered 10..70 once"
+        );
+        assert_eq!(
+            (request.count, request.total_ns, request.self_ns),
+            (4, 240, 240)
+        );
+        assert_eq!((request.first_start_ns, request.last_end_ns), (10, 70));
+        assert_eq!(request.concurrency, 4.0);
+        assert_eq!(edge(&profile, Some("app.run"), "net.request"), (4, 240));
+        let self_by_tier: u64 = profile.tiers.iter().map(|tier| tier.self_ns).sum();
+        assert_eq!(
+            self_by_tier,
+            run.total_ns + 3 * 60,
+            "the root's wall plus the time three more requests ran alongside the first"
+        );
+        let method = profile
+            .tiers
+            .iter()
+            .find(|tier| tier.tier == Tier::Method)
+            .unwrap();
+        assert_eq!(method.concurrency, 4.0);
+    }
+
+    #[test]
+    fn spawned_plainly_they_are_separate_roots_whose_walls_the_self_times_add_up_to() {
+        let profile = profile(false);
+        let run = key(&profile, "app.run");
+        let request = key(&profile, "net.request");
+        assert_eq!(
+            (run.total_ns, run.self_ns),
+            (80, 80),
+            "no children left under run"
+        );
+        assert_eq!(edge(&profile, None, "net.request"), (4, 240));
+        assert_eq!(request.concurrency, 4.0);
+        let self_by_tier: u64 = profile.tiers.iter().map(|tier| tier.self_ns).sum();
+        let roots_wall: u64 = profile
+            .tree
+            .iter()
+            .filter(|edge| edge.parent.is_none())
+            .map(|edge| edge.total_ns)
+            .sum();
+        assert_eq!((self_by_tier, roots_wall), (320, 320));
+    }
+}

@@ -162,7 +162,9 @@ impl KeyTotals {
         self.sum_squares = self
             .sum_squares
             .saturating_add(u128::from(wall) * u128::from(wall));
-        self.first_start_ns = self.first_start_ns.min(record.closed_ns.saturating_sub(wall));
+        self.first_start_ns = self
+            .first_start_ns
+            .min(record.closed_ns.saturating_sub(wall));
         self.last_end_ns = self.last_end_ns.max(record.closed_ns);
         if let Some(sample) = record.memory {
             self.memory.record(sample);

@@ -631,7 +631,11 @@ mod tests {
         let row: Vec<&str> = line_starting(&text, "net.request")
             .split_whitespace()
             .collect();
-        assert_eq!(row[row.len() - 2..], ["3.88", "0"], "in flight, then failed");
+        assert_eq!(
+            row[row.len() - 2..],
+            ["3.88", "0"],
+            "in flight, then failed"
+        );
         assert!(text.contains(
             "Self times add up to 266 ms, 3.91x the roots' wall time (68.0 ms): spans overlapped"
         ));
@@ -643,7 +647,9 @@ mod tests {
         profile.tree = vec![edge(None, "net.request", 4, 264_000_000)];
         let text = render(&profile);
         assert!(text.contains("Self times add up to the roots' wall time (264 ms)"));
-        assert!(text.contains("Root spans ran concurrently: their wall time is 3.77x the 70.0 ms session."));
+        assert!(text.contains(
+            "Root spans ran concurrently: their wall time is 3.77x the 70.0 ms session."
+        ));
     }
 
     #[test]
