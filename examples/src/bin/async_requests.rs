@@ -27,7 +27,8 @@ async fn request(index: u32) -> u32 {
 async fn run_requests(carry_span: bool) -> u32 {
     let tasks: Vec<_> = (0..4)
         .map(|index| {
-            let task = async move { request(index).await };
+            // An instrumented async fn opens its span when first polled: in the task.
+            let task = request(index);
             if carry_span {
                 // The task's spans become children of the current span (`run`).
                 tokio::spawn(task.in_current_span())

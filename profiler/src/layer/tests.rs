@@ -697,8 +697,9 @@ mod four_requests_in_flight {
                         (Arc::new(Semaphore::new(0)), Arc::new(Semaphore::new(0)));
                     let tasks: Vec<_> = (0..4)
                         .map(|_| {
+                            // An instrumented async fn opens its span when first polled,
+                            // inside the task.
                             let task = request(Arc::clone(&started), Arc::clone(&release));
-                            let task = async move { task.await };
                             match in_current_span {
                                 true => tokio::spawn(task.in_current_span()),
                                 false => tokio::spawn(task),

@@ -1,10 +1,14 @@
 //! The recorder's clock: nanoseconds since the recorder started, read as cheaply as the
 //! platform allows.
 //!
-//! Every profiled span reads the clock four times (creation, enter, exit, close), so the
-//! clock is a large share of the per-span cost. On x86-64 with an invariant time-stamp
-//! counter (the counter Linux itself uses for `CLOCK_MONOTONIC` when it is the clock
-//! source) one `rdtsc` costs about half of `Instant::now()`; elsewhere `Instant` is used.
+//! Every profiled span reads the clock two to four times (creation, close, and enter and
+//! exit when busy time is measured), so the clock is a large share of the per-span cost.
+//! On x86-64 with an invariant time-stamp counter (the counter Linux itself uses for
+//! `CLOCK_MONOTONIC` when it is the clock source) one `rdtsc` usually costs about half of
+//! `Instant::now()`. Which is cheaper is a property of the machine (the CPU model, the
+//! hypervisor, whether it traps or scales the counter), not of the architecture, so the
+//! recorder times both when the process first needs a clock and keeps the cheaper one;
+//! elsewhere `Instant` is used.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -92,10 +96,67 @@ mod tsc {
     }
 
     /// The calibrated scale, or `None` when the counter is not invariant (it could then
-    /// drift with frequency changes or differ between cores).
+    /// drift with frequency changes or differ between cores) or when reading it measured
+    /// slower than `Instant::now()` on this machine.
     pub(super) fn calibration() -> Option<u64> {
         static CALIBRATION: OnceLock<Option<u64>> = OnceLock::new();
-        *CALIBRATION.get_or_init(|| if is_invariant() { calibrate() } else { None })
+        *CALIBRATION.get_or_init(|| {
+            if !is_invariant() {
+                return None;
+            }
+            let costs = ReadCosts::measure();
+            if !costs.counter_is_cheaper() {
+                return None;
+            }
+            calibrate()
+        })
+    }
+
+    /// What one read of each clock costs on this machine, in nanoseconds.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub(super) struct ReadCosts {
+        pub(super) counter_ns: f64,
+        pub(super) instant_ns: f64,
+    }
+
+    impl ReadCosts {
+        /// Times batches of reads of each clock, alternating, and keeps each clock's
+        /// fastest batch: the fastest is the one least disturbed by preemption or by
+        /// other work on the machine. Takes well under a millisecond.
+        pub(super) fn measure() -> ReadCosts {
+            const READS: u32 = 256;
+            const BATCHES: usize = 16;
+            let mut counter_ns = f64::INFINITY;
+            let mut instant_ns = f64::INFINITY;
+            for _ in 0..BATCHES {
+                let started = Instant::now();
+                let mut sum = 0u64;
+                for _ in 0..READS {
+                    sum = sum.wrapping_add(read());
+                }
+                std::hint::black_box(sum);
+                counter_ns = counter_ns.min(per_read(started.elapsed(), READS));
+                let started = Instant::now();
+                for _ in 0..READS {
+                    std::hint::black_box(Instant::now());
+                }
+                instant_ns = instant_ns.min(per_read(started.elapsed(), READS));
+            }
+            ReadCosts {
+                counter_ns,
+                instant_ns,
+            }
+        }
+
+        /// Keep the counter unless `Instant` measured cheaper (ties go to the counter,
+        /// which needs no system-call fallback).
+        pub(super) fn counter_is_cheaper(&self) -> bool {
+            self.counter_ns <= self.instant_ns
+        }
+    }
+
+    fn per_read(elapsed: Duration, reads: u32) -> f64 {
+        elapsed.as_nanos() as f64 / f64::from(reads)
     }
 
     fn is_invariant() -> bool {
@@ -141,6 +202,26 @@ mod tests {
             difference < expected / 50,
             "clock measured {measured} ns, Instant {expected} ns ({:?})",
             clock.source
+        );
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_counter_is_kept_only_when_it_reads_no_slower_than_instant() {
+        let costs = |counter_ns, instant_ns| tsc::ReadCosts {
+            counter_ns,
+            instant_ns,
+        };
+        assert!(costs(12.0, 25.0).counter_is_cheaper());
+        assert!(costs(25.0, 25.0).counter_is_cheaper());
+        assert!(!costs(40.0, 25.0).counter_is_cheaper());
+        let measured = tsc::ReadCosts::measure();
+        assert!(measured.counter_ns.is_finite() && measured.instant_ns.is_finite());
+        let chosen_tsc = matches!(Clock::new().source, Source::Tsc { .. });
+        assert_eq!(
+            chosen_tsc,
+            tsc::calibration().is_some(),
+            "the clock follows the one decision made for the process"
         );
     }
 

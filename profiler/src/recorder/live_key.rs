@@ -34,6 +34,9 @@ const ROOT: u32 = u32::MAX - 1;
 pub(crate) struct LiveKey {
     /// Odd while the owner is writing; bumped twice per recorded span.
     sequence: AtomicU64,
+    /// This thread created or entered a span of the key (it may not have closed one).
+    /// Beside the sequence number, so marking it touches the line recording writes anyway.
+    ran: AtomicBool,
     count: AtomicU64,
     failures: AtomicU64,
     total_ns: AtomicU64,
@@ -50,8 +53,6 @@ pub(crate) struct LiveKey {
     memory: Mutex<MemoryAggregate>,
     last_error: Mutex<Option<LastError>>,
     histogram: LiveHistogram,
-    /// This thread created or entered a span of the key (it may not have closed one).
-    ran: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -66,6 +67,7 @@ impl Default for LiveKey {
     fn default() -> Self {
         LiveKey {
             sequence: AtomicU64::new(0),
+            ran: AtomicBool::new(false),
             count: AtomicU64::new(0),
             failures: AtomicU64::new(0),
             total_ns: AtomicU64::new(0),
@@ -85,7 +87,6 @@ impl Default for LiveKey {
             memory: Mutex::default(),
             last_error: Mutex::default(),
             histogram: LiveHistogram::default(),
-            ran: AtomicBool::new(false),
         }
     }
 }
