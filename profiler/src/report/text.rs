@@ -149,7 +149,7 @@ fn self_time_note(profile: &Profile, self_total: u64) -> String {
         )
     } else if self_total + tolerance >= roots_ns {
         format!(
-            "Self times add up to the roots' wall time ({}): work ran one span at a time.\n",
+            "Self times add up to the roots' wall time ({}): under each root, one span ran at a time.\n",
             duration(roots_ns)
         )
     } else {
@@ -658,7 +658,7 @@ mod tests {
         profile.tiers[0].self_ns = 600_000_000;
         let text = render(&profile);
         assert!(text.contains(
-            "Self times add up to the roots' wall time (1.00 s): work ran one span at a time."
+            "Self times add up to the roots' wall time (1.00 s): under each root, one span ran at a time."
         ));
     }
 
