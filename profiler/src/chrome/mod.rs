@@ -240,3 +240,6 @@ impl Drop for TraceFile {
     }
 }
 
+
+#[cfg(test)]
+mod tests;
