@@ -85,9 +85,12 @@ pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
             .with_ansi(colour_on_stderr())
             .with_filter(filter)
     });
+    // The trace layer goes first: its callbacks run before the profiler's, so both read the
+    // clock at nearly the same moments (the profiler samples memory after its own reads,
+    // which would otherwise stretch the trace's spans).
     let subscriber = tracing_subscriber::registry()
-        .with(profiler_layer)
         .with(chrome_layer)
+        .with(profiler_layer)
         .with(stderr_layer);
     let guard = ProfilerGuard {
         session: Arc::new(Session::new(
