@@ -78,3 +78,15 @@ impl Options {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chrome_trace_is_opt_in() {
+        let defaults = Options::new("library user");
+        assert!(!defaults.chrome_trace && !defaults.trace_polls);
+        assert!(defaults.chrome_trace(true).chrome_trace);
+    }
+}
