@@ -9,6 +9,7 @@
 //! writer thread.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::mpsc::SyncSender;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::thread::ThreadId;
@@ -42,9 +43,9 @@ const EVENTS_TRACK: u32 = 0;
 struct State {
     lanes: Lanes,
     /// Track of each open recorded span, by span id.
-    tracks: HashMap<u64, u32>,
-    /// Key ids by callsite and component (`None`: the component is the target).
-    keys: HashMap<(usize, Option<Box<str>>), u32>,
+    tracks: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
+    /// Key ids by callsite, then component (`None`: the component is the target).
+    keys: HashMap<usize, Vec<(Option<Box<str>>, u32)>, BuildHasherDefault<IdHasher>>,
     next_key: u32,
     pending: Vec<Item>,
     /// `None` once the trace is finished: later spans are not recorded.
@@ -66,6 +67,31 @@ struct Entered {
     depth: u32,
 }
 
+/// Hashes span ids and callsite addresses (integers already unique) with one multiply,
+/// instead of SipHash: these maps are looked up on every span.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+}
+
 impl Shared {
     pub(crate) fn new(polls: bool, sender: SyncSender<Vec<Item>>) -> Shared {
         Shared {
@@ -73,10 +99,10 @@ impl Shared {
             polls,
             state: Mutex::new(State {
                 lanes: Lanes::default(),
-                tracks: HashMap::new(),
-                keys: HashMap::new(),
+                tracks: HashMap::default(),
+                keys: HashMap::default(),
                 next_key: 0,
-                pending: Vec::with_capacity(BATCH),
+                pending: Vec::with_capacity(2 * BATCH),
                 sender: Some(sender),
                 events_track_named: false,
                 polls: HashMap::new(),
@@ -117,19 +143,27 @@ impl Shared {
 }
 
 impl State {
+    /// Queues an item for the writer. Never waits: callbacks hand full batches over with
+    /// [`State::hand_over`] before they read the clock.
     fn push(&mut self, item: Item) {
         self.pending.push(item);
+    }
+
+    /// Hands a full batch to the writer (waiting while its channel is full). Called at the
+    /// start of a callback, before its clock read and before the profiler's (the next layer),
+    /// so a wait for the writer lands outside the span in both figures or inside both.
+    fn hand_over(&mut self) {
         if self.pending.len() >= BATCH {
             self.flush();
         }
     }
 
-    /// Hands the pending items to the writer; waits while its channel is full.
+    /// Hands every pending item to the writer.
     fn flush(&mut self) {
         if self.pending.is_empty() {
             return;
         }
-        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
+        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(2 * BATCH));
         if let Some(sender) = &self.sender
             && sender.send(batch).is_err()
         {
@@ -137,19 +171,31 @@ impl State {
         }
     }
 
-    fn key(&mut self, metadata: &'static tracing::Metadata<'static>, fields: &mut SpanFields) -> u32 {
+    fn key(
+        &mut self,
+        metadata: &'static tracing::Metadata<'static>,
+        fields: &mut SpanFields,
+    ) -> u32 {
         let callsite = std::ptr::from_ref(metadata) as usize;
-        let component = fields.component.take().map(String::into_boxed_str);
-        if let Some(&key) = self.keys.get(&(callsite, component.clone())) {
+        let component = fields.component.take();
+        let known = self.keys.get(&callsite).and_then(|known| {
+            known
+                .iter()
+                .find(|(seen, _)| seen.as_deref() == component.as_deref())
+        });
+        if let Some(&(_, key)) = known {
             return key;
         }
         let key = self.next_key;
         self.next_key += 1;
         let tier = fields.tier.unwrap_or(crate::tier::Tier::Operation);
         let text = component
-            .as_deref()
-            .map_or_else(|| metadata.target().to_owned(), str::to_owned);
-        self.keys.insert((callsite, component), key);
+            .clone()
+            .unwrap_or_else(|| metadata.target().to_owned());
+        self.keys
+            .entry(callsite)
+            .or_default()
+            .push((component.map(String::into_boxed_str), key));
         self.push(Item::Key {
             id: key,
             tier,
@@ -221,18 +267,24 @@ where
         if state.sender.is_none() {
             return;
         }
+        state.hand_over();
         let key = state.key(metadata, &mut fields);
         let parent = Self::parent(&state, id, &ctx);
         let span = OpenSpan {
             id: id.into_u64(),
             key,
-            start_ns: shared.now(),
+            start_ns: 0,
             args: fields.others,
         };
         let placement = state.lanes.place(span, parent);
         state.tracks.insert(id.into_u64(), placement.track());
         if let Placement::New(track) = placement {
             state.push(Item::Track { track, key });
+        }
+        // The clock is read last, under the lock: the profiler (the next layer) reads it
+        // right after, and a span placed on a track after another left it starts later.
+        if let Some(span) = state.lanes.get_mut(placement.track(), id.into_u64()) {
+            span.start_ns = shared.now();
         }
     }
 
@@ -262,17 +314,20 @@ where
         let Some(track) = state.tracks.remove(&id.into_u64()) else {
             return;
         };
+        state.hand_over();
+        let Some(span) = state.lanes.remove(track, id.into_u64()) else {
+            return;
+        };
+        // Read last, as on creation: the profiler reads the clock right after.
         let end_ns = shared.now();
-        if let Some(span) = state.lanes.remove(track, id.into_u64()) {
-            state.push(Item::Span {
-                track,
-                key: span.key,
-                start_ns: span.start_ns,
-                end_ns,
-                args: span.args,
-                unfinished: false,
-            });
-        }
+        state.push(Item::Span {
+            track,
+            key: span.key,
+            start_ns: span.start_ns,
+            end_ns,
+            args: span.args,
+            unfinished: false,
+        });
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
@@ -294,6 +349,7 @@ where
         if state.sender.is_none() {
             return;
         }
+        state.hand_over();
         let track = Self::event_track(&state, event, &ctx);
         if track == EVENTS_TRACK && !state.events_track_named {
             state.events_track_named = true;
@@ -324,6 +380,7 @@ where
         let Some(key) = state.lanes.get_mut(track, id.into_u64()).map(|span| span.key) else {
             return;
         };
+        state.hand_over();
         let now = shared.now();
         let thread = state.poll_thread();
         match thread.entered.iter_mut().find(|entered| entered.id == id.into_u64()) {
@@ -346,6 +403,7 @@ where
         if state.sender.is_none() || !state.tracks.contains_key(&id.into_u64()) {
             return;
         }
+        state.hand_over();
         let now = shared.now();
         let thread = state.poll_thread();
         let track = thread.track;
