@@ -120,7 +120,10 @@ fn assert_trace_matches_report(dir: &Path) {
     let keys = profile["keys"].as_array().unwrap();
     for key in keys {
         let name = key["key"].as_str().unwrap();
-        let (calls, wall) = (key["count"].as_u64().unwrap(), key["total_ns"].as_u64().unwrap());
+        let (calls, wall) = (
+            key["count"].as_u64().unwrap(),
+            key["total_ns"].as_u64().unwrap(),
+        );
         let totals = trace.spans.get(name).copied().unwrap_or_default();
         assert_eq!(totals.count, calls, "{name}: complete events vs calls");
         assert!(
@@ -132,14 +135,20 @@ fn assert_trace_matches_report(dir: &Path) {
     assert_eq!(trace.spans.len(), keys.len());
     for event in trace.events.iter().filter(|event| event["ph"] == "X") {
         let track = event["tid"].as_u64().unwrap();
-        assert!(trace.track_names.contains_key(&track), "track {track} has no name");
+        assert!(
+            trace.track_names.contains_key(&track),
+            "track {track} has no name"
+        );
     }
     // Concurrent downloads are drawn side by side, each from creation to close.
     let fetches: Vec<&Value> = trace
         .spans_named("download_management.fetch_file")
         .collect();
     assert_eq!(fetches.len(), 6);
-    let mut tracks: Vec<u64> = fetches.iter().map(|event| event["tid"].as_u64().unwrap()).collect();
+    let mut tracks: Vec<u64> = fetches
+        .iter()
+        .map(|event| event["tid"].as_u64().unwrap())
+        .collect();
     tracks.sort_unstable();
     tracks.dedup();
     assert_eq!(tracks.len(), 3, "three downloads at a time, three tracks");

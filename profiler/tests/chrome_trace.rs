@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use profiler::chrome::viewer::TraceSummary;
-use profiler::chrome::{ChromeTraceGuard, TraceOptions, chrome_filter, trace_layer, trace_layer_with};
+use profiler::chrome::{
+    ChromeTraceGuard, TraceOptions, chrome_filter, trace_layer, trace_layer_with,
+};
 use profiler::report::Stamp;
 use profiler::{Profile, ProfilerHandle};
 use serde_json::Value;
@@ -53,7 +55,12 @@ fn assert_trace_matches_profile(trace: &TraceSummary, profile: &Profile) {
             key.total_ns
         );
     }
-    assert_eq!(trace.spans.len(), profile.keys.len(), "{:?}", trace.spans.keys());
+    assert_eq!(
+        trace.spans.len(),
+        profile.keys.len(),
+        "{:?}",
+        trace.spans.keys()
+    );
 }
 
 fn end(event: &Value) -> f64 {
@@ -65,9 +72,14 @@ fn every_span_becomes_one_complete_event_named_by_its_key_with_plain_args() {
     let dir = tempfile::tempdir().unwrap();
     let options = TraceOptions::default().process_name("trace test");
     let (profile, trace) = traced(dir.path(), options, || {
-        let _run =
-            tracing::info_span!("run", tier = "system", component = "app", song = "Song A", tracks = 3u64)
-                .entered();
+        let _run = tracing::info_span!(
+            "run",
+            tier = "system",
+            component = "app",
+            song = "Song A",
+            tracks = 3u64
+        )
+        .entered();
         for _ in 0..3 {
             let _step = tracing::info_span!("step", tier = "method", component = "work").entered();
             // Long enough that the clock reads of the two layers (microseconds apart in a
@@ -83,7 +95,10 @@ fn every_span_becomes_one_complete_event_named_by_its_key_with_plain_args() {
         .iter()
         .map(|(name, totals)| (name.as_str(), totals.count))
         .collect();
-    assert_eq!(counts, [("app.run", 1), ("driver.call", 3), ("work.step", 3)]);
+    assert_eq!(
+        counts,
+        [("app.run", 1), ("driver.call", 3), ("work.step", 3)]
+    );
     let run = trace.spans_named("app.run").next().unwrap();
     assert_eq!(run["cat"], "system");
     assert_eq!(run["args"]["tier"], "system");
@@ -91,7 +106,10 @@ fn every_span_becomes_one_complete_event_named_by_its_key_with_plain_args() {
     assert_eq!(run["args"]["song"], "Song A");
     assert_eq!(run["args"]["tracks"], 3);
     for step in trace.spans_named("work.step") {
-        assert_eq!(step["tid"], run["tid"], "synchronous nesting stays on one track");
+        assert_eq!(
+            step["tid"], run["tid"],
+            "synchronous nesting stays on one track"
+        );
         assert!(step["ts"].as_f64() >= run["ts"].as_f64() && end(step) <= end(run));
     }
     assert_eq!(trace.process_name.as_deref(), Some("trace test"));
@@ -109,9 +127,11 @@ fn begin_and_end_pair_by_span_not_by_nesting_order() {
     let (profile, trace) = traced(dir.path(), TraceOptions::default(), || {
         let root = tracing::info_span!("run", tier = "system", component = "app");
         let _root = root.clone().entered();
-        let a = tracing::info_span!(parent: &root, "a", tier = "method", component = "work").entered();
+        let a =
+            tracing::info_span!(parent: &root, "a", tier = "method", component = "work").entered();
         std::thread::sleep(Duration::from_millis(5));
-        let b = tracing::info_span!(parent: &root, "b", tier = "method", component = "work").entered();
+        let b =
+            tracing::info_span!(parent: &root, "b", tier = "method", component = "work").entered();
         std::thread::sleep(Duration::from_millis(5));
         drop(a);
         std::thread::sleep(Duration::from_millis(20));
@@ -121,8 +141,14 @@ fn begin_and_end_pair_by_span_not_by_nesting_order() {
     let a = trace.spans_named("work.a").next().unwrap();
     let b = trace.spans_named("work.b").next().unwrap();
     assert!(end(a) < end(b), "A ends when its guard drops: {a} {b}");
-    assert!(end(a) > b["ts"].as_f64().unwrap(), "A and B overlap: {a} {b}");
-    assert_ne!(a["tid"], b["tid"], "overlapping siblings get tracks of their own");
+    assert!(
+        end(a) > b["ts"].as_f64().unwrap(),
+        "A and B overlap: {a} {b}"
+    );
+    assert_ne!(
+        a["tid"], b["tid"],
+        "overlapping siblings get tracks of their own"
+    );
 }
 
 #[tracing::instrument(skip_all, fields(tier = "operation", component = "net"))]
@@ -171,7 +197,11 @@ fn four_concurrent_tasks_get_tracks_of_their_own_and_never_mis_nest() {
                     handle.await.unwrap();
                 }
             }
-            .instrument(tracing::info_span!("serve", tier = "system", component = "app")),
+            .instrument(tracing::info_span!(
+                "serve",
+                tier = "system",
+                component = "app"
+            )),
         );
     });
     drop(runtime);
@@ -179,7 +209,10 @@ fn four_concurrent_tasks_get_tracks_of_their_own_and_never_mis_nest() {
     assert_trace_matches_profile(&trace, &profile);
     let tasks: Vec<&Value> = trace.spans_named("worker.task").collect();
     assert_eq!(tasks.len(), 4);
-    let mut tracks: Vec<u64> = tasks.iter().map(|task| task["tid"].as_u64().unwrap()).collect();
+    let mut tracks: Vec<u64> = tasks
+        .iter()
+        .map(|task| task["tid"].as_u64().unwrap())
+        .collect();
     tracks.sort_unstable();
     tracks.dedup();
     assert_eq!(tracks.len(), 4, "tasks alive at once never share a track");
@@ -207,7 +240,8 @@ fn an_explicit_parent_filtered_out_leads_to_the_nearest_recorded_ancestor() {
         let top = tracing::info_span!("top", tier = "system", component = "app").entered();
         let middle = tracing::debug_span!("middle", tier = "component", component = "app");
         // Another root in between, so `child` could not land on `top`'s track by accident.
-        let _other = tracing::info_span!(parent: None, "other", tier = "system", component = "app").entered();
+        let _other = tracing::info_span!(parent: None, "other", tier = "system", component = "app")
+            .entered();
         tracing::info_span!(parent: &middle, "child", tier = "method", component = "app")
             .in_scope(|| std::thread::sleep(Duration::from_millis(2)));
         drop(top);
@@ -217,7 +251,10 @@ fn an_explicit_parent_filtered_out_leads_to_the_nearest_recorded_ancestor() {
     assert!(!trace.spans.contains_key("app.middle"));
     let top = trace.spans_named("app.top").next().unwrap();
     let child = trace.spans_named("app.child").next().unwrap();
-    assert_eq!(child["tid"], top["tid"], "the child nests in its nearest recorded ancestor");
+    assert_eq!(
+        child["tid"], top["tid"],
+        "the child nests in its nearest recorded ancestor"
+    );
 }
 
 /// With busy intervals on, a span entered twice shows two polls on its thread's poll track,
@@ -231,8 +268,10 @@ fn busy_intervals_are_an_option_on_thread_tracks() {
         span.in_scope(|| {});
         span.in_scope(|| {});
         drop(span);
-        let a = tracing::info_span!(parent: None, "a", tier = "method", component = "work").entered();
-        let b = tracing::info_span!(parent: None, "b", tier = "method", component = "work").entered();
+        let a =
+            tracing::info_span!(parent: None, "a", tier = "method", component = "work").entered();
+        let b =
+            tracing::info_span!(parent: None, "b", tier = "method", component = "work").entered();
         drop(a);
         drop(b);
     });
@@ -240,8 +279,16 @@ fn busy_intervals_are_an_option_on_thread_tracks() {
     assert_eq!(trace.polls["work.twice"].count, 2);
     assert_eq!(trace.spans["work.twice"].count, 1);
     assert_eq!(trace.polls["work.a"].count, 1);
-    assert_eq!(trace.polls["work.b"].count, 2, "b's poll is cut where a's ends");
-    assert!(trace.track_names.values().any(|name| name.starts_with("polls on ")));
+    assert_eq!(
+        trace.polls["work.b"].count, 2,
+        "b's poll is cut where a's ends"
+    );
+    assert!(
+        trace
+            .track_names
+            .values()
+            .any(|name| name.starts_with("polls on "))
+    );
 }
 
 #[test]
@@ -265,7 +312,10 @@ fn a_trace_finished_mid_span_is_valid_and_marks_the_open_span() {
     assert_eq!(open["args"]["unfinished"], true);
     let done = trace.spans_named("dl.chunk").next().unwrap();
     assert!(done["args"].get("unfinished").is_none());
-    assert_eq!(trace.spans.values().map(|totals| totals.count).sum::<u64>(), 2);
+    assert_eq!(
+        trace.spans.values().map(|totals| totals.count).sum::<u64>(),
+        2
+    );
 }
 
 #[test]
@@ -283,7 +333,11 @@ fn dropping_the_guard_writes_the_trace_and_finishing_twice_is_harmless() {
     let (_chrome, dropped) = trace_layer(dir.path(), &other).unwrap();
     drop(dropped);
     assert_eq!(summary(&first).spans["cfg.parse"].count, 1);
-    assert!(summary(&dir.path().join(format!("trace_{other}.json"))).spans.is_empty());
+    assert!(
+        summary(&dir.path().join(format!("trace_{other}.json")))
+            .spans
+            .is_empty()
+    );
 }
 
 #[test]

@@ -51,8 +51,10 @@ fn init_profiles_the_program_and_writes_every_report_once() {
         Some(dir.path().join(format!("trace_{stamp}.json")))
     );
 
-    let profile =
-        profiler::report::json::parse(&std::fs::read_to_string(paths.json.as_ref().unwrap()).unwrap()).unwrap();
+    let profile = profiler::report::json::parse(
+        &std::fs::read_to_string(paths.json.as_ref().unwrap()).unwrap(),
+    )
+    .unwrap();
     let configure = profile
         .keys
         .iter()

@@ -127,7 +127,9 @@ fn a_report_that_cannot_be_written_does_not_stop_the_others() {
     assert_eq!(written.failed[0].path, blocked);
     assert!(!written.failed[0].reason.is_empty());
     assert!(
-        written.failed[0].to_string().contains(&blocked.display().to_string()),
+        written.failed[0]
+            .to_string()
+            .contains(&blocked.display().to_string()),
         "the warning names the file: {}",
         written.failed[0]
     );

@@ -136,7 +136,8 @@ mod tests {
             out.push(',');
         }
         assert_eq!(out, r#""say \"hi\"\n\u0001",-3,7,0.5,"NaN",true,"#);
-        let parsed: serde_json::Value = serde_json::from_str(&format!("[{}]", &out[..out.len() - 1])).unwrap();
+        let parsed: serde_json::Value =
+            serde_json::from_str(&format!("[{}]", &out[..out.len() - 1])).unwrap();
         assert_eq!(parsed[0], "say \"hi\"\n\u{1}");
     }
 }

@@ -64,10 +64,7 @@ impl Lanes {
             lane.stack.push(span);
             return Placement::Existing(track);
         }
-        let reusable = self
-            .free
-            .get_mut(&span.key)
-            .and_then(BTreeSet::pop_first);
+        let reusable = self.free.get_mut(&span.key).and_then(BTreeSet::pop_first);
         match reusable {
             Some(track) => {
                 if let Some(lane) = self.track_mut(track) {
@@ -143,8 +140,14 @@ mod tests {
     fn a_child_of_the_innermost_span_shares_its_track() {
         let mut lanes = Lanes::default();
         assert_eq!(lanes.place(span(1, 0), None), Placement::New(1));
-        assert_eq!(lanes.place(span(2, 1), Some((1, 1))), Placement::Existing(1));
-        assert_eq!(lanes.place(span(3, 2), Some((1, 2))), Placement::Existing(1));
+        assert_eq!(
+            lanes.place(span(2, 1), Some((1, 1))),
+            Placement::Existing(1)
+        );
+        assert_eq!(
+            lanes.place(span(3, 2), Some((1, 2))),
+            Placement::Existing(1)
+        );
         assert_eq!(lanes.top(1).map(|open| open.id), Some(3));
     }
 
@@ -153,7 +156,10 @@ mod tests {
         let mut lanes = Lanes::default();
         lanes.place(span(1, 0), None);
         // Three children open at once: the first nests, the others do not fit.
-        assert_eq!(lanes.place(span(2, 5), Some((1, 1))), Placement::Existing(1));
+        assert_eq!(
+            lanes.place(span(2, 5), Some((1, 1))),
+            Placement::Existing(1)
+        );
         assert_eq!(lanes.place(span(3, 5), Some((1, 1))), Placement::New(2));
         assert_eq!(lanes.place(span(4, 5), Some((1, 1))), Placement::New(3));
         assert_eq!(lanes.remove(3, 4).map(|open| open.id), Some(4));
@@ -161,7 +167,10 @@ mod tests {
         // A root of another key does not take a track named after key 5.
         assert_eq!(lanes.place(span(6, 7), None), Placement::New(4));
         // The next key-5 span that cannot nest takes the lowest free key-5 track.
-        assert_eq!(lanes.place(span(7, 5), Some((1, 1))), Placement::Existing(2));
+        assert_eq!(
+            lanes.place(span(7, 5), Some((1, 1))),
+            Placement::Existing(2)
+        );
     }
 
     #[test]

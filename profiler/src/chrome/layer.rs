@@ -337,7 +337,11 @@ where
         }
         let mut fields = SpanFields::default();
         event.record(&mut fields);
-        let message = match fields.others.iter().position(|(name, _)| *name == "message") {
+        let message = match fields
+            .others
+            .iter()
+            .position(|(name, _)| *name == "message")
+        {
             Some(index) => match fields.others.remove(index).1 {
                 ArgValue::Text(text) => text,
                 other => format!("{other:?}"),
@@ -363,7 +367,11 @@ where
             track,
             at_ns,
             name: message,
-            level: if level == Level::ERROR { "error" } else { "warn" },
+            level: if level == Level::ERROR {
+                "error"
+            } else {
+                "warn"
+            },
             args: fields.others,
         });
     }
@@ -377,13 +385,21 @@ where
         let Some(&track) = state.tracks.get(&id.into_u64()) else {
             return;
         };
-        let Some(key) = state.lanes.get_mut(track, id.into_u64()).map(|span| span.key) else {
+        let Some(key) = state
+            .lanes
+            .get_mut(track, id.into_u64())
+            .map(|span| span.key)
+        else {
             return;
         };
         state.hand_over();
         let now = shared.now();
         let thread = state.poll_thread();
-        match thread.entered.iter_mut().find(|entered| entered.id == id.into_u64()) {
+        match thread
+            .entered
+            .iter_mut()
+            .find(|entered| entered.id == id.into_u64())
+        {
             Some(entered) => entered.depth += 1,
             None => thread.entered.push(Entered {
                 id: id.into_u64(),

@@ -20,8 +20,8 @@
 //!   entered (its busy intervals), on one track per OS thread (`polls on <thread>`).
 
 mod args;
-mod layer;
 mod lanes;
+mod layer;
 pub mod viewer;
 mod writer;
 
@@ -53,7 +53,10 @@ impl Default for TraceOptions {
     fn default() -> TraceOptions {
         let process_name = std::env::current_exe()
             .ok()
-            .and_then(|path| path.file_stem().map(|stem| stem.to_string_lossy().into_owned()))
+            .and_then(|path| {
+                path.file_stem()
+                    .map(|stem| stem.to_string_lossy().into_owned())
+            })
             .unwrap_or_else(|| "profiled program".to_owned());
         TraceOptions {
             process_name,
@@ -79,7 +82,10 @@ impl TraceOptions {
 /// [`ProfilerLayer`](crate::ProfilerLayer), ideally with
 /// `.with_filter(filter_fn(chrome_filter))` (a global filter such as `EnvFilter` would hide
 /// the spans it needs).
-pub fn trace_layer(dir: &Path, stamp: &Stamp) -> Result<(TraceLayer, ChromeTraceGuard), ReportError> {
+pub fn trace_layer(
+    dir: &Path,
+    stamp: &Stamp,
+) -> Result<(TraceLayer, ChromeTraceGuard), ReportError> {
     trace_layer_with(dir, stamp, TraceOptions::default())
 }
 
@@ -123,7 +129,10 @@ fn start<W: Write + Send + 'static>(
             partial,
             shared: Arc::clone(&shared),
             writer: Mutex::new(writer),
-            finished: Mutex::new(failed_to_start.map(|reason| Err(format!("cannot start the writer thread: {reason}")))),
+            finished: Mutex::new(
+                failed_to_start
+                    .map(|reason| Err(format!("cannot start the writer thread: {reason}"))),
+            ),
         }),
     };
     (TraceLayer { shared }, guard)
@@ -239,7 +248,6 @@ impl Drop for TraceFile {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -34,7 +34,12 @@ fn trace_on_small_disk(dir: &Path, stamp: &Stamp, room: usize) -> (TraceLayer, C
     let path = paths::trace_path(dir, stamp);
     let partial = dir.join(format!(".trace_{stamp}.json.partial"));
     let file = File::create(&partial).unwrap();
-    start(path, partial, FillingDisk { file, room }, TraceOptions::default())
+    start(
+        path,
+        partial,
+        FillingDisk { file, room },
+        TraceOptions::default(),
+    )
 }
 
 fn record_spans(layer: TraceLayer, spans: usize) {
@@ -72,8 +77,15 @@ fn a_full_disk_is_an_error_naming_the_trace_and_leaves_no_partial_file() {
         message.contains(&io::Error::from(io::ErrorKind::StorageFull).to_string()),
         "says why: {message}"
     );
-    assert_eq!(names_in(dir.path()), Vec::<String>::new(), "no partial file");
-    assert!(guard.finish().is_err(), "finishing again gives the same outcome");
+    assert_eq!(
+        names_in(dir.path()),
+        Vec::<String>::new(),
+        "no partial file"
+    );
+    assert!(
+        guard.finish().is_err(),
+        "finishing again gives the same outcome"
+    );
 }
 
 #[test]
@@ -86,10 +98,19 @@ fn a_failed_trace_does_not_stop_the_other_reports() {
     tracing::subscriber::with_default(subscriber, || {
         tracing::info_span!("run", tier = "system", component = "app").in_scope(|| {});
     });
-    let written = write_all(&handle.snapshot("t"), dir.path(), &stamp, true, Some(&guard));
+    let written = write_all(
+        &handle.snapshot("t"),
+        dir.path(),
+        &stamp,
+        true,
+        Some(&guard),
+    );
     assert_eq!(written.trace, None);
     assert_eq!(written.failed.len(), 1, "{:?}", written.failed);
-    assert_eq!(written.failed[0].path, paths::trace_path(dir.path(), &stamp));
+    assert_eq!(
+        written.failed[0].path,
+        paths::trace_path(dir.path(), &stamp)
+    );
     assert_eq!(
         written.failed[0].reason,
         io::Error::from(io::ErrorKind::StorageFull).to_string()

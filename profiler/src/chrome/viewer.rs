@@ -65,7 +65,11 @@ impl TraceSummary {
                 Some(Value::Array(events)) => events,
                 _ => return Err(ViewerError::Json("no traceEvents array".to_owned())),
             },
-            _ => return Err(ViewerError::Json("neither an array nor an object".to_owned())),
+            _ => {
+                return Err(ViewerError::Json(
+                    "neither an array nor an object".to_owned(),
+                ));
+            }
         };
         let mut summary = TraceSummary::default();
         let mut tracks: BTreeMap<(u64, u64), Vec<Interval>> = BTreeMap::new();

@@ -81,7 +81,9 @@ pub(crate) fn run<W: Write>(
         error: None,
     };
     writer.write_raw("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
-    writer.metadata(0, "process_name", "name", |text| write_string(text, process_name));
+    writer.metadata(0, "process_name", "name", |text| {
+        write_string(text, process_name)
+    });
     for batch in batches {
         for item in batch {
             writer.item(item);
@@ -148,7 +150,9 @@ impl<W: Write> TraceWriter<W> {
     }
 
     fn name_track(&mut self, track: u32, name: &str) {
-        self.metadata(track, "thread_name", "name", |text| write_string(text, name));
+        self.metadata(track, "thread_name", "name", |text| {
+            write_string(text, name)
+        });
         self.metadata(track, "thread_sort_index", "sort_index", |text| {
             let _ = write!(text, "{track}");
         });
@@ -225,12 +229,23 @@ impl<W: Write> TraceWriter<W> {
         );
     }
 
-    fn span(&mut self, track: u32, key: u32, (start_ns, end_ns): (u64, u64), args: &Args, unfinished: bool) {
+    fn span(
+        &mut self,
+        track: u32,
+        key: u32,
+        (start_ns, end_ns): (u64, u64),
+        args: &Args,
+        unfinished: bool,
+    ) {
         self.begin();
         let Some(info) = self.keys.get(key as usize) else {
             return;
         };
-        let _ = write!(self.text, "{{\"ph\":\"X\",\"pid\":{},\"tid\":{track},", self.pid);
+        let _ = write!(
+            self.text,
+            "{{\"ph\":\"X\",\"pid\":{},\"tid\":{track},",
+            self.pid
+        );
         Self::times(&mut self.text, start_ns, end_ns);
         self.text.push_str(",\"name\":");
         write_string(&mut self.text, &info.key);
@@ -258,7 +273,11 @@ impl<W: Write> TraceWriter<W> {
         let Some(info) = self.keys.get(key as usize) else {
             return;
         };
-        let _ = write!(self.text, "{{\"ph\":\"X\",\"pid\":{},\"tid\":{track},", self.pid);
+        let _ = write!(
+            self.text,
+            "{{\"ph\":\"X\",\"pid\":{},\"tid\":{track},",
+            self.pid
+        );
         Self::times(&mut self.text, start_ns, end_ns);
         self.text.push_str(",\"name\":");
         write_string(&mut self.text, &info.key);
@@ -276,7 +295,10 @@ impl<W: Write> TraceWriter<W> {
             at_ns % 1000
         );
         write_string(&mut self.text, name);
-        let _ = write!(self.text, ",\"cat\":\"{level}\",\"args\":{{\"level\":\"{level}\"");
+        let _ = write!(
+            self.text,
+            ",\"cat\":\"{level}\",\"args\":{{\"level\":\"{level}\""
+        );
         for (name, value) in args {
             self.text.push(',');
             write_string(&mut self.text, name);

@@ -103,7 +103,11 @@ impl std::fmt::Display for WrittenReports {
         let mut lines = written
             .iter()
             .filter_map(|(label, path)| Some(format!("{label} {}", path.as_ref()?.display())))
-            .chain(self.failed.iter().map(|failed| format!("not written:  {failed}")));
+            .chain(
+                self.failed
+                    .iter()
+                    .map(|failed| format!("not written:  {failed}")),
+            );
         if let Some(first) = lines.next() {
             f.write_str(&first)?;
         }
@@ -135,7 +139,8 @@ pub fn write_all(
                 .push(FailedReport::of(guard.path().to_owned(), &error)),
         }
     }
-    let mut attempt = |path: PathBuf, contents: String| match write_file(&path, contents.as_bytes()) {
+    let mut attempt = |path: PathBuf, contents: String| match write_file(&path, contents.as_bytes())
+    {
         Ok(()) => Some(path),
         Err(error) => {
             written.failed.push(FailedReport::of(path, &error));

@@ -126,7 +126,10 @@ pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
 /// Colour codes go to stderr only when a person reads it (a terminal) and `NO_COLOR` is not
 /// set to anything non-empty (<https://no-color.org>).
 fn colour_on_stderr() -> bool {
-    colour_allowed(std::io::stderr().is_terminal(), std::env::var_os("NO_COLOR"))
+    colour_allowed(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR"),
+    )
 }
 
 fn colour_allowed(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
