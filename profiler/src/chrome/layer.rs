@@ -43,9 +43,9 @@ const EVENTS_TRACK: u32 = 0;
 struct State {
     lanes: Lanes,
     /// Track of each open recorded span, by span id.
-    tracks: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
+    tracks: IdMap<u64, u32>,
     /// Key ids by callsite, then component (`None`: the component is the target).
-    keys: HashMap<usize, Vec<(Option<Box<str>>, u32)>, BuildHasherDefault<IdHasher>>,
+    keys: IdMap<usize, Vec<KnownKey>>,
     next_key: u32,
     pending: Vec<Item>,
     /// `None` once the trace is finished: later spans are not recorded.
@@ -66,6 +66,12 @@ struct Entered {
     since_ns: u64,
     depth: u32,
 }
+
+/// A component seen at a callsite (`None`: the target) and its key id.
+type KnownKey = (Option<Box<str>>, u32);
+
+/// A map keyed by span ids or callsite addresses.
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// Hashes span ids and callsite addresses (integers already unique) with one multiply,
 /// instead of SipHash: these maps are looked up on every span.
