@@ -100,7 +100,10 @@ fn profile_run_downloads_a_simple_and_a_complex_song_and_writes_three_reports() 
         );
     }
     // The trace as viewers load it agrees with the report: per key, as many complete events
-    // as calls, adding to its total wall time within 1%, and nothing mis-nested.
+    // as calls, adding to its total wall time within 1%, and nothing mis-nested. The two
+    // layers read the clock one after the other in the same callbacks (a debug build puts up
+    // to ~1 µs between them), which only matters for keys of a few tens of microseconds a
+    // call; those get 2 µs a call instead.
     let trace = profiler::chrome::viewer::TraceSummary::load(&trace).unwrap();
     assert!(trace.misnested.is_empty(), "{:#?}", trace.misnested);
     assert_eq!(trace.process_name.as_deref(), Some("automator"));
@@ -108,7 +111,8 @@ fn profile_run_downloads_a_simple_and_a_complex_song_and_writes_three_reports() 
         let totals = trace.spans.get(&stats.key).copied().unwrap_or_default();
         assert_eq!(totals.count, stats.count, "{}: events vs calls", stats.key);
         assert!(
-            totals.total_ns.abs_diff(stats.total_ns) as f64 <= stats.total_ns as f64 * 0.01,
+            totals.total_ns.abs_diff(stats.total_ns) as f64
+                <= (stats.total_ns as f64 * 0.01).max(stats.count as f64 * 2_000.0),
             "{}: trace {} ns vs report {} ns",
             stats.key,
             totals.total_ns,
