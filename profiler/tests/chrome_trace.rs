@@ -350,3 +350,25 @@ fn an_unwritable_directory_is_a_clear_error() {
         .expect("cannot create a directory under a file");
     assert!(error.to_string().contains("cannot write report"), "{error}");
 }
+
+/// speedscope names frames by name and args: without fields, every event of a key has the
+/// same args (tier and component), so it stays one frame.
+#[test]
+fn without_fields_every_event_of_a_key_has_the_same_args() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, trace) = traced(dir.path(), TraceOptions::default().fields(false), || {
+        for song in ["A", "B"] {
+            tracing::info_span!("song", tier = "system", component = "app", song).in_scope(|| {});
+        }
+    });
+    let args: Vec<&Value> = trace
+        .spans_named("app.song")
+        .map(|event| &event["args"])
+        .collect();
+    assert_eq!(args.len(), 2);
+    assert_eq!(args[0], args[1]);
+    assert_eq!(
+        *args[0],
+        serde_json::json!({"tier": "system", "component": "app"})
+    );
+}

@@ -34,6 +34,7 @@ pub struct TraceLayer {
 pub(crate) struct Shared {
     origin: Instant,
     polls: bool,
+    fields: bool,
     state: Mutex<State>,
 }
 
@@ -99,10 +100,11 @@ impl Hasher for IdHasher {
 }
 
 impl Shared {
-    pub(crate) fn new(polls: bool, sender: SyncSender<Vec<Item>>) -> Shared {
+    pub(crate) fn new(polls: bool, fields: bool, sender: SyncSender<Vec<Item>>) -> Shared {
         Shared {
             origin: Instant::now(),
             polls,
+            fields,
             state: Mutex::new(State {
                 lanes: Lanes::default(),
                 tracks: HashMap::default(),
@@ -268,6 +270,9 @@ where
         if fields.tier.is_none() {
             return;
         }
+        if !self.shared.fields {
+            fields.others.clear();
+        }
         let shared = &self.shared;
         let mut state = shared.lock();
         if state.sender.is_none() {
@@ -295,6 +300,9 @@ where
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
+        if !self.shared.fields {
+            return;
+        }
         let mut fields = SpanFields::default();
         values.record(&mut fields);
         if fields.others.is_empty() {

@@ -47,6 +47,11 @@ pub struct TraceOptions {
     /// Off by default: it costs a lock per enter and exit, and async spans are entered once
     /// per poll.
     pub polls: bool,
+    /// Put the span's fields (besides tier and component) into each event's `args` (on by
+    /// default). speedscope names a frame by the event's name *and* its `args`, so spans of
+    /// one key whose fields differ (`song = "A"`, `song = "B"`) become separate frames there;
+    /// turn this off to keep one speedscope frame per key. Perfetto is unaffected.
+    pub fields: bool,
 }
 
 impl Default for TraceOptions {
@@ -61,6 +66,7 @@ impl Default for TraceOptions {
         TraceOptions {
             process_name,
             polls: false,
+            fields: true,
         }
     }
 }
@@ -73,6 +79,11 @@ impl TraceOptions {
 
     pub fn polls(mut self, enabled: bool) -> TraceOptions {
         self.polls = enabled;
+        self
+    }
+
+    pub fn fields(mut self, enabled: bool) -> TraceOptions {
+        self.fields = enabled;
         self
     }
 }
@@ -118,7 +129,7 @@ fn start<W: Write + Send + 'static>(
     let thread = std::thread::Builder::new()
         .name("chrome-trace-writer".to_owned())
         .spawn(move || writer::run(batches, sink, &process_name));
-    let shared = Arc::new(Shared::new(options.polls, sender));
+    let shared = Arc::new(Shared::new(options.polls, options.fields, sender));
     let (writer, failed_to_start) = match thread {
         Ok(handle) => (Some(handle), None),
         Err(error) => (None, Some(error.to_string())),
