@@ -94,22 +94,31 @@ pub fn main(cli: Cli) -> u8 {
 }
 
 /// Writes the `--profile` reports (also after a failed or interrupted run) and prints where
-/// they are; a report that cannot be written is a setup error (exit code 2).
+/// they are. A report that cannot be written is a warning naming the file and the reason;
+/// it does not change the run's exit code.
 fn write_profile_reports(reports: &ProfileReports, profiler: &ProfilerHandle) -> u8 {
-    match reports.write(profiler) {
-        Ok([text, json, trace, html]) => {
-            print_line(&format!(
-                "Profile reports in {}:\n  text report:  {}\n  json report:  {}\n  chrome trace: {}\n  html report:  {}",
-                reports.dir().display(),
-                text.display(),
-                json.display(),
-                trace.display(),
-                html.display()
-            ));
-            EXIT_OK
-        }
-        Err(error) => report_error(&AppError::Reports(error)),
+    let written = reports.write(profiler);
+    let listed = [
+        ("text report: ", &written.log),
+        ("json report: ", &written.json),
+        ("chrome trace:", &written.trace),
+        ("html report: ", &written.html),
+    ];
+    let lines: Vec<String> = listed
+        .iter()
+        .filter_map(|(label, path)| Some(format!("\n  {label} {}", path.as_ref()?.display())))
+        .collect();
+    if !lines.is_empty() {
+        print_line(&format!(
+            "Profile reports in {}:{}",
+            reports.dir().display(),
+            lines.concat()
+        ));
     }
+    for failed in &written.failed {
+        eprintln!("warning: report not written: {failed}");
+    }
+    EXIT_OK
 }
 
 fn report_error(error: &AppError) -> u8 {
@@ -157,8 +166,8 @@ fn install_subscriber(
     };
     let registry = tracing_subscriber::registry()
         .with(logs)
-        .with(profiler_layer)
-        .with(trace_layer);
+        .with(trace_layer)
+        .with(profiler_layer);
     if let Err(error) = registry.try_init() {
         eprintln!("warning: logging was already set up: {error}");
         return Ok(Observed {

@@ -1,12 +1,13 @@
 //! `--profile`: the Chrome trace recorded beside the profiler layer, and the text, JSON, HTML and
 //! Chrome-trace reports written into `logs/performance/` after the run — also after a failed
-//! or interrupted one.
+//! or interrupted one. A report that cannot be written (disk full, no permission) is a
+//! warning; the others are still written and the run's exit code stands.
 
 use std::path::{Path, PathBuf};
 
 use profiler::ProfilerHandle;
-use profiler::chrome::{ChromeTraceGuard, chrome_filter, trace_layer};
-use profiler::report::{DEFAULT_REPORT_DIR, ReportError, Stamp, write_html, write_reports};
+use profiler::chrome::{ChromeTraceGuard, TraceOptions, chrome_filter, trace_layer_with};
+use profiler::report::{DEFAULT_REPORT_DIR, ReportError, Stamp, WrittenReports, write_all};
 use tracing::Subscriber;
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::filter_fn;
@@ -24,14 +25,15 @@ pub struct ProfileReports {
 
 impl ProfileReports {
     /// Starts the Chrome trace into `logs/performance/`; compose the returned layer into the
-    /// subscriber beside the profiler layer.
+    /// subscriber just before the profiler layer (so both read the clock together).
     pub fn start<S>() -> Result<(impl Layer<S> + Send + Sync, ProfileReports), ReportError>
     where
         S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
     {
         let dir = PathBuf::from(DEFAULT_REPORT_DIR);
         let stamp = Stamp::now();
-        let (layer, trace) = trace_layer(&dir, &stamp)?;
+        let options = TraceOptions::default().process_name(SESSION_NAME);
+        let (layer, trace) = trace_layer_with(&dir, &stamp, options)?;
         Ok((
             layer.with_filter(filter_fn(chrome_filter)),
             ProfileReports { dir, stamp, trace },
@@ -39,14 +41,11 @@ impl ProfileReports {
     }
 
     /// Writes the text, JSON and HTML reports of what `profiler` recorded and finishes the
-    /// Chrome trace; returns the four paths (text, JSON, trace, HTML).
-    pub fn write(&self, profiler: &ProfilerHandle) -> Result<[PathBuf; 4], ReportError> {
+    /// Chrome trace, each on its own: the result lists what was written and what failed.
+    pub fn write(&self, profiler: &ProfilerHandle) -> WrittenReports {
         let mut profile = profiler.snapshot(SESSION_NAME);
         profile.session.git_commit = profiler::baseline::current_git_commit();
-        let trace = self.trace.finish();
-        let written = write_reports(&profile, &self.dir, &self.stamp)?;
-        let html = write_html(&profile, &self.dir, &self.stamp)?;
-        Ok([written.log, written.json, trace?, html])
+        write_all(&profile, &self.dir, &self.stamp, true, Some(&self.trace))
     }
 
     pub fn dir(&self) -> &Path {

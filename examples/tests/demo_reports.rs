@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use profiler::chrome::viewer::TraceSummary;
 use serde_json::Value;
 
 fn files_in(dir: &Path, prefix: &str, suffix: &str) -> Vec<PathBuf> {
@@ -105,20 +106,52 @@ fn the_tiered_demo_writes_all_reports_and_prints_their_paths() {
 
     let log = std::fs::read_to_string(only(&dir, "performance_", ".log")).unwrap();
     assert!(log.contains("Time by tier") && log.contains("pipeline.process_song"));
-    let spans: u64 = profile["keys"]
-        .as_array()
-        .unwrap()
+    assert_trace_matches_report(&dir);
+}
+
+/// The trace as viewers load it: nothing overlaps without nesting, the program and every
+/// track have names, and each key has as many complete events as the JSON report has calls,
+/// whose durations add to its total wall time within 1%.
+fn assert_trace_matches_report(dir: &Path) {
+    let trace = TraceSummary::load(&only(dir, "trace_", ".json")).unwrap();
+    assert!(trace.misnested.is_empty(), "{:#?}", trace.misnested);
+    assert_eq!(trace.process_name.as_deref(), Some("tiered_demo"));
+    let profile = profile(dir);
+    let keys = profile["keys"].as_array().unwrap();
+    for key in keys {
+        let name = key["key"].as_str().unwrap();
+        let (calls, wall) = (
+            key["count"].as_u64().unwrap(),
+            key["total_ns"].as_u64().unwrap(),
+        );
+        let totals = trace.spans.get(name).copied().unwrap_or_default();
+        assert_eq!(totals.count, calls, "{name}: complete events vs calls");
+        assert!(
+            totals.total_ns.abs_diff(wall) as f64 <= wall as f64 * 0.01,
+            "{name}: trace {} ns vs report {wall} ns",
+            totals.total_ns
+        );
+    }
+    assert_eq!(trace.spans.len(), keys.len());
+    for event in trace.events.iter().filter(|event| event["ph"] == "X") {
+        let track = event["tid"].as_u64().unwrap();
+        assert!(
+            trace.track_names.contains_key(&track),
+            "track {track} has no name"
+        );
+    }
+    // Concurrent downloads are drawn side by side, each from creation to close.
+    let fetches: Vec<&Value> = trace
+        .spans_named("download_management.fetch_file")
+        .collect();
+    assert_eq!(fetches.len(), 6);
+    let mut tracks: Vec<u64> = fetches
         .iter()
-        .map(|key| key["count"].as_u64().unwrap())
-        .sum();
-    let complete = trace_events(&dir)
-        .iter()
-        .filter(|event| event["ph"] == "X")
-        .count() as u64;
-    assert!(
-        complete >= spans,
-        "every span has a complete event ({complete} for {spans} spans)"
-    );
+        .map(|event| event["tid"].as_u64().unwrap())
+        .collect();
+    tracks.sort_unstable();
+    tracks.dedup();
+    assert_eq!(tracks.len(), 3, "three downloads at a time, three tracks");
 }
 
 #[test]

@@ -18,6 +18,7 @@ fn init_profiles_the_program_and_writes_every_report_once() {
     let options = profiler::Options::new("init test")
         .report_dir(dir.path())
         .log_to_stderr(false)
+        .chrome_trace(true)
         .handle_ctrl_c(true);
     let guard = profiler::init(options).unwrap();
     tracing::info_span!("main", tier = "system", component = "app").in_scope(|| {
@@ -34,12 +35,13 @@ fn init_profiles_the_program_and_writes_every_report_once() {
     let stamp = guard.stamp().to_string();
     assert_eq!(
         paths.log,
-        dir.path().join(format!("performance_{stamp}.log"))
+        Some(dir.path().join(format!("performance_{stamp}.log")))
     );
     assert_eq!(
         paths.json,
-        dir.path().join(format!("performance_{stamp}.json"))
+        Some(dir.path().join(format!("performance_{stamp}.json")))
     );
+    assert!(paths.failed.is_empty());
     assert_eq!(
         paths.html,
         Some(dir.path().join(format!("performance_{stamp}.html")))
@@ -49,8 +51,10 @@ fn init_profiles_the_program_and_writes_every_report_once() {
         Some(dir.path().join(format!("trace_{stamp}.json")))
     );
 
-    let profile =
-        profiler::report::json::parse(&std::fs::read_to_string(&paths.json).unwrap()).unwrap();
+    let profile = profiler::report::json::parse(
+        &std::fs::read_to_string(paths.json.as_ref().unwrap()).unwrap(),
+    )
+    .unwrap();
     let configure = profile
         .keys
         .iter()
@@ -59,7 +63,7 @@ fn init_profiles_the_program_and_writes_every_report_once() {
     assert_eq!((configure.count, configure.failures), (2, 1));
     assert_eq!(configure.last_error.as_deref(), Some("missing setting"));
     assert!(
-        std::fs::read_to_string(&paths.log)
+        std::fs::read_to_string(paths.log.as_ref().unwrap())
             .unwrap()
             .contains("setup.configure")
     );

@@ -112,3 +112,43 @@ fn an_unwritable_directory_is_reported_not_panicked() {
         "{message}"
     );
 }
+
+/// One report cannot be written (its name is taken by a directory that is not empty): it is
+/// listed with its path and the reason, the others are written, no temporary file is left.
+#[test]
+fn a_report_that_cannot_be_written_does_not_stop_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let stamp = Stamp::now();
+    let blocked = report::paths::json_path(dir.path(), &stamp);
+    std::fs::create_dir_all(blocked.join("occupied")).unwrap();
+    let written = report::write_all(&profiled_run(), dir.path(), &stamp, true, None);
+    assert_eq!(written.json, None);
+    assert_eq!(written.failed.len(), 1, "{:?}", written.failed);
+    assert_eq!(written.failed[0].path, blocked);
+    assert!(!written.failed[0].reason.is_empty());
+    assert!(
+        written.failed[0]
+            .to_string()
+            .contains(&blocked.display().to_string()),
+        "the warning names the file: {}",
+        written.failed[0]
+    );
+    for path in [&written.log, &written.html] {
+        let path = path.as_ref().expect("written");
+        assert!(std::fs::read_to_string(path).unwrap().contains("app.run"));
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            format!("performance_{stamp}.html"),
+            format!("performance_{stamp}.json"),
+            format!("performance_{stamp}.log"),
+        ],
+        "no temporary files"
+    );
+}

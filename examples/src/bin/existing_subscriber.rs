@@ -36,8 +36,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_filter(LevelFilter::INFO);
     tracing_subscriber::registry()
         .with(logging)
-        .with(profiler_layer)
+        // The trace before the profiler, so both read the clock at nearly the same moments.
         .with(chrome_layer.with_filter(filter_fn(chrome_filter)))
+        .with(profiler_layer)
         .try_init()?;
 
     let mut runs = Vec::new();

@@ -130,7 +130,8 @@ fn process_song(title: &str, runtime: &tokio::runtime::Runtime) -> u64 {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let arguments = arguments()?;
-    let profiling = profiler::init(profiler::Options::new("tiered_demo"))?;
+    // The Chrome trace is opt-in for library users; the demo writes all four reports.
+    let profiling = profiler::init(profiler::Options::new("tiered_demo").chrome_trace(true))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;

@@ -1,38 +1,111 @@
-//! A Chrome trace of the profiled run (`trace_<stamp>.json`), written by `tracing-chrome`
-//! beside the profiler layer and finished into one complete event per span.
+//! A Chrome trace of the profiled run (`trace_<stamp>.json`): one complete event per
+//! profiled span, from its creation to its close, on tracks that always nest.
 //!
-//! tracing-chrome streams events into a file while the program runs and writes the closing
-//! bracket only when its guard drops, so a program that exits early or is interrupted
-//! would leave invalid JSON. Here it streams into a hidden `.partial` file instead; the
-//! final file only ever appears through [`ChromeTraceGuard::finish`] (called on drop, and
-//! callable from a Ctrl-C handler), which converts and writes it atomically.
+//! [`TraceLayer`] records spans beside the [`ProfilerLayer`](crate::ProfilerLayer) and a
+//! writer thread streams the events into a hidden `.trace_<stamp>.json.partial` file, so
+//! memory stays bounded however many spans the program makes. The trace file only ever
+//! appears through [`ChromeTraceGuard::finish`] (called on drop, and callable from a Ctrl-C
+//! handler), which completes the JSON and renames the partial file into place. If writing
+//! fails (disk full, file system gone) `finish` says so and removes the partial file.
 //!
-//! tracing-chrome caches its output channel per thread, so a process should have one
-//! Chrome trace at a time.
+//! The file is the trace-event format's object form (`{"traceEvents": [...]}`):
+//! - `"ph":"X"` events, one per span: `name` is the key (`component.name`), `cat` the tier,
+//!   `args` the tier, the component and the span's other fields as plain JSON values;
+//!   `"unfinished": true` marks a span still open when the trace was finished.
+//! - `tid` is a track, not an OS thread: a span shares its parent's track when it nests there, else gets a track of its own; each
+//!   track has a `thread_name` (the key of the span that opened it) and `process_name` names
+//!   the program.
+//! - `"ph":"i"` events for WARN and ERROR events, on the track of their span.
+//! - with [`TraceOptions::polls`], `cat: "poll"` complete events for each time a span was
+//!   entered (its busy intervals), on one track per OS thread (`polls on <thread>`).
 
-mod convert;
+mod args;
+mod lanes;
+mod layer;
+pub mod viewer;
+mod writer;
 
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
 
-use tracing::{Metadata, Subscriber};
-use tracing_chrome::{ChromeLayer, ChromeLayerBuilder, FlushGuard, TraceStyle};
-use tracing_subscriber::registry::LookupSpan;
+use tracing::Metadata;
 
-use crate::report::{ReportError, Stamp, paths, write_file};
+pub use layer::TraceLayer;
 
-/// A layer writing `dir/trace_<stamp>.json` and the guard that finishes the file.
-/// Compose the layer beside the [`ProfilerLayer`](crate::ProfilerLayer). Give it a filter of
-/// its own (`.with_filter(filter_fn(chrome_filter))`) rather than relying on a global one
-/// such as `EnvFilter`, which would drop the spans it needs.
-pub fn trace_layer<S>(
+use crate::report::{ReportError, Stamp, paths};
+use layer::Shared;
+
+/// How the trace is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceOptions {
+    /// The process name viewers show (default: the executable's file name).
+    pub process_name: String,
+    /// Also record every busy interval (enter to exit) of every span, on per-thread tracks.
+    /// Off by default: it costs a lock per enter and exit, and async spans are entered once
+    /// per poll.
+    pub polls: bool,
+    /// Put the span's fields (besides tier and component) into each event's `args` (on by
+    /// default). speedscope names a frame by the event's name *and* its `args`, so spans of
+    /// one key whose fields differ (`song = "A"`, `song = "B"`) become separate frames there;
+    /// turn this off to keep one speedscope frame per key. Perfetto is unaffected.
+    pub fields: bool,
+}
+
+impl Default for TraceOptions {
+    fn default() -> TraceOptions {
+        let process_name = std::env::current_exe()
+            .ok()
+            .and_then(|path| {
+                path.file_stem()
+                    .map(|stem| stem.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| "profiled program".to_owned());
+        TraceOptions {
+            process_name,
+            polls: false,
+            fields: true,
+        }
+    }
+}
+
+impl TraceOptions {
+    pub fn process_name(mut self, name: impl Into<String>) -> TraceOptions {
+        self.process_name = name.into();
+        self
+    }
+
+    pub fn polls(mut self, enabled: bool) -> TraceOptions {
+        self.polls = enabled;
+        self
+    }
+
+    pub fn fields(mut self, enabled: bool) -> TraceOptions {
+        self.fields = enabled;
+        self
+    }
+}
+
+/// A layer recording `dir/trace_<stamp>.json` with default [`TraceOptions`], and the guard
+/// that finishes the file. Compose the layer beside the
+/// [`ProfilerLayer`](crate::ProfilerLayer), ideally with
+/// `.with_filter(filter_fn(chrome_filter))` (a global filter such as `EnvFilter` would hide
+/// the spans it needs).
+pub fn trace_layer(
     dir: &Path,
     stamp: &Stamp,
-) -> Result<(ChromeLayer<S>, ChromeTraceGuard), ReportError>
-where
-    S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
-{
+) -> Result<(TraceLayer, ChromeTraceGuard), ReportError> {
+    trace_layer_with(dir, stamp, TraceOptions::default())
+}
+
+/// [`trace_layer`] with options. Fails when the partial file cannot be created.
+pub fn trace_layer_with(
+    dir: &Path,
+    stamp: &Stamp,
+    options: TraceOptions,
+) -> Result<(TraceLayer, ChromeTraceGuard), ReportError> {
     let path = paths::trace_path(dir, stamp);
     let partial = dir.join(format!(".trace_{stamp}.json.partial"));
     let file = std::fs::create_dir_all(dir)
@@ -41,21 +114,39 @@ where
             path: partial.clone(),
             source,
         })?;
-    let (layer, flush) = ChromeLayerBuilder::new()
-        .writer(file)
-        .include_args(true)
-        .include_locations(false)
-        .trace_style(TraceStyle::Threaded)
-        .build();
+    Ok(start(path, partial, file, options))
+}
+
+/// Starts the writer thread on `sink` (the partial file, or a failing writer in tests).
+fn start<W: Write + Send + 'static>(
+    path: PathBuf,
+    partial: PathBuf,
+    sink: W,
+    options: TraceOptions,
+) -> (TraceLayer, ChromeTraceGuard) {
+    let (sender, batches) = std::sync::mpsc::sync_channel(writer::CHANNEL_BATCHES);
+    let process_name = options.process_name;
+    let thread = std::thread::Builder::new()
+        .name("chrome-trace-writer".to_owned())
+        .spawn(move || writer::run(batches, sink, &process_name));
+    let shared = Arc::new(Shared::new(options.polls, options.fields, sender));
+    let (writer, failed_to_start) = match thread {
+        Ok(handle) => (Some(handle), None),
+        Err(error) => (None, Some(error.to_string())),
+    };
     let guard = ChromeTraceGuard {
         inner: Arc::new(TraceFile {
             path,
             partial,
-            recording: Mutex::new(Some(flush)),
-            finished: Mutex::new(None),
+            shared: Arc::clone(&shared),
+            writer: Mutex::new(writer),
+            finished: Mutex::new(
+                failed_to_start
+                    .map(|reason| Err(format!("cannot start the writer thread: {reason}"))),
+            ),
         }),
     };
-    Ok((layer, guard))
+    (TraceLayer { shared }, guard)
 }
 
 /// What a Chrome trace should contain: profiled spans (those with a `tier` field) and
@@ -78,8 +169,8 @@ pub struct ChromeTraceGuard {
 struct TraceFile {
     path: PathBuf,
     partial: PathBuf,
-    /// tracing-chrome's guard while recording; dropping it completes the partial file.
-    recording: Mutex<Option<FlushGuard>>,
+    shared: Arc<Shared>,
+    writer: Mutex<Option<JoinHandle<std::io::Result<()>>>>,
     /// The outcome of the first finish.
     finished: Mutex<Option<Result<PathBuf, String>>>,
 }
@@ -98,27 +189,46 @@ impl ChromeTraceGuard {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if finished.is_none() {
-            drop(
-                self.inner
-                    .recording
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .take(),
-            );
+            let _ = self.inner.stop();
             let _ = std::fs::remove_file(&self.inner.partial);
             *finished = Some(Err("the trace was abandoned".to_owned()));
         }
     }
 
     /// Stops recording and writes the trace, valid JSON whatever state the program is in.
-    /// Spans still open are closed at the last timestamp and marked `"unfinished"`. Later
-    /// calls return the first call's outcome; events after it are not recorded.
+    /// Spans still open are closed now and marked `"unfinished"`. Later calls return the
+    /// first call's outcome; spans after it are not recorded. A write error (e.g. disk
+    /// full) is returned naming the trace file; no partial file is left behind.
     pub fn finish(&self) -> Result<PathBuf, ReportError> {
         self.inner.finish()
     }
 }
 
 impl TraceFile {
+    /// Stops the layer and waits for the writer to complete the partial file.
+    fn stop(&self) -> Result<(), ReportError> {
+        self.shared.stop();
+        let handle = self
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let Some(handle) = handle else {
+            return Ok(());
+        };
+        match handle.join() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(source)) => Err(ReportError::Write {
+                path: self.path.clone(),
+                source,
+            }),
+            Err(_) => Err(ReportError::Trace {
+                path: self.path.clone(),
+                reason: "the trace writer thread panicked".to_owned(),
+            }),
+        }
+    }
+
     fn finish(&self) -> Result<PathBuf, ReportError> {
         let mut finished = self.finished.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(outcome) = &*finished {
@@ -127,35 +237,28 @@ impl TraceFile {
                 reason,
             });
         }
-        // tracing-chrome closes its JSON array and joins its writer thread on drop, so the
-        // partial file is complete before it is read.
-        drop(
-            self.recording
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take(),
-        );
-        let outcome = self.convert();
+        let outcome = self.stop().and_then(|()| {
+            std::fs::rename(&self.partial, &self.path).map_err(|source| ReportError::Write {
+                path: self.path.clone(),
+                source,
+            })
+        });
+        if outcome.is_err() {
+            let _ = std::fs::remove_file(&self.partial);
+        }
+        let outcome = outcome.map(|()| self.path.clone());
         *finished = Some(outcome.as_ref().cloned().map_err(ToString::to_string));
         outcome
-    }
-
-    fn convert(&self) -> Result<PathBuf, ReportError> {
-        let raw = std::fs::read(&self.partial).map_err(|source| ReportError::Write {
-            path: self.partial.clone(),
-            source,
-        })?;
-        let converted = convert::complete_events(&String::from_utf8_lossy(&raw));
-        write_file(&self.path, converted.as_bytes())?;
-        let _ = std::fs::remove_file(&self.partial);
-        Ok(self.path.clone())
     }
 }
 
 impl Drop for TraceFile {
     fn drop(&mut self) {
         if let Err(error) = self.finish() {
-            eprintln!("profiler: {error}");
+            eprintln!("profiler: warning: {error}");
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,6 @@
 //! Reports of a [`Profile`]: an aligned text report for people, JSON for tools, and the
-//! file names and atomic writing they share.
+//! file names and atomic writing they share. [`write_all`] writes every report of a session
+//! (text, JSON, HTML, Chrome trace), each on its own: one that fails does not stop the others.
 
 pub mod json;
 pub mod paths;
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 pub use paths::{DEFAULT_REPORT_DIR, Stamp};
 
 use crate::atomic::write_atomic;
+use crate::chrome::ChromeTraceGuard;
 use crate::profile::Profile;
 
 /// Why a report could not be written.
@@ -53,6 +55,111 @@ pub fn write_html(profile: &Profile, dir: &Path, stamp: &Stamp) -> Result<PathBu
     let path = paths::html_path(dir, stamp);
     write_file(&path, crate::html::render_profile(profile).as_bytes())?;
     Ok(path)
+}
+
+/// A report that could not be written, and why (from the operating system, e.g. "No space
+/// left on device").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedReport {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl std::fmt::Display for FailedReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot write {}: {}", self.path.display(), self.reason)
+    }
+}
+
+impl FailedReport {
+    fn of(path: PathBuf, error: &ReportError) -> FailedReport {
+        let reason = match error {
+            ReportError::Write { source, .. } => source.to_string(),
+            ReportError::Trace { reason, .. } => reason.clone(),
+        };
+        FailedReport { path, reason }
+    }
+}
+
+/// The reports of one session: the path of each one written, and each one that failed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WrittenReports {
+    pub log: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+    pub trace: Option<PathBuf>,
+    pub failed: Vec<FailedReport>,
+}
+
+impl std::fmt::Display for WrittenReports {
+    /// One line per report written (`text report:  <path>`, …), then one per failure.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let written = [
+            ("text report: ", &self.log),
+            ("json report: ", &self.json),
+            ("html report: ", &self.html),
+            ("chrome trace:", &self.trace),
+        ];
+        let mut lines = written
+            .iter()
+            .filter_map(|(label, path)| Some(format!("{label} {}", path.as_ref()?.display())))
+            .chain(
+                self.failed
+                    .iter()
+                    .map(|failed| format!("not written:  {failed}")),
+            );
+        if let Some(first) = lines.next() {
+            f.write_str(&first)?;
+        }
+        for line in lines {
+            write!(f, "\n{line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes every report of a session into `dir`: text and JSON, HTML when `html`, and
+/// finishes the Chrome trace when there is one. Each is written (atomically) even when
+/// another failed; failures are listed in [`WrittenReports::failed`], not returned as an
+/// error, so a full disk costs the reports, not the program's outcome. The trace is
+/// finished first, so that it stops recording before the reports are rendered.
+pub fn write_all(
+    profile: &Profile,
+    dir: &Path,
+    stamp: &Stamp,
+    html: bool,
+    trace: Option<&ChromeTraceGuard>,
+) -> WrittenReports {
+    let mut written = WrittenReports::default();
+    if let Some(guard) = trace {
+        match guard.finish() {
+            Ok(path) => written.trace = Some(path),
+            Err(error) => written
+                .failed
+                .push(FailedReport::of(guard.path().to_owned(), &error)),
+        }
+    }
+    let mut attempt = |path: PathBuf, contents: String| match write_file(&path, contents.as_bytes())
+    {
+        Ok(()) => Some(path),
+        Err(error) => {
+            written.failed.push(FailedReport::of(path, &error));
+            None
+        }
+    };
+    let log = attempt(paths::log_path(dir, stamp), text::render(profile));
+    let json = attempt(paths::json_path(dir, stamp), json::render(profile));
+    let html_path = match html {
+        true => attempt(
+            paths::html_path(dir, stamp),
+            crate::html::render_profile(profile),
+        ),
+        false => None,
+    };
+    written.log = log;
+    written.json = json;
+    written.html = html_path;
+    written
 }
 
 pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<(), ReportError> {

@@ -8,28 +8,9 @@ use crate::chrome::ChromeTraceGuard;
 use crate::recorder::ProfilerHandle;
 use crate::report::{self, ReportError, Stamp};
 
-/// Where one session's reports were written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionPaths {
-    pub log: PathBuf,
-    pub json: PathBuf,
-    pub html: Option<PathBuf>,
-    pub trace: Option<PathBuf>,
-}
-
-impl std::fmt::Display for SessionPaths {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "text report:  {}", self.log.display())?;
-        write!(f, "json report:  {}", self.json.display())?;
-        if let Some(html) = &self.html {
-            write!(f, "\nhtml report:  {}", html.display())?;
-        }
-        if let Some(trace) = &self.trace {
-            write!(f, "\nchrome trace: {}", trace.display())?;
-        }
-        Ok(())
-    }
-}
+/// Where one session's reports were written, and which could not be (each also printed as
+/// a warning on stderr when the session writes them).
+pub type SessionPaths = report::WrittenReports;
 
 pub(crate) struct Session {
     pub(crate) name: String,
@@ -43,7 +24,7 @@ pub(crate) struct Session {
 
 enum Written {
     Not,
-    Done(Result<SessionPaths, String>),
+    Done(SessionPaths),
     /// Setup failed: nothing is written, and nothing is said on drop.
     Abandoned,
 }
@@ -72,14 +53,11 @@ impl Session {
         let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
         let reason = match &*written {
             Written::Not => {
-                let outcome = self.write();
-                *written = Written::Done(outcome.as_ref().cloned().map_err(ToString::to_string));
-                return outcome;
+                let paths = self.write();
+                *written = Written::Done(paths.clone());
+                return Ok(paths);
             }
-            Written::Done(Ok(paths)) => return Ok(paths.clone()),
-            Written::Done(Err(reason)) => {
-                format!("the first attempt to write the reports failed: {reason}")
-            }
+            Written::Done(paths) => return Ok(paths.clone()),
             Written::Abandoned => "profiling was never set up".to_owned(),
         };
         Err(ReportError::Trace {
@@ -103,26 +81,22 @@ impl Session {
         )
     }
 
-    fn write(&self) -> Result<SessionPaths, ReportError> {
+    /// Writes every report; one that fails is a warning naming the file and the reason,
+    /// and the others are still written.
+    fn write(&self) -> SessionPaths {
         let mut profile = self.handle.snapshot(&self.name);
         profile.session.git_commit = crate::baseline::current_git_commit();
-        // The trace is finished even when the reports fail, so it is never left invalid.
-        let trace = self
-            .chrome
-            .as_ref()
-            .map(ChromeTraceGuard::finish)
-            .transpose();
-        let paths = report::write_reports(&profile, &self.dir, &self.stamp)?;
-        let html = match self.html {
-            true => Some(report::write_html(&profile, &self.dir, &self.stamp)?),
-            false => None,
-        };
-        Ok(SessionPaths {
-            log: paths.log,
-            json: paths.json,
-            html,
-            trace: trace?,
-        })
+        let paths = report::write_all(
+            &profile,
+            &self.dir,
+            &self.stamp,
+            self.html,
+            self.chrome.as_ref(),
+        );
+        for failed in &paths.failed {
+            eprintln!("profiler: warning: {failed}");
+        }
+        paths
     }
 }
 
@@ -144,7 +118,9 @@ impl ProfilerGuard {
     }
 
     /// Takes the final snapshot and writes every report, once: later calls and the drop
-    /// return the same paths without writing again.
+    /// return the same paths without writing again. A report that cannot be written is
+    /// listed in [`SessionPaths::failed`] (and printed as a warning), not an error; the
+    /// error is only for a session whose setup failed.
     pub fn write_reports(&self) -> Result<SessionPaths, ReportError> {
         self.session.write_once()
     }

@@ -1,5 +1,5 @@
-//! One-call setup for applications: a global subscriber with the profiler layer, a Chrome
-//! trace and stderr logging, and a guard that writes every report at the end.
+//! One-call setup for applications: a global subscriber with the profiler layer, stderr
+//! logging and (opt-in) a Chrome trace, and a guard that writes every report at the end.
 //!
 //! Programs with their own subscriber compose the pieces instead:
 //! [`ProfilerLayer::new`](crate::ProfilerLayer::new) and
@@ -8,6 +8,7 @@
 mod guard;
 mod options;
 
+use std::io::IsTerminal;
 use std::sync::Arc;
 
 use tracing_subscriber::filter::{EnvFilter, FromEnvError, LevelFilter, filter_fn};
@@ -16,7 +17,7 @@ use tracing_subscriber::prelude::*;
 pub use guard::{ProfilerGuard, SessionFinisher, SessionPaths};
 pub use options::Options;
 
-use crate::chrome::{chrome_filter, trace_layer};
+use crate::chrome::{TraceOptions, chrome_filter, trace_layer_with};
 use crate::layer::ProfilerLayer;
 use crate::report::{ReportError, Stamp};
 use guard::Session;
@@ -40,8 +41,8 @@ pub enum InitError {
     CtrlC(ctrlc::Error),
 }
 
-/// Installs the global subscriber (registry + profiler layer + Chrome trace + stderr log
-/// lines, as `options` say) and returns the guard that writes the reports.
+/// Installs the global subscriber (registry + profiler layer + stderr log lines + Chrome
+/// trace, as `options` say) and returns the guard that writes the reports.
 ///
 /// ```no_run
 /// fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -67,7 +68,10 @@ pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
     let (profiler_layer, handle) = ProfilerLayer::new(options.config.clone());
     let (chrome_layer, chrome_guard) = match options.chrome_trace {
         true => {
-            let (layer, guard) = trace_layer(&options.report_dir, &stamp)?;
+            let trace_options = TraceOptions::default()
+                .process_name(options.session_name.clone())
+                .polls(options.trace_polls);
+            let (layer, guard) = trace_layer_with(&options.report_dir, &stamp, trace_options)?;
             (
                 Some(layer.with_filter(filter_fn(chrome_filter))),
                 Some(guard),
@@ -78,11 +82,15 @@ pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
     let stderr_layer = stderr_filter.map(|filter| {
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
+            .with_ansi(colour_on_stderr())
             .with_filter(filter)
     });
+    // The trace layer goes first: its callbacks run before the profiler's, so both read the
+    // clock at nearly the same moments (the profiler samples memory after its own reads,
+    // which would otherwise stretch the trace's spans).
     let subscriber = tracing_subscriber::registry()
-        .with(profiler_layer)
         .with(chrome_layer)
+        .with(profiler_layer)
         .with(stderr_layer);
     let guard = ProfilerGuard {
         session: Arc::new(Session::new(
@@ -113,4 +121,30 @@ pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
         return Err(InitError::SubscriberAlreadySet);
     }
     Ok(guard)
+}
+
+/// Colour codes go to stderr only when a person reads it (a terminal) and `NO_COLOR` is not
+/// set to anything non-empty (<https://no-color.org>).
+fn colour_on_stderr() -> bool {
+    colour_allowed(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR"),
+    )
+}
+
+fn colour_allowed(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_needs_a_terminal_and_no_no_color() {
+        assert!(colour_allowed(true, None));
+        assert!(colour_allowed(true, Some("".into())));
+        assert!(!colour_allowed(true, Some("1".into())));
+        assert!(!colour_allowed(false, None));
+    }
 }

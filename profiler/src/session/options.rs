@@ -6,14 +6,19 @@ use crate::layer::Config;
 use crate::report::DEFAULT_REPORT_DIR;
 
 /// Settings of the one-call setup. `Options::new("name")` gives the defaults: reports in
-/// `logs/performance/`, a Chrome trace, an HTML report, log lines on stderr filtered by
-/// `RUST_LOG` (default `warn`), and reports written on Ctrl-C.
+/// `logs/performance/`, an HTML report, log lines on stderr filtered by `RUST_LOG` (default
+/// `warn`; coloured only when stderr is a terminal and `NO_COLOR` is unset), reports
+/// written on Ctrl-C, and no Chrome trace: it records every span, which costs more per span
+/// than the profiler itself (see the crate README), so it is opt-in with
+/// [`chrome_trace`](Self::chrome_trace).
 #[derive(Debug, Clone)]
 pub struct Options {
     pub session_name: String,
     pub report_dir: PathBuf,
     pub config: Config,
     pub chrome_trace: bool,
+    /// Busy intervals in the Chrome trace (see [`TraceOptions::polls`](crate::chrome::TraceOptions::polls)).
+    pub trace_polls: bool,
     pub html_report: bool,
     pub log_to_stderr: bool,
     pub handle_ctrl_c: bool,
@@ -25,7 +30,8 @@ impl Options {
             session_name: session_name.into(),
             report_dir: PathBuf::from(DEFAULT_REPORT_DIR),
             config: Config::default(),
-            chrome_trace: true,
+            chrome_trace: false,
+            trace_polls: false,
             html_report: true,
             log_to_stderr: true,
             handle_ctrl_c: true,
@@ -42,8 +48,15 @@ impl Options {
         self
     }
 
+    /// Whether to write the Chrome trace `trace_<stamp>.json` (off by default).
     pub fn chrome_trace(mut self, enabled: bool) -> Options {
         self.chrome_trace = enabled;
+        self
+    }
+
+    /// Whether the Chrome trace also shows each span's busy intervals (off by default).
+    pub fn trace_polls(mut self, enabled: bool) -> Options {
+        self.trace_polls = enabled;
         self
     }
 
@@ -63,5 +76,17 @@ impl Options {
     pub fn handle_ctrl_c(mut self, enabled: bool) -> Options {
         self.handle_ctrl_c = enabled;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chrome_trace_is_opt_in() {
+        let defaults = Options::new("library user");
+        assert!(!defaults.chrome_trace && !defaults.trace_polls);
+        assert!(defaults.chrome_trace(true).chrome_trace);
     }
 }

@@ -1,0 +1,190 @@
+//! Tracks of the trace, so that complete events on one track always nest.
+//!
+//! Viewers nest the complete events of one track (`tid`) by time, so two spans that overlap
+//! without one containing the other must not share a track. Each track keeps the stack of
+//! its open spans. A new span goes on its parent's track when the parent is the innermost
+//! open span there (the usual synchronous nesting); otherwise (a root, or one of several
+//! children running at once, as with `tokio::join!` or spawned tasks) it goes on the lowest
+//! free track opened by a span of the same key, or on a new track named after it.
+//!
+//! Only the innermost span of a track can close: a span on a track is a descendant of every
+//! span below it, and `tracing` closes a span only after all its children.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::args::Args;
+
+/// A span recorded in the trace and not closed yet.
+#[derive(Debug)]
+pub(crate) struct OpenSpan {
+    pub(crate) id: u64,
+    pub(crate) key: u32,
+    pub(crate) start_ns: u64,
+    pub(crate) args: Args,
+}
+
+struct Track {
+    /// Key of the span that opened the track; free tracks are reused by the same key.
+    owner: u32,
+    stack: Vec<OpenSpan>,
+}
+
+/// Where a new span went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// A track that already existed.
+    Existing(u32),
+    /// A new track, to be named.
+    New(u32),
+}
+
+impl Placement {
+    pub(crate) fn track(self) -> u32 {
+        match self {
+            Placement::Existing(track) | Placement::New(track) => track,
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Lanes {
+    /// Track `n` is `tracks[n - 1]` (track numbers start at 1).
+    tracks: Vec<Track>,
+    /// Free tracks by owner key.
+    free: HashMap<u32, BTreeSet<u32>>,
+}
+
+impl Lanes {
+    /// Places `span`, whose nearest recorded ancestor is `parent` (its track and id).
+    pub(crate) fn place(&mut self, span: OpenSpan, parent: Option<(u32, u64)>) -> Placement {
+        if let Some((track, parent_id)) = parent
+            && let Some(lane) = self.track_mut(track)
+            && lane.stack.last().is_some_and(|top| top.id == parent_id)
+        {
+            lane.stack.push(span);
+            return Placement::Existing(track);
+        }
+        let reusable = self.free.get_mut(&span.key).and_then(BTreeSet::pop_first);
+        match reusable {
+            Some(track) => {
+                if let Some(lane) = self.track_mut(track) {
+                    lane.stack.push(span);
+                }
+                Placement::Existing(track)
+            }
+            None => {
+                self.tracks.push(Track {
+                    owner: span.key,
+                    stack: vec![span],
+                });
+                Placement::New(u32::try_from(self.tracks.len()).unwrap_or(u32::MAX))
+            }
+        }
+    }
+
+    /// Takes span `id` off `track` (it is the innermost open span there).
+    pub(crate) fn remove(&mut self, track: u32, id: u64) -> Option<OpenSpan> {
+        let lane = self.track_mut(track)?;
+        let position = lane.stack.iter().rposition(|open| open.id == id)?;
+        let span = lane.stack.remove(position);
+        if lane.stack.is_empty() {
+            let owner = lane.owner;
+            self.free.entry(owner).or_default().insert(track);
+        }
+        Some(span)
+    }
+
+    /// The open span `id` on `track`, to record a field on it.
+    pub(crate) fn get_mut(&mut self, track: u32, id: u64) -> Option<&mut OpenSpan> {
+        let lane = self.track_mut(track)?;
+        lane.stack.iter_mut().rev().find(|open| open.id == id)
+    }
+
+    /// The innermost open span of `track`.
+    #[cfg(test)]
+    fn top(&self, track: u32) -> Option<&OpenSpan> {
+        let index = usize::try_from(track).ok()?.checked_sub(1)?;
+        self.tracks.get(index)?.stack.last()
+    }
+
+    /// Every span still open, with its track, outermost first on each track.
+    pub(crate) fn take_open(&mut self) -> Vec<(u32, OpenSpan)> {
+        let mut open = Vec::new();
+        for (index, lane) in self.tracks.iter_mut().enumerate() {
+            let track = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            open.extend(lane.stack.drain(..).map(|span| (track, span)));
+        }
+        open
+    }
+
+    fn track_mut(&mut self, track: u32) -> Option<&mut Track> {
+        let index = usize::try_from(track).ok()?.checked_sub(1)?;
+        self.tracks.get_mut(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(id: u64, key: u32) -> OpenSpan {
+        OpenSpan {
+            id,
+            key,
+            start_ns: 0,
+            args: Args::new(),
+        }
+    }
+
+    #[test]
+    fn a_child_of_the_innermost_span_shares_its_track() {
+        let mut lanes = Lanes::default();
+        assert_eq!(lanes.place(span(1, 0), None), Placement::New(1));
+        assert_eq!(
+            lanes.place(span(2, 1), Some((1, 1))),
+            Placement::Existing(1)
+        );
+        assert_eq!(
+            lanes.place(span(3, 2), Some((1, 2))),
+            Placement::Existing(1)
+        );
+        assert_eq!(lanes.top(1).map(|open| open.id), Some(3));
+    }
+
+    #[test]
+    fn concurrent_siblings_get_tracks_of_their_own_reused_by_their_key() {
+        let mut lanes = Lanes::default();
+        lanes.place(span(1, 0), None);
+        // Three children open at once: the first nests, the others do not fit.
+        assert_eq!(
+            lanes.place(span(2, 5), Some((1, 1))),
+            Placement::Existing(1)
+        );
+        assert_eq!(lanes.place(span(3, 5), Some((1, 1))), Placement::New(2));
+        assert_eq!(lanes.place(span(4, 5), Some((1, 1))), Placement::New(3));
+        assert_eq!(lanes.remove(3, 4).map(|open| open.id), Some(4));
+        assert_eq!(lanes.remove(2, 3).map(|open| open.id), Some(3));
+        // A root of another key does not take a track named after key 5.
+        assert_eq!(lanes.place(span(6, 7), None), Placement::New(4));
+        // The next key-5 span that cannot nest takes the lowest free key-5 track.
+        assert_eq!(
+            lanes.place(span(7, 5), Some((1, 1))),
+            Placement::Existing(2)
+        );
+    }
+
+    #[test]
+    fn overlapping_roots_never_share_a_track() {
+        let mut lanes = Lanes::default();
+        assert_eq!(lanes.place(span(1, 0), None), Placement::New(1));
+        assert_eq!(lanes.place(span(2, 0), None), Placement::New(2));
+        lanes.remove(1, 1);
+        assert_eq!(lanes.place(span(3, 0), None), Placement::Existing(1));
+        let open: Vec<(u32, u64)> = lanes
+            .take_open()
+            .into_iter()
+            .map(|(track, open)| (track, open.id))
+            .collect();
+        assert_eq!(open, [(1, 3), (2, 2)]);
+    }
+}
