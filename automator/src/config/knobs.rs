@@ -57,6 +57,10 @@ pub struct Knobs {
     pub webdriver_default_timeout: f64,
 }
 
+/// The longest any knob may be, in seconds (one day): longer waits are typos (`1e300`), and
+/// this bound times the largest `--time-scale` still fits a timer.
+pub const MAX_KNOB_SECONDS: f64 = 86_400.0;
+
 /// Songs with more tracks than this use `solo_activation_delay_complex`.
 pub const SIMPLE_SONG_MAX_TRACKS: usize = 8;
 
@@ -99,7 +103,8 @@ impl Knobs {
         scaled
     }
 
-    /// Checks every duration is finite and non-negative, and intervals/limits are positive.
+    /// Checks every duration is finite, from 0 to [`MAX_KNOB_SECONDS`], and intervals/limits
+    /// are positive.
     pub fn validate(&self) -> Result<(), KnobError> {
         let mut copy = self.clone();
         for (knob, value) in copy.durations_mut() {
@@ -109,6 +114,13 @@ impl Knobs {
                     knob,
                     value,
                     problem: "must be a finite number of seconds ≥ 0",
+                });
+            }
+            if value > MAX_KNOB_SECONDS {
+                return Err(KnobError {
+                    knob,
+                    value,
+                    problem: "must be at most 86400 seconds (one day)",
                 });
             }
             let must_be_positive = matches!(
@@ -288,6 +300,20 @@ mod tests {
             zero_interval.validate().unwrap_err().knob,
             "download_check_interval"
         );
+        let huge = Knobs {
+            download_max_wait: 1e300,
+            ..Knobs::default()
+        };
+        let message = huge.validate().unwrap_err().to_string();
+        assert!(
+            message.contains("download_max_wait") && message.contains("at most 86400"),
+            "{message}"
+        );
+        let a_day = Knobs {
+            download_max_wait: MAX_KNOB_SECONDS,
+            ..Knobs::default()
+        };
+        a_day.validate().unwrap();
         let infinite = Knobs {
             solo_max_wait: f64::INFINITY,
             ..Knobs::default()
