@@ -159,7 +159,7 @@ pub fn assert_right_mixes_in_place(outcome: &automator::RunOutcome, download_dir
             let ok = outcome
                 .tracks
                 .iter()
-                .filter(|track| track.ok && track.song == song.name)
+                .filter(|track| track.ok && track.song_path == song.path)
                 .count();
             assert_eq!(filed.len(), ok, "{} holds {filed:?}", folder.display());
         }
