@@ -171,7 +171,12 @@ pub struct Cli {
     pub faults: FaultSpec,
 
     /// Stage only: seed of its timing and fault draws (0 to 18446744073709551615).
-    #[arg(long, value_name = "N", default_value_t = 0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
     pub seed: u64,
 }
 

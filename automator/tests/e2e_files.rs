@@ -41,7 +41,11 @@ async fn the_users_files_stay_and_a_symlink_is_never_followed() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
-    std::fs::write(outside.path().join("holiday.jpg"), b"outside the download dir").unwrap();
+    std::fs::write(
+        outside.path().join("holiday.jpg"),
+        b"outside the download dir",
+    )
+    .unwrap();
     let home = directory.path().join("home");
     std::fs::create_dir_all(home.join("Documents/taxes")).unwrap();
     std::fs::write(home.join("Documents/important.txt"), b"important").unwrap();
@@ -77,7 +81,11 @@ async fn the_users_files_stay_and_a_symlink_is_never_followed() {
         other => panic!("the symlinked song folder was used: {other:?}"),
     }
     let outside_files: Vec<_> = std::fs::read_dir(outside.path()).unwrap().collect();
-    assert_eq!(outside_files.len(), 1, "nothing was written through the link");
+    assert_eq!(
+        outside_files.len(),
+        1,
+        "nothing was written through the link"
+    );
     assert_eq!(
         std::fs::read(outside.path().join("holiday.jpg")).unwrap(),
         b"outside the download dir"
@@ -96,7 +104,12 @@ async fn the_users_files_stay_and_a_symlink_is_never_followed() {
         .filter(|track| track.ok)
         .map(|track| track.song.as_str())
         .collect();
-    assert_eq!(ok, ["Documents", long_name.as_str()], "{:#?}", outcome.tracks);
+    assert_eq!(
+        ok,
+        ["Documents", long_name.as_str()],
+        "{:#?}",
+        outcome.tracks
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,7 +127,11 @@ async fn songs_with_one_name_get_their_own_folders_and_a_repeated_song_is_merged
     };
     let outcome = run(&options, &Knobs::default(), &stage()).await.unwrap();
     support::assert_no_browser_processes_of_this_test();
-    assert_eq!(outcome.songs.len(), 2, "the repeated song is downloaded once");
+    assert_eq!(
+        outcome.songs.len(),
+        2,
+        "the repeated song is downloaded once"
+    );
     assert_eq!(outcome.tracks.len(), 4);
     assert!(outcome.all_ok(), "{:#?}", outcome.tracks);
     let downloads = &options.download_dir;

@@ -31,7 +31,10 @@ fn negative_numbers_name_their_flag() {
 #[test]
 fn a_time_scale_too_large_for_a_timer_is_refused() {
     let directory = tempfile::tempdir().unwrap();
-    let line = usage_error(directory.path(), &["--time-scale", "1e300", "--max-tracks", "1"]);
+    let line = usage_error(
+        directory.path(),
+        &["--time-scale", "1e300", "--max-tracks", "1"],
+    );
     assert!(
         line.contains("--time-scale") && line.contains("at most 100"),
         "{line}"

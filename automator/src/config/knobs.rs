@@ -1,6 +1,7 @@
 //! The live configuration of a run: every timing decision the automation makes, in one
 //! serde struct so presets can overlay it and A/B tests can swap it.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -90,6 +91,43 @@ pub struct KnobError {
     pub knob: &'static str,
     pub value: f64,
     pub problem: &'static str,
+}
+
+/// Why a knobs file (`--knobs FILE`) cannot be used: one line naming the file, the line where
+/// known, and the problem.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("knobs file {path}{location}: {message}")]
+pub struct KnobsFileError {
+    pub path: PathBuf,
+    pub location: String,
+    pub message: String,
+}
+
+/// Parses and validates a knobs file (TOML overrides on top of the default configuration);
+/// `path` only names it in errors.
+pub fn parse_knobs(text: &str, path: &Path) -> Result<Knobs, KnobsFileError> {
+    let error = |location: String, message: String| KnobsFileError {
+        path: path.to_path_buf(),
+        location,
+        message: one_line(&message),
+    };
+    let knobs: Knobs = toml::from_str(text).map_err(|parse| {
+        let location = parse
+            .span()
+            .and_then(|span| text.get(..span.start))
+            .map(|before| format!(" line {}", before.matches('\n').count() + 1))
+            .unwrap_or_default();
+        error(location, parse.message().to_string())
+    })?;
+    knobs
+        .validate()
+        .map_err(|invalid| error(String::new(), invalid.to_string()))?;
+    Ok(knobs)
+}
+
+/// A message on one line (a parser's message may span several).
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 impl Knobs {

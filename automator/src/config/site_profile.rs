@@ -319,10 +319,8 @@ mod tests {
 
     #[test]
     fn an_empty_partial_suffix_is_rejected() {
-        let text = DEFAULT_SITE_PROFILE.replace(
-            "partial_suffix = \".crdownload\"",
-            "partial_suffix = \"\"",
-        );
+        let text = DEFAULT_SITE_PROFILE
+            .replace("partial_suffix = \".crdownload\"", "partial_suffix = \"\"");
         let error = SiteProfile::parse(&text, Path::new("custom.toml"))
             .unwrap_err()
             .to_string();

@@ -90,9 +90,15 @@ pub async fn download_track(
 /// [`LOW_SPACE_BYTES`] free: no mix fits, so the run stops instead of retrying.
 fn ensure_space(ctx: &FlowContext<'_>) -> Result<(), FlowError> {
     let free = ctx.incoming.free_bytes().map_err(FlowError::Incoming)?;
+    let incoming = ctx.incoming.path();
+    enough_space(free, incoming.parent().unwrap_or(incoming))
+}
+
+/// `free` bytes in the download folder `folder`: enough for a mix, or a full disk.
+fn enough_space(free: u64, folder: &Path) -> Result<(), FlowError> {
     match free < LOW_SPACE_BYTES {
         true => Err(FlowError::DiskFull {
-            folder: ctx.incoming.path().parent().unwrap_or(ctx.incoming.path()).to_path_buf(),
+            folder: folder.to_path_buf(),
             free,
         }),
         false => Ok(()),
@@ -231,8 +237,10 @@ async fn monitor_download_polling(
     let max_wait = ctx.seconds(knobs.download_max_wait);
     let interval = ctx.seconds(knobs.download_check_interval);
     loop {
-        if let DownloadState::Finished(file) =
-            ctx.incoming.check(before, wanted).map_err(FlowError::Incoming)?
+        if let DownloadState::Finished(file) = ctx
+            .incoming
+            .check(before, wanted)
+            .map_err(FlowError::Incoming)?
         {
             return Ok(file);
         }
@@ -294,5 +302,25 @@ async fn close_modal(ctx: &FlowContext<'_>) {
         .await;
     if let Err(error) = closed {
         tracing::debug!(%error, "could not close the download modal");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nearly_full_disk_is_named_as_such_and_stops_the_run() {
+        let folder = Path::new("/media/full/downloads");
+        let error = enough_space(4096, folder).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with("no space left on device: only 4096 bytes free")
+                && message.contains("/media/full/downloads"),
+            "{message}"
+        );
+        assert!(error.is_fatal(), "retrying cannot help");
+        assert!(enough_space(LOW_SPACE_BYTES - 1, folder).is_err());
+        assert!(enough_space(LOW_SPACE_BYTES, folder).is_ok());
     }
 }

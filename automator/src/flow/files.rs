@@ -215,13 +215,11 @@ fn move_file(from: &Path, to: &Path) -> Result<(), FileError> {
                 .tempfile_in(folder)
                 .map_err(file_error("cannot create a file in", folder))?;
             std::fs::copy(from, staging.path()).map_err(file_error("cannot copy into", to))?;
-            staging
-                .persist(to)
-                .map_err(|error| FileError::Io {
-                    action: "cannot move into",
-                    path: to.to_path_buf(),
-                    source: error.error,
-                })?;
+            staging.persist(to).map_err(|error| FileError::Io {
+                action: "cannot move into",
+                path: to.to_path_buf(),
+                source: error.error,
+            })?;
             std::fs::remove_file(from).map_err(file_error("cannot remove", from))
         }
         Err(source) => Err(FileError::Io {
@@ -281,10 +279,17 @@ mod tests {
         assert_eq!(cut.len(), 198);
         let mixed = format!("a{}", "€".repeat(100));
         let cut = safe_file_name(&mixed);
-        assert!(cut.len() <= NAME_BYTE_LIMIT && cut.starts_with('a'), "{cut}");
+        assert!(
+            cut.len() <= NAME_BYTE_LIMIT && cut.starts_with('a'),
+            "{cut}"
+        );
         assert_eq!(cut.len(), 199, "1 + 66 × 3 bytes");
         let told_apart = distinct_names([euros.as_str(), euros.as_str()]);
-        assert!(told_apart.iter().all(|name| name.len() + ".mp3".len() <= 255));
+        assert!(
+            told_apart
+                .iter()
+                .all(|name| name.len() + ".mp3".len() <= 255)
+        );
         assert!(told_apart[1].ends_with(" (2)"), "{}", told_apart[1]);
     }
 
@@ -304,7 +309,14 @@ mod tests {
     fn colliding_names_are_told_apart_in_order() {
         assert_eq!(
             distinct_names(["Mix", "Mix", "Other", "mix", ".", ".."]),
-            ["Mix", "Mix (2)", "Other", "mix (3)", "untitled", "untitled (2)"]
+            [
+                "Mix",
+                "Mix (2)",
+                "Other",
+                "mix (3)",
+                "untitled",
+                "untitled (2)"
+            ]
         );
         assert_eq!(
             distinct_names(["Mix (2)", "Mix", "Mix"]),
@@ -407,7 +419,10 @@ mod tests {
         let link = move_download(&download, &folder, "Drums").unwrap_err();
         assert!(matches!(link, FileError::Symlink { .. }), "{link}");
         let in_the_way = move_download(&download, &folder, "Bass").unwrap_err();
-        assert!(matches!(in_the_way, FileError::InTheWay { .. }), "{in_the_way}");
+        assert!(
+            matches!(in_the_way, FileError::InTheWay { .. }),
+            "{in_the_way}"
+        );
         assert_eq!(std::fs::read(&outside_file).unwrap(), b"outside");
         assert!(folder.join("Bass.mp3").is_dir());
         assert!(download.exists(), "the download stays for another try");

@@ -185,7 +185,11 @@ impl IncomingDir {
         let owners = self.attribute(names, wanted.song);
         names
             .iter()
-            .filter(|name| owners.get(name.as_str()).is_some_and(|owner| owner == wanted.song))
+            .filter(|name| {
+                owners
+                    .get(name.as_str())
+                    .is_some_and(|owner| owner == wanted.song)
+            })
             .filter(|name| !open.contains(name.as_str()))
             .filter(|name| self.download.names_track(name, wanted.track))
             .find(|name| self.is_complete_mix(name))
@@ -263,7 +267,10 @@ mod tests {
         let before = incoming.snapshot().unwrap();
         std::fs::write(directory.path().join(MIX), b"").unwrap();
         std::fs::write(directory.path().join(format!("{MIX}.crdownload")), b"half").unwrap();
-        assert_eq!(incoming.check(&before, BASS).unwrap(), DownloadState::InProgress);
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::InProgress
+        );
         std::fs::rename(
             directory.path().join(format!("{MIX}.crdownload")),
             directory.path().join(MIX),
@@ -279,17 +286,30 @@ mod tests {
     fn a_late_file_of_an_earlier_attempt_of_another_track_is_not_a_wrong_mix() {
         let (directory, incoming) = incoming();
         let drums = "A_B(Drums_Custom_Backing_Track).mp3";
-        std::fs::write(directory.path().join(format!("{drums}.crdownload")), b"half").unwrap();
+        std::fs::write(
+            directory.path().join(format!("{drums}.crdownload")),
+            b"half",
+        )
+        .unwrap();
         let before = incoming.snapshot().unwrap();
-        assert_eq!(incoming.check(&before, BASS).unwrap(), DownloadState::Nothing);
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::Nothing
+        );
         std::fs::rename(
             directory.path().join(format!("{drums}.crdownload")),
             directory.path().join(drums),
         )
         .unwrap();
-        assert_eq!(incoming.check(&before, BASS).unwrap(), DownloadState::Nothing);
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::Nothing
+        );
         std::fs::write(directory.path().join("notes.txt"), b"not a mix").unwrap();
-        assert_eq!(incoming.check(&before, BASS).unwrap(), DownloadState::InProgress);
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::InProgress
+        );
     }
 
     #[test]
@@ -330,8 +350,15 @@ mod tests {
         let (directory, incoming) = incoming();
         let before = incoming.snapshot().unwrap();
         let renamed = "A_B(Bass_Custom_Backing_Track) (1).mp3";
-        std::fs::write(directory.path().join(format!("{renamed}.crdownload")), b"ha").unwrap();
-        assert_eq!(incoming.check(&before, BASS).unwrap(), DownloadState::InProgress);
+        std::fs::write(
+            directory.path().join(format!("{renamed}.crdownload")),
+            b"ha",
+        )
+        .unwrap();
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::InProgress
+        );
         std::fs::rename(
             directory.path().join(format!("{renamed}.crdownload")),
             directory.path().join(renamed),
@@ -370,9 +397,15 @@ mod tests {
         let before = incoming.snapshot().unwrap();
         let partial = directory.path().join(format!("{MIX}.crdownload"));
         std::fs::write(&partial, b"half").unwrap();
-        assert_eq!(incoming.check(&before, BASS).unwrap(), DownloadState::InProgress);
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::InProgress
+        );
         std::fs::remove_file(&partial).unwrap();
-        assert_eq!(incoming.check(&before, BASS).unwrap(), DownloadState::Nothing);
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::Nothing
+        );
     }
 
     #[test]

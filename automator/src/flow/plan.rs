@@ -221,7 +221,10 @@ mod tests {
     #[test]
     fn the_same_song_in_two_keys_is_an_error_naming_both() {
         let stage = Url::parse("http://127.0.0.1:4000").unwrap();
-        let songs = vec![named("/a/one.html", "One", 2), named("/a/one.html", "One", -1)];
+        let songs = vec![
+            named("/a/one.html", "One", 2),
+            named("/a/one.html", "One", -1),
+        ];
         let message = plan_songs(&options(Some(songs)), true, &stage)
             .unwrap_err()
             .to_string();

@@ -12,7 +12,9 @@ use super::error::FlowError;
 /// are not errors; they are in the [`RunOutcome`](super::RunOutcome).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("--time-scale {0} is invalid: use a number greater than 0 and at most 100 (e.g. 1 or 0.05)")]
+    #[error(
+        "--time-scale {0} is invalid: use a number greater than 0 and at most 100 (e.g. 1 or 0.05)"
+    )]
     TimeScale(f64),
     #[error("invalid configuration: {0}")]
     Knobs(#[from] KnobError),

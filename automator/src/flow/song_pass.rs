@@ -106,8 +106,7 @@ pub(crate) async fn song_pass(
     let selected: Vec<TrackInfo> = match pass {
         Pass::First => {
             let limit = env.options.max_tracks.unwrap_or(usize::MAX);
-            let folder = match files::prepare_song_folder(&env.options.download_dir, &song.folder)
-            {
+            let folder = match files::prepare_song_folder(&env.options.download_dir, &song.folder) {
                 Ok(folder) => folder,
                 Err(error) => return song_failed(state, song_index, &pass, error.into()),
             };
