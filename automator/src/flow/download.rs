@@ -11,7 +11,6 @@ use crate::config::DownloadWait;
 
 use super::context::FlowContext;
 use super::error::FlowError;
-use super::files;
 use super::incoming::{DirectoryWatch, DownloadState, LOW_SPACE_BYTES, Snapshot, Wanted};
 use super::scripts;
 use super::tracks::TrackInfo;
@@ -267,7 +266,9 @@ async fn monitor_download_polling(
 }
 
 /// The file must name the track that was soloed; otherwise the server mixed before it applied
-/// the solo. A wrong file is deleted so it can never be filed as a right one.
+/// the solo. A wrong file stays in the incoming directory: it is the complete mix of the track
+/// it names, so it can only ever be filed for that track (if it is still pending in this song),
+/// never as this one; the directory goes with the run.
 #[tracing::instrument(
     skip_all,
     fields(tier = "method", component = "download_management"),
@@ -282,7 +283,6 @@ fn verify_download(ctx: &FlowContext<'_>, file: &Path, track: &TrackInfo) -> Res
     if ctx.site.download.names_track(&name, &track.name) {
         return Ok(());
     }
-    files::discard(file)?;
     Err(FlowError::WrongMix {
         expected: track.name.clone(),
         file: name,

@@ -230,24 +230,6 @@ fn move_file(from: &Path, to: &Path) -> Result<(), FileError> {
     }
 }
 
-/// Deletes a rejected download (a wrong mix) from the browser's incoming directory so it
-/// cannot be mistaken for a right one.
-#[tracing::instrument(
-    skip_all,
-    fields(tier = "operation", component = "file_operations"),
-    err
-)]
-pub fn discard(path: &Path) -> Result<(), FileError> {
-    match std::fs::remove_file(path) {
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(FileError::Io {
-            action: "cannot remove",
-            path: path.to_path_buf(),
-            source: error,
-        }),
-        _ => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,15 +416,5 @@ mod tests {
         let error = move_download(&root.path().join("gone.mp3"), root.path(), "Bass").unwrap_err();
         assert!(error.to_string().contains("gone.mp3"), "{error}");
         assert!(!root.path().join("Bass.mp3").exists());
-    }
-
-    #[test]
-    fn discarding_twice_is_fine() {
-        let root = tempfile::tempdir().unwrap();
-        let wrong = root.path().join("wrong.mp3");
-        std::fs::write(&wrong, b"x").unwrap();
-        discard(&wrong).unwrap();
-        discard(&wrong).unwrap();
-        assert!(!wrong.exists());
     }
 }
