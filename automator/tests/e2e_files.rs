@@ -183,3 +183,27 @@ async fn a_download_that_arrives_late_is_filed_not_thrown_away() {
     );
     support::assert_right_mixes_in_place(&outcome, &options.download_dir);
 }
+
+/// The second repro: cut and slow transfers and a stuck mix on Count Me In (seed 2).
+/// Bass's first download is reported dropped, yet its complete mix arrives afterwards; the
+/// retry files that mix instead of failing the track.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complete_mix_after_a_cut_or_slow_transfer_is_filed() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    let options = RunOptions {
+        songs: Some(vec![named(CLICK_SONG, "Count Me In")]),
+        max_tracks: Some(3),
+        ..support::fast_run_options(directory.path())
+    };
+    let target = Target::Stage(StageConfig {
+        faults: FaultSpec::parse("cut_download=0.3,slow_download=0.3,mix_stuck=0.1").unwrap(),
+        seed: 2,
+        ..StageConfig::default()
+    });
+    let outcome = run(&options, &Knobs::default(), &target).await.unwrap();
+    support::assert_no_browser_processes_of_this_test();
+    assert!(outcome.all_ok(), "{:#?}", outcome.tracks);
+    assert_eq!(outcome.tracks.len(), 3);
+    support::assert_right_mixes_in_place(&outcome, &options.download_dir);
+}
