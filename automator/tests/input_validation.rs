@@ -19,7 +19,6 @@ fn negative_numbers_name_their_flag() {
         (&["--max-tracks", "-1"][..], "--max-tracks"),
         (&["--time-scale", "-1"], "--time-scale"),
         (&["--seed", "-1"], "--seed"),
-        (&["--threshold", "-5"], "--threshold"),
         (&["stage", "--seed", "-1"], "--seed"),
     ] {
         let line = usage_error(directory.path(), args);
