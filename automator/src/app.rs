@@ -13,6 +13,7 @@ use profiler::{ProfilerHandle, ProfilerLayer};
 
 use crate::cli::{Cli, Command};
 use crate::commands::{self, CommandError, PresetScope};
+use crate::config::knobs::parse_knobs;
 use crate::config::{
     Credentials, CredentialsError, Knobs, SiteProfile, SiteProfileError, SongsError, load_songs,
 };
@@ -260,20 +261,11 @@ fn load_knobs(path: &Path) -> Result<Knobs, AppError> {
         location: String::new(),
         message: error.to_string(),
     })?;
-    let knobs: Knobs = toml::from_str(&text).map_err(|error| AppError::Knobs {
-        path: path.to_path_buf(),
-        location: error
-            .span()
-            .map(|span| format!(" line {}", text[..span.start].matches('\n').count() + 1))
-            .unwrap_or_default(),
-        message: error.message().to_string(),
-    })?;
-    knobs.validate().map_err(|error| AppError::Knobs {
-        path: path.to_path_buf(),
-        location: String::new(),
-        message: error.to_string(),
-    })?;
-    Ok(knobs)
+    parse_knobs(&text, path).map_err(|error| AppError::Knobs {
+        path: error.path,
+        location: error.location,
+        message: error.message,
+    })
 }
 
 #[cfg(test)]

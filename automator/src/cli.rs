@@ -61,7 +61,7 @@ pub struct Cli {
 
     /// Runs per preset for --baseline-test (default 3) and --ab-test (default 8, may stop
     /// early).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub runs: Option<u32>,
 
     /// Folder of preset files (one TOML file per preset); default ./baselines/ when it
@@ -74,8 +74,8 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", conflicts_with_all = ["baseline_test", "ab_test"])]
     pub preset: Option<String>,
 
-    /// At most N tracks per song.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    /// At most N tracks per song (1 or more).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tracks: Option<u32>,
 
     /// songs.yaml to download (`songs: [{url, name?, description?, key?}]`). Default: the
@@ -109,8 +109,8 @@ pub struct Cli {
 
     /// Multiply every wait (and the stage's delays) by F; e.g. 0.05 runs 20x faster.
     /// Default 1, except --ab-test and --baseline-test against the stage, which default to
-    /// 0.03.
-    #[arg(long, value_name = "F")]
+    /// 0.03. Allowed: greater than 0, at most 100.
+    #[arg(long, value_name = "F", allow_negative_numbers = true, value_parser = parse_time_scale)]
     pub time_scale: Option<f64>,
 
     /// Exit 1 when --compare finds a regression (or --ab-test finds B significantly slower).
@@ -121,7 +121,8 @@ pub struct Cli {
     /// Noise threshold of the regression gate in percent (default 20): a key regresses when
     /// its median moved by more than this AND a Mann-Whitney U test (Holm-adjusted over all
     /// keys) says the shift is real.
-    #[arg(long, value_name = "PCT")]
+    /// A negative value is refused by the regression gate, naming this flag.
+    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
     pub threshold: Option<f64>,
 
     /// A threshold for one key or a family (`download_management.*=50`); repeatable.
@@ -170,9 +171,54 @@ pub struct Cli {
     #[arg(long, value_name = "SPEC", default_value = "none", value_parser = FaultSpec::parse)]
     pub faults: FaultSpec,
 
-    /// Stage only: seed of its timing and fault draws.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Stage only: seed of its timing and fault draws (0 to 18446744073709551615).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
     pub seed: u64,
+}
+
+/// The largest `--time-scale`: every knob and stage delay is multiplied by it, and 100 × the
+/// largest knob (one day) still fits a timer; nobody needs a run slower than 100× real time.
+pub const MAX_TIME_SCALE: f64 = 100.0;
+
+/// `--time-scale F`: a finite number in (0, [`MAX_TIME_SCALE`]].
+pub fn parse_time_scale(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(scale) if scale.is_finite() && scale > 0.0 && scale <= MAX_TIME_SCALE => Ok(scale),
+        _ => Err(format!(
+            "use a number greater than 0 and at most {MAX_TIME_SCALE} (e.g. 1 or 0.05)"
+        )),
+    }
+}
+
+impl Cli {
+    /// Parses `std::env::args`; a usage error is printed as one line (`error: …` naming the
+    /// flag and the allowed values, without clap's follow-up tip) and exits with code 2.
+    /// `--help` and `--version` print as usual.
+    pub fn parse_or_exit() -> Cli {
+        Cli::try_parse().unwrap_or_else(|error| {
+            if !error.use_stderr() {
+                error.exit();
+            }
+            eprintln!("{}", one_line_usage_error(&error));
+            std::process::exit(2);
+        })
+    }
+}
+
+/// The first line of a clap error (`error: invalid value '-1' for '--max-tracks <N>': …`).
+pub fn one_line_usage_error(error: &clap::Error) -> String {
+    let rendered = error.render().to_string();
+    rendered
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("error: invalid command line (see --help)")
+        .to_string()
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,6 +262,43 @@ mod tests {
             panic!("expected the stage subcommand")
         };
         assert_eq!((args.port, args.time_scale), (8080, 0.5));
+    }
+
+    /// The first line of the parser's error for `args`.
+    fn usage_error(args: &[&str]) -> String {
+        let mut argv = vec!["automator"];
+        argv.extend_from_slice(args);
+        one_line_usage_error(&Cli::try_parse_from(argv).unwrap_err())
+    }
+
+    #[test]
+    fn negative_and_huge_numbers_are_errors_naming_the_flag() {
+        for (args, flag) in [
+            (&["--max-tracks", "-1"][..], "--max-tracks"),
+            (&["--time-scale", "-1"], "--time-scale"),
+            (&["--time-scale", "1e300"], "--time-scale"),
+            (&["--time-scale", "0"], "--time-scale"),
+            (&["--time-scale", "NaN"], "--time-scale"),
+            (&["--seed", "-1"], "--seed"),
+            (&["--runs", "-3"], "--runs"),
+        ] {
+            let line = usage_error(args);
+            assert!(
+                line.starts_with("error: invalid value") && line.contains(flag),
+                "{args:?}: {line}"
+            );
+        }
+        assert!(usage_error(&["--time-scale", "1e300"]).contains("at most 100"));
+    }
+
+    #[test]
+    fn the_largest_time_scale_is_accepted() {
+        let cli = Cli::try_parse_from(["automator", "--time-scale", "100"]).unwrap();
+        assert_eq!(cli.time_scale, Some(MAX_TIME_SCALE));
+        // A negative threshold reaches the regression gate, whose error names the flag, rather
+        // than being taken for an unknown flag `-5`.
+        let cli = Cli::try_parse_from(["automator", "--threshold", "-5"]).unwrap();
+        assert_eq!(cli.threshold, Some(-5.0));
     }
 
     #[test]

@@ -2,9 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = automator::cli::Cli::parse();
+    let cli = automator::cli::Cli::parse_or_exit();
     ExitCode::from(automator::app::main(cli))
 }

@@ -1,6 +1,7 @@
 //! The live configuration of a run: every timing decision the automation makes, in one
 //! serde struct so presets can overlay it and A/B tests can swap it.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -57,6 +58,10 @@ pub struct Knobs {
     pub webdriver_default_timeout: f64,
 }
 
+/// The longest any knob may be, in seconds (one day): longer waits are typos (`1e300`), and
+/// this bound times the largest `--time-scale` still fits a timer.
+pub const MAX_KNOB_SECONDS: f64 = 86_400.0;
+
 /// Songs with more tracks than this use `solo_activation_delay_complex`.
 pub const SIMPLE_SONG_MAX_TRACKS: usize = 8;
 
@@ -88,6 +93,43 @@ pub struct KnobError {
     pub problem: &'static str,
 }
 
+/// Why a knobs file (`--knobs FILE`) cannot be used: one line naming the file, the line where
+/// known, and the problem.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("knobs file {path}{location}: {message}")]
+pub struct KnobsFileError {
+    pub path: PathBuf,
+    pub location: String,
+    pub message: String,
+}
+
+/// Parses and validates a knobs file (TOML overrides on top of the default configuration);
+/// `path` only names it in errors.
+pub fn parse_knobs(text: &str, path: &Path) -> Result<Knobs, KnobsFileError> {
+    let error = |location: String, message: String| KnobsFileError {
+        path: path.to_path_buf(),
+        location,
+        message: one_line(&message),
+    };
+    let knobs: Knobs = toml::from_str(text).map_err(|parse| {
+        let location = parse
+            .span()
+            .and_then(|span| text.get(..span.start))
+            .map(|before| format!(" line {}", before.matches('\n').count() + 1))
+            .unwrap_or_default();
+        error(location, parse.message().to_string())
+    })?;
+    knobs
+        .validate()
+        .map_err(|invalid| error(String::new(), invalid.to_string()))?;
+    Ok(knobs)
+}
+
+/// A message on one line (a parser's message may span several).
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 impl Knobs {
     /// The same configuration with every duration multiplied by `time_scale`, so a run against
     /// a stage sped up by the same factor keeps its shape.
@@ -99,7 +141,8 @@ impl Knobs {
         scaled
     }
 
-    /// Checks every duration is finite and non-negative, and intervals/limits are positive.
+    /// Checks every duration is finite, from 0 to [`MAX_KNOB_SECONDS`], and intervals/limits
+    /// are positive.
     pub fn validate(&self) -> Result<(), KnobError> {
         let mut copy = self.clone();
         for (knob, value) in copy.durations_mut() {
@@ -109,6 +152,13 @@ impl Knobs {
                     knob,
                     value,
                     problem: "must be a finite number of seconds ≥ 0",
+                });
+            }
+            if value > MAX_KNOB_SECONDS {
+                return Err(KnobError {
+                    knob,
+                    value,
+                    problem: "must be at most 86400 seconds (one day)",
                 });
             }
             let must_be_positive = matches!(
@@ -288,6 +338,20 @@ mod tests {
             zero_interval.validate().unwrap_err().knob,
             "download_check_interval"
         );
+        let huge = Knobs {
+            download_max_wait: 1e300,
+            ..Knobs::default()
+        };
+        let message = huge.validate().unwrap_err().to_string();
+        assert!(
+            message.contains("download_max_wait") && message.contains("at most 86400"),
+            "{message}"
+        );
+        let a_day = Knobs {
+            download_max_wait: MAX_KNOB_SECONDS,
+            ..Knobs::default()
+        };
+        a_day.validate().unwrap();
         let infinite = Knobs {
             solo_max_wait: f64::INFINITY,
             ..Knobs::default()

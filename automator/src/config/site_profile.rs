@@ -115,6 +115,12 @@ impl SiteProfile {
             .download
             .pattern_parts()
             .map_err(|problem| invalid(String::new(), problem))?;
+        if profile.download.partial_suffix.trim().is_empty() {
+            return Err(invalid(
+                String::new(),
+                "`download.partial_suffix` is empty: set the suffix of a file the browser is still transferring (Chromium: \".crdownload\")".into(),
+            ));
+        }
         if profile.song.max_tracks == 0 {
             return Err(invalid(
                 String::new(),
@@ -164,10 +170,23 @@ impl DownloadProfile {
         !file_name.ends_with(&self.partial_suffix) && self.track_in_file_name(file_name).is_some()
     }
 
-    /// The track part of a downloaded file's name, e.g. `Lead_Vocal`.
+    /// The track part of a downloaded file's name, e.g. `Lead_Vocal`. A browser saving a file
+    /// whose name is taken adds ` (1)`, ` (2)` … before the extension; that copy names the same
+    /// track.
     pub fn track_in_file_name<'a>(&self, file_name: &'a str) -> Option<&'a str> {
         let parts = self.pattern_parts().ok()?;
-        let head = file_name.strip_suffix(parts.closing)?;
+        let head = match file_name.strip_suffix(parts.closing) {
+            Some(head) => head,
+            None => {
+                let (stem, extension) = file_name.rsplit_once('.')?;
+                let (unnumbered, number) = stem.strip_suffix(')')?.rsplit_once(" (")?;
+                if number.is_empty() || !number.bytes().all(|byte| byte.is_ascii_digit()) {
+                    return None;
+                }
+                let closing_stem = parts.closing.strip_suffix(extension)?.strip_suffix('.')?;
+                unnumbered.strip_suffix(closing_stem)?
+            }
+        };
         let (_, track) = head.rsplit_once(parts.opening)?;
         (!track.is_empty()).then_some(track)
     }
@@ -251,6 +270,23 @@ mod tests {
     }
 
     #[test]
+    fn a_copy_the_browser_numbered_names_the_same_track() {
+        let download = SiteProfile::default().download;
+        let copy = "A_B(Bass_Custom_Backing_Track) (1).mp3";
+        assert_eq!(download.track_in_file_name(copy), Some("Bass"));
+        assert!(download.is_mix_file(copy) && download.names_track(copy, "Bass"));
+        assert!(download.names_track("A_B(Bass_Custom_Backing_Track) (12).mp3", "Bass"));
+        for not_a_copy in [
+            "A_B(Bass_Custom_Backing_Track) ().mp3",
+            "A_B(Bass_Custom_Backing_Track) (x).mp3",
+            "A_B(Bass_Custom_Backing_Track) (1).wav",
+            "A_B(Bass_Custom_Backing_Track) (1).mp3.crdownload",
+        ] {
+            assert!(!download.is_mix_file(not_a_copy), "{not_a_copy}");
+        }
+    }
+
+    #[test]
     fn partial_and_foreign_files_are_not_mixes() {
         let download = SiteProfile::default().download;
         assert!(!download.is_mix_file("A_B(Drums_Custom_Backing_Track).mp3.crdownload"));
@@ -279,6 +315,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("{track}"), "{error}");
+    }
+
+    #[test]
+    fn an_empty_partial_suffix_is_rejected() {
+        let text = DEFAULT_SITE_PROFILE
+            .replace("partial_suffix = \".crdownload\"", "partial_suffix = \"\"");
+        let error = SiteProfile::parse(&text, Path::new("custom.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("site profile custom.toml")
+                && error.contains("`download.partial_suffix` is empty"),
+            "{error}"
+        );
     }
 
     #[test]

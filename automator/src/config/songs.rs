@@ -170,12 +170,13 @@ fn parse_key(key: &RawKey) -> Result<i32, String> {
             })?
         }
     };
-    if value.abs() > i64::from(MAX_KEY_SHIFT) {
-        return Err(format!(
+    // `unsigned_abs`, because `i64::MIN.abs()` overflows.
+    match i32::try_from(value) {
+        Ok(key) if value.unsigned_abs() <= u64::from(MAX_KEY_SHIFT.unsigned_abs()) => Ok(key),
+        _ => Err(format!(
             "`key` {value} is out of range (the site shifts by at most ±{MAX_KEY_SHIFT} semitones)"
-        ));
+        )),
     }
-    Ok(value as i32)
 }
 
 /// `https://host/custombackingtrack/artist/song-title.html` → `song-title`.
@@ -226,6 +227,25 @@ mod tests {
         assert!(message.contains("songs.yaml"), "{message}");
         assert!(message.contains("song #2"), "{message}");
         assert!(message.contains("±12"), "{message}");
+    }
+
+    #[test]
+    fn the_most_negative_key_is_out_of_range_not_zero() {
+        for written in [
+            "-9223372036854775808",
+            "9223372036854775807",
+            "\"-9223372036854775808\"",
+            "-13",
+            "4294967296",
+        ] {
+            let message = parse(&format!("songs:\n  - url: /a/b.html\n    key: {written}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                message.contains("song #1") && message.contains("out of range"),
+                "{written}: {message}"
+            );
+        }
     }
 
     #[test]

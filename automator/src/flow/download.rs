@@ -11,18 +11,47 @@ use crate::config::DownloadWait;
 
 use super::context::FlowContext;
 use super::error::FlowError;
-use super::files;
-use super::incoming::{DirectoryWatch, DownloadState, Snapshot};
+use super::incoming::{DirectoryWatch, DownloadState, LOW_SPACE_BYTES, Snapshot, Wanted};
 use super::scripts;
 use super::tracks::TrackInfo;
 
-/// Downloads the mix of the currently soloed track and returns the verified file (still in the
-/// incoming directory).
+/// A verified mix of the track that is already in the incoming directory: a download of an
+/// earlier attempt that completed after its wait ran out (or a copy the browser renamed). It
+/// is filed instead of asking the site again, so a complete mix is never thrown away.
+#[tracing::instrument(skip_all, fields(tier = "component", component = "download_management", track = track.index), err)]
+pub fn arrived_earlier(
+    ctx: &FlowContext<'_>,
+    song: &str,
+    track: &TrackInfo,
+) -> Result<Option<PathBuf>, FlowError> {
+    let wanted = Wanted {
+        song,
+        track: &track.name,
+    };
+    let Some(file) = ctx.incoming.arrived(wanted).map_err(FlowError::Incoming)? else {
+        return Ok(None);
+    };
+    verify_download(ctx, &file, track)?;
+    tracing::info!(
+        "{}: a mix of an earlier attempt arrived late and is complete; filing it",
+        track.name
+    );
+    Ok(Some(file))
+}
+
+/// Downloads the mix of the currently soloed track of `song` (its page path) and returns the
+/// verified file (still in the incoming directory).
 #[tracing::instrument(skip_all, fields(tier = "component", component = "download_management", track = track.index), err)]
 pub async fn download_track(
     ctx: &FlowContext<'_>,
+    song: &str,
     track: &TrackInfo,
 ) -> Result<PathBuf, FlowError> {
+    let wanted = Wanted {
+        song,
+        track: &track.name,
+    };
+    ensure_space(ctx)?;
     let before = ctx.incoming.snapshot().map_err(FlowError::Incoming)?;
     let watch = match ctx.knobs.download_wait {
         DownloadWait::Watch => Some(
@@ -34,21 +63,51 @@ pub async fn download_track(
     };
     request_mix(ctx).await?;
     let requested = Instant::now();
-    let file = match watch {
-        Some(watch) => wait_then_watch(ctx, &before, watch, requested).await?,
+    let arrived = match watch {
+        Some(watch) => wait_then_watch(ctx, &before, wanted, watch, requested).await,
         None => {
-            let arrived = monitor_download_polling(ctx, &before).await;
+            let arrived = monitor_download_polling(ctx, &before, wanted).await;
             close_modal(ctx).await;
-            arrived?
+            arrived
         }
+    };
+    let file = match arrived {
+        Ok(file) => file,
+        // A transfer the browser dropped or that never finished: on a full disk that is why,
+        // and no retry can help.
+        Err(error @ (FlowError::DownloadDropped | FlowError::DownloadTimeout { .. })) => {
+            ensure_space(ctx)?;
+            return Err(error);
+        }
+        Err(error) => return Err(error),
     };
     verify_download(ctx, &file, track)?;
     Ok(file)
 }
 
+/// Fails with [`FlowError::DiskFull`] when the download folder's file system has less than
+/// [`LOW_SPACE_BYTES`] free: no mix fits, so the run stops instead of retrying.
+fn ensure_space(ctx: &FlowContext<'_>) -> Result<(), FlowError> {
+    let free = ctx.incoming.free_bytes().map_err(FlowError::Incoming)?;
+    let incoming = ctx.incoming.path();
+    enough_space(free, incoming.parent().unwrap_or(incoming))
+}
+
+/// `free` bytes in the download folder `folder`: enough for a mix, or a full disk.
+fn enough_space(free: u64, folder: &Path) -> Result<(), FlowError> {
+    match free < LOW_SPACE_BYTES {
+        true => Err(FlowError::DiskFull {
+            folder: folder.to_path_buf(),
+            free,
+        }),
+        false => Ok(()),
+    }
+}
+
 async fn wait_then_watch(
     ctx: &FlowContext<'_>,
     before: &Snapshot,
+    wanted: Wanted<'_>,
     watch: DirectoryWatch,
     requested: Instant,
 ) -> Result<PathBuf, FlowError> {
@@ -57,7 +116,7 @@ async fn wait_then_watch(
     close_modal(ctx).await;
     ready?;
     let remaining = max_wait.saturating_sub(requested.elapsed());
-    monitor_download_watching(ctx, before, watch, remaining).await
+    monitor_download_watching(ctx, before, wanted, watch, remaining).await
 }
 
 #[tracing::instrument(
@@ -127,6 +186,7 @@ async fn wait_for_readiness(
 async fn monitor_download_watching(
     ctx: &FlowContext<'_>,
     before: &Snapshot,
+    wanted: Wanted<'_>,
     mut watch: DirectoryWatch,
     max_wait: std::time::Duration,
 ) -> Result<PathBuf, FlowError> {
@@ -134,7 +194,11 @@ async fn monitor_download_watching(
     let safety_recheck = std::time::Duration::from_secs(1);
     let mut transfer_seen = false;
     loop {
-        match ctx.incoming.check(before).map_err(FlowError::Incoming)? {
+        match ctx
+            .incoming
+            .check(before, wanted)
+            .map_err(FlowError::Incoming)?
+        {
             DownloadState::Finished(file) => return Ok(file),
             DownloadState::InProgress => transfer_seen = true,
             // The browser removes the partial file of a download it gave up on (a cut
@@ -164,6 +228,7 @@ async fn monitor_download_watching(
 async fn monitor_download_polling(
     ctx: &FlowContext<'_>,
     before: &Snapshot,
+    wanted: Wanted<'_>,
 ) -> Result<PathBuf, FlowError> {
     let knobs = ctx.knobs;
     tokio::time::sleep(ctx.seconds(knobs.download_monitoring_initial_wait)).await;
@@ -171,8 +236,10 @@ async fn monitor_download_polling(
     let max_wait = ctx.seconds(knobs.download_max_wait);
     let interval = ctx.seconds(knobs.download_check_interval);
     loop {
-        if let DownloadState::Finished(file) =
-            ctx.incoming.check(before).map_err(FlowError::Incoming)?
+        if let DownloadState::Finished(file) = ctx
+            .incoming
+            .check(before, wanted)
+            .map_err(FlowError::Incoming)?
         {
             return Ok(file);
         }
@@ -199,7 +266,9 @@ async fn monitor_download_polling(
 }
 
 /// The file must name the track that was soloed; otherwise the server mixed before it applied
-/// the solo. A wrong file is deleted so it can never be filed as a right one.
+/// the solo. A wrong file stays in the incoming directory: it is the complete mix of the track
+/// it names, so it can only ever be filed for that track (if it is still pending in this song),
+/// never as this one; the directory goes with the run.
 #[tracing::instrument(
     skip_all,
     fields(tier = "method", component = "download_management"),
@@ -214,7 +283,6 @@ fn verify_download(ctx: &FlowContext<'_>, file: &Path, track: &TrackInfo) -> Res
     if ctx.site.download.names_track(&name, &track.name) {
         return Ok(());
     }
-    files::discard(file)?;
     Err(FlowError::WrongMix {
         expected: track.name.clone(),
         file: name,
@@ -234,5 +302,25 @@ async fn close_modal(ctx: &FlowContext<'_>) {
         .await;
     if let Err(error) = closed {
         tracing::debug!(%error, "could not close the download modal");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nearly_full_disk_is_named_as_such_and_stops_the_run() {
+        let folder = Path::new("/media/full/downloads");
+        let error = enough_space(4096, folder).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with("no space left on device: only 4096 bytes free")
+                && message.contains("/media/full/downloads"),
+            "{message}"
+        );
+        assert!(error.is_fatal(), "retrying cannot help");
+        assert!(enough_space(LOW_SPACE_BYTES - 1, folder).is_err());
+        assert!(enough_space(LOW_SPACE_BYTES, folder).is_ok());
     }
 }

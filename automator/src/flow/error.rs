@@ -35,6 +35,13 @@ pub enum FlowError {
     DownloadTimeout { waited: f64 },
     #[error("the browser dropped the download before it finished (connection cut?)")]
     DownloadDropped,
+    #[error(
+        "no space left on device: only {free} bytes free for the download folder {folder} (free some space, or pass another --download-dir)"
+    )]
+    DiskFull {
+        folder: std::path::PathBuf,
+        free: u64,
+    },
     #[error("cannot watch the download directory: {0}")]
     Watch(String),
     #[error("cannot read the download directory: {0}")]
@@ -52,14 +59,17 @@ impl FlowError {
         matches!(self, FlowError::Browser(error) if error.is_session_lost())
     }
 
-    /// Whether the download directory or the song folder is unusable: retrying cannot help.
+    /// Whether the download directory is unusable (full, unwritable) or the credentials are
+    /// refused: retrying cannot help, so the run stops. A name in the way (a symbolic link, a
+    /// file where a folder belongs) only fails its song or track.
     pub fn is_fatal(&self) -> bool {
-        matches!(
-            self,
-            FlowError::File(_)
-                | FlowError::Incoming(_)
-                | FlowError::Watch(_)
-                | FlowError::LoginRejected
-        )
+        match self {
+            FlowError::File(error) => error.is_fatal(),
+            FlowError::Incoming(_)
+            | FlowError::Watch(_)
+            | FlowError::LoginRejected
+            | FlowError::DiskFull { .. } => true,
+            _ => false,
+        }
     }
 }

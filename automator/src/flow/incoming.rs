@@ -1,23 +1,34 @@
-//! The browser's download directory: which finished mix files are in it, and a file-system
-//! watch that wakes the download monitor the moment something changes.
+//! The browser's download directory: which finished mix files are in it (including a late file
+//! of an earlier attempt and a copy the browser renamed `… (1).mp3`), which song each file
+//! belongs to, how much space is left, and a file-system watch that wakes the download monitor
+//! the moment something changes.
 
-use std::collections::HashSet;
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
 use crate::config::site_profile::DownloadProfile;
 
+/// Below this much free space the download folder counts as full: no mix fits (the real site's
+/// mixes are megabytes), and the browser drops or stalls every transfer.
+pub const LOW_SPACE_BYTES: u64 = 8 * 1024 * 1024;
+
 /// The directory Chromium saves into (one per run, emptied as files are filed away).
 #[derive(Debug, Clone)]
 pub struct IncomingDir {
     path: PathBuf,
     download: DownloadProfile,
+    /// Which song (page path) each file belongs to: the song being processed when the file, or
+    /// its partial file, was first seen. A late file of one song is never filed for another
+    /// song's track of the same name.
+    owners: Arc<Mutex<HashMap<String, String>>>,
 }
 
-/// The names present before a mix was requested, so a late file of an earlier attempt is not
-/// taken for this one.
+/// The names present before a mix was requested, so a late file of an earlier attempt of
+/// another track is not taken for a wrong mix of this one.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     names: HashSet<String>,
@@ -26,12 +37,22 @@ pub struct Snapshot {
 /// What the incoming directory shows of one download.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DownloadState {
-    /// The finished mix file.
+    /// A finished mix file: of the track wanted (possibly of an earlier attempt, possibly
+    /// renamed by the browser) or, when new since the request, of another track (a wrong mix).
     Finished(PathBuf),
     /// A partial file (or the browser's placeholder) is there.
     InProgress,
     /// Nothing new since the mix was requested.
     Nothing,
+}
+
+/// The download a check is about.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'a> {
+    /// The song's page path.
+    pub song: &'a str,
+    /// The track's caption.
+    pub track: &'a str,
 }
 
 /// File-system events of the incoming directory, as wake-ups.
@@ -64,7 +85,15 @@ fn may_finish_a_download(kind: &notify::EventKind) -> bool {
 
 impl IncomingDir {
     pub fn new(path: PathBuf, download: DownloadProfile) -> IncomingDir {
-        IncomingDir { path, download }
+        IncomingDir {
+            path,
+            download,
+            owners: Arc::default(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Starts watching the directory (inotify on Linux).
@@ -83,6 +112,12 @@ impl IncomingDir {
         })
     }
 
+    /// Bytes available to this user on the directory's file system (`statvfs`).
+    pub fn free_bytes(&self) -> std::io::Result<u64> {
+        let stats = rustix::fs::statvfs(&self.path).map_err(std::io::Error::from)?;
+        Ok(stats.f_bavail.saturating_mul(stats.f_frsize))
+    }
+
     /// Every name in the directory now (finished or not).
     #[tracing::instrument(
         skip_all,
@@ -95,21 +130,37 @@ impl IncomingDir {
         })
     }
 
-    /// What the directory says about the download requested after `before`: a finished mix
-    /// file (a name of the site's pattern, not partial, not empty, with no partial download of
-    /// the same name still open), a download still in progress (some new entry), or nothing.
+    /// A finished mix of the wanted track that is already here (a download of an earlier
+    /// attempt that completed after its wait ran out, or a copy the browser renamed).
     #[tracing::instrument(
         skip_all,
         fields(tier = "operation", component = "file_operations"),
         err
     )]
-    pub fn check(&self, before: &Snapshot) -> std::io::Result<DownloadState> {
+    pub fn arrived(&self, wanted: Wanted<'_>) -> std::io::Result<Option<PathBuf>> {
         let names = self.names()?;
+        Ok(self.finished_of(&names, wanted))
+    }
+
+    /// What the directory says about the download requested after `before`: a finished mix
+    /// of the wanted track (whenever it arrived), a new finished mix of another track (the
+    /// caller rejects it as a wrong mix), a download still in progress (some new entry), or
+    /// nothing. A mix file is finished when it has a name of the site's pattern (the browser's
+    /// ` (1)` before the extension allowed), is a non-empty regular file, and no partial file
+    /// of the same name is open: Chromium writes `<name>.crdownload` and renames it only once
+    /// the transfer completed, so a finished name's size is final.
+    #[tracing::instrument(
+        skip_all,
+        fields(tier = "operation", component = "file_operations"),
+        err
+    )]
+    pub fn check(&self, before: &Snapshot, wanted: Wanted<'_>) -> std::io::Result<DownloadState> {
+        let names = self.names()?;
+        if let Some(file) = self.finished_of(&names, wanted) {
+            return Ok(DownloadState::Finished(file));
+        }
         let partial = &self.download.partial_suffix;
-        let open_partials: HashSet<&str> = names
-            .iter()
-            .filter_map(|name| name.strip_suffix(partial.as_str()))
-            .collect();
+        let open = self.open_partials(&names);
         let mut in_progress = false;
         for name in &names {
             let is_new =
@@ -118,20 +169,63 @@ impl IncomingDir {
                 continue;
             }
             in_progress = true;
-            if !self.download.is_mix_file(name) || open_partials.contains(name.as_str()) {
-                continue;
-            }
-            let path = self.path.join(name);
-            if std::fs::metadata(&path)
-                .is_ok_and(|metadata| metadata.is_file() && metadata.len() > 0)
-            {
-                return Ok(DownloadState::Finished(path));
+            if !open.contains(name.as_str()) && self.is_complete_mix(name) {
+                return Ok(DownloadState::Finished(self.path.join(name)));
             }
         }
         Ok(match in_progress {
             true => DownloadState::InProgress,
             false => DownloadState::Nothing,
         })
+    }
+
+    /// The first finished mix of the wanted track that belongs to the wanted song.
+    fn finished_of(&self, names: &[String], wanted: Wanted<'_>) -> Option<PathBuf> {
+        let open = self.open_partials(names);
+        let owners = self.attribute(names, wanted.song);
+        names
+            .iter()
+            .filter(|name| {
+                owners
+                    .get(name.as_str())
+                    .is_some_and(|owner| owner == wanted.song)
+            })
+            .filter(|name| !open.contains(name.as_str()))
+            .filter(|name| self.download.names_track(name, wanted.track))
+            .find(|name| self.is_complete_mix(name))
+            .map(|name| self.path.join(name))
+    }
+
+    /// Gives every name not seen before (by itself or as a partial file) to `song`, and
+    /// returns the owners of all names.
+    fn attribute(&self, names: &[String], song: &str) -> HashMap<String, String> {
+        let mut owners = self
+            .owners
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for name in names {
+            let finished_name = name
+                .strip_suffix(self.download.partial_suffix.as_str())
+                .unwrap_or(name);
+            owners
+                .entry(finished_name.to_string())
+                .or_insert_with(|| song.to_string());
+        }
+        owners.clone()
+    }
+
+    /// Names whose partial file is still open (the transfer is not finished).
+    fn open_partials<'n>(&self, names: &'n [String]) -> HashSet<&'n str> {
+        names
+            .iter()
+            .filter_map(|name| name.strip_suffix(self.download.partial_suffix.as_str()))
+            .collect()
+    }
+
+    fn is_complete_mix(&self, name: &str) -> bool {
+        self.download.is_mix_file(name)
+            && std::fs::symlink_metadata(self.path.join(name))
+                .is_ok_and(|metadata| metadata.is_file() && metadata.len() > 0)
     }
 
     fn names(&self) -> std::io::Result<Vec<String>> {
@@ -152,6 +246,11 @@ mod tests {
     use crate::config::SiteProfile;
 
     const MIX: &str = "A_B(Bass_Custom_Backing_Track).mp3";
+    const SONG: &str = "/a/b.html";
+    const BASS: Wanted<'static> = Wanted {
+        song: SONG,
+        track: "Bass",
+    };
 
     fn incoming() -> (tempfile::TempDir, IncomingDir) {
         let directory = tempfile::tempdir().unwrap();
@@ -168,30 +267,128 @@ mod tests {
         let before = incoming.snapshot().unwrap();
         std::fs::write(directory.path().join(MIX), b"").unwrap();
         std::fs::write(directory.path().join(format!("{MIX}.crdownload")), b"half").unwrap();
-        assert_eq!(incoming.check(&before).unwrap(), DownloadState::InProgress);
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::InProgress
+        );
         std::fs::rename(
             directory.path().join(format!("{MIX}.crdownload")),
             directory.path().join(MIX),
         )
         .unwrap();
         assert_eq!(
-            incoming.check(&before).unwrap(),
+            incoming.check(&before, BASS).unwrap(),
             DownloadState::Finished(directory.path().join(MIX))
         );
     }
 
     #[test]
-    fn files_present_before_the_request_are_ignored() {
+    fn a_late_file_of_an_earlier_attempt_of_another_track_is_not_a_wrong_mix() {
         let (directory, incoming) = incoming();
+        let drums = "A_B(Drums_Custom_Backing_Track).mp3";
         std::fs::write(
-            directory.path().join(MIX),
-            b"late file of an earlier attempt",
+            directory.path().join(format!("{drums}.crdownload")),
+            b"half",
         )
         .unwrap();
         let before = incoming.snapshot().unwrap();
-        assert_eq!(incoming.check(&before).unwrap(), DownloadState::Nothing);
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::Nothing
+        );
+        std::fs::rename(
+            directory.path().join(format!("{drums}.crdownload")),
+            directory.path().join(drums),
+        )
+        .unwrap();
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::Nothing
+        );
         std::fs::write(directory.path().join("notes.txt"), b"not a mix").unwrap();
-        assert_eq!(incoming.check(&before).unwrap(), DownloadState::InProgress);
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::InProgress
+        );
+    }
+
+    #[test]
+    fn a_new_mix_of_another_track_is_reported_for_verification() {
+        let (directory, incoming) = incoming();
+        let before = incoming.snapshot().unwrap();
+        let drums = directory.path().join("A_B(Drums_Custom_Backing_Track).mp3");
+        std::fs::write(&drums, b"the previous track's mix").unwrap();
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::Finished(drums)
+        );
+    }
+
+    #[test]
+    fn a_late_mix_of_the_wanted_track_is_taken_even_if_it_was_there_before() {
+        let (directory, incoming) = incoming();
+        std::fs::write(directory.path().join(format!("{MIX}.crdownload")), b"half").unwrap();
+        assert_eq!(incoming.arrived(BASS).unwrap(), None);
+        let before = incoming.snapshot().unwrap();
+        std::fs::rename(
+            directory.path().join(format!("{MIX}.crdownload")),
+            directory.path().join(MIX),
+        )
+        .unwrap();
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::Finished(directory.path().join(MIX))
+        );
+        assert_eq!(
+            incoming.arrived(BASS).unwrap(),
+            Some(directory.path().join(MIX))
+        );
+    }
+
+    #[test]
+    fn a_copy_the_browser_renamed_is_recognised() {
+        let (directory, incoming) = incoming();
+        let before = incoming.snapshot().unwrap();
+        let renamed = "A_B(Bass_Custom_Backing_Track) (1).mp3";
+        std::fs::write(
+            directory.path().join(format!("{renamed}.crdownload")),
+            b"ha",
+        )
+        .unwrap();
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::InProgress
+        );
+        std::fs::rename(
+            directory.path().join(format!("{renamed}.crdownload")),
+            directory.path().join(renamed),
+        )
+        .unwrap();
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::Finished(directory.path().join(renamed))
+        );
+    }
+
+    #[test]
+    fn a_mix_of_another_song_with_the_same_track_name_is_not_taken() {
+        let (directory, incoming) = incoming();
+        std::fs::write(directory.path().join(format!("{MIX}.crdownload")), b"ha").unwrap();
+        let first_song = Wanted {
+            song: "/other/song.html",
+            track: "Bass",
+        };
+        assert_eq!(incoming.arrived(first_song).unwrap(), None);
+        std::fs::rename(
+            directory.path().join(format!("{MIX}.crdownload")),
+            directory.path().join(MIX),
+        )
+        .unwrap();
+        assert_eq!(incoming.arrived(BASS).unwrap(), None);
+        assert_eq!(
+            incoming.arrived(first_song).unwrap(),
+            Some(directory.path().join(MIX))
+        );
     }
 
     #[test]
@@ -200,9 +397,27 @@ mod tests {
         let before = incoming.snapshot().unwrap();
         let partial = directory.path().join(format!("{MIX}.crdownload"));
         std::fs::write(&partial, b"half").unwrap();
-        assert_eq!(incoming.check(&before).unwrap(), DownloadState::InProgress);
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::InProgress
+        );
         std::fs::remove_file(&partial).unwrap();
-        assert_eq!(incoming.check(&before).unwrap(), DownloadState::Nothing);
+        assert_eq!(
+            incoming.check(&before, BASS).unwrap(),
+            DownloadState::Nothing
+        );
+    }
+
+    #[test]
+    fn free_space_is_read_from_the_file_system() {
+        let (_directory, incoming) = incoming();
+        let free = incoming.free_bytes().unwrap();
+        let missing = IncomingDir::new(
+            PathBuf::from("/nonexistent/incoming"),
+            SiteProfile::default().download,
+        );
+        assert!(missing.free_bytes().is_err());
+        assert!(free > 0, "the test machine's temp dir has room");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use url::Url;
 use crate::config::Song;
 use crate::stage::demo_catalog;
 
+use super::files;
 use super::options::RunOptions;
 use super::run_error::RunError;
 
@@ -18,6 +19,9 @@ pub(crate) struct PlannedSong {
     pub(crate) url: String,
     /// The URL's path (what the stage's ledger records).
     pub(crate) path: String,
+    /// The song's folder under the download directory: its name made file-name safe, and told
+    /// apart from an earlier song's (`Mix`, `Mix (2)`) in the order of the songs file.
+    pub(crate) folder: String,
 }
 
 /// The site's base URL; only http and https are supported, and credentials belong in
@@ -74,7 +78,7 @@ pub(crate) fn plan_songs(
     if songs.is_empty() {
         return Err(RunError::NoSongs);
     }
-    songs
+    let resolved: Vec<(Song, Url)> = songs
         .into_iter()
         .map(|song| {
             let unresolvable = || RunError::SongUrl {
@@ -88,13 +92,55 @@ pub(crate) fn plan_songs(
                 Err(_) => base_url.join(&song.url),
             }
             .map_err(|_| unresolvable())?;
-            Ok(PlannedSong {
-                url: resolved.to_string(),
-                path: resolved.path().to_string(),
-                song,
-            })
+            Ok((song, resolved))
         })
-        .collect()
+        .collect::<Result<_, RunError>>()?;
+    let unique = merge_duplicates(resolved)?;
+    let folders = files::distinct_names(unique.iter().map(|(song, _)| song.name.as_str()));
+    for ((song, _), folder) in unique.iter().zip(&folders) {
+        if *folder != song.name {
+            tracing::info!("{}: filed in the folder {folder:?}", song.name);
+        }
+    }
+    Ok(unique
+        .into_iter()
+        .zip(folders)
+        .map(|((song, resolved), folder)| PlannedSong {
+            url: resolved.to_string(),
+            path: resolved.path().to_string(),
+            song,
+            folder,
+        })
+        .collect())
+}
+
+/// Drops a song listed again with the same URL and key (a warning names it; the first entry's
+/// name is kept). The same URL with another key would be a different mix filed as the same
+/// song, so that is an error.
+fn merge_duplicates(songs: Vec<(Song, Url)>) -> Result<Vec<(Song, Url)>, RunError> {
+    let mut unique: Vec<(Song, Url)> = Vec::with_capacity(songs.len());
+    for (entry, (song, url)) in songs.into_iter().enumerate() {
+        match unique.iter().position(|(_, kept)| *kept == url) {
+            None => unique.push((song, url)),
+            Some(first) if unique[first].0.key == song.key => {
+                tracing::warn!(
+                    "song #{} ({:?}) is listed again as song #{} ({:?}): downloaded once",
+                    first + 1,
+                    unique[first].0.name,
+                    entry + 1,
+                    song.name
+                );
+            }
+            Some(first) => {
+                return Err(RunError::ConflictingSong {
+                    url: url.to_string(),
+                    first_key: unique[first].0.key,
+                    key: song.key,
+                });
+            }
+        }
+    }
+    Ok(unique)
 }
 
 /// Creates the download directory, proves it is writable, and makes the browser's incoming
@@ -133,6 +179,59 @@ mod tests {
             description: None,
             key: 0,
         }
+    }
+
+    fn named(url: &str, name: &str, key: i32) -> Song {
+        Song {
+            url: url.into(),
+            name: name.into(),
+            description: None,
+            key,
+        }
+    }
+
+    #[test]
+    fn songs_with_the_same_name_get_distinct_folders_in_order() {
+        let stage = Url::parse("http://127.0.0.1:4000").unwrap();
+        let songs = vec![
+            named("/a/one.html", "Mix", 0),
+            named("/a/two.html", "Mix", 0),
+            named("/a/three.html", ".", 0),
+            named("/a/four.html", "..", 0),
+        ];
+        let planned = plan_songs(&options(Some(songs)), true, &stage).unwrap();
+        let folders: Vec<&str> = planned.iter().map(|song| song.folder.as_str()).collect();
+        assert_eq!(folders, ["Mix", "Mix (2)", "untitled", "untitled (2)"]);
+    }
+
+    #[test]
+    fn the_same_song_listed_twice_is_downloaded_once() {
+        let stage = Url::parse("http://127.0.0.1:4000").unwrap();
+        let songs = vec![
+            named("/a/one.html", "One", 2),
+            named("/a/two.html", "Two", 0),
+            named("http://elsewhere.example/a/one.html", "One again", 2),
+        ];
+        let planned = plan_songs(&options(Some(songs)), true, &stage).unwrap();
+        let names: Vec<&str> = planned.iter().map(|song| song.song.name.as_str()).collect();
+        assert_eq!(names, ["One", "Two"]);
+        assert_eq!(planned[0].folder, "One");
+    }
+
+    #[test]
+    fn the_same_song_in_two_keys_is_an_error_naming_both() {
+        let stage = Url::parse("http://127.0.0.1:4000").unwrap();
+        let songs = vec![
+            named("/a/one.html", "One", 2),
+            named("/a/one.html", "One", -1),
+        ];
+        let message = plan_songs(&options(Some(songs)), true, &stage)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("/a/one.html") && message.contains("+2") && message.contains("-1"),
+            "{message}"
+        );
     }
 
     #[test]

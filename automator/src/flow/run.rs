@@ -39,7 +39,10 @@ pub async fn run(
     knobs: &Knobs,
     target: &Target,
 ) -> Result<RunOutcome, RunError> {
-    if !options.time_scale.is_finite() || options.time_scale <= 0.0 {
+    if !options.time_scale.is_finite()
+        || options.time_scale <= 0.0
+        || options.time_scale > crate::cli::MAX_TIME_SCALE
+    {
         return Err(RunError::TimeScale(options.time_scale));
     }
     knobs.validate()?;

@@ -12,7 +12,9 @@ use super::error::FlowError;
 /// are not errors; they are in the [`RunOutcome`](super::RunOutcome).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("--time-scale {0} is invalid: use a finite number greater than 0 (e.g. 1 or 0.05)")]
+    #[error(
+        "--time-scale {0} is invalid: use a number greater than 0 and at most 100 (e.g. 1 or 0.05)"
+    )]
     TimeScale(f64),
     #[error("invalid configuration: {0}")]
     Knobs(#[from] KnobError),
@@ -27,6 +29,14 @@ pub enum RunError {
         name: String,
         url: String,
         base: String,
+    },
+    #[error(
+        "songs file lists {url} twice with different keys ({first_key:+} and {key:+}): one song folder cannot hold both; keep one entry"
+    )]
+    ConflictingSong {
+        url: String,
+        first_key: i32,
+        key: i32,
     },
     #[error("download directory {path} is not writable: {source}")]
     DownloadDir {

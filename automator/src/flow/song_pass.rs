@@ -106,8 +106,10 @@ pub(crate) async fn song_pass(
     let selected: Vec<TrackInfo> = match pass {
         Pass::First => {
             let limit = env.options.max_tracks.unwrap_or(usize::MAX);
-            let folder = files::prepare_song_folder(&env.options.download_dir, &song.song.name)
-                .map_err(|error| PassStop::Fatal(error.into()))?;
+            let folder = match files::prepare_song_folder(&env.options.download_dir, &song.folder) {
+                Ok(folder) => folder,
+                Err(error) => return song_failed(state, song_index, &pass, error.into()),
+            };
             let outcome = &mut state.songs[song_index];
             outcome.status = SongStatus::Done;
             outcome.tracks_found = tracks.len();
@@ -150,6 +152,7 @@ pub(crate) async fn song_pass(
         .folder
         .clone()
         .unwrap_or_else(|| env.options.download_dir.clone());
+    let file_names = track_file_names(&tracks);
     let mut page_fresh = true;
     for track in &selected {
         if !page_fresh {
@@ -167,7 +170,11 @@ pub(crate) async fn song_pass(
             }
         }
         let started = Instant::now();
-        let attempt = attempt_track(env, ctx, &folder, track, tracks.len()).await;
+        let file_name = file_names
+            .iter()
+            .find(|(index, _)| *index == track.index)
+            .map_or(track.name.as_str(), |(_, name)| name.as_str());
+        let attempt = attempt_track(env, ctx, song, &folder, track, file_name, tracks.len()).await;
         let elapsed = started.elapsed();
         env.progress.track_done();
         page_fresh = attempt.is_ok();
@@ -211,9 +218,9 @@ pub(crate) async fn song_pass(
     Ok(())
 }
 
-/// Records that the song page could not be opened: on a first visit the song fails (the final
-/// pass tries it again), on a retry its pending tracks carry the reason. A lost browser or an
-/// unusable download directory stops the pass instead.
+/// Records that the song page could not be opened (or its folder not used): on a first visit
+/// the song fails (the final pass tries it again), on a retry its pending tracks carry the
+/// reason. A lost browser or an unusable download directory stops the pass instead.
 fn song_failed(
     state: &mut RunState,
     song_index: usize,
@@ -227,7 +234,7 @@ fn song_failed(
         return Err(PassStop::Fatal(error));
     }
     tracing::warn!(
-        "{}: cannot open the song page: {error}",
+        "{}: the song cannot be processed now: {error}",
         state.songs[song_index].name
     );
     match pass {
@@ -270,18 +277,34 @@ async fn open_prepared(
     Ok(access)
 }
 
-/// One attempt at one track: solo, wait, download, verify, file.
+/// The file name (without extension) of each track of a song page, by track index: captions
+/// made file-name safe, and told apart in page order when two collide (`Bass`, `Bass (2)`), so
+/// a track always gets the same file and a new download replaces only its own earlier one.
+fn track_file_names(tracks: &[TrackInfo]) -> Vec<(usize, String)> {
+    let names = files::distinct_names(tracks.iter().map(|track| track.name.as_str()));
+    tracks.iter().map(|track| track.index).zip(names).collect()
+}
+
+/// One attempt at one track: file a complete mix that arrived late from an earlier attempt,
+/// or solo, wait, download, verify, file.
 async fn attempt_track(
     env: &RunEnv<'_>,
     ctx: &FlowContext<'_>,
+    song: &PlannedSong,
     folder: &Path,
     track: &TrackInfo,
+    file_name: &str,
     track_count: usize,
 ) -> Result<PathBuf, FlowError> {
-    env.progress.state(&track.name, "soloing");
-    tracks::solo_track(ctx, track, track_count).await?;
-    env.progress.state(&track.name, "mixing and downloading");
-    let file = download::download_track(ctx, track).await?;
+    let file = match download::arrived_earlier(ctx, &song.path, track)? {
+        Some(file) => file,
+        None => {
+            env.progress.state(&track.name, "soloing");
+            tracks::solo_track(ctx, track, track_count).await?;
+            env.progress.state(&track.name, "mixing and downloading");
+            download::download_track(ctx, &song.path, track).await?
+        }
+    };
     env.progress.state(&track.name, "filing");
-    Ok(files::store_download(&file, folder, &track.name)?)
+    Ok(files::store_download(&file, folder, file_name)?)
 }

@@ -1,6 +1,8 @@
 //! `automator stage`: serves the replica site on its own until Ctrl-C, so a person can browse it
 //! and an automator run can point `--site` at it.
 
+use crate::cli::MAX_TIME_SCALE;
+
 use super::catalog::{DEMO_PASSWORD, DEMO_USERNAME, demo_catalog};
 use super::faults::FaultSpec;
 use super::{Stage, StageConfig, StageError};
@@ -11,14 +13,14 @@ pub struct StageArgs {
     /// Port on 127.0.0.1 to serve on (0 picks a free port).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// Multiplies every stage delay (1 = realistic, 0.05 = 20x faster).
-    #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
+    /// Multiplies every stage delay (1 = realistic, 0.05 = 20x faster); 0 (no delays) to 100.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true, value_parser = parse_time_scale)]
     pub time_scale: f64,
     /// Faults to inject, e.g. `http500=0.05,solo_stuck=0.05` (probability per opportunity).
     #[arg(long, default_value = "none", value_parser = FaultSpec::parse)]
     pub faults: FaultSpec,
-    /// Seed of every timing and fault draw.
-    #[arg(long, default_value_t = 0)]
+    /// Seed of every timing and fault draw (0 to 18446744073709551615).
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub seed: u64,
 }
 
@@ -35,11 +37,13 @@ impl StageArgs {
     }
 }
 
+/// A stage time scale: 0 (no delays) up to the automator's largest, so every scaled delay
+/// still fits a timer.
 fn parse_time_scale(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
-        Ok(scale) if scale.is_finite() && scale >= 0.0 => Ok(scale),
+        Ok(scale) if scale.is_finite() && (0.0..=MAX_TIME_SCALE).contains(&scale) => Ok(scale),
         _ => Err(format!(
-            "`{text}` is not a valid time scale: use a finite number ≥ 0, e.g. 1 or 0.05"
+            "`{text}` is not a valid time scale: use a number from 0 to {MAX_TIME_SCALE}, e.g. 1 or 0.05"
         )),
     }
 }
@@ -133,11 +137,16 @@ mod tests {
     fn bad_flags_get_errors_naming_the_problem() {
         let faults = Cli::try_parse_from(["stage", "--faults", "http500=2"]).unwrap_err();
         assert!(faults.to_string().contains("outside [0, 1]"), "{faults}");
-        let scale = Cli::try_parse_from(["stage", "--time-scale=-1"]).unwrap_err();
-        assert!(
-            scale.to_string().contains("not a valid time scale"),
-            "{scale}"
-        );
+        for value in ["-1", "1e300", "inf", "101"] {
+            let scale = Cli::try_parse_from(["stage", "--time-scale", value]).unwrap_err();
+            assert!(
+                scale.to_string().contains("not a valid time scale")
+                    && scale.to_string().contains("--time-scale"),
+                "{value}: {scale}"
+            );
+        }
+        let seed = Cli::try_parse_from(["stage", "--seed", "-1"]).unwrap_err();
+        assert!(seed.to_string().contains("--seed"), "{seed}");
     }
 
     #[test]

@@ -127,9 +127,13 @@ pub const UNPURCHASED_SONG: &str = "/custombackingtrack/unsigned-hopefuls/not-ye
 /// else (no wrong mix was filed).
 pub fn assert_right_mixes_in_place(outcome: &automator::RunOutcome, download_dir: &Path) {
     for track in outcome.tracks.iter().filter(|track| track.ok) {
-        let expected = download_dir
-            .join(&track.song)
-            .join(format!("{}.mp3", track.name));
+        let folder = outcome
+            .songs
+            .iter()
+            .find(|song| song.path == track.song_path)
+            .and_then(|song| song.folder.clone())
+            .unwrap_or_else(|| download_dir.join(&track.song));
+        let expected = folder.join(format!("{}.mp3", track.name));
         let file = track
             .file
             .as_ref()
@@ -155,7 +159,7 @@ pub fn assert_right_mixes_in_place(outcome: &automator::RunOutcome, download_dir
             let ok = outcome
                 .tracks
                 .iter()
-                .filter(|track| track.ok && track.song == song.name)
+                .filter(|track| track.ok && track.song_path == song.path)
                 .count();
             assert_eq!(filed.len(), ok, "{} holds {filed:?}", folder.display());
         }
