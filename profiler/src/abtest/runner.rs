@@ -345,3 +345,7 @@ where
         None
     }
 }
+
+#[cfg(test)]
+#[path = "runner_tests.rs"]
+mod tests;
