@@ -130,6 +130,7 @@ where
             label: run.label.to_string(),
             phase: run.phase,
             index: run.index,
+            planned: run.planned,
             replicate: run.replicate,
             wall,
             interrupted: outcome.interrupted,

@@ -83,6 +83,8 @@ pub struct CompletedRun<D> {
     pub phase: Phase,
     /// As in [`RunContext::index`].
     pub index: usize,
+    /// As in [`RunContext::planned`].
+    pub planned: usize,
     pub replicate: u64,
     /// Wall time of the workload call.
     pub wall: Duration,
