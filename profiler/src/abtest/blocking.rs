@@ -10,11 +10,14 @@ use std::thread::{self, Thread};
 
 use super::workload::{RunContext, RunOutcome, Workload};
 
+/// The closure's types, for the compiler only.
+type Signature<C, D, E> = fn(&C) -> Result<D, E>;
+
 /// A closure `FnMut(&Config, &RunContext) -> Result<RunOutcome<D>, E>` as a workload; see
 /// [`super::AbTest::run_blocking`].
 pub struct Blocking<C, D, E, F> {
     run: F,
-    types: PhantomData<fn(&C) -> Result<D, E>>,
+    types: PhantomData<Signature<C, D, E>>,
 }
 
 impl<C, D, E, F> Blocking<C, D, E, F>

@@ -20,6 +20,12 @@ pub struct Repeat<'a, C> {
     warmup: usize,
 }
 
+/// What [`Repeat::run`] returns for workload `W`.
+pub type RepeatRun<W> = Result<
+    RepeatResult<<W as Workload>::Detail, <W as Workload>::Error>,
+    RunnerError<<W as Workload>::Error>,
+>;
+
 /// What [`Repeat::run`] produced.
 #[derive(Debug)]
 pub struct RepeatResult<D, E> {
@@ -51,10 +57,7 @@ where
 
     /// Checks the inputs (runs ≥ 1, the preset applies), then runs. `Err` only before the
     /// first run; a later failure ends the runs and is reported in [`RepeatResult::ending`].
-    pub async fn run<W>(
-        self,
-        workload: &mut W,
-    ) -> Result<RepeatResult<W::Detail, W::Error>, RunnerError<W::Error>>
+    pub async fn run<W>(self, workload: &mut W) -> RepeatRun<W>
     where
         W: Workload<Config = C>,
     {
@@ -81,10 +84,7 @@ where
     }
 
     /// [`Repeat::run`] on this thread without an async runtime.
-    pub fn run_blocking<W>(
-        self,
-        workload: &mut W,
-    ) -> Result<RepeatResult<W::Detail, W::Error>, RunnerError<W::Error>>
+    pub fn run_blocking<W>(self, workload: &mut W) -> RepeatRun<W>
     where
         W: Workload<Config = C>,
     {

@@ -67,6 +67,12 @@ pub struct AbTest<'a, C> {
     knob_map: KnobMap,
 }
 
+/// What [`AbTest::run`] returns for workload `W`.
+pub type AbTestRun<W> = Result<
+    AbResult<<W as Workload>::Detail, <W as Workload>::Error>,
+    RunnerError<<W as Workload>::Error>,
+>;
+
 /// Why the runs ended.
 #[derive(Debug)]
 pub enum Ending<E> {
@@ -219,10 +225,7 @@ where
     /// the warm-ups and the schedule, and analyses the measured runs. `Err` only when a check
     /// fails before the first run; a failure during the runs ends them and is reported in
     /// [`AbResult::ending`] with the runs so far.
-    pub async fn run<W>(
-        self,
-        workload: &mut W,
-    ) -> Result<AbResult<W::Detail, W::Error>, RunnerError<W::Error>>
+    pub async fn run<W>(self, workload: &mut W) -> AbTestRun<W>
     where
         W: Workload<Config = C>,
     {
@@ -287,10 +290,7 @@ where
 
     /// [`AbTest::run`] on this thread without an async runtime, for synchronous workloads
     /// (see [`super::Blocking`] for a closure).
-    pub fn run_blocking<W>(
-        self,
-        workload: &mut W,
-    ) -> Result<AbResult<W::Detail, W::Error>, RunnerError<W::Error>>
+    pub fn run_blocking<W>(self, workload: &mut W) -> AbTestRun<W>
     where
         W: Workload<Config = C>,
     {
