@@ -137,8 +137,58 @@ impl From<RunnerError<RunError>> for CommandError {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use profiler::abtest::RunSample;
+
     use super::*;
+    use crate::commands::test_fixtures::{profile_with, run_set};
     use crate::config::{Credentials, Secret};
+
+    fn completed(arm: Arm, phase: Phase, index: usize) -> CompletedRun<BrowserRun> {
+        CompletedRun {
+            label: "current".into(),
+            phase,
+            index,
+            planned: 4,
+            replicate: 0,
+            wall: Duration::from_secs(3),
+            interrupted: false,
+            sample: RunSample {
+                arm,
+                duration: Duration::from_secs(2),
+                units: 0,
+                correct_units: 0,
+                profile: profile_with(1, 1),
+            },
+            detail: BrowserRun {
+                outcome: flow::RunOutcome {
+                    songs: Vec::new(),
+                    tracks: Vec::new(),
+                    wall: Duration::from_secs(3),
+                    interrupted: false,
+                    login: None,
+                    against_stage: true,
+                },
+                seed: Some(9),
+            },
+        }
+    }
+
+    #[test]
+    fn measured_runs_are_filed_under_their_arm_and_warmups_are_not() {
+        let options = RunOptions::default();
+        let target = Target::Stage(StageConfig::default());
+        let sets = vec![run_set("a", Vec::new()), run_set("b", Vec::new())];
+        let mut workload = BrowserWorkload::new(&options, &target, sets);
+        workload.finished(&completed(Arm::A, Phase::Warmup, 0));
+        workload.finished(&completed(Arm::B, Phase::Warmup, 1));
+        workload.finished(&completed(Arm::B, Phase::Measured, 1));
+        let [a, b]: [PresetRunSet; 2] = workload.into_sets().try_into().unwrap();
+        assert!(a.runs.is_empty());
+        assert_eq!(b.runs.len(), 1);
+        assert_eq!((b.runs[0].position, b.runs[0].seed), (1, Some(9)));
+    }
 
     #[test]
     fn replicate_k_offsets_the_stage_seed_and_leaves_a_site_alone() {
