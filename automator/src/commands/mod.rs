@@ -118,13 +118,13 @@ fn compare_files(cli: &Cli, baseline: &str, other: &str) -> Result<u8, CommandEr
     Ok(outcome.exit_code)
 }
 
-/// Runs per preset from `--runs`, checked before anything is read: at least 1.
-fn runs(cli: &Cli, default: usize) -> Result<usize, CommandError> {
+/// Runs per preset from `--runs`, checked before anything is read: at least 1; `hint` says
+/// what more would buy.
+fn runs(cli: &Cli, default: usize, hint: &str) -> Result<usize, CommandError> {
     match cli.runs {
         Some(0) => Err(CommandError::BadFlag {
             flag: "--runs",
-            problem: "must be at least 1 (4 or more per preset for a significant A/B result)"
-                .into(),
+            problem: format!("must be at least 1{hint}"),
         }),
         Some(runs) => Ok(runs as usize),
         None => Ok(default),
@@ -136,7 +136,7 @@ async fn run_baseline_test(
     profiler: Option<&ProfilerHandle>,
     name: &str,
 ) -> Result<u8, CommandError> {
-    let runs = runs(cli, DEFAULT_BASELINE_RUNS)?;
+    let runs = runs(cli, DEFAULT_BASELINE_RUNS, "")?;
     let setup = Setup::from_cli(cli, profiler, "--baseline-test", &[name])?;
     baseline_test(&setup, name, runs, cli.warmup as usize).await?;
     Ok(0)
@@ -155,7 +155,11 @@ async fn run_ab_test(
         });
     };
     let settings = AbSettings {
-        runs_per_arm: runs(cli, DEFAULT_AB_RUNS)?,
+        runs_per_arm: runs(
+            cli,
+            DEFAULT_AB_RUNS,
+            " (4 or more per preset for a significant A/B result)",
+        )?,
         warmup: cli.warmup as usize,
         fail_on_regression: cli.fail_on_regression,
     };
