@@ -60,7 +60,7 @@ fn batch(seed: u64, records: usize) -> Vec<Record> {
         .wrapping_add(1442695040888963407);
     (0..records)
         .map(|_| {
-            let name = (0..12)
+            let name = (0..48)
                 .map(|position| {
                     state = state
                         .wrapping_mul(6364136223846793005)
