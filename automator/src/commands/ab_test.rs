@@ -20,6 +20,7 @@ use super::knob_map::automator_knob_map;
 use super::paths::{BASELINES_DIR, Stamp, comparison_stem, run_set_path};
 use super::run_set::PresetRunSet;
 use super::setup::Setup;
+use crate::config::Knobs;
 use crate::flow::progress::print_line;
 
 /// Runs per preset when `--runs` is not given: four A B B A blocks. Early stopping can end the
@@ -127,7 +128,7 @@ pub async fn ab_test(
 }
 
 /// The first line: what is compared, how often, against what; for an A/A test, what it is for.
-fn header(setup: &Setup, test: &AbTest<'_, crate::config::Knobs>, settings: AbSettings) -> String {
+fn header(setup: &Setup, test: &AbTest<'_, Knobs>, settings: AbSettings) -> String {
     let [a, b] = test.labels();
     let mut line = if test.is_a_a() {
         format!(

@@ -6,7 +6,7 @@ use crate::preset::PresetError;
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError<E> {
     /// Checked before the first run.
-    #[error("runs per arm must be at least 1 (4 or more for a significant result)")]
+    #[error("runs per arm must be at least 1")]
     NoRuns,
     /// A preset does not apply to the live configuration (checked for both arms before the
     /// first run), or another preset is still applied.
