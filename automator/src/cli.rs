@@ -14,6 +14,7 @@ use crate::stage::{FaultSpec, StageArgs};
 /// come from KV_USERNAME / KV_PASSWORD (environment or a .env file), never from the command line.
 #[derive(Debug, Parser)]
 #[command(name = "automator", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+#[command(group = clap::ArgGroup::new("preset_runs").args(["baseline_test", "ab_test"]).multiple(true))]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -63,6 +64,13 @@ pub struct Cli {
     /// early).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub runs: Option<u32>,
+
+    /// Warm-up runs per preset for --baseline-test and --ab-test (default 0): run first
+    /// (alternating A B for --ab-test), shown as "warm-up" lines, and discarded — not in the
+    /// statistics nor in the saved files. For a first run that pays for cold caches or a
+    /// browser download.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "preset_runs")]
+    pub warmup: u32,
 
     /// Folder of preset files (one TOML file per preset); default ./baselines/ when it
     /// exists, else the presets built into this binary.
@@ -306,5 +314,18 @@ mod tests {
         assert!(Cli::try_parse_from(["automator", "--max-tracks", "0"]).is_err());
         assert!(Cli::try_parse_from(["automator", "--faults", "meteor=1"]).is_err());
         assert!(Cli::try_parse_from(["automator", "--ab-test", "current"]).is_err());
+        assert!(
+            Cli::try_parse_from(["automator", "--warmup", "1"]).is_err(),
+            "--warmup only means something for the preset commands"
+        );
+    }
+
+    #[test]
+    fn warmup_defaults_to_none_and_goes_with_the_preset_commands() {
+        let ab =
+            Cli::try_parse_from(["automator", "--ab-test", "a", "b", "--warmup", "2"]).unwrap();
+        assert_eq!(ab.warmup, 2);
+        let baseline = Cli::try_parse_from(["automator", "--baseline-test", "a"]).unwrap();
+        assert_eq!(baseline.warmup, 0);
     }
 }

@@ -114,6 +114,69 @@ fn an_unknown_preset_exits_2_listing_the_available_ones() {
 }
 
 #[test]
+fn bad_preset_command_input_exits_2_before_any_browser_session_is_requested() {
+    let directory = tempfile::tempdir().unwrap();
+    // Stands in for the WebDriver endpoint: a run that got as far as a browser session would
+    // connect here.
+    let webdriver = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", webdriver.local_addr().unwrap());
+    let unknown = ["--ab-test", "current", "fastest", "--webdriver", &endpoint];
+    let no_runs = [
+        "--ab-test",
+        "current",
+        "optimized",
+        "--runs",
+        "0",
+        "--webdriver",
+        &endpoint,
+    ];
+    let baseline_no_runs = [
+        "--baseline-test",
+        "current",
+        "--runs",
+        "0",
+        "--webdriver",
+        &endpoint,
+    ];
+    for (args, expected) in [
+        (
+            &unknown[..],
+            "error: unknown preset `fastest`; available: current, download_only, optimized, pre_optimization, solo_only",
+        ),
+        (
+            &no_runs[..],
+            "error: --runs: must be at least 1 (4 or more per preset for a significant A/B result)",
+        ),
+        (&baseline_no_runs[..], "error: --runs: must be at least 1"),
+    ] {
+        let run = run_automator(directory.path(), args, &[]);
+        assert_eq!(run.usage_error(), expected);
+    }
+    webdriver.set_nonblocking(true).unwrap();
+    assert_eq!(
+        webdriver.accept().map(|_| ()).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "a browser session was requested despite bad input"
+    );
+    assert!(
+        !directory.path().join("logs").exists(),
+        "nothing may be written for bad input"
+    );
+}
+
+#[test]
+fn warmup_needs_a_preset_command() {
+    let directory = tempfile::tempdir().unwrap();
+    let run = run_automator(directory.path(), &["--warmup", "2"], &[]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--warmup <N>") && run.stderr.contains("required"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_corrupt_preset_file_exits_2_naming_file_line_and_knob() {
     let directory = tempfile::tempdir().unwrap();
     let folder = directory.path().join("presets");
@@ -409,6 +472,7 @@ fn help_documents_the_comparison_commands() {
         "--list-baselines",
         "--baseline-test <NAME>",
         "--ab-test <A> <B>",
+        "--warmup <N>",
         "permutation test",
         "Early stop",
         "default time scale is 0.03",

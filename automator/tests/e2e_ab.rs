@@ -224,3 +224,103 @@ fn optimized_beats_current_and_the_test_stops_early_once_that_is_clear() {
         "optimized must not lose files"
     );
 }
+
+#[test]
+fn the_same_preset_twice_runs_as_a_labelled_a_a_test_with_distinct_files_after_warmups() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(
+        directory.path().join("songs.yaml"),
+        format!("songs:\n  - url: {SIMPLE_SONG}\n"),
+    )
+    .unwrap();
+    let run = run_automator(
+        directory.path(),
+        &[
+            "--ab-test",
+            "optimized",
+            "optimized",
+            "--songs",
+            "songs.yaml",
+            "--max-tracks",
+            "1",
+            "--runs",
+            "2",
+            "--warmup",
+            "1",
+            "--time-scale",
+            "0.03",
+        ],
+        &[],
+    );
+    run.succeeded();
+    run.printed("A/A test: the same preset twice, labelled optimized-A (A) and optimized-B (B)")
+        .printed("after 1 discarded warm-up run(s) each")
+        .printed("warm-up 1/2  optimized-A")
+        .printed("warm-up 2/2  optimized-B")
+        .printed("run  4/4  optimized-A")
+        .printed("2 warm-up run(s) before them were not analysed.")
+        .printed(
+            "Configuration restored: no preset is applied and every knob has its starting value again.",
+        );
+    assert!(!run.stdout.contains("(A) (A)"), "{}", run.stdout);
+
+    let files = files_under(&directory.path().join("logs/performance/baselines"));
+    let mut names: Vec<String> = files
+        .iter()
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            // Drop the `_YYYYMMDD_HHMMSS` stamp before the extension.
+            let dot = name.rfind('.').unwrap();
+            format!("{}{}", &name[..dot - 16], &name[dot..])
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "ab_optimized-A_vs_optimized-B.html",
+            "ab_optimized-A_vs_optimized-B.json",
+            "ab_optimized-A_vs_optimized-B.md",
+            "baseline_optimized-A.json",
+            "baseline_optimized-B.json",
+        ]
+    );
+    for arm in ["A", "B"] {
+        let path = files
+            .iter()
+            .find(|path| {
+                path.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(&format!("baseline_optimized-{arm}_"))
+            })
+            .unwrap();
+        let set: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        assert_eq!(set["preset"], "optimized");
+        assert_eq!(
+            set["runs"].as_array().unwrap().len(),
+            2,
+            "warm-ups are not saved: {set}"
+        );
+    }
+    let json = files
+        .iter()
+        .find(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "json")
+                && path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("ab_")
+        })
+        .unwrap();
+    let comparison = Comparison::from_json(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_eq!(
+        (comparison.a.name.as_str(), comparison.b.name.as_str()),
+        ("optimized-A", "optimized-B")
+    );
+    assert_eq!((comparison.a.runs, comparison.b.runs), (2, 2));
+    assert!(comparison.knob_differences.is_empty());
+}

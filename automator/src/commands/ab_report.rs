@@ -7,33 +7,7 @@ use std::fmt::Write;
 use profiler::abtest::{ArmSummary, Comparison};
 use profiler::stats::{format_p_value, format_seconds};
 
-use super::ab_test::per_track_text;
-use super::run_set::{PresetRunSet, RunRecord};
-
-/// One progress line per finished run: `run 3/16  solo_only  14.2 s wall, 1.78 s per track, 8/8 correct`.
-pub fn render_run_line(
-    position: usize,
-    planned: usize,
-    preset: &str,
-    record: &RunRecord,
-) -> String {
-    let mut line = format!(
-        "run {:>2}/{planned}  {preset:<18} {} wall, {}, {}/{} correct",
-        position + 1,
-        format_seconds(record.wall_seconds),
-        per_track_text(record),
-        record.tracks_correct,
-        record.tracks_attempted
-    );
-    let wrong = record.wrong_mixes();
-    if wrong > 0 {
-        line.push_str(&format!(", {wrong} wrong mix(es) caught and retried"));
-    }
-    if record.interrupted {
-        line.push_str(" (interrupted)");
-    }
-    line
-}
+use super::run_set::PresetRunSet;
 
 /// The full report. `how_it_ended` says how many runs were done and why the test stopped;
 /// `sets` are the runs of A and B (for retries, which the comparison does not count).
@@ -271,18 +245,6 @@ mod tests {
                 .starts_with("solo_only is 1.99x faster than current"),
             "{}",
             comparison.verdict
-        );
-    }
-
-    #[test]
-    fn a_run_line_shows_time_per_track_and_correct_files() {
-        let mut run = record(8, 2, 12.0);
-        run.tracks_correct = 7;
-        let line = render_run_line(2, 16, "solo_only", &run);
-        assert!(line.starts_with("run  3/16  solo_only"), "{line}");
-        assert!(
-            line.contains("1.50 s per track, 7/8 correct, 2 wrong mix(es) caught and retried"),
-            "{line}"
         );
     }
 }

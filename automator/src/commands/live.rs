@@ -29,6 +29,11 @@ impl LiveKnobs {
         Ok(self.live.apply(preset)?)
     }
 
+    /// The live configuration itself (a clone sharing the value), for the library's runners.
+    pub fn config(&self) -> LiveConfig<Knobs> {
+        self.live.clone()
+    }
+
     /// The knobs in force right now.
     pub fn current(&self) -> Knobs {
         self.live.get()

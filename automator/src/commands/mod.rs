@@ -9,6 +9,7 @@
 pub mod ab_report;
 pub mod ab_test;
 pub mod baseline_test;
+pub mod browser_workload;
 pub mod ctrl_c;
 pub mod error;
 pub mod knob_map;
@@ -19,9 +20,10 @@ pub mod preset_scope;
 pub mod presets;
 pub mod profile_run;
 pub mod regression_gate;
+pub mod run_inputs;
+pub mod run_line;
 pub mod run_set;
 pub mod run_set_baseline;
-pub mod runner;
 pub mod setup;
 
 #[cfg(test)]
@@ -33,7 +35,6 @@ pub use error::CommandError;
 pub use preset_scope::PresetScope;
 pub use profile_run::after_profiled_run;
 
-use crate::app::prepare_run;
 use crate::cli::Cli;
 use crate::config::Knobs;
 use crate::flow::progress::print_line;
@@ -42,7 +43,7 @@ use baseline_test::{DEFAULT_BASELINE_RUNS, baseline_test};
 use list_baselines::render_list;
 use presets::PresetCatalog;
 use regression_gate::{GateFlags, compare_to_baseline, load_baseline, show_baseline};
-use setup::{Setup, comparison_time_scale};
+use setup::Setup;
 
 /// Whether the profiler layer must be installed for this command line: `--profile`, the
 /// preset commands (one profile per run) and a gate that measures this run.
@@ -117,33 +118,17 @@ fn compare_files(cli: &Cli, baseline: &str, other: &str) -> Result<u8, CommandEr
     Ok(outcome.exit_code)
 }
 
-/// The presets, live configuration, run options and profiler of a preset command. The preset
-/// names are looked up first, so a typo is reported before anything else is read.
-fn setup(
-    cli: &Cli,
-    profiler: Option<&ProfilerHandle>,
-    flag: &'static str,
-    names: &[&str],
-) -> Result<Setup, CommandError> {
-    let catalog = PresetCatalog::load(cli.baselines.as_deref())?;
-    for name in names {
-        catalog.presets.get(name)?;
+/// Runs per preset from `--runs`, checked before anything is read: at least 1; `hint` says
+/// what more would buy.
+fn runs(cli: &Cli, default: usize, hint: &str) -> Result<usize, CommandError> {
+    match cli.runs {
+        Some(0) => Err(CommandError::BadFlag {
+            flag: "--runs",
+            problem: format!("must be at least 1{hint}"),
+        }),
+        Some(runs) => Ok(runs as usize),
+        None => Ok(default),
     }
-    let profiler = profiler.cloned().ok_or(CommandError::NoProfiler { flag })?;
-    let (mut options, knobs, target) =
-        prepare_run(cli).map_err(|error| CommandError::Prepare(error.to_string()))?;
-    options.time_scale = comparison_time_scale(cli.time_scale, &target);
-    Ok(Setup {
-        catalog,
-        live: live::LiveKnobs::new(knobs),
-        options,
-        target,
-        profiler,
-    })
-}
-
-fn runs(cli: &Cli, default: usize) -> usize {
-    cli.runs.map_or(default, |runs| runs as usize)
 }
 
 async fn run_baseline_test(
@@ -151,11 +136,13 @@ async fn run_baseline_test(
     profiler: Option<&ProfilerHandle>,
     name: &str,
 ) -> Result<u8, CommandError> {
-    let setup = setup(cli, profiler, "--baseline-test", &[name])?;
-    baseline_test(&setup, name, runs(cli, DEFAULT_BASELINE_RUNS)).await?;
+    let runs = runs(cli, DEFAULT_BASELINE_RUNS, "")?;
+    let setup = Setup::from_cli(cli, profiler, "--baseline-test", &[name])?;
+    baseline_test(&setup, name, runs, cli.warmup as usize).await?;
     Ok(0)
 }
 
+/// `--ab-test A B`; the same name twice is run as a labelled A/A test (see [`ab_test`]).
 async fn run_ab_test(
     cli: &Cli,
     profiler: Option<&ProfilerHandle>,
@@ -167,10 +154,15 @@ async fn run_ab_test(
             problem: "needs exactly two preset names".into(),
         });
     };
-    let setup = setup(cli, profiler, "--ab-test", &[a, b])?;
     let settings = AbSettings {
-        runs_per_arm: runs(cli, DEFAULT_AB_RUNS),
+        runs_per_arm: runs(
+            cli,
+            DEFAULT_AB_RUNS,
+            " (4 or more per preset for a significant A/B result)",
+        )?,
+        warmup: cli.warmup as usize,
         fail_on_regression: cli.fail_on_regression,
     };
+    let setup = Setup::from_cli(cli, profiler, "--ab-test", &[a, b])?;
     Ok(ab_test(&setup, a, b, settings).await?.exit_code)
 }

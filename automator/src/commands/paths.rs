@@ -39,7 +39,12 @@ pub fn run_set_path(preset: &str, stamp: &Stamp) -> PathBuf {
 
 /// `logs/performance/baselines/ab_<a>_vs_<b>_<stamp>.<extension>`.
 pub fn comparison_path(a: &str, b: &str, stamp: &Stamp, extension: &str) -> PathBuf {
-    Path::new(BASELINES_DIR).join(format!("ab_{a}_vs_{b}_{}.{extension}", stamp.file))
+    Path::new(BASELINES_DIR).join(format!("{}.{extension}", comparison_stem(a, b, stamp)))
+}
+
+/// `ab_<a>_vs_<b>_<stamp>`, the comparison's file name without its extension.
+pub fn comparison_stem(a: &str, b: &str, stamp: &Stamp) -> String {
+    format!("ab_{a}_vs_{b}_{}", stamp.file)
 }
 
 /// A gate baseline given by name lives at `logs/performance/baselines/<name>.json`; anything

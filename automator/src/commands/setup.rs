@@ -1,15 +1,20 @@
 //! What the preset commands share: the presets, the live configuration, the run options and
-//! target, and the profiler that records each run.
+//! target, and the profiler that records each run — all read and checked from the command
+//! line before any browser starts.
 
+use profiler::abtest::Harness;
 use profiler::preset::Preset;
 use profiler::{MachineInfo, ProfilerHandle};
 
+use super::browser_workload::WORK_KEY;
 use super::error::CommandError;
 use super::live::LiveKnobs;
 use super::paths::Stamp;
 use super::presets::{PresetCatalog, check_knobs};
+use super::run_inputs::prepare_run;
 use super::run_set::{PresetRunSet, RUN_SET_KIND, RUN_SET_SCHEMA};
-use super::runner::{PresetRunner, target_label};
+use crate::cli::Cli;
+use crate::config::Knobs;
 use crate::flow::{RunOptions, Target};
 
 /// Time scale of `--ab-test` and `--baseline-test` against the stage when `--time-scale` is
@@ -38,13 +43,42 @@ pub struct Setup {
 }
 
 impl Setup {
-    pub fn runner(&self) -> PresetRunner<'_> {
-        PresetRunner {
-            options: &self.options,
-            target: &self.target,
-            live: &self.live,
-            profiler: &self.profiler,
+    /// The presets, live configuration, run options and profiler of a preset command
+    /// (`flag`). The preset names are looked up first, so a typo is reported before anything
+    /// else is read; then every input of a run is read and checked.
+    pub fn from_cli(
+        cli: &Cli,
+        profiler: Option<&ProfilerHandle>,
+        flag: &'static str,
+        names: &[&str],
+    ) -> Result<Setup, CommandError> {
+        let catalog = PresetCatalog::load(cli.baselines.as_deref())?;
+        for name in names {
+            catalog.presets.get(name)?;
         }
+        let profiler = profiler.cloned().ok_or(CommandError::NoProfiler { flag })?;
+        let (mut options, knobs, target) =
+            prepare_run(cli).map_err(|error| CommandError::Prepare(error.to_string()))?;
+        for name in names {
+            catalog.checked(name, &knobs)?;
+        }
+        options.time_scale = comparison_time_scale(cli.time_scale, &target);
+        Ok(Setup {
+            catalog,
+            live: LiveKnobs::new(knobs),
+            options,
+            target,
+            profiler,
+        })
+    }
+
+    /// How the library's runners run each browser run: on the live knobs, with a fresh
+    /// profile, timed by the song passes, stopping before the next run once `interrupted`.
+    pub fn harness<'a>(&self, interrupted: impl Fn() -> bool + 'a) -> Harness<'a, Knobs> {
+        Harness::new(self.live.config())
+            .profiler(self.profiler.clone())
+            .work_key(WORK_KEY)
+            .interrupt_when(interrupted)
     }
 
     /// An empty record of runs under `preset` (checked against the starting knobs).
@@ -85,11 +119,43 @@ impl Setup {
     }
 }
 
+/// How the target is named in files and reports: "stage" or the site's address without any
+/// user name or password in it.
+pub fn target_label(target: &Target) -> String {
+    match target {
+        Target::Stage(_) => "stage".to_string(),
+        Target::Site { url, .. } => match url::Url::parse(url) {
+            Ok(mut parsed) => {
+                let _ = parsed.set_username("");
+                let _ = parsed.set_password(None);
+                parsed.to_string()
+            }
+            Err(_) => "site".to_string(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::{Credentials, Secret};
     use crate::stage::StageConfig;
+
+    #[test]
+    fn a_site_label_never_carries_credentials() {
+        let target = Target::Site {
+            url: "https://me:hunter2@www.example.com/".into(),
+            credentials: Credentials {
+                username: "me".into(),
+                password: Secret::new("hunter2"),
+            },
+        };
+        assert_eq!(target_label(&target), "https://www.example.com/");
+        assert_eq!(
+            target_label(&Target::Stage(StageConfig::default())),
+            "stage"
+        );
+    }
 
     #[test]
     fn the_stage_defaults_to_the_fast_scale_and_a_given_scale_wins() {

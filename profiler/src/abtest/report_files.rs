@@ -1,0 +1,43 @@
+//! The comparison's report files side by side: `<stem>.json`, `<stem>.md` and `<stem>.html`,
+//! each written atomically (a reader never sees half a file).
+
+use std::path::{Path, PathBuf};
+
+use super::comparison::Comparison;
+
+/// A report file could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source} (check that the folder is writable)", path.display())]
+pub struct ReportFileError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl Comparison {
+    /// Writes the JSON ([`Comparison::to_json`]), Markdown ([`Comparison::render_markdown`])
+    /// and HTML ([`crate::html::render_comparison`]) reports as `<dir>/<stem>.<ext>`, creating
+    /// `dir`; returns the paths in that order.
+    pub fn write_reports(&self, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, ReportFileError> {
+        std::fs::create_dir_all(dir).map_err(|source| ReportFileError {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut written = Vec::new();
+        for (extension, contents) in [
+            ("json", self.to_json()),
+            ("md", self.render_markdown()),
+            ("html", crate::html::render_comparison(self)),
+        ] {
+            let path = dir.join(format!("{stem}.{extension}"));
+            crate::atomic::write_atomic(&path, contents.as_bytes()).map_err(|source| {
+                ReportFileError {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
