@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 pub use paths::{DEFAULT_REPORT_DIR, Stamp};
 
 use crate::atomic::write_atomic;
+use crate::html::RunContext;
 use crate::profile::Profile;
 
 /// Why a report could not be written.
@@ -50,8 +51,20 @@ pub fn write_reports(
 
 /// Writes `performance_<stamp>.html` (the self-contained HTML report) into `dir`.
 pub fn write_html(profile: &Profile, dir: &Path, stamp: &Stamp) -> Result<PathBuf, ReportError> {
+    write_html_with(profile, &RunContext::default(), dir, stamp)
+}
+
+/// Writes `performance_<stamp>.html` into `dir` with `context` (preset, time scale, target,
+/// trace link) in its header; the trace is linked relative to `dir`.
+pub fn write_html_with(
+    profile: &Profile,
+    context: &RunContext,
+    dir: &Path,
+    stamp: &Stamp,
+) -> Result<PathBuf, ReportError> {
     let path = paths::html_path(dir, stamp);
-    write_file(&path, crate::html::render_profile(profile).as_bytes())?;
+    let html = crate::html::render_profile_with(profile, context, Some(dir));
+    write_file(&path, html.as_bytes())?;
     Ok(path)
 }
 
