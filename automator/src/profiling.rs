@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use profiler::ProfilerHandle;
 use profiler::chrome::{ChromeTraceGuard, chrome_filter, trace_layer};
-use profiler::report::{DEFAULT_REPORT_DIR, ReportError, Stamp, write_html, write_reports};
+use profiler::html::RunContext;
+use profiler::report::{DEFAULT_REPORT_DIR, ReportError, Stamp, write_html_with, write_reports};
 use tracing::Subscriber;
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::filter_fn;
@@ -39,13 +40,22 @@ impl ProfileReports {
     }
 
     /// Writes the text, JSON and HTML reports of what `profiler` recorded and finishes the
-    /// Chrome trace; returns the four paths (text, JSON, trace, HTML).
-    pub fn write(&self, profiler: &ProfilerHandle) -> Result<[PathBuf; 4], ReportError> {
+    /// Chrome trace; returns the four paths (text, JSON, trace, HTML). `context` (preset, time
+    /// scale, target) goes into the HTML header, which also links the trace.
+    pub fn write(
+        &self,
+        profiler: &ProfilerHandle,
+        context: RunContext,
+    ) -> Result<[PathBuf; 4], ReportError> {
         let mut profile = profiler.snapshot(SESSION_NAME);
         profile.session.git_commit = profiler::baseline::current_git_commit();
         let trace = self.trace.finish();
         let written = write_reports(&profile, &self.dir, &self.stamp)?;
-        let html = write_html(&profile, &self.dir, &self.stamp)?;
+        let context = match &trace {
+            Ok(path) => context.trace(path),
+            Err(_) => context,
+        };
+        let html = write_html_with(&profile, &context, &self.dir, &self.stamp)?;
         Ok([written.log, written.json, trace?, html])
     }
 

@@ -90,7 +90,7 @@ pub(crate) async fn song_pass(
     pass: Pass,
     state: &mut RunState,
 ) -> Result<(), PassStop> {
-    env.progress.song(&song.song.name);
+    env.progress.song(song_index, &song.song.name);
     let tracks = match open_prepared(env, ctx, song).await {
         Ok(SongAccess::Purchased(tracks)) => tracks,
         Ok(SongAccess::NotPurchased) => {
@@ -169,7 +169,8 @@ pub(crate) async fn song_pass(
         let started = Instant::now();
         let attempt = attempt_track(env, ctx, &folder, track, tracks.len()).await;
         let elapsed = started.elapsed();
-        env.progress.track_done();
+        env.progress
+            .track_done(&track.name, elapsed, attempt.is_ok());
         page_fresh = attempt.is_ok();
         let Some(record) = state
             .tracks
