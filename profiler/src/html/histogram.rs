@@ -8,10 +8,11 @@ use crate::profile::KeyStats;
 use crate::stats::format_duration_ns;
 
 const WIDTH: f64 = 480.0;
-const HEIGHT: f64 = 150.0;
+const HEIGHT: f64 = 160.0;
 const LEFT: f64 = 8.0;
 const RIGHT: f64 = 8.0;
-const TOP: f64 = 18.0;
+/// Room above the bars for the two marker labels (p50 on the first row, p95 on the second).
+const TOP: f64 = 34.0;
 const AXIS: f64 = 26.0;
 /// Bins across the key's range: enough to show shape, few enough to stay readable.
 const BINS: usize = 30;
@@ -116,16 +117,26 @@ pub(crate) fn histogram(key: &KeyStats) -> Option<String> {
         );
     }
     let axis_y = TOP + plot;
-    for (value, class, name) in [
+    for (row, (value, class, name)) in [
         (key.p50_ns as f64, "median", "p50"),
         (key.p95_ns as f64, "reference", "p95"),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let position = x(value);
+        // Labels read rightwards from their line, leftwards near the right edge.
+        let (anchor, offset) = if position > WIDTH - 120.0 {
+            ("end", -3.0)
+        } else {
+            ("start", 3.0)
+        };
         let _ = write!(
             svg,
-            "<line class=\"{class}\" x1=\"{position:.1}\" y1=\"{:.1}\" x2=\"{position:.1}\" y2=\"{axis_y:.1}\"/><text x=\"{position:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{name} {}</text>",
-            TOP - 4.0,
-            TOP - 6.0,
+            "<line class=\"{class}\" x1=\"{position:.1}\" y1=\"{:.1}\" x2=\"{position:.1}\" y2=\"{axis_y:.1}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{name} {}</text>",
+            4.0 + 14.0 * row as f64,
+            position + offset,
+            13.0 + 14.0 * row as f64,
             escape(&duration(value))
         );
     }

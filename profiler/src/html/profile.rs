@@ -255,7 +255,7 @@ fn memory(body: &mut String, profile: &Profile) {
             label: key.key.clone(),
             value: memory.peak_bytes as f64,
             text: format!(
-                "peak {} · change {}",
+                "peak {}, {}",
                 mebibytes(memory.peak_bytes as f64),
                 signed_mebibytes(memory.total_delta_bytes)
             ),
