@@ -6,6 +6,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::{FilterExt, filter_fn};
 use tracing_subscriber::prelude::*;
 
+use profiler::html::RunContext;
 use profiler::report::ReportError;
 use profiler::{ProfilerHandle, ProfilerLayer};
 
@@ -72,7 +73,9 @@ pub fn main(cli: Cli) -> u8 {
         Err(error) => report_error(&error),
     };
     match (&observed.reports, &observed.profiler) {
-        (Some(reports), Some(profiler)) => code.max(write_profile_reports(reports, profiler)),
+        (Some(reports), Some(profiler)) => {
+            code.max(write_profile_reports(reports, profiler, run_context(&cli)))
+        }
         _ => code,
     }
 }
@@ -80,8 +83,12 @@ pub fn main(cli: Cli) -> u8 {
 /// Writes the `--profile` reports (also after a failed or interrupted run) and prints where
 /// they are. A report that cannot be written is a warning naming the file and the reason;
 /// it does not change the run's exit code.
-fn write_profile_reports(reports: &ProfileReports, profiler: &ProfilerHandle) -> u8 {
-    let written = reports.write(profiler);
+fn write_profile_reports(
+    reports: &ProfileReports,
+    profiler: &ProfilerHandle,
+    context: RunContext,
+) -> u8 {
+    let written = reports.write(profiler, context);
     let listed = [
         ("text report: ", &written.log),
         ("json report: ", &written.json),
@@ -103,6 +110,23 @@ fn write_profile_reports(reports: &ProfileReports, profiler: &ProfilerHandle) ->
         eprintln!("warning: report not written: {failed}");
     }
     EXIT_OK
+}
+
+/// What the HTML report's header says about the run beyond the profile: preset (when one
+/// was named), time scale, target, knobs file.
+fn run_context(cli: &Cli) -> RunContext {
+    let mut context = RunContext::default().time_scale(cli.time_scale.unwrap_or(1.0));
+    if let Some(preset) = &cli.preset {
+        context = context.preset(preset);
+    }
+    context = context.target(match &cli.site {
+        Some(url) => url.clone(),
+        None => "stage (embedded replica)".to_owned(),
+    });
+    if let Some(knobs) = &cli.knobs {
+        context = context.fact("knobs file", knobs.display().to_string());
+    }
+    context
 }
 
 fn report_error(error: &AppError) -> u8 {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use profiler::ProfilerHandle;
 use profiler::chrome::{ChromeTraceGuard, TraceOptions, chrome_filter, trace_layer_with};
+use profiler::html::RunContext;
 use profiler::report::{DEFAULT_REPORT_DIR, ReportError, Stamp, WrittenReports, write_all};
 use tracing::Subscriber;
 use tracing_subscriber::Layer;
@@ -42,10 +43,18 @@ impl ProfileReports {
 
     /// Writes the text, JSON and HTML reports of what `profiler` recorded and finishes the
     /// Chrome trace, each on its own: the result lists what was written and what failed.
-    pub fn write(&self, profiler: &ProfilerHandle) -> WrittenReports {
+    /// `context` (preset, time scale, target) goes into the HTML header, which also links
+    /// the trace.
+    pub fn write(&self, profiler: &ProfilerHandle, context: RunContext) -> WrittenReports {
         let mut profile = profiler.snapshot(SESSION_NAME);
         profile.session.git_commit = profiler::baseline::current_git_commit();
-        write_all(&profile, &self.dir, &self.stamp, true, Some(&self.trace))
+        write_all(
+            &profile,
+            &self.dir,
+            &self.stamp,
+            Some(&context),
+            Some(&self.trace),
+        )
     }
 
     pub fn dir(&self) -> &Path {

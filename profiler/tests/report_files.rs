@@ -121,7 +121,13 @@ fn a_report_that_cannot_be_written_does_not_stop_the_others() {
     let stamp = Stamp::now();
     let blocked = report::paths::json_path(dir.path(), &stamp);
     std::fs::create_dir_all(blocked.join("occupied")).unwrap();
-    let written = report::write_all(&profiled_run(), dir.path(), &stamp, true, None);
+    let written = report::write_all(
+        &profiled_run(),
+        dir.path(),
+        &stamp,
+        Some(&Default::default()),
+        None,
+    );
     assert_eq!(written.json, None);
     assert_eq!(written.failed.len(), 1, "{:?}", written.failed);
     assert_eq!(written.failed[0].path, blocked);

@@ -125,7 +125,7 @@ async fn run_against(
         base_url,
         credentials,
         store,
-        progress: Progress::new(options.show_progress),
+        progress: Progress::new(options.show_progress, songs.len()),
     };
     let started = Instant::now();
     let mut state = RunState {

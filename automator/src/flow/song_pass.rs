@@ -90,7 +90,7 @@ pub(crate) async fn song_pass(
     pass: Pass,
     state: &mut RunState,
 ) -> Result<(), PassStop> {
-    env.progress.song(&song.song.name);
+    env.progress.song(song_index, &song.song.name);
     let tracks = match open_prepared(env, ctx, song).await {
         Ok(SongAccess::Purchased(tracks)) => tracks,
         Ok(SongAccess::NotPurchased) => {
@@ -176,7 +176,8 @@ pub(crate) async fn song_pass(
             .map_or(track.name.as_str(), |(_, name)| name.as_str());
         let attempt = attempt_track(env, ctx, song, &folder, track, file_name, tracks.len()).await;
         let elapsed = started.elapsed();
-        env.progress.track_done();
+        env.progress
+            .track_done(&track.name, elapsed, attempt.is_ok());
         page_fresh = attempt.is_ok();
         let Some(record) = state
             .tracks

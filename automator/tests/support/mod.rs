@@ -215,7 +215,7 @@ impl Finished {
 /// The built `automator` binary, ready to run in `directory` with `args`: marked with `marker`
 /// so that every process it starts can be found afterwards, and without credentials or log
 /// settings from the test's own environment.
-fn automator_command(directory: &Path, args: &[&str], marker: &str) -> std::process::Command {
+pub fn automator_command(directory: &Path, args: &[&str], marker: &str) -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_automator"));
     command
         .args(args)

@@ -102,7 +102,7 @@ fn a_failed_trace_does_not_stop_the_other_reports() {
         &handle.snapshot("t"),
         dir.path(),
         &stamp,
-        true,
+        Some(&Default::default()),
         Some(&guard),
     );
     assert_eq!(written.trace, None);

@@ -2,11 +2,15 @@
 //! and no network, so it opens from anywhere and people can look instead of read.
 
 mod comparison;
+mod context;
 mod escape;
+mod flame;
+mod histogram;
 mod page;
 mod profile;
 mod svg;
 
 pub use comparison::render_comparison;
+pub use context::RunContext;
 pub use escape::escape;
-pub use profile::render_profile;
+pub use profile::{render_profile, render_profile_with};

@@ -35,6 +35,25 @@ svg .whisker { stroke: var(--ink); stroke-width: 2; }
 .tree td:first-child { white-space: pre; font: 12.5px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .failed { color: var(--bad); }
 ul.recommendations li { margin: 4px 0; }
+header .facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 8px 0 16px; color: var(--ink); }
+header .facts dt { color: var(--muted); }
+header .facts dd { margin: 0; }
+svg .bar.memory { fill: #7b5ea7; }
+svg.flame rect.frame { stroke: #fff; stroke-width: 0.5; }
+svg.flame text { font-size: 11px; pointer-events: none; }
+svg.flame g:hover rect.frame { opacity: 0.8; stroke: var(--ink); }
+.t-system { fill: #3b6fb6; background: #3b6fb6; }
+.t-component { fill: #6a9fd8; background: #6a9fd8; }
+.t-method { fill: #e3a04f; background: #e3a04f; }
+.t-operation { fill: #f2cf7a; background: #f2cf7a; }
+.t-unknown { fill: #c8ccd4; background: #c8ccd4; }
+svg.flame .t-system + text { fill: #fff; }
+.histograms { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 8px 20px; }
+.histograms figure { margin: 0; }
+.histograms figcaption { font-size: 12.5px; overflow-wrap: anywhere; }
+svg .hist-bar { fill: var(--a); }
+svg .hist-bar:hover { fill: var(--b); }
+i.swatch { font-style: normal; }
 footer { color: var(--muted); margin-top: 32px; font-size: 12px; }
 "#;
 

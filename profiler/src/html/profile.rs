@@ -1,18 +1,25 @@
-//! The HTML report of one profile run: time by tier, the slowest keys, their distributions,
-//! the call tree and failures.
+//! The HTML report of one profile run: the run header, time by tier, the call tree as an
+//! icicle chart, the slowest keys, per-key latency histograms, the call tree as a table,
+//! memory and failures.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
+use std::path::Path;
 
+use super::context::RunContext;
 use super::escape::escape;
+use super::flame::icicle;
+use super::histogram::histogram;
 use super::page::page;
 use super::svg::{Bar, Spread, bars, percentiles};
-use crate::profile::{CallEdge, Profile, children_by_parent};
+use crate::profile::{CallEdge, KeyStats, Profile, children_by_parent};
 use crate::stats::format_duration_ns;
 
 /// Keys in the tables and distribution chart (the rest are in the JSON report).
 const TOP_KEYS: usize = 25;
 const CHART_KEYS: usize = 15;
+/// Keys that get a latency histogram (slowest by total time first).
+const HISTOGRAM_KEYS: usize = 12;
 /// The call tree stops here even if the recorded edges form a very deep (or cyclic) graph.
 const MAX_DEPTH: usize = 12;
 
@@ -20,25 +27,104 @@ fn duration(nanoseconds: u64) -> String {
     format_duration_ns(nanoseconds as f64)
 }
 
-/// A self-contained HTML page for `profile`.
+/// A self-contained HTML page for `profile`, with only what the profile records in the
+/// header. Same as [`render_profile_with`] and a default [`RunContext`].
 pub fn render_profile(profile: &Profile) -> String {
-    let session = &profile.session;
-    let mut body = format!(
-        "<h1>Profile: {}</h1>\n<p class=\"meta\">started {} · wall time {} · {} · {} cores · {}{}</p>\n",
-        escape(&session.name),
-        escape(&session.started_at),
-        duration(session.duration_ns),
-        escape(&session.machine.cpu_model),
-        session.machine.cores,
-        escape(&session.machine.os),
-        session
-            .git_commit
-            .as_deref()
-            .map(|commit| format!(" · commit <code>{}</code>", escape(commit)))
-            .unwrap_or_default()
-    );
+    render_profile_with(profile, &RunContext::default(), None)
+}
 
-    body.push_str("<h2>Time by tier (self time, nested time not counted twice)</h2>\n");
+/// A self-contained HTML page for `profile`, its header completed with `context` (preset,
+/// time scale, target, a link to the trace). `html_dir` is the directory the page will be
+/// written to, so the trace link can be relative; `None` links the trace by file name.
+pub fn render_profile_with(
+    profile: &Profile,
+    context: &RunContext,
+    html_dir: Option<&Path>,
+) -> String {
+    let mut body = String::new();
+    header(&mut body, profile, context, html_dir);
+    tiers(&mut body, profile);
+    flame(&mut body, profile);
+    slowest(&mut body, profile);
+    histograms(&mut body, profile);
+    distributions(&mut body, profile);
+    body.push_str("<section id=\"tree\"><h2>Call tree (table)</h2>\n<details><summary>Every call path with its count, total and share of the parent</summary><div class=\"scroll\"><table class=\"tree\">\n<tr><th>key</th><th class=\"num\">calls</th><th class=\"num\">total</th><th class=\"num\">share of parent</th></tr>\n");
+    body.push_str(&call_tree_rows(&profile.tree));
+    body.push_str("</table></div></details></section>\n");
+    memory(&mut body, profile);
+    failures(&mut body, profile);
+    page(&format!("Profile: {}", profile.session.name), &body)
+}
+
+fn header(body: &mut String, profile: &Profile, context: &RunContext, html_dir: Option<&Path>) {
+    let session = &profile.session;
+    let machine = &session.machine;
+    let _ = writeln!(
+        body,
+        "<header id=\"run\"><h1>Profile: {}</h1>",
+        escape(&session.name)
+    );
+    let mut facts: Vec<(String, String)> = vec![
+        (
+            "started".to_owned(),
+            format!("{} (UTC)", session.started_at),
+        ),
+        ("wall time".to_owned(), duration(session.duration_ns)),
+    ];
+    facts.extend(context.facts());
+    let mut machine_text = format!(
+        "{} · {} cores · {:.1} GiB · {}",
+        machine.cpu_model,
+        machine.cores,
+        machine.memory_bytes as f64 / f64::from(1u32 << 30),
+        machine.os
+    );
+    if !machine.hostname.is_empty() {
+        let _ = write!(machine_text, " · host {}", machine.hostname);
+    }
+    facts.push(("machine".to_owned(), machine_text));
+    if let Some(commit) = &session.git_commit {
+        facts.push(("commit".to_owned(), commit.clone()));
+    }
+    let calls: u64 = profile.keys.iter().map(|key| key.count).sum();
+    let failed: u64 = profile.keys.iter().map(|key| key.failures).sum();
+    facts.push((
+        "spans".to_owned(),
+        format!(
+            "{calls} calls of {} keys, {failed} failed",
+            profile.keys.len()
+        ),
+    ));
+    body.push_str("<dl class=\"facts\">");
+    for (label, value) in facts {
+        let _ = write!(
+            body,
+            "<dt>{}</dt><dd>{}</dd>",
+            escape(&label),
+            escape(&value)
+        );
+    }
+    if let Some(href) = context.trace_href(html_dir) {
+        let name = context
+            .trace
+            .as_ref()
+            .and_then(|trace| trace.file_name())
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let _ = write!(
+            body,
+            "<dt>trace</dt><dd><a id=\"trace-link\" href=\"{}\">{}</a> (open in ui.perfetto.dev or chrome://tracing)</dd>",
+            escape(&href),
+            escape(&name)
+        );
+    }
+    body.push_str("</dl></header>\n");
+}
+
+fn tiers(body: &mut String, profile: &Profile) {
+    body.push_str(
+        "<section id=\"tiers\"><h2>Time by tier (self time, nested time not counted twice)</h2>\n",
+    );
     let tier_total: u64 = profile.tiers.iter().map(|tier| tier.self_ns).sum();
     let tier_bars: Vec<Bar> = profile
         .tiers
@@ -56,8 +142,29 @@ pub fn render_profile(profile: &Profile) -> String {
         })
         .collect();
     body.push_str(&bars(&tier_bars, "Self time per tier"));
+    body.push_str("</section>\n");
+}
 
-    body.push_str("<h2>Slowest keys</h2>\n<div class=\"scroll\"><table>\n<tr><th>key</th><th>tier</th><th class=\"num\">calls</th><th class=\"num\">total</th><th class=\"num\">self</th><th class=\"num\">mean</th><th class=\"num\">p50</th><th class=\"num\">p95</th><th class=\"num\">p99</th><th class=\"num\">failures</th></tr>\n");
+fn flame(body: &mut String, profile: &Profile) {
+    body.push_str("<section id=\"flame\"><h2>Call tree (icicle chart)</h2>\n<p class=\"legend\">Callers on top, callees below; width = total wall time, so the empty space under a box is its self time. Hover a box for calls, total and self time. Colour = tier: ");
+    for tier in crate::tier::Tier::ALL {
+        let _ = write!(
+            body,
+            "<span><i class=\"swatch t-{0}\"></i>{0}</span>",
+            tier.as_str()
+        );
+    }
+    body.push_str("</p>\n");
+    if profile.tree.is_empty() {
+        body.push_str("<p>No profiled spans were recorded.</p>\n");
+    } else {
+        body.push_str(&icicle(&profile.tree, &profile.keys));
+    }
+    body.push_str("</section>\n");
+}
+
+fn slowest(body: &mut String, profile: &Profile) {
+    body.push_str("<section id=\"keys\"><h2>Slowest keys</h2>\n<div class=\"scroll\"><table>\n<tr><th>key</th><th>tier</th><th class=\"num\">calls</th><th class=\"num\">total</th><th class=\"num\">self</th><th class=\"num\">mean</th><th class=\"num\">p50</th><th class=\"num\">p95</th><th class=\"num\">p99</th><th class=\"num\">failures</th></tr>\n");
     for key in profile.keys.iter().take(TOP_KEYS) {
         let _ = writeln!(
             body,
@@ -75,9 +182,37 @@ pub fn render_profile(profile: &Profile) -> String {
             key.failures
         );
     }
-    body.push_str("</table></div>\n");
+    body.push_str("</table></div></section>\n");
+}
 
-    body.push_str("<h2>Distributions per call</h2>\n<p class=\"legend\"><span>line: min–max</span><span>box: median–p95</span><span>tick: p99</span><span>bold: median</span><span>log scale</span></p>\n");
+fn histograms(body: &mut String, profile: &Profile) {
+    body.push_str("<section id=\"histograms\"><h2>Latency histograms</h2>\n<p class=\"legend\"><span>calls per duration bin, log scale of duration</span><span>solid: median</span><span>dashed: p95</span><span>hover a bar for its range and count</span></p>\n<div class=\"histograms\">\n");
+    let mut drawn = 0;
+    for key in profile.keys.iter().take(HISTOGRAM_KEYS) {
+        let Some(svg) = histogram(key) else { continue };
+        drawn += 1;
+        let _ = writeln!(
+            body,
+            "<figure><figcaption><code>{}</code> · {} calls · {} tier</figcaption>{svg}</figure>",
+            escape(&key.key),
+            key.count,
+            key.tier
+        );
+    }
+    body.push_str("</div>\n");
+    if drawn == 0 {
+        body.push_str("<p>No recorded durations.</p>\n");
+    } else if profile.keys.len() > HISTOGRAM_KEYS {
+        let _ = writeln!(
+            body,
+            "<p class=\"meta\">The {HISTOGRAM_KEYS} slowest keys by total time; every key's buckets are in the JSON report.</p>"
+        );
+    }
+    body.push_str("</section>\n");
+}
+
+fn distributions(body: &mut String, profile: &Profile) {
+    body.push_str("<section id=\"distributions\"><h2>Distributions per call, side by side</h2>\n<p class=\"legend\"><span>line: min–max</span><span>box: median–p95</span><span>tick: p99</span><span>bold: median</span><span>log scale</span></p>\n");
     let spreads: Vec<Spread> = profile
         .keys
         .iter()
@@ -93,30 +228,87 @@ pub fn render_profile(profile: &Profile) -> String {
         })
         .collect();
     body.push_str(&percentiles(&spreads, "Per-key distributions"));
+    body.push_str("</section>\n");
+}
 
-    body.push_str("<h2>Call tree</h2>\n<div class=\"scroll\"><table class=\"tree\">\n<tr><th>key</th><th class=\"num\">calls</th><th class=\"num\">total</th><th class=\"num\">share of parent</th></tr>\n");
-    body.push_str(&call_tree_rows(&profile.tree));
-    body.push_str("</table></div>\n");
+fn mebibytes(bytes: f64) -> String {
+    format!("{:.1} MiB", bytes / f64::from(1u32 << 20))
+}
 
-    let failed: Vec<_> = profile.keys.iter().filter(|key| key.failures > 0).collect();
-    if !failed.is_empty() {
-        body.push_str("<h2>Failures</h2>\n<ul>\n");
-        for key in failed {
-            let _ = writeln!(
-                body,
-                "<li class=\"failed\"><code>{}</code>: {} of {} calls failed{}</li>",
-                escape(&key.key),
-                key.failures,
-                key.count,
-                key.last_error
-                    .as_deref()
-                    .map(|error| format!(" — last error: {}", escape(error)))
-                    .unwrap_or_default()
-            );
-        }
-        body.push_str("</ul>\n");
+/// The same figures as the text report's Memory section, with the peak drawn per key.
+fn memory(body: &mut String, profile: &Profile) {
+    body.push_str(
+        "<section id=\"memory\"><h2>Memory (resident set size, sampled tiers only)</h2>\n",
+    );
+    let sampled: Vec<(&KeyStats, &crate::profile::MemoryStats)> = profile
+        .keys
+        .iter()
+        .filter_map(|key| key.memory.as_ref().map(|memory| (key, memory)))
+        .collect();
+    if sampled.is_empty() {
+        body.push_str("<p>No samples (sampling is configured per tier; on for system and component by default).</p></section>\n");
+        return;
     }
-    page(&format!("Profile: {}", session.name), &body)
+    let peak_bars: Vec<Bar> = sampled
+        .iter()
+        .map(|(key, memory)| Bar {
+            label: key.key.clone(),
+            value: memory.peak_bytes as f64,
+            text: format!(
+                "peak {}, {}",
+                mebibytes(memory.peak_bytes as f64),
+                signed_mebibytes(memory.total_delta_bytes)
+            ),
+            class: "memory",
+        })
+        .collect();
+    body.push_str(&bars(&peak_bars, "Peak resident set size per key"));
+    body.push_str("<div class=\"scroll\"><table>\n<tr><th>key</th><th class=\"num\">samples</th><th class=\"num\">before (mean)</th><th class=\"num\">after (mean)</th><th class=\"num\">change (total)</th><th class=\"num\">peak</th></tr>\n");
+    for (key, memory) in sampled {
+        let _ = writeln!(
+            body,
+            "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(&key.key),
+            memory.samples,
+            mebibytes(memory.mean_before_bytes as f64),
+            mebibytes(memory.mean_after_bytes as f64),
+            signed_mebibytes(memory.total_delta_bytes),
+            mebibytes(memory.peak_bytes as f64)
+        );
+    }
+    body.push_str("</table></div></section>\n");
+}
+
+fn signed_mebibytes(bytes: i64) -> String {
+    format!(
+        "{}{}",
+        if bytes > 0 { "+" } else { "" },
+        mebibytes(bytes as f64)
+    )
+}
+
+/// The same figures as the text report's Failures section: most failures first.
+fn failures(body: &mut String, profile: &Profile) {
+    body.push_str("<section id=\"failures\"><h2>Failures</h2>\n");
+    let mut failed: Vec<&KeyStats> = profile.keys.iter().filter(|key| key.failures > 0).collect();
+    if failed.is_empty() {
+        body.push_str("<p>None: every profiled call succeeded.</p></section>\n");
+        return;
+    }
+    failed.sort_by(|a, b| b.failures.cmp(&a.failures).then_with(|| a.key.cmp(&b.key)));
+    body.push_str("<div class=\"scroll\"><table>\n<tr><th>key</th><th class=\"num\">failed</th><th class=\"num\">calls</th><th class=\"num\">rate</th><th>last error</th></tr>\n");
+    for key in failed {
+        let _ = writeln!(
+            body,
+            "<tr class=\"failed\"><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}%</td><td>{}</td></tr>",
+            escape(&key.key),
+            key.failures,
+            key.count,
+            share(key.failures, key.count),
+            escape(key.last_error.as_deref().unwrap_or("-"))
+        );
+    }
+    body.push_str("</table></div></section>\n");
 }
 
 fn share(part: u64, whole: u64) -> f64 {

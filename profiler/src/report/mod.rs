@@ -12,6 +12,7 @@ pub use paths::{DEFAULT_REPORT_DIR, Stamp};
 
 use crate::atomic::write_atomic;
 use crate::chrome::ChromeTraceGuard;
+use crate::html::RunContext;
 use crate::profile::Profile;
 
 /// Why a report could not be written.
@@ -52,8 +53,20 @@ pub fn write_reports(
 
 /// Writes `performance_<stamp>.html` (the self-contained HTML report) into `dir`.
 pub fn write_html(profile: &Profile, dir: &Path, stamp: &Stamp) -> Result<PathBuf, ReportError> {
+    write_html_with(profile, &RunContext::default(), dir, stamp)
+}
+
+/// Writes `performance_<stamp>.html` into `dir` with `context` (preset, time scale, target,
+/// trace link) in its header; the trace is linked relative to `dir`.
+pub fn write_html_with(
+    profile: &Profile,
+    context: &RunContext,
+    dir: &Path,
+    stamp: &Stamp,
+) -> Result<PathBuf, ReportError> {
     let path = paths::html_path(dir, stamp);
-    write_file(&path, crate::html::render_profile(profile).as_bytes())?;
+    let html = crate::html::render_profile_with(profile, context, Some(dir));
+    write_file(&path, html.as_bytes())?;
     Ok(path)
 }
 
@@ -118,8 +131,9 @@ impl std::fmt::Display for WrittenReports {
     }
 }
 
-/// Writes every report of a session into `dir`: text and JSON, HTML when `html`, and
-/// finishes the Chrome trace when there is one. Each is written (atomically) even when
+/// Writes every report of a session into `dir`: text and JSON, HTML when `html` gives its
+/// header's [`RunContext`] (the finished trace is linked from it), and finishes the Chrome
+/// trace when there is one. Each is written (atomically) even when
 /// another failed; failures are listed in [`WrittenReports::failed`], not returned as an
 /// error, so a full disk costs the reports, not the program's outcome. The trace is
 /// finished first, so that it stops recording before the reports are rendered.
@@ -127,7 +141,7 @@ pub fn write_all(
     profile: &Profile,
     dir: &Path,
     stamp: &Stamp,
-    html: bool,
+    html: Option<&RunContext>,
     trace: Option<&ChromeTraceGuard>,
 ) -> WrittenReports {
     let mut written = WrittenReports::default();
@@ -139,6 +153,7 @@ pub fn write_all(
                 .push(FailedReport::of(guard.path().to_owned(), &error)),
         }
     }
+    let written_trace = written.trace.clone();
     let mut attempt = |path: PathBuf, contents: String| match write_file(&path, contents.as_bytes())
     {
         Ok(()) => Some(path),
@@ -149,13 +164,16 @@ pub fn write_all(
     };
     let log = attempt(paths::log_path(dir, stamp), text::render(profile));
     let json = attempt(paths::json_path(dir, stamp), json::render(profile));
-    let html_path = match html {
-        true => attempt(
+    let html_path = html.and_then(|context| {
+        let context = match &written_trace {
+            Some(trace) => context.clone().trace(trace),
+            None => context.clone(),
+        };
+        attempt(
             paths::html_path(dir, stamp),
-            crate::html::render_profile(profile),
-        ),
-        false => None,
-    };
+            crate::html::render_profile_with(profile, &context, Some(dir)),
+        )
+    });
     written.log = log;
     written.json = json;
     written.html = html_path;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::chrome::ChromeTraceGuard;
+use crate::html::RunContext;
 use crate::recorder::ProfilerHandle;
 use crate::report::{self, ReportError, Stamp};
 
@@ -86,11 +87,12 @@ impl Session {
     fn write(&self) -> SessionPaths {
         let mut profile = self.handle.snapshot(&self.name);
         profile.session.git_commit = crate::baseline::current_git_commit();
+        let html = self.html.then(RunContext::default);
         let paths = report::write_all(
             &profile,
             &self.dir,
             &self.stamp,
-            self.html,
+            html.as_ref(),
             self.chrome.as_ref(),
         );
         for failed in &paths.failed {
