@@ -1,6 +1,7 @@
 //! What `automator` does with its command line: set up logging (and profiling with
 //! `--profile`), run the automation or serve the stage, print the summary, and turn every
-//! outcome into an exit code — 0 all ok, 1 some tracks failed, 2 bad input or setup.
+//! outcome into an exit code — 0 all ok, 1 some tracks failed, 2 bad input or setup, 128 + the
+//! signal's number when SIGINT, SIGTERM or SIGHUP interrupted the run (130, 143, 129).
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,7 @@ use crate::flow::summary::render_summary;
 use crate::flow::{RunError, RunOptions, Target, run};
 use crate::log_line::{LogLine, is_for_people};
 use crate::profiling::ProfileReports;
+use crate::signals;
 use crate::stage::{StageConfig, StageError, run_standalone};
 
 /// Exit code of a run where every track was downloaded.
@@ -174,6 +176,10 @@ async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, Ap
         run_standalone(args.clone()).await?;
         return Ok(EXIT_OK);
     }
+    // From here on SIGINT, SIGTERM and SIGHUP stop the command in order (see `signals`).
+    let _signals = signals::Listener::install().inspect_err(|error| {
+        tracing::warn!("cannot listen for Ctrl-C, SIGTERM and SIGHUP: {error}")
+    });
     if let Some(code) = commands::dispatch(cli, profiler).await {
         return Ok(code);
     }
@@ -185,7 +191,9 @@ async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, Ap
     if let Some(restored) = preset.finish()? {
         print_line(&restored);
     }
-    Ok(if !outcome.all_ok() {
+    Ok(if outcome.interrupted {
+        signals::interrupted_exit_code()
+    } else if !outcome.all_ok() {
         EXIT_FAILED_TRACKS
     } else {
         gate
