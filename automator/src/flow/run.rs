@@ -114,6 +114,7 @@ async fn run_against(
             command_timeout: seconds_to_duration(knobs.webdriver_default_timeout)
                 .max(MIN_COMMAND_TIMEOUT),
             script_timeout: seconds_to_duration(longest_script) + Duration::from_secs(10),
+            temporary_dirs: vec![incoming_dir.path().to_path_buf()],
         },
         incoming: IncomingDir::new(
             incoming_dir.path().to_path_buf(),

@@ -39,6 +39,7 @@ pub fn headless_browser_options(download_dir: PathBuf) -> automator::browser::Br
         download_dir,
         command_timeout: std::time::Duration::from_secs(30),
         script_timeout: std::time::Duration::from_secs(30),
+        temporary_dirs: Vec::new(),
     }
 }
 
