@@ -39,6 +39,14 @@ impl Signal {
         }
     }
 
+    /// How people know it: "Ctrl-C (SIGINT)", "SIGTERM", "SIGHUP".
+    pub fn description(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "Ctrl-C (SIGINT)",
+            other => other.name(),
+        }
+    }
+
     /// The signal number (`libc::SIGINT`, …).
     pub fn number(self) -> i32 {
         match self {
@@ -85,15 +93,15 @@ pub async fn wait() -> Signal {
         .unwrap_or(Signal::Interrupt)
 }
 
-/// Records `signal` unless an earlier one is already on record.
-pub fn record(signal: Signal) {
+/// Records `signal` unless an earlier one is already on record; whether it was the first.
+pub fn record(signal: Signal) -> bool {
     RECEIVED.send_if_modified(|current| match current {
         Some(_) => false,
         None => {
             *current = Some(signal);
             true
         }
-    });
+    })
 }
 
 /// Catches SIGINT, SIGTERM and SIGHUP while it lives.
@@ -117,14 +125,12 @@ impl Listener {
                     Some(()) = hangup.recv() => Signal::Hangup,
                     else => return,
                 };
-                match received() {
-                    None => tracing::warn!(
+                if record(arrived) {
+                    tracing::warn!(
                         "{} received: stopping in order (browser closed, reports written); further signals are ignored",
-                        arrived.name()
-                    ),
-                    Some(_) => tracing::warn!("{} received: already stopping", arrived.name()),
+                        arrived.description()
+                    );
                 }
-                record(arrived);
             }
         });
         Ok(Listener { task })

@@ -25,19 +25,25 @@ use crate::config::credentials::CREDENTIAL_VARS;
 use super::processes::RUN_TAG_VAR;
 
 /// `$1` process group, `$2` the `VAR=tag` environment entry, then the folders to remove.
-/// `grep -z` reads `/proc/*/environ` as NUL-separated entries; two rounds catch a process that
-/// was being forked during the first.
+/// `grep -z` reads `/proc/*/environ` as NUL-separated entries (a zombie's is empty, so it no
+/// longer matches). The folders are removed only once every process is gone (at most 5 s):
+/// a Chromium that is still dying would otherwise write into its profile while it is removed.
 const SCRIPT: &str = r#"trap '' INT HUP
 IFS= read -r word
 [ "$word" = done ] && exit 0
 group=$1 entry=$2
 shift 2
 kill -KILL -- "-$group" 2>/dev/null
-for round in 1 2; do
+round=0
+while [ "$round" -lt 50 ]; do
+  left=
   for file in $(grep -lsxzF -e "$entry" /proc/[0-9]*/environ); do
     pid=${file#/proc/}
-    kill -KILL "${pid%/environ}" 2>/dev/null
+    kill -KILL "${pid%/environ}" 2>/dev/null && left=yes
   done
+  [ -z "$left" ] && break
+  sleep 0.1
+  round=$((round + 1))
 done
 rm -rf -- "$@"
 "#;

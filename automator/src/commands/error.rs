@@ -48,7 +48,7 @@ pub enum CommandError {
         "{flag} needs the profiler, but it could not be installed (a tracing subscriber was already set)"
     )]
     NoProfiler { flag: &'static str },
-    #[error("interrupted by {}", crate::signals::received().map_or("Ctrl-C", |signal| signal.name()))]
+    #[error("interrupted by {}", crate::signals::received().map_or("Ctrl-C", |signal| signal.description()))]
     Interrupted,
 }
 

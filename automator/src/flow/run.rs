@@ -152,7 +152,7 @@ async fn run_against(
     if let Err(signal) = finished {
         tracing::warn!(
             "interrupted by {}: the browser was closed, files already downloaded are kept",
-            signal.name()
+            signal.description()
         );
     }
     let interrupted = finished.is_err();
