@@ -119,13 +119,14 @@ fn make_private(path: &Path) {
     let Ok(metadata) = std::fs::symlink_metadata(path) else {
         return;
     };
-    if metadata.is_file() && metadata.permissions().mode() & 0o077 != 0 {
-        if let Err(error) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
-            tracing::warn!(
-                "{} holds a session cookie and others can read it; making it private failed: {error}",
-                path.display()
-            );
-        }
+    if metadata.is_file()
+        && metadata.permissions().mode() & 0o077 != 0
+        && let Err(error) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+    {
+        tracing::warn!(
+            "{} holds a session cookie and others can read it; making it private failed: {error}",
+            path.display()
+        );
     }
 }
 
