@@ -187,7 +187,15 @@ async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, Ap
     let preset = PresetScope::enter(cli.preset.as_deref(), cli.baselines.as_deref(), knobs)?;
     let outcome = run(&options, &preset.knobs(), &target).await?;
     print_line(&render_summary(&outcome));
-    let gate = commands::after_profiled_run(cli, profiler)?;
+    // A partial run would make a misleading baseline or comparison.
+    let gate = match outcome.interrupted {
+        false => commands::after_profiled_run(cli, profiler)?,
+        true if cli.compare.is_some() || cli.save_baseline.is_some() => {
+            print_line("The run was interrupted: no baseline saved, no comparison made.");
+            EXIT_OK
+        }
+        true => EXIT_OK,
+    };
     if let Some(restored) = preset.finish()? {
         print_line(&restored);
     }
