@@ -262,3 +262,32 @@ fn an_http_500_right_after_the_login_does_not_stop_the_run() {
     run.succeeded()
         .printed("Summary: 4 of 4 tracks downloaded, 0 failed");
 }
+
+/// The exit code of an interrupted run is the same in every mode: SIGTERM during a baseline
+/// test exits 143 (as `--profile` does), after restoring the configuration.
+#[test]
+fn sigterm_during_a_baseline_test_exits_143_and_restores_the_configuration() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    write_songs(directory.path(), &[SIMPLE_SONG]);
+    let running = spawn_automator(
+        directory.path(),
+        &short_run(&["--baseline-test", "current", "--runs", "3"]),
+        &[],
+    );
+    wait_for_first_file(&directory.path().join("downloads"));
+    let run = running.signal_and_wait(libc::SIGTERM);
+    assert_eq!(
+        run.code,
+        Some(143),
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
+    run.printed("Configuration restored");
+    assert!(
+        run.stderr.contains("error: interrupted by SIGTERM"),
+        "{}",
+        run.stderr
+    );
+}
