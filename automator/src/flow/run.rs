@@ -1,6 +1,7 @@
 //! The orchestration of one run: target (stage or real site), browser, login, every song and
 //! track, retries after each song and once more at the end, and an orderly shutdown — also on
-//! error and on a stopping signal (Ctrl-C, SIGTERM, SIGHUP). Callable many times in one process (A/B tests run it repeatedly).
+//! error and on a stopping signal (Ctrl-C, SIGTERM, SIGHUP). Callable many times in one
+//! process (A/B tests run it repeatedly).
 
 use std::time::{Duration, Instant};
 
