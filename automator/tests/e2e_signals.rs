@@ -68,6 +68,25 @@ fn dead_pid() -> u32 {
     pid
 }
 
+/// Live (not zombie) processes of process group `group`.
+fn group_members(group: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                let fields: Vec<&str> = stat
+                    .rsplit_once(')')
+                    .map(|(_, rest)| rest.split_whitespace().collect())
+                    .unwrap_or_default();
+                // After the command: state, ppid, pgrp.
+                fields.len() > 2 && fields[0] != "Z" && fields[2] == group.to_string()
+            })
+        })
+        .collect()
+}
+
 /// Waits until every `folder` is gone (5 s at most); returns those still there.
 fn still_there(folders: &[PathBuf]) -> Vec<PathBuf> {
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -185,6 +204,17 @@ fn after_a_sigkill_of_the_process_group_nothing_survives_and_the_next_start_clea
         2,
         "a profile and an incoming folder: {folders:?}"
     );
+    // Chromium's renderers and zygotes carry no environment marker, but stay in chromedriver's
+    // process group.
+    let chromedriver_group = running
+        .processes()
+        .into_iter()
+        .find(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim() == "chromedriver")
+        })
+        .expect("chromedriver runs");
+    assert!(group_members(chromedriver_group).len() >= 3);
     // SAFETY: killpg(2) on the group of a child we own; no memory is involved.
     unsafe {
         libc::killpg(pid as libc::pid_t, libc::SIGKILL);
@@ -192,6 +222,15 @@ fn after_a_sigkill_of_the_process_group_nothing_survives_and_the_next_start_clea
     running.child.wait().unwrap();
     let killed_at = Instant::now();
     support::assert_no_processes_marked(&running.marker);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !group_members(chromedriver_group).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        group_members(chromedriver_group),
+        Vec::<u32>::new(),
+        "chromedriver's group"
+    );
     let seconds = killed_at.elapsed().as_secs_f64();
     assert!(
         seconds < 5.0,
