@@ -195,6 +195,23 @@ mod tests {
         assert!(message.contains("apt-get install"), "{message}");
     }
 
+    /// The kernel ends the child with the thread that spawned it (here a short-lived thread;
+    /// in a run, the runtime's threads, which live as long as the automator).
+    #[test]
+    fn the_child_dies_with_its_spawning_thread() {
+        let mut child = std::thread::spawn(|| {
+            let mut command = Command::new("sleep");
+            command.arg("30");
+            die_with_this_process(&mut command);
+            command.spawn().unwrap()
+        })
+        .join()
+        .unwrap();
+        let status = child.wait().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(libc::SIGKILL));
+    }
+
     #[tokio::test]
     async fn a_binary_that_exits_at_once_is_reported() {
         let error = ChromeDriver::start(Path::new("/bin/false"), "t", &[])
