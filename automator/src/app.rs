@@ -1,6 +1,7 @@
 //! What `automator` does with its command line: set up logging (and profiling with
 //! `--profile`), run the automation or serve the stage, print the summary, and turn every
-//! outcome into an exit code — 0 all ok, 1 some tracks failed, 2 bad input or setup.
+//! outcome into an exit code — 0 all ok, 1 some tracks failed, 2 bad input or setup, 128 + the
+//! signal's number when SIGINT, SIGTERM or SIGHUP interrupted the run (130, 143, 129).
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::{FilterExt, filter_fn};
@@ -18,6 +19,7 @@ use crate::flow::summary::render_summary;
 use crate::flow::{RunError, run};
 use crate::log_line::{LogLine, is_for_people};
 use crate::profiling::ProfileReports;
+use crate::signals;
 use crate::stage::{StageError, run_standalone};
 
 /// Exit code of a run where every track was downloaded.
@@ -191,6 +193,10 @@ async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, Ap
         run_standalone(args.clone()).await?;
         return Ok(EXIT_OK);
     }
+    // From here on SIGINT, SIGTERM and SIGHUP stop the command in order (see `signals`).
+    let _signals = signals::Listener::install().inspect_err(|error| {
+        tracing::warn!("cannot listen for Ctrl-C, SIGTERM and SIGHUP: {error}")
+    });
     if let Some(code) = commands::dispatch(cli, profiler).await {
         return Ok(code);
     }
@@ -198,11 +204,21 @@ async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, Ap
     let preset = PresetScope::enter(cli.preset.as_deref(), cli.baselines.as_deref(), knobs)?;
     let outcome = run(&options, &preset.knobs(), &target).await?;
     print_line(&render_summary(&outcome));
-    let gate = commands::after_profiled_run(cli, profiler)?;
+    // A partial run would make a misleading baseline or comparison.
+    let gate = match outcome.interrupted {
+        false => commands::after_profiled_run(cli, profiler)?,
+        true if cli.compare.is_some() || cli.save_baseline.is_some() => {
+            print_line("The run was interrupted: no baseline saved, no comparison made.");
+            EXIT_OK
+        }
+        true => EXIT_OK,
+    };
     if let Some(restored) = preset.finish()? {
         print_line(&restored);
     }
-    Ok(if !outcome.all_ok() {
+    Ok(if outcome.interrupted {
+        signals::interrupted_exit_code()
+    } else if !outcome.all_ok() {
         EXIT_FAILED_TRACKS
     } else {
         gate

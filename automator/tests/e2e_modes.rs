@@ -291,7 +291,7 @@ async fn an_external_webdriver_endpoint_is_used_instead_of_spawning_chromedriver
     let directory = tempfile::tempdir().unwrap();
     let tag = automator::browser::processes::new_run_tag();
     let external =
-        automator::browser::chromedriver::ChromeDriver::start(&support::chromedriver(), &tag)
+        automator::browser::chromedriver::ChromeDriver::start(&support::chromedriver(), &tag, &[])
             .await
             .unwrap();
     let options = RunOptions {

@@ -1,13 +1,18 @@
-//! A chromedriver process of our own: on a free loopback port, in its own process group, and
-//! killed together with every Chromium it started when dropped.
+//! A chromedriver process of our own: on a free loopback port, in its own process group,
+//! without the credentials in its environment, killed together with every Chromium it started
+//! when dropped, and — should the automator die without dropping it — ended by the kernel
+//! (`PR_SET_PDEATHSIG`) and by the [`Watchdog`], which also ends Chromium.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::config::credentials::CREDENTIAL_VARS;
+
 use super::error::BrowserError;
 use super::processes::{RUN_TAG_VAR, kill_process_group, kill_tagged_processes};
+use super::watchdog::Watchdog;
 
 /// Where Debian's `chromium-driver` package installs chromedriver.
 pub const DEFAULT_CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -22,12 +27,21 @@ pub struct ChromeDriver {
     child: Child,
     port: u16,
     run_tag: String,
+    /// Ends the browser and removes its folders if this process dies first; `None` only when
+    /// `/bin/sh` could not be started (warned about).
+    watchdog: Option<Watchdog>,
 }
 
 impl ChromeDriver {
-    /// Spawns `binary` on a free port and waits until it accepts connections.
+    /// Spawns `binary` on a free port and waits until it accepts connections. `folders` are
+    /// the run's temporary folders (Chromium's profile, the incoming downloads), which the
+    /// watchdog removes should the automator be killed.
     #[tracing::instrument(skip_all, fields(tier = "method", component = "browser"), err)]
-    pub async fn start(binary: &Path, run_tag: &str) -> Result<ChromeDriver, BrowserError> {
+    pub async fn start(
+        binary: &Path,
+        run_tag: &str,
+        folders: &[PathBuf],
+    ) -> Result<ChromeDriver, BrowserError> {
         if !binary.is_file() {
             return Err(BrowserError::ChromedriverMissing {
                 path: binary.to_path_buf(),
@@ -37,23 +51,35 @@ impl ChromeDriver {
             path: binary.to_path_buf(),
             source,
         })?;
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
             .env(RUN_TAG_VAR, run_tag)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .map_err(|source| BrowserError::Spawn {
-                path: binary.to_path_buf(),
-                source,
-            })?;
+            .process_group(0);
+        for variable in CREDENTIAL_VARS {
+            command.env_remove(variable);
+        }
+        die_with_this_process(&mut command);
+        let child = command.spawn().map_err(|source| BrowserError::Spawn {
+            path: binary.to_path_buf(),
+            source,
+        })?;
+        let watchdog = Watchdog::start(child.id(), run_tag, folders)
+            .inspect_err(|error| {
+                tracing::warn!(
+                    "cannot start the browser watchdog ({error}); if this process is killed, its browser may be left running"
+                )
+            })
+            .ok();
         let mut driver = ChromeDriver {
             child,
             port,
             run_tag: run_tag.to_string(),
+            watchdog,
         };
         driver.wait_until_listening(binary).await?;
         Ok(driver)
@@ -101,6 +127,29 @@ impl ChromeDriver {
                 "killed browser processes that left chromedriver's group"
             );
         }
+        if let Some(watchdog) = self.watchdog.take() {
+            watchdog.dismiss();
+        }
+    }
+}
+
+/// Asks the kernel to SIGKILL the child when the thread that spawned it ends (the automator's
+/// runtime threads live as long as the process; a browser never outlives its run). Exits at once
+/// if the automator already died between fork and `prctl`.
+fn die_with_this_process(command: &mut Command) {
+    let parent = std::process::id();
+    // SAFETY: the closure runs between fork and exec and only calls the async-signal-safe
+    // prctl(2), getppid(2) and _exit(2); it allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if u32::try_from(libc::getppid()) != Ok(parent) {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
     }
 }
 
@@ -138,7 +187,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_binary_says_how_to_install_it() {
-        let error = ChromeDriver::start(Path::new("/nonexistent/chromedriver"), "t")
+        let error = ChromeDriver::start(Path::new("/nonexistent/chromedriver"), "t", &[])
             .await
             .unwrap_err();
         let message = error.to_string();
@@ -146,9 +195,26 @@ mod tests {
         assert!(message.contains("apt-get install"), "{message}");
     }
 
+    /// The kernel ends the child with the thread that spawned it (here a short-lived thread;
+    /// in a run, the runtime's threads, which live as long as the automator).
+    #[test]
+    fn the_child_dies_with_its_spawning_thread() {
+        let mut child = std::thread::spawn(|| {
+            let mut command = Command::new("sleep");
+            command.arg("30");
+            die_with_this_process(&mut command);
+            command.spawn().unwrap()
+        })
+        .join()
+        .unwrap();
+        let status = child.wait().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(libc::SIGKILL));
+    }
+
     #[tokio::test]
     async fn a_binary_that_exits_at_once_is_reported() {
-        let error = ChromeDriver::start(Path::new("/bin/false"), "t")
+        let error = ChromeDriver::start(Path::new("/bin/false"), "t", &[])
             .await
             .unwrap_err();
         assert!(

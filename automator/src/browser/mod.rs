@@ -4,8 +4,10 @@
 pub mod chromedriver;
 pub mod command;
 pub mod error;
+pub mod leftovers;
 pub mod processes;
 pub mod session;
+pub mod watchdog;
 
 pub use command::{Driver, Navigation};
 pub use error::BrowserError;

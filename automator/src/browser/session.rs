@@ -1,6 +1,8 @@
 //! A browser for one run: chromedriver (ours, or an external WebDriver endpoint) plus one
 //! Chromium session with a fresh profile and a chosen download directory. Shut down in
-//! order — session first, then chromedriver's process group — and on drop as a safety net.
+//! order — session first, then chromedriver's process group, then the profile folder (which
+//! holds the user name in its autofill database) — and on drop as a safety net. Profiles that
+//! killed runs left behind are removed when the next browser starts.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,6 +14,7 @@ use serde_json::{Value, json};
 use super::chromedriver::{ChromeDriver, find_chromium};
 use super::command::Driver;
 use super::error::BrowserError;
+use super::leftovers;
 use super::processes::new_run_tag;
 
 /// How to get a browser.
@@ -29,7 +32,15 @@ pub struct BrowserOptions {
     pub command_timeout: Duration,
     /// Bound of the longest async script the run will execute.
     pub script_timeout: Duration,
+    /// The run's own temporary folders (the incoming downloads folder) that the browser's
+    /// watchdog removes, with Chromium's profile, should this process be killed. Never a
+    /// folder of the user's.
+    pub temporary_dirs: Vec<PathBuf>,
 }
+
+/// Name prefix of Chromium's temporary profile folders in `$TMPDIR`; the owner's pid follows
+/// (see `leftovers`).
+pub const PROFILE_PREFIX: &str = "automator-chromium-";
 
 /// Chromium flags for an unattended, quiet, reproducible browser (root-safe).
 const CHROMIUM_ARGS: &[&str] = &[
@@ -73,11 +84,14 @@ impl Browser {
         let (chromedriver, profile_dir, endpoint) = match &options.webdriver {
             Some(endpoint) => (None, None, endpoint.clone()),
             None => {
+                leftovers::remove_stale(&std::env::temp_dir(), PROFILE_PREFIX);
                 let profile_dir = tempfile::Builder::new()
-                    .prefix("automator-chromium-")
+                    .prefix(&leftovers::owned_prefix(PROFILE_PREFIX))
                     .tempdir()
                     .map_err(BrowserError::Directory)?;
-                let driver = ChromeDriver::start(&options.chromedriver, &run_tag).await?;
+                let mut folders = vec![profile_dir.path().to_path_buf()];
+                folders.extend(options.temporary_dirs.iter().cloned());
+                let driver = ChromeDriver::start(&options.chromedriver, &run_tag, &folders).await?;
                 let endpoint = driver.url();
                 (Some(driver), Some(profile_dir), endpoint)
             }

@@ -1,43 +1,41 @@
-//! Ctrl-C between the runs of a command.
+//! Stopping signals (Ctrl-C, SIGTERM, SIGHUP) between the runs of a command.
 //!
-//! A run already stops in order on Ctrl-C (browser closed, partial outcome returned). Between
+//! A run already stops in order on a signal (browser closed, partial outcome returned). Between
 //! runs this listener turns the signal into a flag the command checks before starting the
 //! next run, so the loop unwinds normally: preset guards restore the configuration and the
-//! runs so far are still saved. It uses tokio's signal handling, like the run itself, so the
-//! two never fight over the handler.
+//! runs so far are still saved. It shares [`crate::signals`] with the run itself, so the two
+//! never fight over the handler and both see the same first signal.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::signals::{self, Listener, Signal};
 
-use tokio::task::JoinHandle;
-
-/// Listens for Ctrl-C while it lives.
+/// Listens for SIGINT, SIGTERM and SIGHUP while it lives.
 pub struct CtrlC {
-    pressed: Arc<AtomicBool>,
-    listener: JoinHandle<()>,
+    _listener: Option<Listener>,
 }
 
 impl CtrlC {
-    /// Starts listening (inside a tokio runtime).
+    /// Starts listening (inside a tokio runtime). Should the signals not be registrable, the
+    /// command runs on without a between-runs check (each run still stops on its own).
     pub fn listen() -> CtrlC {
-        let pressed = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&pressed);
-        let listener = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                flag.store(true, Ordering::SeqCst);
+        let listener = match Listener::install() {
+            Ok(listener) => Some(listener),
+            Err(error) => {
+                tracing::warn!("cannot listen for Ctrl-C, SIGTERM and SIGHUP: {error}");
+                None
             }
-        });
-        CtrlC { pressed, listener }
+        };
+        CtrlC {
+            _listener: listener,
+        }
     }
 
-    /// Whether Ctrl-C was pressed since listening started.
+    /// Whether a stopping signal arrived (Ctrl-C, SIGTERM or SIGHUP).
     pub fn pressed(&self) -> bool {
-        self.pressed.load(Ordering::SeqCst)
+        signals::received().is_some()
     }
-}
 
-impl Drop for CtrlC {
-    fn drop(&mut self) {
-        self.listener.abort();
+    /// The signal that arrived first, if any.
+    pub fn signal(&self) -> Option<Signal> {
+        signals::received()
     }
 }

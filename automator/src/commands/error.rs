@@ -48,15 +48,16 @@ pub enum CommandError {
         "{flag} needs the profiler, but it could not be installed (a tracing subscriber was already set)"
     )]
     NoProfiler { flag: &'static str },
-    #[error("interrupted by Ctrl-C")]
+    #[error("interrupted by {}", crate::signals::received().map_or("Ctrl-C", |signal| signal.description()))]
     Interrupted,
 }
 
 impl CommandError {
-    /// Exit status for the process: 130 for Ctrl-C, 2 for everything else.
+    /// Exit status for the process: 128 + the signal's number when interrupted (130 Ctrl-C,
+    /// 143 SIGTERM, 129 SIGHUP; see `crate::signals`), 2 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CommandError::Interrupted => 130,
+            CommandError::Interrupted => crate::signals::interrupted_exit_code(),
             _ => 2,
         }
     }

@@ -9,6 +9,11 @@ pub const USERNAME_VAR: &str = "KV_USERNAME";
 /// Environment variable holding the account's password.
 pub const PASSWORD_VAR: &str = "KV_PASSWORD";
 
+/// The variables that hold credentials: removed from the environment of every process the
+/// automator starts (chromedriver, and through it Chromium and crashpad, which can outlive the
+/// run and whose environment other processes of the user can read in `/proc/PID/environ`).
+pub const CREDENTIAL_VARS: [&str; 2] = [USERNAME_VAR, PASSWORD_VAR];
+
 /// A value that must never reach a log, report, trace or error message: `Debug` and `Display`
 /// print a placeholder; only [`Secret::expose`] gives the text, at the one place that types it.
 #[derive(Clone, PartialEq, Eq)]

@@ -61,7 +61,9 @@ impl SessionStore {
     }
 
     fn load(&self, site: &str) -> Option<Vec<SavedCookie>> {
-        let text = std::fs::read_to_string(self.path.as_ref()?).ok()?;
+        let path = self.path.as_ref()?;
+        make_private(path);
+        let text = std::fs::read_to_string(path).ok()?;
         let saved: SavedSession = serde_json::from_str(&text).ok()?;
         (saved.site == site && !saved.cookies.is_empty()).then_some(saved.cookies)
     }
@@ -85,7 +87,46 @@ impl SessionStore {
                 .collect(),
         };
         let text = serde_json::to_vec_pretty(&saved).map_err(std::io::Error::other)?;
-        profiler::atomic::write_atomic(path, &text)
+        write_private(path, &text)
+    }
+}
+
+/// Writes a file only its owner can read (0600: it holds a live session cookie), atomically:
+/// a temporary file beside it, created 0600, synced, then renamed over the old one, so a
+/// reader never sees half a file and the cookie is never readable by others, not even briefly.
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(directory)?;
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".session.")
+        .suffix(".tmp")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(directory)?;
+    temporary.write_all(contents)?;
+    temporary.as_file().sync_all()?;
+    temporary.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+/// A session file saved by an older version (0644) is made private before it is used.
+fn make_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(metadata) = std::fs::symlink_metadata(path) else {
+        return;
+    };
+    if metadata.is_file()
+        && metadata.permissions().mode() & 0o077 != 0
+        && let Err(error) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+    {
+        tracing::warn!(
+            "{} holds a session cookie and others can read it; making it private failed: {error}",
+            path.display()
+        );
     }
 }
 
@@ -197,16 +238,33 @@ async fn login_state(ctx: &FlowContext<'_>) -> Result<LoginState, FlowError> {
     })
 }
 
-/// Fills and submits the login form, retrying when the site answers with an error page.
+/// Logs in through the form, retrying when the site answers with an error page. Every attempt
+/// first looks where the browser stands and only then acts, so an attempt whose submit went
+/// through although its answer was an error page (an HTTP 500 on the page after the login) is
+/// recognised as logged in instead of looking for a "Log in" link that is no longer there.
 async fn log_in(ctx: &FlowContext<'_>, credentials: &Credentials) -> Result<(), FlowError> {
     let mut last_error = FlowError::LoginIncomplete("no attempt made".into());
+    let mut form_shown_again = false;
     for attempt in 1..=LOGIN_ATTEMPTS {
-        match submit_login(ctx, credentials).await {
+        match login_attempt(ctx, credentials).await {
             Ok(()) => return Ok(()),
-            Err(FlowError::LoginRejected) => return Err(FlowError::LoginRejected),
+            // Wrong credentials show the form again every time; a session the site dropped
+            // right after the login shows it once. Only the second time is a rejection.
+            Err(FlowError::LoginRejected) if form_shown_again => {
+                return Err(FlowError::LoginRejected);
+            }
+            Err(FlowError::LoginRejected) => {
+                tracing::debug!(
+                    attempt,
+                    "the site showed the login form again after submitting it"
+                );
+                form_shown_again = true;
+                last_error = FlowError::LoginRejected;
+            }
             Err(error) if error.is_browser_lost() => return Err(error),
             Err(error) => {
                 tracing::debug!(attempt, %error, "login attempt failed");
+                form_shown_again = false;
                 last_error = error;
             }
         }
@@ -214,12 +272,57 @@ async fn log_in(ctx: &FlowContext<'_>, credentials: &Credentials) -> Result<(), 
     Err(last_error)
 }
 
-#[tracing::instrument(skip_all, fields(tier = "method", component = "authentication"), err)]
-async fn submit_login(ctx: &FlowContext<'_>, credentials: &Credentials) -> Result<(), FlowError> {
+/// Where the login stands on the page the browser shows.
+enum LoginStep {
+    /// The page is a logged-in page: nothing left to do.
+    LoggedIn,
+    /// The page shows the login form: fill it in.
+    Form,
+    /// Neither (the home page of a visitor, or an error page).
+    Elsewhere,
+}
+
+impl LoginState {
+    fn step(&self) -> LoginStep {
+        match (self.logged_in, self.login_form) {
+            (true, false) => LoginStep::LoggedIn,
+            (_, true) => LoginStep::Form,
+            (false, false) => LoginStep::Elsewhere,
+        }
+    }
+}
+
+/// One attempt, each step checked before it acts: on the home page, stop if already logged in;
+/// follow the "Log in" link; on the form, stop if logged in meanwhile; fill and submit; judge
+/// the answer.
+#[tracing::instrument(
+    name = "submit_login",
+    skip_all,
+    fields(tier = "method", component = "authentication"),
+    err
+)]
+async fn login_attempt(ctx: &FlowContext<'_>, credentials: &Credentials) -> Result<(), FlowError> {
     let login = &ctx.site.login;
     ctx.driver.navigate(ctx.base_url.as_str(), 2).await?;
-    let link = ctx.driver.find_link(&login.link_text).await?;
-    ctx.driver.click_and_wait_for_page(&link).await?;
+    match login_state(ctx).await?.step() {
+        LoginStep::LoggedIn => return Ok(()),
+        LoginStep::Form => {}
+        LoginStep::Elsewhere => {
+            let link = ctx.driver.find_link(&login.link_text).await?;
+            ctx.driver.click_and_wait_for_page(&link).await?;
+            let state = login_state(ctx).await?;
+            match state.step() {
+                LoginStep::LoggedIn => return Ok(()),
+                LoginStep::Form => {}
+                LoginStep::Elsewhere => {
+                    return Err(FlowError::LoginIncomplete(format!(
+                        "the {:?} link led to {} without the login form",
+                        login.link_text, state.path
+                    )));
+                }
+            }
+        }
+    }
     let username = ctx.driver.find(&input_named(&login.username_input)).await?;
     ctx.driver
         .type_text(&username, &credentials.username)
@@ -231,15 +334,13 @@ async fn submit_login(ctx: &FlowContext<'_>, credentials: &Credentials) -> Resul
     let submit = ctx.driver.find(&input_named(&login.submit_button)).await?;
     ctx.driver.click_and_wait_for_page(&submit).await?;
     let state = login_state(ctx).await?;
-    if state.logged_in && !state.login_form {
-        Ok(())
-    } else if state.login_form {
-        Err(FlowError::LoginRejected)
-    } else {
-        Err(FlowError::LoginIncomplete(format!(
+    match state.step() {
+        LoginStep::LoggedIn => Ok(()),
+        LoginStep::Form => Err(FlowError::LoginRejected),
+        LoginStep::Elsewhere => Err(FlowError::LoginIncomplete(format!(
             "after submitting the form the site showed {} without {:?}",
             state.path, login.logged_in_text
-        )))
+        ))),
     }
 }
 
@@ -292,6 +393,33 @@ mod tests {
         store.clear().unwrap();
         assert!(store.load("http://127.0.0.1:1234/").is_none());
         store.clear().unwrap();
+    }
+
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_session_file_is_private_and_an_old_public_one_is_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("logs").join("session.json");
+        let store = SessionStore {
+            path: Some(path.clone()),
+        };
+        store
+            .save("http://x/", &[Cookie::new("session", "abc")])
+            .unwrap();
+        assert_eq!(mode(&path), 0o600);
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, ["session.json"], "no temporary file is left");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(store.load("http://x/").is_some());
+        assert_eq!(mode(&path), 0o600);
     }
 
     #[test]

@@ -34,7 +34,8 @@ pub struct RunOptions {
     pub intro_count: bool,
     /// Draw the progress bar (when stderr is a terminal).
     pub show_progress: bool,
-    /// Treat Ctrl-C as "stop the run in order" (browser closed, partial outcome returned).
+    /// Treat Ctrl-C, SIGTERM and SIGHUP as "stop the run in order" (browser closed, partial
+    /// outcome returned; see `crate::signals`).
     pub stop_on_ctrl_c: bool,
 }
 

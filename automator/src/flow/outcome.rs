@@ -8,6 +8,12 @@ use serde::Serialize;
 
 use super::auth::LoginKind;
 
+/// What an unfinished track or song says after a signal stopped the run.
+pub const INTERRUPTED: &str = "interrupted";
+
+/// The status of a song whose page the run has started to open but not yet opened.
+pub const NOT_PROCESSED: &str = "not processed";
+
 /// The result of one run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunOutcome {
@@ -16,7 +22,8 @@ pub struct RunOutcome {
     /// Whole run, browser start to browser stop.
     #[serde(serialize_with = "secs")]
     pub wall: Duration,
-    /// Ctrl-C stopped the run; unfinished tracks count as failed.
+    /// A signal (Ctrl-C, SIGTERM, SIGHUP) stopped the run; unfinished tracks count as failed
+    /// and say "interrupted".
     pub interrupted: bool,
     /// Whether a saved session was reused (`None` when the run never got that far).
     #[serde(serialize_with = "login_kind")]
@@ -102,9 +109,33 @@ impl RunOutcome {
         !self.interrupted && self.tracks_failed() == 0 && self.songs_failed() == 0
     }
 
-    /// 0 when everything succeeded, 1 when some track or song failed (or Ctrl-C).
+    /// 0 when everything succeeded, 1 when some track or song failed. An interrupted run
+    /// counts as failed here; the process exits with the signal's code instead (`signals`).
     pub fn exit_code(&self) -> i32 {
         if self.all_ok() { 0 } else { 1 }
+    }
+
+    /// Marks the run as stopped by a signal: every unfinished track and every song still
+    /// being opened says "interrupted" (keeping an earlier attempt's failure after it), so the
+    /// summary does not claim they were never tried.
+    pub fn mark_interrupted(&mut self) {
+        self.interrupted = true;
+        for track in self.tracks.iter_mut().filter(|track| !track.ok) {
+            track.error = Some(match track.error.take() {
+                None => INTERRUPTED.to_string(),
+                Some(earlier) => format!(
+                    "{INTERRUPTED} (attempt {} failed: {earlier})",
+                    track.attempts
+                ),
+            });
+        }
+        for song in &mut self.songs {
+            if let SongStatus::Failed(reason) = &mut song.status
+                && reason == NOT_PROCESSED
+            {
+                *reason = INTERRUPTED.to_string();
+            }
+        }
     }
 
     /// Median wall time of the successful tracks.
@@ -263,6 +294,43 @@ mod tests {
         run.songs.clear();
         run.interrupted = true;
         assert_eq!(run.exit_code(), 1);
+    }
+
+    #[test]
+    fn an_interruption_names_every_unfinished_track_and_song() {
+        let mut earlier_failure = track(false, 3.0, None);
+        earlier_failure.error = Some("did not finish".into());
+        let mut untouched = track(false, 0.0, None);
+        untouched.error = None;
+        untouched.attempts = 0;
+        let mut run = outcome(vec![track(true, 1.0, None), earlier_failure, untouched]);
+        run.songs.push(SongOutcome {
+            name: "Opening".into(),
+            url: "http://x/o.html".into(),
+            path: "/o.html".into(),
+            status: SongStatus::Failed(NOT_PROCESSED.into()),
+            tracks_found: 0,
+            folder: None,
+        });
+        run.mark_interrupted();
+        let errors: Vec<Option<&str>> = run
+            .tracks
+            .iter()
+            .map(|track| track.error.as_deref())
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                None,
+                Some("interrupted (attempt 1 failed: did not finish)"),
+                Some("interrupted")
+            ]
+        );
+        assert_eq!(
+            run.songs[0].status,
+            SongStatus::Failed("interrupted".into())
+        );
+        assert!(run.interrupted && !run.all_ok());
     }
 
     #[test]

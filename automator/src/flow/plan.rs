@@ -143,6 +143,10 @@ fn merge_duplicates(songs: Vec<(Song, Url)>) -> Result<Vec<(Song, Url)>, RunErro
     Ok(unique)
 }
 
+/// Name prefix of the browser's incoming folder in the download directory (the owner's pid
+/// follows; see `browser::leftovers`).
+pub const INCOMING_PREFIX: &str = ".incoming-";
+
 /// Creates the download directory, proves it is writable, and makes the browser's incoming
 /// directory inside it (same file system, so filing a download is a rename).
 pub(crate) fn prepare_download_dir(download_dir: &Path) -> Result<tempfile::TempDir, RunError> {
@@ -153,8 +157,10 @@ pub(crate) fn prepare_download_dir(download_dir: &Path) -> Result<tempfile::Temp
     std::fs::create_dir_all(download_dir).map_err(failed)?;
     // Absolute, because the browser resolves its download directory on its own.
     let absolute = std::path::absolute(download_dir).map_err(failed)?;
+    // Named after this process, so the next start removes it should this run be killed.
+    crate::browser::leftovers::remove_stale(&absolute, INCOMING_PREFIX);
     let incoming = tempfile::Builder::new()
-        .prefix(".incoming-")
+        .prefix(&crate::browser::leftovers::owned_prefix(INCOMING_PREFIX))
         .tempdir_in(&absolute)
         .map_err(failed)?;
     tempfile::tempfile_in(incoming.path()).map_err(failed)?;

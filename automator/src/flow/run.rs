@@ -1,6 +1,7 @@
 //! The orchestration of one run: target (stage or real site), browser, login, every song and
 //! track, retries after each song and once more at the end, and an orderly shutdown — also on
-//! error and on Ctrl-C. Callable many times in one process (A/B tests run it repeatedly).
+//! error and on a stopping signal (Ctrl-C, SIGTERM, SIGHUP). Callable many times in one
+//! process (A/B tests run it repeatedly).
 
 use std::time::{Duration, Instant};
 
@@ -10,12 +11,13 @@ use url::Url;
 use crate::browser::{Browser, BrowserOptions};
 use crate::config::knobs::seconds_to_duration;
 use crate::config::{Credentials, Knobs, Secret};
+use crate::signals;
 use crate::stage::{DEMO_PASSWORD, DEMO_USERNAME, Ledger, Stage, StageConfig};
 
 use super::auth::{self, SessionStore};
 use super::incoming::IncomingDir;
 use super::options::{RunOptions, Target};
-use super::outcome::{RunOutcome, SongOutcome, SongStatus};
+use super::outcome::{NOT_PROCESSED, RunOutcome, SongOutcome, SongStatus};
 use super::plan::{PlannedSong, parse_base_url, plan_songs, prepare_download_dir};
 use super::progress::Progress;
 use super::run_error::RunError;
@@ -116,6 +118,7 @@ async fn run_against(
             command_timeout: seconds_to_duration(knobs.webdriver_default_timeout)
                 .max(MIN_COMMAND_TIMEOUT),
             script_timeout: seconds_to_duration(longest_script) + Duration::from_secs(10),
+            temporary_dirs: vec![incoming_dir.path().to_path_buf()],
         },
         incoming: IncomingDir::new(
             incoming_dir.path().to_path_buf(),
@@ -136,32 +139,39 @@ async fn run_against(
     let mut browser: Option<Browser> = None;
     let work = drive(&env, &songs, &mut state, &mut browser);
     let finished = if options.stop_on_ctrl_c {
+        // The command's own listener usually exists already; this one serves library callers.
+        let _listener = signals::Listener::install()
+            .inspect_err(|error| tracing::warn!("cannot listen for stopping signals: {error}"));
         tokio::select! {
-            result = work => Some(result),
-            _ = tokio::signal::ctrl_c() => None,
+            result = work => Ok(result),
+            signal = signals::wait() => Err(signal),
         }
     } else {
-        Some(work.await)
+        Ok(work.await)
     };
     if let Some(browser) = browser.take() {
         browser.shutdown().await;
     }
     drop(incoming_dir);
-    let interrupted = finished.is_none();
-    if interrupted {
+    if let Err(signal) = finished {
         tracing::warn!(
-            "interrupted by Ctrl-C: the browser was closed, files already downloaded are kept"
+            "interrupted by {}: the browser was closed, files already downloaded are kept",
+            signal.description()
         );
     }
+    let interrupted = finished.is_err();
     finished.unwrap_or(Ok(()))?;
     let mut outcome = RunOutcome {
         songs: state.songs,
         tracks: state.tracks,
         wall: started.elapsed(),
-        interrupted,
+        interrupted: false,
         login: state.login,
         against_stage: ledger.is_some(),
     };
+    if interrupted {
+        outcome.mark_interrupted();
+    }
     if let Some(ledger) = ledger {
         attach_intrinsic_times(&mut outcome, &ledger);
     }
@@ -193,7 +203,7 @@ async fn drive(
             name: song.song.name.clone(),
             url: song.url.clone(),
             path: song.path.clone(),
-            status: SongStatus::Failed("not processed".into()),
+            status: SongStatus::Failed(NOT_PROCESSED.into()),
             tracks_found: 0,
             folder: None,
         });

@@ -31,7 +31,7 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
     }
     let _ = write!(text, " — run took {}", human(outcome.wall));
     if outcome.interrupted {
-        text.push_str(" (interrupted by Ctrl-C)");
+        text.push_str(" (interrupted)");
     }
     if !outcome.tracks.is_empty() {
         text.push('\n');
@@ -69,14 +69,16 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
                 .iter()
                 .filter(|track| !track.ok)
                 .map(|track| {
-                    format!(
-                        "  {} › {} — {} ({} attempt{})",
-                        track.song,
-                        track.name,
-                        track.error.as_deref().unwrap_or("not attempted"),
-                        track.attempts,
-                        if track.attempts == 1 { "" } else { "s" }
-                    )
+                    let reason = track.error.as_deref().unwrap_or("not attempted");
+                    match track.attempts {
+                        0 => format!("  {} › {} — {reason}", track.song, track.name),
+                        attempts => format!(
+                            "  {} › {} — {reason} ({attempts} attempt{})",
+                            track.song,
+                            track.name,
+                            if attempts == 1 { "" } else { "s" }
+                        ),
+                    }
                 }),
         )
         .collect();
@@ -222,16 +224,25 @@ mod tests {
     fn without_the_stage_there_are_no_intrinsic_columns() {
         let mut only = track("Drums", true, 8.7, 8.5);
         only.intrinsic = None;
-        let outcome = RunOutcome {
+        let mut cut = track("Bass", false, 0.0, 0.0);
+        cut.intrinsic = None;
+        cut.attempts = 0;
+        cut.error = None;
+        let mut outcome = RunOutcome {
             songs: vec![],
-            tracks: vec![only],
+            tracks: vec![only, cut],
             wall: Duration::from_secs(9),
-            interrupted: true,
+            interrupted: false,
             login: None,
             against_stage: false,
         };
+        outcome.mark_interrupted();
         let text = render_summary(&outcome);
-        assert!(text.contains("(interrupted by Ctrl-C)"), "{text}");
+        assert!(text.contains("run took 9.0 s (interrupted)"), "{text}");
+        assert!(
+            text.ends_with("Failures:\n  Paper Moon Parade › Bass — interrupted"),
+            "{text}"
+        );
         assert!(
             !text.contains("Intrinsic") && !text.contains("overhead"),
             "{text}"

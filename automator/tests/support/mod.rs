@@ -39,6 +39,7 @@ pub fn headless_browser_options(download_dir: PathBuf) -> automator::browser::Br
         download_dir,
         command_timeout: std::time::Duration::from_secs(30),
         script_timeout: std::time::Duration::from_secs(30),
+        temporary_dirs: Vec::new(),
     }
 }
 
@@ -252,37 +253,74 @@ pub fn run_automator(directory: &Path, args: &[&str], environment: &[(&str, &str
 /// soon as its first track is filed under `downloads/`; returns that file and the output once
 /// the process has exited, and asserts it left no process behind.
 pub fn run_automator_until_first_file(directory: &Path, args: &[&str]) -> (PathBuf, Finished) {
+    let running = spawn_automator(directory, args, &[]);
+    let first_file = wait_for_first_file(&directory.join("downloads"));
+    (first_file, running.signal_and_wait(libc::SIGINT))
+}
+
+/// A spawned `automator` process, marked so that every process it starts can be found.
+pub struct Running {
+    pub child: std::process::Child,
+    pub marker: String,
+}
+
+impl Running {
+    /// Every live process the run started (chromedriver, Chromium, crashpad, the watchdog).
+    pub fn processes(&self) -> Vec<u32> {
+        automator::browser::processes::processes_with_environment(TEST_MARKER_VAR, &self.marker)
+    }
+
+    /// Sends `signal` to the automator, waits for it to exit, and asserts that no process it
+    /// started is left.
+    pub fn signal_and_wait(self, signal: libc::c_int) -> Finished {
+        // SAFETY: kill(2) on a child we own; no memory is involved.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, signal);
+        }
+        let output = self
+            .child
+            .wait_with_output()
+            .expect("the automator binary exits");
+        assert_no_processes_marked(&self.marker);
+        finished(output)
+    }
+}
+
+/// Starts the built `automator` binary in `directory` with `args` and extra environment, in a
+/// process group of its own (as a shell job would be), with stdout and stderr captured.
+pub fn spawn_automator(directory: &Path, args: &[&str], environment: &[(&str, &str)]) -> Running {
+    use std::os::unix::process::CommandExt;
     let marker = automator::browser::processes::new_run_tag();
-    let child = automator_command(directory, args, &marker)
+    let mut command = automator_command(directory, args, &marker);
+    for (name, value) in environment {
+        command.env(name, value);
+    }
+    let child = command
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
+        .process_group(0)
         .spawn()
         .expect("the automator binary runs");
-    let downloads = directory.join("downloads");
+    Running { child, marker }
+}
+
+/// Waits (a minute at most) until a track is filed under `downloads` and returns its path.
+pub fn wait_for_first_file(downloads: &Path) -> PathBuf {
     let started = std::time::Instant::now();
-    let first_file = loop {
-        let filed = files_under(&downloads).into_iter().find(|path| {
+    loop {
+        let filed = files_under(downloads).into_iter().find(|path| {
             path.extension().is_some_and(|extension| extension == "mp3")
                 && !path.to_string_lossy().contains(".incoming-")
         });
         if let Some(file) = filed {
-            break file;
+            return file;
         }
         assert!(
             started.elapsed() < std::time::Duration::from_secs(60),
             "no track was filed within a minute"
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    // SAFETY: kill(2) on a child we own; no memory is involved.
-    unsafe {
-        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
     }
-    let output = child
-        .wait_with_output()
-        .expect("the automator binary exits");
-    assert_no_processes_marked(&marker);
-    (first_file, finished(output))
 }
 
 /// A `songs.yaml` of demo songs in `directory`, named after their titles (the song folders'
