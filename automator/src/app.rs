@@ -17,8 +17,7 @@ use crate::config::{
     Credentials, CredentialsError, Knobs, SiteProfile, SiteProfileError, SongsError, load_songs,
 };
 use crate::flow::progress::{LogWriter, print_line};
-use crate::flow::summary::render_summary;
-use crate::flow::{RunError, RunOptions, Target, run};
+use crate::flow::{RunError, RunOptions, Target};
 use crate::log_line::{LogLine, is_for_people};
 use crate::profiling::ProfileReports;
 use crate::stage::{StageConfig, StageError, run_standalone};
@@ -177,19 +176,16 @@ async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, Ap
     if let Some(code) = commands::dispatch(cli, profiler).await {
         return Ok(code);
     }
+    // The gate's and exports' inputs are checked before anything starts a browser.
+    let plan = commands::ProfiledRunPlan::prepare(cli, commands::gate_flags(cli))?;
     let (options, knobs, target) = prepare_run(cli)?;
     let preset = PresetScope::enter(cli.preset.as_deref(), cli.baselines.as_deref(), knobs)?;
-    let outcome = run(&options, &preset.knobs(), &target).await?;
-    print_line(&render_summary(&outcome));
-    let gate = commands::after_profiled_run(cli, profiler)?;
+    let (all_ok, gate) =
+        commands::run_profiled(&plan, profiler, &options, &preset.knobs(), &target).await?;
     if let Some(restored) = preset.finish()? {
         print_line(&restored);
     }
-    Ok(if !outcome.all_ok() {
-        EXIT_FAILED_TRACKS
-    } else {
-        gate
-    })
+    Ok(if !all_ok { EXIT_FAILED_TRACKS } else { gate })
 }
 
 /// Reads every input of a run (songs, credentials, knobs, site profile) into its options,
