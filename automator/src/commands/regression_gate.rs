@@ -145,7 +145,10 @@ pub fn save_target(argument: &str) -> Result<PathBuf, CommandError> {
     };
     if argument.ends_with(".json") {
         let path = PathBuf::from(argument);
-        if path.file_stem().is_none_or(|stem| stem.is_empty() || stem == ".") {
+        if path
+            .file_stem()
+            .is_none_or(|stem| stem.is_empty() || stem == ".")
+        {
             return Err(bad("has no file name before `.json`"));
         }
         if path.is_dir() {

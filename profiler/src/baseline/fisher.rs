@@ -39,6 +39,9 @@ mod tests {
         assert!((success_drop_p((1, 0), (1, 1)) - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(success_drop_p((10, 0), (10, 0)), 1.0);
         assert_eq!(success_drop_p((0, 0), (0, 5)), 1.0);
-        assert!(success_drop_p((5, 5), (10, 0)) > 0.99, "more successes is no drop");
+        assert!(
+            success_drop_p((5, 5), (10, 0)) > 0.99,
+            "more successes is no drop"
+        );
     }
 }

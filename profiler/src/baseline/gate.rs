@@ -260,9 +260,8 @@ impl SideSummary {
             .map(|run| metric.of_run(run))
             .collect();
         let positive: Vec<f64> = values.iter().copied().filter(|v| *v > 0.0).collect();
-        let value_ns = (!positive.is_empty()).then(|| {
-            (positive.iter().map(|v| v.ln()).sum::<f64>() / positive.len() as f64).exp()
-        });
+        let value_ns = (!positive.is_empty())
+            .then(|| (positive.iter().map(|v| v.ln()).sum::<f64>() / positive.len() as f64).exp());
         let range_ns = (!values.is_empty()).then(|| {
             values
                 .iter()
@@ -404,7 +403,10 @@ impl GateReport {
 
     /// Tested regressions: slower timing or fewer successes.
     pub fn regressions(&self) -> usize {
-        self.keys.iter().filter(|key| key.verdict.is_regression()).count()
+        self.keys
+            .iter()
+            .filter(|key| key.verdict.is_regression())
+            .count()
     }
 
     pub fn has_regression(&self) -> bool {

@@ -25,6 +25,6 @@ pub use gate::{
 };
 pub use git::{current_git_commit, git_commit_in};
 pub use limit::{HardLimit, LimitMetric};
-pub(crate) use render::markdown_cell;
 pub use model::{BASELINE_SCHEMA, KeyBaseline, KeyRun, PerformanceBaseline};
+pub(crate) use render::markdown_cell;
 pub use welch::{LogWelch, log_welch};

@@ -36,7 +36,11 @@ fn pool_key(runs: Vec<&KeyStats>) -> KeyBaseline {
         tier: first.tier,
         count,
         failures: runs.iter().map(|run| run.failures).sum(),
-        mean_ns: if count > 0 { sum_ns / count as f64 } else { 0.0 },
+        mean_ns: if count > 0 {
+            sum_ns / count as f64
+        } else {
+            0.0
+        },
         median_ns: nearest_rank(&histogram, 0.50),
         p90_ns: nearest_rank(&histogram, 0.90),
         p95_ns: nearest_rank(&histogram, 0.95),

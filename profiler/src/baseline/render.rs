@@ -119,11 +119,16 @@ impl GateReport {
                 "; {count} untested change(s) beyond the threshold count as failures (pass --allow-untested to accept them, or measure more with --runs)"
             ),
             (count, true) => {
-                format!("; {count} untested change(s) beyond the threshold accepted (--allow-untested)")
+                format!(
+                    "; {count} untested change(s) beyond the threshold accepted (--allow-untested)"
+                )
             }
         };
         if self.limit_failures() > 0 {
-            return format!("FAIL: {} hard limit(s) broken{untested_note}", self.limit_failures());
+            return format!(
+                "FAIL: {} hard limit(s) broken{untested_note}",
+                self.limit_failures()
+            );
         }
         if !self.passed() {
             return format!(
@@ -160,7 +165,9 @@ impl GateReport {
                 key.key,
                 key.change.map_or_else(|| "–".to_string(), format_change),
                 key.threshold * 100.0,
-                key.untested_because.as_deref().unwrap_or("could not be tested")
+                key.untested_because
+                    .as_deref()
+                    .unwrap_or("could not be tested")
             ));
         }
         notes
@@ -196,11 +203,7 @@ impl GateReport {
             Align::Right,
             Align::Left,
         ];
-        let columns: Vec<(&str, Align)> = headers
-            .iter()
-            .map(String::as_str)
-            .zip(aligns)
-            .collect();
+        let columns: Vec<(&str, Align)> = headers.iter().map(String::as_str).zip(aligns).collect();
         let mut table = TextTable::new(&columns);
         for key in &self.keys {
             table.row(key_cells(key));
@@ -246,7 +249,10 @@ impl GateReport {
             markdown_cell(&self.rule()),
         );
         for warning in &self.machine_warnings {
-            text.push_str(&format!("- warning: machines differ: {}\n", markdown_cell(warning)));
+            text.push_str(&format!(
+                "- warning: machines differ: {}\n",
+                markdown_cell(warning)
+            ));
         }
         for note in self.notes() {
             text.push_str(&format!("- {}\n", markdown_cell(&note)));
@@ -256,7 +262,10 @@ impl GateReport {
         text.push_str(&format!("| {} |\n", headers.join(" | ")));
         text.push_str(&format!("|{}\n", "---|".repeat(headers.len())));
         for key in &self.keys {
-            let cells: Vec<String> = key_cells(key).iter().map(|cell| markdown_cell(cell)).collect();
+            let cells: Vec<String> = key_cells(key)
+                .iter()
+                .map(|cell| markdown_cell(cell))
+                .collect();
             text.push_str(&format!("| {} |\n", cells.join(" | ")));
         }
         if !self.limits.is_empty() {

@@ -32,7 +32,11 @@ impl Exporter for BmfExporter {
                     let value = key.mean_ns;
                     benchmarks.insert(
                         key.key.clone(),
-                        latency(value, (value - key.stddev_ns).max(0.0), value + key.stddev_ns),
+                        latency(
+                            value,
+                            (value - key.stddev_ns).max(0.0),
+                            value + key.stddev_ns,
+                        ),
                     );
                 }
             }
@@ -58,13 +62,14 @@ impl Exporter for BmfExporter {
                 }
             }
         }
-        let mut text = serde_json::to_string_pretty(&Value::Object(benchmarks)).map_err(
-            |error| ExportError::Serialize {
-                flag: self.format().flag(),
-                subject: subject.kind(),
-                message: error.to_string(),
-            },
-        )?;
+        let mut text =
+            serde_json::to_string_pretty(&Value::Object(benchmarks)).map_err(|error| {
+                ExportError::Serialize {
+                    flag: self.format().flag(),
+                    subject: subject.kind(),
+                    message: error.to_string(),
+                }
+            })?;
         text.push('\n');
         Ok(text)
     }

@@ -31,13 +31,12 @@ impl Exporter for JsonExporter {
             subject: subject.kind(),
             message: error.to_string(),
         })?;
-        let mut text = serde_json::to_string_pretty(&value).map_err(|error| {
-            ExportError::Serialize {
+        let mut text =
+            serde_json::to_string_pretty(&value).map_err(|error| ExportError::Serialize {
                 flag: self.format().flag(),
                 subject: subject.kind(),
                 message: error.to_string(),
-            }
-        })?;
+            })?;
         text.push('\n');
         Ok(text)
     }

@@ -115,9 +115,7 @@ fn gate_junit(report: &GateReport) -> String {
                     check.actual_ns.unwrap_or(f64::NAN)
                 ),
             },
-            LimitOutcome::NotMeasured => {
-                Outcome::Skipped("key absent from the run".to_string())
-            }
+            LimitOutcome::NotMeasured => Outcome::Skipped("key absent from the run".to_string()),
         };
         count(&outcome);
         cases.push_str(&testcase("gate.limit", &check.limit.to_string(), &outcome));

@@ -104,7 +104,9 @@ pub trait Exporter {
 /// Why an export could not be written, as one line naming the flag or file.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("{flag} cannot export {subject} (JUnit XML is written for the regression gate, --compare)")]
+    #[error(
+        "{flag} cannot export {subject} (JUnit XML is written for the regression gate, --compare)"
+    )]
     Unsupported {
         flag: &'static str,
         subject: &'static str,
