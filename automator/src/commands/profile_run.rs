@@ -53,7 +53,8 @@ impl ProfiledRunPlan {
             .then(|| GatePlan::prepare(cli.compare.as_deref(), cli.save_baseline.as_deref(), flags))
             .transpose()?;
         let exports = Exports::from_cli(cli);
-        if !exports.files.is_empty() && !(cli.profile || gated) {
+        let exportable = cli.profile || gated;
+        if !exports.files.is_empty() && !exportable {
             return Err(CommandError::BadFlag {
                 flag: exports.files[0].0.flag(),
                 problem: "exports the profile or the gate: add --profile or --compare NAME|FILE"
