@@ -146,8 +146,8 @@ pub fn save_target(argument: &str) -> Result<PathBuf, CommandError> {
     if argument.ends_with(".json") {
         let path = PathBuf::from(argument);
         if path
-            .file_stem()
-            .is_none_or(|stem| stem.is_empty() || stem == ".")
+            .file_name()
+            .is_none_or(|name| name == ".json" || name == "..json")
         {
             return Err(bad("has no file name before `.json`"));
         }
@@ -342,5 +342,34 @@ mod tests {
             error.contains("not a preset-run file") && error.contains("line 1"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_save_target_is_a_plain_name_or_a_json_file() {
+        assert_eq!(
+            save_target("main-2.0_x").unwrap(),
+            Path::new("logs/performance/baselines/main-2.0_x.json")
+        );
+        assert_eq!(
+            save_target("ci/base.json").unwrap(),
+            Path::new("ci/base.json")
+        );
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../up",
+            "a/b",
+            "a\\b",
+            ".hidden",
+            "spaced name",
+            ".json",
+        ] {
+            let error = save_target(bad).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("--save-baseline: `{bad}`")),
+                "{error}"
+            );
+        }
     }
 }
