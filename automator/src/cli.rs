@@ -121,7 +121,7 @@ pub struct Cli {
 
     /// Noise threshold of the regression gate in percent (default 20): a key regresses when
     /// its per-run median moved by more than this AND Welch's t-test on the log per-run
-    /// values (Holm-adjusted over all keys) says the shift is real; or when its success rate
+    /// values (Benjamini–Hochberg-adjusted over all keys) says the shift is real; or when its success rate
     /// dropped (Fisher's exact test).
     #[arg(long, value_name = "PCT")]
     pub threshold: Option<f64>,

@@ -86,7 +86,8 @@ fn a_large_slowdown_of_a_key_called_twice_per_run_fails_at_three_runs() {
 }
 
 /// The issue: same-configuration reruns flagged a key in 11 of 24 pairs with the per-call
-/// test. With runs as samples, Holm and the threshold, 24 pairs of 3 + 3 runs all pass.
+/// test. With runs as samples, Benjamini–Hochberg and the threshold, 24 pairs of 3 + 3 runs
+/// all pass.
 #[test]
 fn same_configuration_reruns_pass_in_every_one_of_24_pairs() {
     let mut alarms = Vec::new();

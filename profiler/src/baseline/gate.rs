@@ -10,15 +10,17 @@
 //! Per key, two questions:
 //! - **Timing**: the change is the ratio of geometric means of the per-run values, minus 1,
 //!   with a 95% Welch interval; the test is Welch's t on log values (see `welch.rs`),
-//!   Holm-adjusted over all timing-tested keys. It needs `min_runs` (2) clean runs per side.
+//!   Benjamini–Hochberg-adjusted over all timing-tested keys (see `fdr.rs` for why not Holm).
+//!   It needs `min_runs` (2) clean runs per side.
 //! - **Success rate**: successes and failures of all calls, compared with Fisher's exact
-//!   test, one-sided (fewer successes now), Holm-adjusted over the keys with failures.
+//!   test, one-sided (fewer successes now), Benjamini–Hochberg-adjusted over the keys with
+//!   failures that the test can decide.
 //!
 //! | verdict            | rule                                                                   |
 //! |--------------------|------------------------------------------------------------------------|
-//! | `FewerSuccesses`   | success rate dropped, Fisher p (Holm) < α                              |
-//! | `Regression`       | slower beyond the threshold and Welch p (Holm) < α                     |
-//! | `Improvement`      | faster beyond the threshold and Welch p (Holm) < α                     |
+//! | `FewerSuccesses`   | success rate dropped, Fisher p (BH) < α                                |
+//! | `Regression`       | slower beyond the threshold and Welch p (BH) < α                       |
+//! | `Improvement`      | faster beyond the threshold and Welch p (BH) < α                       |
 //! | `WithinNoise`      | beyond the threshold, tested, not significant                          |
 //! | `NoChange`         | tested, change within the threshold                                    |
 //! | `UntestedChange`   | too few runs (or calls) to test, and slower (or fewer successes) beyond the threshold |
@@ -32,11 +34,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::BaselineError;
+use super::fdr::bh_adjust;
 use super::fisher::success_drop_p;
 use super::limit::HardLimit;
 use super::model::{KeyBaseline, KeyRun, PerformanceBaseline};
 use super::welch::log_welch;
-use crate::stats::holm_adjust;
 use crate::tier::Tier;
 
 /// The statistic whose relative change is held against the threshold.
@@ -142,7 +144,7 @@ pub struct GateConfig {
     pub threshold: f64,
     /// Per-key thresholds; an exact key wins over the longest matching `prefix*` pattern.
     pub key_thresholds: Vec<KeyThreshold>,
-    /// Significance level of the Holm-adjusted tests (timing and success rate).
+    /// Significance level of the adjusted tests (timing and success rate).
     pub alpha: f64,
     /// The per-run statistic compared (median of the run's calls by default).
     pub metric: GateMetric,
@@ -303,9 +305,9 @@ pub struct KeyComparison {
     pub change: Option<f64>,
     /// 95% Welch interval of `change` (not adjusted for multiple keys); `None` untested.
     pub change_interval: Option<(f64, f64)>,
-    /// Holm-adjusted two-sided Welch p-value of the timing; `None` untested.
+    /// Benjamini–Hochberg-adjusted two-sided Welch p-value of the timing; `None` untested.
     pub p_value: Option<f64>,
-    /// Holm-adjusted one-sided Fisher p-value of a success-rate drop; `None` when neither
+    /// BH-adjusted one-sided Fisher p-value of a success-rate drop; `None` when neither
     /// side failed or too few calls to ever reach α.
     pub success_p_value: Option<f64>,
     pub threshold: f64,
@@ -518,7 +520,7 @@ pub fn compare(
 
     for (tests, timing) in [(timing_tests, true), (success_tests, false)] {
         let raw: Vec<f64> = tests.iter().map(|(_, p)| *p).collect();
-        for ((index, _), adjusted) in tests.into_iter().zip(holm_adjust(&raw)) {
+        for ((index, _), adjusted) in tests.into_iter().zip(bh_adjust(&raw)) {
             if timing {
                 keys[index].p_value = Some(adjusted);
             } else {

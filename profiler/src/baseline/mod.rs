@@ -7,6 +7,7 @@
 //! [`save`]: PerformanceBaseline::save
 
 mod error;
+mod fdr;
 mod fisher;
 mod gate;
 mod git;
@@ -18,6 +19,7 @@ mod store;
 mod welch;
 
 pub use error::BaselineError;
+pub use fdr::bh_adjust;
 pub use fisher::success_drop_p;
 pub use gate::{
     GateConfig, GateMetric, GatePolicy, GateReport, KeyComparison, KeyThreshold, LimitCheck,
