@@ -161,6 +161,13 @@ async fn run_baseline_test(
     profiler: Option<&ProfilerHandle>,
     name: &str,
 ) -> Result<u8, CommandError> {
+    if let Some((format, _)) = Exports::from_cli(cli).files.first() {
+        return Err(CommandError::BadFlag {
+            flag: format.flag(),
+            problem: "exports a profile, the gate (--compare) or an A/B test, not --baseline-test"
+                .into(),
+        });
+    }
     let setup = setup(cli, profiler, "--baseline-test", &[name])?;
     baseline_test(&setup, name, runs(cli, DEFAULT_BASELINE_RUNS)).await?;
     Ok(0)
