@@ -86,27 +86,31 @@ fn a_large_slowdown_of_a_key_called_twice_per_run_fails_at_three_runs() {
 }
 
 /// The issue: same-configuration reruns flagged a key in 11 of 24 pairs with the per-call
-/// test. With runs as samples, Benjamini–Hochberg and the threshold, 24 pairs of 3 + 3 runs
-/// all pass.
+/// test. With runs as samples, one-sided tests, Benjamini–Hochberg and the threshold, the
+/// gate fails at most α = 5% of same-configuration pairs of 3 + 3 runs (39 keys each, every
+/// run under its own machine load).
 #[test]
-fn same_configuration_reruns_pass_in_every_one_of_24_pairs() {
-    let mut alarms = Vec::new();
-    for pair in 0..24u64 {
+fn same_configuration_reruns_fail_at_most_five_percent_of_200_pairs() {
+    let mut failed = 0;
+    for pair in 0..200u64 {
         let baseline =
             PerformanceBaseline::from_profiles("base", &runs(100 + pair * 10, 3, 65.8e6));
         let current =
-            PerformanceBaseline::from_profiles("rerun", &runs(5_000 + pair * 10, 3, 65.8e6));
+            PerformanceBaseline::from_profiles("rerun", &runs(50_000 + pair * 10, 3, 65.8e6));
         let report = compare(&baseline, &current, &gate(true, false));
-        if report.exit_code() != 0 || report.count(Verdict::Improvement) > 0 {
-            alarms.push(report.result_line());
-        }
         assert_eq!(
             report.count(Verdict::NotTestable),
             0,
             "3 runs make every key testable"
         );
+        if report.exit_code() != 0 {
+            failed += 1;
+        }
     }
-    assert_eq!(alarms, Vec::<String>::new());
+    assert!(
+        failed <= 10,
+        "{failed} of 200 same-configuration pairs failed"
+    );
 }
 
 /// The issue: baseline `dl.download_track` 20 calls, 0 failures, ~1.01 s; run 20 calls, all

@@ -10,7 +10,9 @@
 //! Per key, two questions:
 //! - **Timing**: the change is the ratio of geometric means of the per-run values, minus 1,
 //!   with a 95% Welch interval; the test is Welch's t on log values (see `welch.rs`),
-//!   Benjamini–Hochberg-adjusted over all timing-tested keys (see `fdr.rs` for why not Holm).
+//!   one-sided in two pre-specified families ("slower" for regressions, "faster" for
+//!   improvements), each Benjamini–Hochberg-adjusted over all timing-tested keys (see
+//!   `fdr.rs` for why not Holm).
 //!   It needs `min_runs` (2) clean runs per side.
 //! - **Success rate**: successes and failures of all calls, compared with Fisher's exact
 //!   test, one-sided (fewer successes now), Benjamini–Hochberg-adjusted over the keys with
@@ -305,7 +307,9 @@ pub struct KeyComparison {
     pub change: Option<f64>,
     /// 95% Welch interval of `change` (not adjusted for multiple keys); `None` untested.
     pub change_interval: Option<(f64, f64)>,
-    /// Benjamini–Hochberg-adjusted two-sided Welch p-value of the timing; `None` untested.
+    /// Benjamini–Hochberg-adjusted one-sided Welch p-value of the timing in the direction of
+    /// the change (the "slower" family for a slower key, else the "faster" family); `None`
+    /// untested.
     pub p_value: Option<f64>,
     /// BH-adjusted one-sided Fisher p-value of a success-rate drop; `None` when neither
     /// side failed or too few calls to ever reach α.
@@ -449,7 +453,11 @@ pub fn compare(
 ) -> GateReport {
     let min_runs = config.min_runs.max(2);
     let mut keys = Vec::new();
-    let mut timing_tests: Vec<(usize, f64)> = Vec::new();
+    // Two pre-specified one-sided families: "slower" for regressions, "faster" for
+    // improvements, each adjusted on its own, so the regression verdict has the power of a
+    // one-sided test and its false-alarm bound does not depend on improvements.
+    let mut slower_tests: Vec<(usize, f64)> = Vec::new();
+    let mut faster_tests: Vec<(usize, f64)> = Vec::new();
     let mut success_tests: Vec<(usize, f64)> = Vec::new();
     for before in baseline.keys.iter().filter(|key| key.count > 0) {
         let threshold = config.threshold_for(&before.key);
@@ -485,7 +493,8 @@ pub fn compare(
         match log_welch(&base_values, &current_values).filter(|_| enough) {
             Some(test) => {
                 entry.change_interval = Some((test.ratio_low - 1.0, test.ratio_high - 1.0));
-                timing_tests.push((keys.len(), test.p_value));
+                slower_tests.push((keys.len(), test.p_slower));
+                faster_tests.push((keys.len(), test.p_faster));
             }
             None => {
                 entry.untested_because = Some(format!(
@@ -518,15 +527,25 @@ pub fn compare(
         }
     }
 
-    for (tests, timing) in [(timing_tests, true), (success_tests, false)] {
+    let adjusted = |tests: &[(usize, f64)]| -> Vec<(usize, f64)> {
         let raw: Vec<f64> = tests.iter().map(|(_, p)| *p).collect();
-        for ((index, _), adjusted) in tests.into_iter().zip(bh_adjust(&raw)) {
-            if timing {
-                keys[index].p_value = Some(adjusted);
-            } else {
-                keys[index].success_p_value = Some(adjusted);
-            }
-        }
+        let indices = tests.iter().map(|(index, _)| *index);
+        indices.zip(bh_adjust(&raw)).collect()
+    };
+    for ((index, slower), (_, faster)) in adjusted(&slower_tests)
+        .into_iter()
+        .zip(adjusted(&faster_tests))
+    {
+        let entry = &mut keys[index];
+        // The p-value of the family the observed direction belongs to.
+        entry.p_value = Some(if entry.change.unwrap_or(0.0) > 0.0 {
+            slower
+        } else {
+            faster
+        });
+    }
+    for (index, p) in adjusted(&success_tests) {
+        keys[index].success_p_value = Some(p);
     }
     for entry in keys
         .iter_mut()

@@ -85,7 +85,7 @@ impl GateReport {
     /// The rule in one paragraph, for people and for CI summaries.
     pub fn rule(&self) -> String {
         format!(
-            "the run is the unit: per key, each clean run (every call succeeded) gives one {metric} sample; a key regresses when its change beyond ±{threshold:.0}% (or its own threshold) is significant by Welch's t-test on log per-run values (p < {alpha}, Benjamini–Hochberg over the keys tested; ≥ {min} clean runs per side), or when its success rate drops (Fisher's exact test, one-sided, BH); failed calls are left out of the timing",
+            "the run is the unit: per key, each clean run (every call succeeded) gives one {metric} sample; a key regresses when its change beyond ±{threshold:.0}% (or its own threshold) is significant by a one-sided Welch's t-test on log per-run values (p < {alpha}, Benjamini–Hochberg over the keys tested, slower and faster as separate families; ≥ {min} clean runs per side), or when its success rate drops (Fisher's exact test, one-sided, BH); failed calls are left out of the timing",
             metric = self.metric.as_str(),
             threshold = self.threshold * 100.0,
             alpha = self.alpha,

@@ -18,6 +18,10 @@ pub struct LogWelch {
     pub ratio_high: f64,
     /// Two-sided p-value (not yet adjusted for multiple keys).
     pub p_value: f64,
+    /// One-sided p-value that `second` is slower (larger) than `first`.
+    pub p_slower: f64,
+    /// One-sided p-value that `second` is faster (smaller) than `first`.
+    pub p_faster: f64,
     /// Welch–Satterthwaite degrees of freedom (infinite when both sides have no spread).
     pub degrees_of_freedom: f64,
 }
@@ -50,6 +54,8 @@ pub fn log_welch(first: &[f64], second: &[f64]) -> Option<LogWelch> {
             ratio_low: ratio,
             ratio_high: ratio,
             p_value: if difference == 0.0 { 1.0 } else { 0.0 },
+            p_slower: if difference > 0.0 { 0.0 } else { 1.0 },
+            p_faster: if difference < 0.0 { 0.0 } else { 1.0 },
             degrees_of_freedom: f64::INFINITY,
         });
     }
@@ -64,6 +70,8 @@ pub fn log_welch(first: &[f64], second: &[f64]) -> Option<LogWelch> {
         ratio_low: (difference - margin).exp(),
         ratio_high: (difference + margin).exp(),
         p_value,
+        p_slower: t.sf(statistic),
+        p_faster: t.cdf(statistic),
         degrees_of_freedom,
     })
 }
@@ -90,6 +98,15 @@ mod tests {
         let test = log_welch(&a, &b).unwrap();
         let close = |x: f64, y: f64| (x - y).abs() < 1e-9 * y.abs().max(1e-6);
         assert!(close(test.p_value, 6.075_996_218_428_635_5e-6), "{test:?}");
+        // alternative="less" (b faster) halves it; "greater" is its complement.
+        assert!(
+            close(test.p_faster, 6.075_996_218_428_635_5e-6 / 2.0),
+            "{test:?}"
+        );
+        assert!(
+            close(test.p_slower, 1.0 - 6.075_996_218_428_635_5e-6 / 2.0),
+            "{test:?}"
+        );
         assert!(close(test.ratio, 0.708_799_451_068_952_6), "{test:?}");
         assert!(
             close(test.ratio_low, (-0.372_345_240_497_967_f64).exp()),
