@@ -13,10 +13,9 @@ use profiler::{ProfilerHandle, ProfilerLayer};
 
 use crate::cli::{Cli, Command};
 use crate::commands::run_inputs::{RunInputsError, prepare_run};
-use crate::commands::{self, CommandError, PresetScope};
+use crate::commands::{self, CommandError, PresetScope, ProfiledRunEnd};
+use crate::flow::RunError;
 use crate::flow::progress::{LogWriter, print_line};
-use crate::flow::summary::render_summary;
-use crate::flow::{RunError, run};
 use crate::log_line::{LogLine, is_for_people};
 use crate::profiling::ProfileReports;
 use crate::signals;
@@ -200,27 +199,17 @@ async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, Ap
     if let Some(code) = commands::dispatch(cli, profiler).await {
         return Ok(code);
     }
+    // The gate's and exports' inputs are checked before anything starts a browser.
+    let plan = commands::ProfiledRunPlan::prepare(cli, commands::gate_flags(cli))?;
     let (options, knobs, target) = prepare_run(cli)?;
     let preset = PresetScope::enter(cli.preset.as_deref(), cli.baselines.as_deref(), knobs)?;
-    let outcome = run(&options, &preset.knobs(), &target).await?;
-    print_line(&render_summary(&outcome));
-    // A partial run would make a misleading baseline or comparison.
-    let gate = match outcome.interrupted {
-        false => commands::after_profiled_run(cli, profiler)?,
-        true if cli.compare.is_some() || cli.save_baseline.is_some() => {
-            print_line("The run was interrupted: no baseline saved, no comparison made.");
-            EXIT_OK
-        }
-        true => EXIT_OK,
-    };
+    let end = commands::run_profiled(&plan, profiler, &options, &preset.knobs(), &target).await?;
     if let Some(restored) = preset.finish()? {
         print_line(&restored);
     }
-    Ok(if outcome.interrupted {
-        signals::interrupted_exit_code()
-    } else if !outcome.all_ok() {
-        EXIT_FAILED_TRACKS
-    } else {
-        gate
+    Ok(match end {
+        ProfiledRunEnd::Interrupted => signals::interrupted_exit_code(),
+        ProfiledRunEnd::Finished { all_ok: false, .. } => EXIT_FAILED_TRACKS,
+        ProfiledRunEnd::Finished { gate_exit_code, .. } => gate_exit_code,
     })
 }

@@ -61,7 +61,8 @@ pub struct Cli {
     pub ab_test: Option<Vec<String>>,
 
     /// Runs per preset for --baseline-test (default 3) and --ab-test (default 8, may stop
-    /// early).
+    /// early); with --save-baseline / --compare, how many times the profiled run is repeated
+    /// (default 1; the gate tests timing only with 2 or more runs per side, 3 recommended).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub runs: Option<u32>,
 
@@ -127,11 +128,38 @@ pub struct Cli {
     pub fail_on_regression: bool,
 
     /// Noise threshold of the regression gate in percent (default 20): a key regresses when
-    /// its median moved by more than this AND a Mann-Whitney U test (Holm-adjusted over all
-    /// keys) says the shift is real.
+    /// its per-run median moved by more than this AND Welch's t-test on the log per-run
+    /// values (Benjamini–Hochberg-adjusted over all keys) says the shift is real; or when its success rate
+    /// dropped (Fisher's exact test).
     /// A negative value is refused by the regression gate, naming this flag.
     #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
     pub threshold: Option<f64>,
+
+    /// With --fail-on-regression: do not fail on an untested change (a key slower beyond the
+    /// threshold, or failing more often, with too few runs or calls to test). Without this
+    /// flag such a change fails the gate; the report names it either way.
+    #[arg(long)]
+    pub allow_untested: bool,
+
+    /// Write the profile (plain --profile run), the gate's verdict and report (--compare) or
+    /// the A/B comparison (--ab-test) as JSON to FILE (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+
+    /// Write the profile, the gate or the A/B comparison as Markdown to FILE. The gate's and
+    /// the A/B's Markdown is also appended to $GITHUB_STEP_SUMMARY when that is set.
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
+
+    /// Write Bencher Metric Format JSON to FILE: {"<key>": {"latency": {"value": ns,
+    /// "lower_value": ns, "upper_value": ns}}}.
+    #[arg(long, value_name = "FILE")]
+    pub export_bmf: Option<PathBuf>,
+
+    /// With --compare: write the gate as JUnit XML to FILE (one test case per key and hard
+    /// limit, a failure per regression).
+    #[arg(long, value_name = "FILE")]
+    pub export_junit: Option<PathBuf>,
 
     /// A threshold for one key or a family (`download_management.*=50`); repeatable.
     #[arg(long, value_name = "KEY=PCT")]
@@ -142,9 +170,9 @@ pub struct Cli {
     #[arg(long, value_name = "KEY:METRIC<DURATION")]
     pub limit: Vec<String>,
 
-    /// After this run, save its profile as a performance baseline (implies --profile). A NAME
-    /// is stored as logs/performance/baselines/<NAME>.json; a value with `/` or ending in
-    /// `.json` is a file path.
+    /// After this run (or its --runs repetitions), save the profiles as a performance
+    /// baseline, one sample per run. A NAME (letters, digits, `.`, `_`, `-`) is stored as
+    /// logs/performance/baselines/<NAME>.json; a value ending in `.json` is a file path.
     #[arg(long, value_name = "NAME|FILE")]
     pub save_baseline: Option<String>,
 
@@ -152,10 +180,12 @@ pub struct Cli {
     #[arg(long, value_name = "NAME|FILE")]
     pub show_baseline: Option<String>,
 
-    /// Compare this run (implies --profile), or the file given with --against, with a saved
-    /// baseline: per key regression / improvement / within noise / no change, hard limits,
-    /// and a warning when the machines differ. Exit codes: 0 ok, 1 regression with
-    /// --fail-on-regression or a broken --limit, 2 bad input.
+    /// Compare this run (or its --runs repetitions), or the file given with --against, with
+    /// a saved baseline: per key regression / untested change / improvement / within noise /
+    /// not testable / no change, hard limits, and a warning when the machines differ. The
+    /// baseline is read before the browser starts. Exit codes: 0 ok, 1 regression (or
+    /// untested change, see --allow-untested) with --fail-on-regression or a broken
+    /// --limit, 2 bad input.
     #[arg(long, value_name = "NAME|FILE")]
     pub compare: Option<String>,
 

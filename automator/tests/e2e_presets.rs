@@ -5,6 +5,8 @@
 
 mod support;
 
+use profiler::baseline::PerformanceBaseline;
+
 use std::path::{Path, PathBuf};
 
 use support::{
@@ -125,28 +127,37 @@ fn baseline_test_saves_every_run_with_its_own_profile() {
     itself.printed("0 regression(s)");
 }
 
+/// The reproduction at a small time scale: a baseline of 3 runs under the default
+/// configuration, then 3 runs under `--preset current` (solo waits several times longer) with
+/// `--fail-on-regression`: the gate tests runs, flags the slowdown and exits 1.
 #[test]
-fn the_gate_fails_a_slow_presets_run_against_a_fast_presets_baseline() {
+fn the_gate_fails_a_slow_presets_runs_against_a_fast_baseline_of_runs() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    let common = ["--max-tracks", "2", "--time-scale", "0.03"];
-    let save = [
-        &[
-            "--profile",
-            "--preset",
-            "optimized",
-            "--save-baseline",
-            "fast",
-        ][..],
-        &common[..],
-    ]
-    .concat();
+    let common = ["--max-tracks", "1", "--time-scale", "0.03", "--runs", "3"];
+    let save = [&["--profile", "--save-baseline", "fast"][..], &common[..]].concat();
     let saved = run_automator(directory.path(), &save, &[]);
     saved.succeeded();
-    saved.printed("Saved the performance baseline: logs/performance/baselines/fast.json");
-    saved.printed(RESTORED);
+    saved
+        .printed("Saved the performance baseline (3 run(s)): logs/performance/baselines/fast.json");
     let html = only_file(directory.path(), "performance_", ".html");
     assert!(std::fs::read_to_string(html).unwrap().contains("<svg"));
+    let stored = PerformanceBaseline::load(
+        &directory
+            .path()
+            .join("logs/performance/baselines/fast.json"),
+    )
+    .unwrap();
+    assert_eq!(stored.runs, 3);
+    assert_eq!(
+        stored
+            .key("track_management.wait_for_solo")
+            .unwrap()
+            .runs
+            .len(),
+        3,
+        "one sample per run"
+    );
 
     let compare = [
         &[
@@ -155,6 +166,8 @@ fn the_gate_fails_a_slow_presets_run_against_a_fast_presets_baseline() {
             "--compare",
             "fast",
             "--fail-on-regression",
+            "--export-json",
+            "gate.json",
         ][..],
         &common[..],
     ]
@@ -173,8 +186,16 @@ fn the_gate_fails_a_slow_presets_run_against_a_fast_presets_baseline() {
         .find(|line| line.starts_with("track_management.wait_for_solo"))
         .unwrap_or_else(|| panic!("{}", gated.stdout));
     assert!(solo.ends_with("REGRESSION"), "{solo}");
+    assert!(solo.contains("3 → 3"), "three clean runs per side: {solo}");
     gated.printed("FAIL: regression (--fail-on-regression)");
     gated.printed(RESTORED);
+    let verdict: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(directory.path().join("gate.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        (verdict["passed"].as_bool(), verdict["exit_code"].as_i64()),
+        (Some(false), Some(1))
+    );
 }
 
 #[test]

@@ -8,6 +8,7 @@ pub mod abtest;
 pub mod atomic;
 pub mod baseline;
 pub mod chrome;
+pub mod export;
 pub mod html;
 pub mod layer;
 pub mod machine;

@@ -18,6 +18,8 @@ pub enum CommandError {
     Baseline(#[from] BaselineError),
     #[error(transparent)]
     Run(#[from] RunError),
+    #[error(transparent)]
+    Export(#[from] profiler::export::ExportError),
     #[error("cannot compare the presets: {0}")]
     AbTest(#[from] AbTestError),
     /// A run's inputs (songs, credentials, knobs, site profile) could not be prepared.

@@ -12,6 +12,7 @@ pub mod baseline_test;
 pub mod browser_workload;
 pub mod ctrl_c;
 pub mod error;
+pub mod exports;
 pub mod knob_map;
 pub mod list_baselines;
 pub mod live;
@@ -33,13 +34,16 @@ use profiler::ProfilerHandle;
 
 pub use error::CommandError;
 pub use preset_scope::PresetScope;
-pub use profile_run::after_profiled_run;
+pub use profile_run::{ProfiledRunEnd, ProfiledRunPlan, run_profiled};
+
+use profiler::export::Exportable;
 
 use crate::cli::Cli;
 use crate::config::Knobs;
 use crate::flow::progress::print_line;
 use ab_test::{AbSettings, DEFAULT_AB_RUNS, ab_test};
 use baseline_test::{DEFAULT_BASELINE_RUNS, baseline_test};
+use exports::{ExportSubject, Exports};
 use list_baselines::render_list;
 use presets::PresetCatalog;
 use regression_gate::{GateFlags, compare_to_baseline, load_baseline, show_baseline};
@@ -64,7 +68,7 @@ pub fn quiet_log_filter(cli: &Cli) -> Option<&'static str> {
 
 /// Runs the command of `cli` if it is one of these commands and returns its exit code;
 /// `None` means the command line asks for a plain run (with `--profile`, `--save-baseline`
-/// and `--compare` handled after it by [`after_profiled_run`]).
+/// and `--compare` handled by [`ProfiledRunPlan`] and [`run_profiled`]).
 pub async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Option<u8> {
     let result = if cli.list_baselines {
         list(cli)
@@ -98,6 +102,7 @@ pub fn gate_flags(cli: &Cli) -> GateFlags {
         key_thresholds: cli.key_threshold.clone(),
         limits: cli.limit.clone(),
         fail_on_regression: cli.fail_on_regression,
+        allow_untested: cli.allow_untested,
     }
 }
 
@@ -112,9 +117,14 @@ fn list(cli: &Cli) -> Result<u8, CommandError> {
 }
 
 fn compare_files(cli: &Cli, baseline: &str, other: &str) -> Result<u8, CommandError> {
+    let exports = Exports::from_cli(cli);
+    exports.check(ExportSubject::Gate)?;
     let current = load_baseline(other)?;
     let outcome = compare_to_baseline(baseline, &current, &gate_flags(cli))?;
     print_line(&outcome.text);
+    for path in exports.write(&Exportable::Gate(&outcome.report))? {
+        print_line(&format!("Exported: {}", path.display()));
+    }
     Ok(outcome.exit_code)
 }
 
@@ -136,6 +146,13 @@ async fn run_baseline_test(
     profiler: Option<&ProfilerHandle>,
     name: &str,
 ) -> Result<u8, CommandError> {
+    if let Some((format, _)) = Exports::from_cli(cli).files.first() {
+        return Err(CommandError::BadFlag {
+            flag: format.flag(),
+            problem: "exports a profile, the gate (--compare) or an A/B test, not --baseline-test"
+                .into(),
+        });
+    }
     let runs = runs(cli, DEFAULT_BASELINE_RUNS, "")?;
     let setup = Setup::from_cli(cli, profiler, "--baseline-test", &[name])?;
     baseline_test(&setup, name, runs, cli.warmup as usize).await?;
@@ -154,6 +171,8 @@ async fn run_ab_test(
             problem: "needs exactly two preset names".into(),
         });
     };
+    let exports = Exports::from_cli(cli);
+    exports.check(ExportSubject::AbTest)?;
     let settings = AbSettings {
         runs_per_arm: runs(
             cli,
@@ -164,5 +183,9 @@ async fn run_ab_test(
         fail_on_regression: cli.fail_on_regression,
     };
     let setup = Setup::from_cli(cli, profiler, "--ab-test", &[a, b])?;
-    Ok(ab_test(&setup, a, b, settings).await?.exit_code)
+    let outcome = ab_test(&setup, a, b, settings).await?;
+    for path in exports.write(&Exportable::AbTest(&outcome.comparison))? {
+        print_line(&format!("Exported: {}", path.display()));
+    }
+    Ok(outcome.exit_code)
 }

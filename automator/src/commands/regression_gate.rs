@@ -5,19 +5,20 @@
 //!
 //! A baseline argument is a file when it contains a `/` or ends in `.json`, otherwise a name
 //! under `logs/performance/baselines/`. Gate baselines, profile JSON reports and the
-//! preset-run files of `--baseline-test` / `--ab-test` (all runs pooled) are all accepted.
+//! preset-run files of `--baseline-test` / `--ab-test` (each run one sample) are all accepted.
+//!
+//! Every input is checked by [`GatePlan::prepare`] before a browser starts.
 
 use std::path::{Path, PathBuf};
 
 use profiler::Profile;
 use profiler::baseline::{
-    GateConfig, GateReport, HardLimit, KeyThreshold, PerformanceBaseline, compare,
+    GateConfig, GatePolicy, GateReport, HardLimit, KeyThreshold, PerformanceBaseline, compare,
 };
 
 use super::error::CommandError;
 use super::paths::{gate_baseline_path, looks_like_path};
 use super::run_set::PresetRunSet;
-use super::run_set_baseline::pooled_baseline;
 
 /// The gate's settings as given on the command line.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,6 +30,8 @@ pub struct GateFlags {
     /// `--limit 'KEY:p95<33ms'`, repeatable.
     pub limits: Vec<String>,
     pub fail_on_regression: bool,
+    /// `--allow-untested`: an untested change beyond the threshold does not fail the gate.
+    pub allow_untested: bool,
 }
 
 impl GateFlags {
@@ -54,6 +57,10 @@ impl GateFlags {
             .iter()
             .map(|text| HardLimit::parse(text))
             .collect::<Result<_, _>>()?;
+        config.policy = GatePolicy {
+            fail_on_regression: self.fail_on_regression,
+            allow_untested: self.allow_untested,
+        };
         Ok(config)
     }
 }
@@ -81,9 +88,22 @@ pub fn resolve(argument: &str) -> Result<PathBuf, CommandError> {
 pub fn load_baseline(argument: &str) -> Result<PerformanceBaseline, CommandError> {
     let path = resolve(argument)?;
     if let Some(set) = read_run_set(&path)? {
-        return Ok(pooled_baseline(&set));
+        return Ok(run_set_baseline(&set));
     }
     Ok(PerformanceBaseline::load_any(&path)?)
+}
+
+/// A preset-run file as a gate baseline: each of its runs is one sample.
+fn run_set_baseline(set: &PresetRunSet) -> PerformanceBaseline {
+    let profiles: Vec<Profile> = set.runs.iter().map(|run| run.profile.clone()).collect();
+    let mut baseline = PerformanceBaseline::from_profiles(
+        format!("{} ({} runs)", set.preset, set.runs.len()),
+        &profiles,
+    );
+    baseline.recorded_at = set.recorded_at.clone();
+    baseline.git_commit = set.git_commit.clone();
+    baseline.machine = set.machine.clone();
+    baseline
 }
 
 /// `Some` when the file is a preset-run file.
@@ -105,7 +125,7 @@ pub fn show_baseline(argument: &str) -> Result<String, CommandError> {
             "{}\n{}\n\n{}",
             path.display(),
             set.summary(),
-            pooled_baseline(&set).render_text()
+            run_set_baseline(&set).render_text()
         ));
     }
     Ok(format!(
@@ -115,24 +135,93 @@ pub fn show_baseline(argument: &str) -> Result<String, CommandError> {
     ))
 }
 
-/// `--save-baseline`: the profile of this run as a named gate baseline.
-pub fn save_baseline(argument: &str, profile: &Profile) -> Result<PathBuf, CommandError> {
-    let path = gate_baseline_path(argument);
-    let name = path.file_stem().map_or_else(
-        || argument.to_string(),
-        |stem| stem.to_string_lossy().into_owned(),
-    );
-    if let Some(parent) = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(parent).map_err(|source| CommandError::Write {
-            path: path.clone(),
-            source,
-        })?;
+/// Where `--save-baseline NAME|FILE` writes, checked before any run: a NAME (letters, digits,
+/// `.`, `_`, `-`; not starting with `.`) becomes `logs/performance/baselines/<NAME>.json`; a
+/// value ending in `.json` is a file path whose folder must not be a file.
+pub fn save_target(argument: &str) -> Result<PathBuf, CommandError> {
+    let bad = |problem: &str| CommandError::BadFlag {
+        flag: "--save-baseline",
+        problem: format!("`{argument}` {problem}"),
+    };
+    if argument.ends_with(".json") {
+        let path = PathBuf::from(argument);
+        if path
+            .file_name()
+            .is_none_or(|name| name == ".json" || name == "..json")
+        {
+            return Err(bad("has no file name before `.json`"));
+        }
+        if path.is_dir() {
+            return Err(bad("is a folder; give a file such as ci/base.json"));
+        }
+        let blocked = path
+            .ancestors()
+            .skip(1)
+            .find(|ancestor| !ancestor.as_os_str().is_empty() && ancestor.exists());
+        if blocked.is_some_and(|ancestor| !ancestor.is_dir()) {
+            return Err(bad("lies under a file, not a folder"));
+        }
+        return Ok(path);
     }
-    PerformanceBaseline::from_profile(name, profile).save(&path)?;
-    Ok(path)
+    let valid = !argument.is_empty()
+        && !argument.starts_with('.')
+        && argument
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !valid {
+        return Err(bad(
+            "is not a baseline name: use letters, digits, `.`, `_` and `-` (e.g. main), or a file path ending in .json",
+        ));
+    }
+    Ok(gate_baseline_path(argument))
+}
+
+/// `--save-baseline`: the profiles of this command's runs as a named gate baseline at
+/// `path` (from [`save_target`]).
+pub fn save_baseline(path: &Path, profiles: &[Profile]) -> Result<(), CommandError> {
+    let name = path
+        .file_stem()
+        .map_or_else(String::new, |stem| stem.to_string_lossy().into_owned());
+    PerformanceBaseline::from_profiles(name, profiles).save(path)?;
+    Ok(())
+}
+
+/// The gate inputs of a run, all read and checked before the browser starts.
+#[derive(Debug, Clone)]
+pub struct GatePlan {
+    /// The baseline `--compare` names, loaded.
+    pub baseline: Option<PerformanceBaseline>,
+    /// Where `--save-baseline` writes.
+    pub save_to: Option<PathBuf>,
+    pub flags: GateFlags,
+    pub config: GateConfig,
+}
+
+impl GatePlan {
+    /// Loads the `--compare` baseline (missing, corrupt or duplicate-key files are errors),
+    /// checks the `--save-baseline` target and parses every gate flag.
+    pub fn prepare(
+        compare: Option<&str>,
+        save: Option<&str>,
+        flags: GateFlags,
+    ) -> Result<GatePlan, CommandError> {
+        let config = flags.config()?;
+        let baseline = compare.map(load_baseline).transpose()?;
+        let save_to = save.map(save_target).transpose()?;
+        Ok(GatePlan {
+            baseline,
+            save_to,
+            flags,
+            config,
+        })
+    }
+
+    /// Compares `current` with the loaded baseline.
+    pub fn compare(&self, current: &PerformanceBaseline) -> Option<GateOutcome> {
+        let baseline = self.baseline.as_ref()?;
+        let report = compare(baseline, current, &self.config);
+        Some(GateOutcome::of(report))
+    }
 }
 
 /// Compares `current` with the baseline `argument` under `flags`.
@@ -143,14 +232,19 @@ pub fn compare_to_baseline(
 ) -> Result<GateOutcome, CommandError> {
     let config = flags.config()?;
     let baseline = load_baseline(argument)?;
-    let report = compare(&baseline, current, &config);
-    let text = report.render_text(flags.fail_on_regression);
-    let exit_code = u8::from(report.exit_code(flags.fail_on_regression) != 0);
-    Ok(GateOutcome {
-        report,
-        text,
-        exit_code,
-    })
+    Ok(GateOutcome::of(compare(&baseline, current, &config)))
+}
+
+impl GateOutcome {
+    fn of(report: GateReport) -> GateOutcome {
+        let text = report.render_text();
+        let exit_code = u8::from(report.exit_code() != 0);
+        GateOutcome {
+            report,
+            text,
+            exit_code,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -164,8 +258,10 @@ mod tests {
             key_thresholds: vec!["download_management.*=50%".into()],
             limits: vec!["track_management.solo_track:p95<2s".into()],
             fail_on_regression: true,
+            allow_untested: false,
         };
         let config = flags.config().unwrap();
+        assert!(config.policy.fail_on_regression && !config.policy.allow_untested);
         assert_eq!(config.threshold, 0.35);
         assert_eq!(
             config.threshold_for("download_management.monitor_download_polling"),
@@ -246,5 +342,34 @@ mod tests {
             error.contains("not a preset-run file") && error.contains("line 1"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_save_target_is_a_plain_name_or_a_json_file() {
+        assert_eq!(
+            save_target("main-2.0_x").unwrap(),
+            Path::new("logs/performance/baselines/main-2.0_x.json")
+        );
+        assert_eq!(
+            save_target("ci/base.json").unwrap(),
+            Path::new("ci/base.json")
+        );
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../up",
+            "a/b",
+            "a\\b",
+            ".hidden",
+            "spaced name",
+            ".json",
+        ] {
+            let error = save_target(bad).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("--save-baseline: `{bad}`")),
+                "{error}"
+            );
+        }
     }
 }

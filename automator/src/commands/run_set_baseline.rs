@@ -62,6 +62,7 @@ pub fn pooled_baseline(set: &PresetRunSet) -> PerformanceBaseline {
         recorded_at: set.recorded_at.clone(),
         git_commit: set.git_commit.clone(),
         machine: set.machine.clone(),
+        runs: set.runs.len() as u32,
         keys,
     }
 }

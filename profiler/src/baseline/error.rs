@@ -29,6 +29,11 @@ pub enum BaselineError {
         found: u64,
         supported: u32,
     },
+    #[error(
+        "{}: key `{key}` is listed twice (its calls would be counted twice); keep one entry or save a new baseline",
+        path.display()
+    )]
+    DuplicateKey { path: PathBuf, key: String },
     #[error("cannot write baseline file {}: {source}", path.display())]
     Write {
         path: PathBuf,

@@ -1,28 +1,46 @@
-//! The regression gate: a run compared with a baseline, key by key.
+//! The regression gate: runs compared with baseline runs, key by key.
 //!
-//! A key is a **regression** only when two things hold: its chosen statistic (the median by
-//! default) moved by more than the noise threshold (20% by default, per-key overrides
-//! allowed), *and* a Mann-Whitney U test on the two histograms says the shift is real
-//! (p < α after Holm's correction across all keys, in the same direction). A threshold alone
-//! flags every noisy key on a busy machine; a test alone flags a 1% shift once a key has
-//! thousands of calls. Verdicts:
+//! **The run is the unit.** Calls within one run share the machine's state of the moment
+//! (load, caches, the site's mood), so they are not independent samples; a test that treats
+//! them as such flags noise on a busy machine and cannot flag a key called 3 times. Each run
+//! contributes one sample per key: the gate metric (the median by default) of that key's
+//! calls in that run. Only *clean* runs (every call of the key succeeded) are timing
+//! samples, so failed calls, which are often fast, never pass for an improvement.
 //!
-//! | verdict        | statistic moved beyond threshold | test significant            |
-//! |----------------|----------------------------------|-----------------------------|
-//! | `Regression`   | yes, slower                      | yes, slower                 |
-//! | `Improvement`  | yes, faster                      | yes, faster                 |
-//! | `WithinNoise`  | yes                              | no (could be noise)         |
-//! | `NoChange`     | no                               | either (too small to matter) |
+//! Per key, two questions:
+//! - **Timing**: the change is the ratio of geometric means of the per-run values, minus 1,
+//!   with a 95% Welch interval; the test is Welch's t on log values (see `welch.rs`),
+//!   one-sided in two pre-specified families ("slower" for regressions, "faster" for
+//!   improvements), each Benjamini–Hochberg-adjusted over all timing-tested keys (see
+//!   `fdr.rs` for why not Holm).
+//!   It needs `min_runs` (2) clean runs per side.
+//! - **Success rate**: successes and failures of all calls, compared with Fisher's exact
+//!   test, one-sided (fewer successes now), Benjamini–Hochberg-adjusted over the keys with
+//!   failures that the test can decide.
 //!
-//! plus `New` / `Missing` for keys only one side has. Hard limits are checked on the run as a
-//! second, absolute tier.
+//! | verdict            | rule                                                                   |
+//! |--------------------|------------------------------------------------------------------------|
+//! | `FewerSuccesses`   | success rate dropped, Fisher p (BH) < α                                |
+//! | `Regression`       | slower beyond the threshold and Welch p (BH) < α                       |
+//! | `Improvement`      | faster beyond the threshold and Welch p (BH) < α                       |
+//! | `WithinNoise`      | beyond the threshold, tested, not significant                          |
+//! | `NoChange`         | tested, change within the threshold                                    |
+//! | `UntestedChange`   | too few runs (or calls) to test, and slower (or fewer successes) beyond the threshold |
+//! | `NotTestable`      | too few runs to test, no change beyond the threshold in the bad direction |
+//! | `New` / `Missing`  | only one side has the key                                              |
+//!
+//! An untested change fails `fail_on_regression` unless `allow_untested` is set; the report
+//! says both facts (untested, and how large). Hard limits are checked on the pooled calls of
+//! the run as a second, absolute tier.
 
 use serde::{Deserialize, Serialize};
 
 use super::error::BaselineError;
+use super::fdr::bh_adjust;
+use super::fisher::success_drop_p;
 use super::limit::HardLimit;
-use super::model::{KeyBaseline, PerformanceBaseline};
-use crate::stats::{PermutationConfig, holm_adjust, mann_whitney};
+use super::model::{KeyBaseline, KeyRun, PerformanceBaseline};
+use super::welch::log_welch;
 use crate::tier::Tier;
 
 /// The statistic whose relative change is held against the threshold.
@@ -44,6 +62,16 @@ impl GateMetric {
             GateMetric::Mean => key.mean_ns,
             GateMetric::P95 => key.p95_ns as f64,
             GateMetric::P99 => key.p99_ns as f64,
+        }
+    }
+
+    /// The metric over one run's calls of a key: the gate's per-run sample.
+    pub fn of_run(self, run: &KeyRun) -> f64 {
+        match self {
+            GateMetric::Median => run.median_ns as f64,
+            GateMetric::Mean => run.mean_ns,
+            GateMetric::P95 => run.p95_ns as f64,
+            GateMetric::P99 => run.p99_ns as f64,
         }
     }
 
@@ -100,6 +128,17 @@ pub fn parse_percent(text: &str) -> Result<f64, BaselineError> {
     }
 }
 
+/// What fails the gate (exit code 1) besides a broken hard limit, which always does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatePolicy {
+    /// A regression (slower timing or fewer successes, both significant) fails the gate.
+    pub fail_on_regression: bool,
+    /// With `fail_on_regression`: an *untested* change beyond the threshold (too few runs or
+    /// calls to test it) does not fail the gate. Off by default: a key that got 20x slower in
+    /// the one run measured is more likely a regression than noise.
+    pub allow_untested: bool,
+}
+
 /// How strict the gate is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateConfig {
@@ -107,12 +146,15 @@ pub struct GateConfig {
     pub threshold: f64,
     /// Per-key thresholds; an exact key wins over the longest matching `prefix*` pattern.
     pub key_thresholds: Vec<KeyThreshold>,
-    /// Significance level of the (Holm-adjusted) Mann-Whitney test.
+    /// Significance level of the adjusted tests (timing and success rate).
     pub alpha: f64,
+    /// The per-run statistic compared (median of the run's calls by default).
     pub metric: GateMetric,
     pub hard_limits: Vec<HardLimit>,
-    /// Exact-versus-approximate settings of the test.
-    pub test: PermutationConfig,
+    /// Clean runs (every call of the key succeeded) needed on each side for the timing test;
+    /// at least 2 (Welch's test needs a spread on each side).
+    pub min_runs: usize,
+    pub policy: GatePolicy,
 }
 
 impl Default for GateConfig {
@@ -123,7 +165,8 @@ impl Default for GateConfig {
             alpha: 0.05,
             metric: GateMetric::Median,
             hard_limits: Vec::new(),
-            test: PermutationConfig::default(),
+            min_runs: 2,
+            policy: GatePolicy::default(),
         }
     }
 }
@@ -146,9 +189,16 @@ impl GateConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// The success rate dropped significantly.
+    FewerSuccesses,
+    /// Significantly slower, beyond the threshold.
     Regression,
+    /// Too few runs or calls to test, and slower (or fewer successes) beyond the threshold.
+    UntestedChange,
     Improvement,
     WithinNoise,
+    /// Too few runs to test; nothing beyond the threshold in the bad direction.
+    NotTestable,
     NoChange,
     New,
     Missing,
@@ -157,45 +207,140 @@ pub enum Verdict {
 impl Verdict {
     pub fn label(self) -> &'static str {
         match self {
+            Verdict::FewerSuccesses => "REGRESSION (success rate)",
             Verdict::Regression => "REGRESSION",
+            Verdict::UntestedChange => "UNTESTED CHANGE",
             Verdict::Improvement => "improvement",
             Verdict::WithinNoise => "within noise",
+            Verdict::NotTestable => "not testable",
             Verdict::NoChange => "no change",
             Verdict::New => "new",
             Verdict::Missing => "missing",
         }
     }
 
+    /// Whether this verdict is a (tested) regression.
+    pub fn is_regression(self) -> bool {
+        matches!(self, Verdict::FewerSuccesses | Verdict::Regression)
+    }
+
     /// Report order: what needs attention first.
     fn rank(self) -> u8 {
         match self {
-            Verdict::Regression => 0,
-            Verdict::Improvement => 1,
-            Verdict::WithinNoise => 2,
-            Verdict::Missing => 3,
-            Verdict::New => 4,
-            Verdict::NoChange => 5,
+            Verdict::FewerSuccesses => 0,
+            Verdict::Regression => 1,
+            Verdict::UntestedChange => 2,
+            Verdict::Improvement => 3,
+            Verdict::WithinNoise => 4,
+            Verdict::NotTestable => 5,
+            Verdict::Missing => 6,
+            Verdict::New => 7,
+            Verdict::NoChange => 8,
         }
     }
 }
 
-/// One key of the gate report. Values are the gate metric in nanoseconds.
+/// One side of a key's comparison.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SideSummary {
+    /// Runs that called the key.
+    pub runs: usize,
+    /// Runs in which every call of the key succeeded: the timing samples.
+    pub clean_runs: usize,
+    pub calls: u64,
+    pub failures: u64,
+    /// Geometric mean of the gate metric over the clean runs, nanoseconds.
+    pub value_ns: Option<f64>,
+    /// Smallest and largest per-run value of the clean runs, nanoseconds.
+    pub range_ns: Option<(f64, f64)>,
+}
+
+impl SideSummary {
+    fn of(key: &KeyBaseline, metric: GateMetric) -> (SideSummary, Vec<f64>) {
+        let runs = key.run_values();
+        let values: Vec<f64> = runs
+            .iter()
+            .filter(|run| run.is_clean())
+            .map(|run| metric.of_run(run))
+            .collect();
+        let positive: Vec<f64> = values.iter().copied().filter(|v| *v > 0.0).collect();
+        let value_ns = (!positive.is_empty())
+            .then(|| (positive.iter().map(|v| v.ln()).sum::<f64>() / positive.len() as f64).exp());
+        let range_ns = (!values.is_empty()).then(|| {
+            values
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), &value| {
+                    (low.min(value), high.max(value))
+                })
+        });
+        let summary = SideSummary {
+            range_ns,
+            runs: runs.iter().filter(|run| run.calls > 0).count(),
+            clean_runs: values.len(),
+            calls: key.count,
+            failures: key.failures,
+            value_ns,
+        };
+        (summary, values)
+    }
+
+    /// Share of calls that succeeded (1 without calls).
+    pub fn success_rate(&self) -> f64 {
+        if self.calls == 0 {
+            1.0
+        } else {
+            self.calls.saturating_sub(self.failures) as f64 / self.calls as f64
+        }
+    }
+}
+
+/// One key of the gate report. Durations are the gate metric in nanoseconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyComparison {
     pub key: String,
     pub tier: Tier,
     pub verdict: Verdict,
-    pub baseline_ns: Option<f64>,
-    pub current_ns: Option<f64>,
-    pub baseline_count: u64,
-    pub current_count: u64,
-    /// `current / baseline − 1`.
+    pub baseline: SideSummary,
+    pub current: SideSummary,
+    /// Ratio of the geometric means of the clean runs' values, minus 1 (`None` when a side
+    /// has no clean run).
     pub change: Option<f64>,
-    /// Holm-adjusted two-sided Mann-Whitney p-value.
+    /// 95% Welch interval of `change` (not adjusted for multiple keys); `None` untested.
+    pub change_interval: Option<(f64, f64)>,
+    /// Benjamini–Hochberg-adjusted one-sided Welch p-value of the timing in the direction of
+    /// the change (the "slower" family for a slower key, else the "faster" family); `None`
+    /// untested.
     pub p_value: Option<f64>,
-    /// Probability that a random call of the run is slower than one of the baseline.
-    pub prob_slower: Option<f64>,
+    /// BH-adjusted one-sided Fisher p-value of a success-rate drop; `None` when neither
+    /// side failed or too few calls to ever reach α.
+    pub success_p_value: Option<f64>,
     pub threshold: f64,
+    /// Why the key could not be tested, in words (empty when it was).
+    #[serde(default)]
+    pub untested_because: Option<String>,
+}
+
+impl KeyComparison {
+    fn one_sided(key: &KeyBaseline, verdict: Verdict, threshold: f64, metric: GateMetric) -> Self {
+        let side = SideSummary::of(key, metric).0;
+        let (baseline, current) = match verdict {
+            Verdict::New => (SideSummary::default(), side),
+            _ => (side, SideSummary::default()),
+        };
+        KeyComparison {
+            key: key.key.clone(),
+            tier: key.tier,
+            verdict,
+            baseline,
+            current,
+            change: None,
+            change_interval: None,
+            p_value: None,
+            success_p_value: None,
+            threshold,
+            untested_because: None,
+        }
+    }
 }
 
 /// Outcome of one hard limit.
@@ -222,6 +367,8 @@ pub struct RunInfo {
     pub name: String,
     pub recorded_at: String,
     pub git_commit: Option<String>,
+    /// Runs measured.
+    pub runs: u32,
 }
 
 impl RunInfo {
@@ -230,6 +377,7 @@ impl RunInfo {
             name: baseline.name.clone(),
             recorded_at: baseline.recorded_at.clone(),
             git_commit: baseline.git_commit.clone(),
+            runs: baseline.runs,
         }
     }
 }
@@ -242,6 +390,8 @@ pub struct GateReport {
     pub metric: GateMetric,
     pub threshold: f64,
     pub alpha: f64,
+    pub min_runs: usize,
+    pub policy: GatePolicy,
     /// Differences between the machines, when timings may not be comparable.
     pub machine_warnings: Vec<String>,
     /// Most important first.
@@ -257,8 +407,16 @@ impl GateReport {
             .count()
     }
 
+    /// Tested regressions: slower timing or fewer successes.
+    pub fn regressions(&self) -> usize {
+        self.keys
+            .iter()
+            .filter(|key| key.verdict.is_regression())
+            .count()
+    }
+
     pub fn has_regression(&self) -> bool {
-        self.count(Verdict::Regression) > 0
+        self.regressions() > 0
     }
 
     pub fn limit_failures(&self) -> usize {
@@ -268,14 +426,22 @@ impl GateReport {
             .count()
     }
 
-    /// Process exit status for CI: 1 when a hard limit is broken (always: a budget you set is
-    /// a requirement) or when a key regressed and `fail_on_regression` is set; else 0.
-    pub fn exit_code(&self, fail_on_regression: bool) -> i32 {
-        if self.limit_failures() > 0 || (fail_on_regression && self.has_regression()) {
-            1
-        } else {
-            0
-        }
+    /// Whether `key` fails the gate under its policy.
+    pub fn fails(&self, key: &KeyComparison) -> bool {
+        self.policy.fail_on_regression
+            && (key.verdict.is_regression()
+                || (key.verdict == Verdict::UntestedChange && !self.policy.allow_untested))
+    }
+
+    /// Whether the gate passed: no broken hard limit, and under `fail_on_regression` no
+    /// regression and (unless `allow_untested`) no untested change.
+    pub fn passed(&self) -> bool {
+        self.limit_failures() == 0 && !self.keys.iter().any(|key| self.fails(key))
+    }
+
+    /// Process exit status for CI: 0 when [`GateReport::passed`], else 1.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(!self.passed())
     }
 }
 
@@ -285,76 +451,106 @@ pub fn compare(
     current: &PerformanceBaseline,
     config: &GateConfig,
 ) -> GateReport {
+    let min_runs = config.min_runs.max(2);
     let mut keys = Vec::new();
-    let mut tested: Vec<(usize, f64, f64)> = Vec::new(); // (index in keys, raw p, prob_slower)
-    for before in &baseline.keys {
+    // Two pre-specified one-sided families: "slower" for regressions, "faster" for
+    // improvements, each adjusted on its own, so the regression verdict has the power of a
+    // one-sided test and its false-alarm bound does not depend on improvements.
+    let mut slower_tests: Vec<(usize, f64)> = Vec::new();
+    let mut faster_tests: Vec<(usize, f64)> = Vec::new();
+    let mut success_tests: Vec<(usize, f64)> = Vec::new();
+    for before in baseline.keys.iter().filter(|key| key.count > 0) {
         let threshold = config.threshold_for(&before.key);
-        match current.key(&before.key).filter(|after| after.count > 0) {
-            Some(after) if before.count > 0 => {
-                let base_value = config.metric.of(before);
-                let current_value = config.metric.of(after);
-                let change = relative_change(base_value, current_value);
-                if let Ok(test) = mann_whitney(&before.histogram, &after.histogram, &config.test) {
-                    tested.push((keys.len(), test.p_value, test.prob_second_greater));
-                }
-                keys.push(KeyComparison {
-                    key: before.key.clone(),
-                    tier: after.tier,
-                    verdict: Verdict::NoChange, // decided below, once p-values are adjusted
-                    baseline_ns: Some(base_value),
-                    current_ns: Some(current_value),
-                    baseline_count: before.count,
-                    current_count: after.count,
-                    change: Some(change),
-                    p_value: None,
-                    prob_slower: None,
-                    threshold,
-                });
-            }
-            _ => keys.push(KeyComparison {
-                key: before.key.clone(),
-                tier: before.tier,
-                verdict: Verdict::Missing,
-                baseline_ns: Some(config.metric.of(before)),
-                current_ns: None,
-                baseline_count: before.count,
-                current_count: 0,
-                change: None,
-                p_value: None,
-                prob_slower: None,
+        let Some(after) = current.key(&before.key).filter(|after| after.count > 0) else {
+            keys.push(KeyComparison::one_sided(
+                before,
+                Verdict::Missing,
                 threshold,
-            }),
+                config.metric,
+            ));
+            continue;
+        };
+        let (base_side, base_values) = SideSummary::of(before, config.metric);
+        let (current_side, current_values) = SideSummary::of(after, config.metric);
+        let change = match (base_side.value_ns, current_side.value_ns) {
+            (Some(before), Some(after)) => Some(after / before - 1.0),
+            _ => None,
+        };
+        let mut entry = KeyComparison {
+            key: before.key.clone(),
+            tier: after.tier,
+            verdict: Verdict::NoChange, // decided below, once p-values are adjusted
+            baseline: base_side,
+            current: current_side,
+            change,
+            change_interval: None,
+            p_value: None,
+            success_p_value: None,
+            threshold,
+            untested_because: None,
+        };
+        let enough = base_values.len() >= min_runs && current_values.len() >= min_runs;
+        match log_welch(&base_values, &current_values).filter(|_| enough) {
+            Some(test) => {
+                entry.change_interval = Some((test.ratio_low - 1.0, test.ratio_high - 1.0));
+                slower_tests.push((keys.len(), test.p_slower));
+                faster_tests.push((keys.len(), test.p_faster));
+            }
+            None => {
+                entry.untested_because = Some(format!(
+                    "{} vs {} clean run(s), the timing test needs {min_runs} per side",
+                    entry.baseline.clean_runs, entry.current.clean_runs
+                ))
+            }
         }
+        let outcomes = |key: &KeyBaseline| (key.successes(), key.failures);
+        if before.failures + after.failures > 0 {
+            let (base, now) = (outcomes(before), outcomes(after));
+            if smallest_drop_p(base, now) < config.alpha {
+                success_tests.push((keys.len(), success_drop_p(base, now)));
+            }
+        }
+        keys.push(entry);
     }
     for after in current.keys.iter().filter(|after| after.count > 0) {
         if baseline
             .key(&after.key)
             .is_none_or(|before| before.count == 0)
         {
-            keys.push(KeyComparison {
-                key: after.key.clone(),
-                tier: after.tier,
-                verdict: Verdict::New,
-                baseline_ns: None,
-                current_ns: Some(config.metric.of(after)),
-                baseline_count: 0,
-                current_count: after.count,
-                change: None,
-                p_value: None,
-                prob_slower: None,
-                threshold: config.threshold_for(&after.key),
-            });
+            let threshold = config.threshold_for(&after.key);
+            keys.push(KeyComparison::one_sided(
+                after,
+                Verdict::New,
+                threshold,
+                config.metric,
+            ));
         }
     }
 
-    let raw: Vec<f64> = tested.iter().map(|(_, p, _)| *p).collect();
-    let adjusted = holm_adjust(&raw);
-    for ((index, _, prob_slower), p_value) in tested.into_iter().zip(adjusted) {
+    let adjusted = |tests: &[(usize, f64)]| -> Vec<(usize, f64)> {
+        let raw: Vec<f64> = tests.iter().map(|(_, p)| *p).collect();
+        let indices = tests.iter().map(|(index, _)| *index);
+        indices.zip(bh_adjust(&raw)).collect()
+    };
+    for ((index, slower), (_, faster)) in adjusted(&slower_tests)
+        .into_iter()
+        .zip(adjusted(&faster_tests))
+    {
         let entry = &mut keys[index];
-        entry.p_value = Some(p_value);
-        entry.prob_slower = Some(prob_slower);
+        // The p-value of the family the observed direction belongs to.
+        entry.p_value = Some(if entry.change.unwrap_or(0.0) > 0.0 {
+            slower
+        } else {
+            faster
+        });
     }
-    for entry in keys.iter_mut().filter(|entry| entry.change.is_some()) {
+    for (index, p) in adjusted(&success_tests) {
+        keys[index].success_p_value = Some(p);
+    }
+    for entry in keys
+        .iter_mut()
+        .filter(|entry| !matches!(entry.verdict, Verdict::New | Verdict::Missing))
+    {
         entry.verdict = decide(entry, config.alpha);
     }
     keys.sort_by(|a, b| {
@@ -389,38 +585,63 @@ pub fn compare(
         metric: config.metric,
         threshold: config.threshold,
         alpha: config.alpha,
+        min_runs,
+        policy: config.policy,
         machine_warnings: baseline.machine.differences(&current.machine),
         keys,
         limits,
     }
 }
 
-/// `after / before − 1`, with a zero baseline treated as "no change" only if still zero.
-fn relative_change(before: f64, after: f64) -> f64 {
-    if before > 0.0 {
-        after / before - 1.0
-    } else if after > 0.0 {
-        f64::INFINITY
-    } else {
-        0.0
-    }
+/// The smallest one-sided Fisher p-value the margins allow (every failure on the current
+/// side): when even that is not below α, the success rate cannot be tested.
+fn smallest_drop_p(baseline: (u64, u64), current: (u64, u64)) -> f64 {
+    let current_calls = current.0 + current.1;
+    let failures = baseline.1 + current.1;
+    let successes = baseline.0 + current.0;
+    let current_failures = failures.min(current_calls);
+    let current_successes = current_calls - current_failures;
+    let base_successes = successes - current_successes;
+    let base_calls = baseline.0 + baseline.1;
+    success_drop_p(
+        (base_successes, base_calls - base_successes),
+        (current_successes, current_failures),
+    )
 }
 
-fn decide(entry: &KeyComparison, alpha: f64) -> Verdict {
-    let change = entry.change.unwrap_or(0.0);
-    if change.abs() <= entry.threshold {
-        return Verdict::NoChange;
+fn decide(entry: &mut KeyComparison, alpha: f64) -> Verdict {
+    let rate_drop = entry.baseline.success_rate() - entry.current.success_rate();
+    if entry.success_p_value.is_some_and(|p| p < alpha) {
+        return Verdict::FewerSuccesses;
     }
-    let slower = change > 0.0;
-    let significant = match (entry.p_value, entry.prob_slower) {
-        // The test must agree on the direction, not just find "some" difference.
-        (Some(p), Some(prob_slower)) => p < alpha && (prob_slower > 0.5) == slower,
-        _ => false,
+    let success_untested = entry.success_p_value.is_none() && rate_drop > entry.threshold;
+    if success_untested {
+        entry.untested_because = Some(format!(
+            "success rate {:.0}% → {:.0}% on {} vs {} call(s), too few for the exact test",
+            entry.baseline.success_rate() * 100.0,
+            entry.current.success_rate() * 100.0,
+            entry.baseline.calls,
+            entry.current.calls,
+        ));
+        return Verdict::UntestedChange;
+    }
+    let change = entry.change;
+    let Some(p) = entry.p_value else {
+        return if change.is_some_and(|change| change > entry.threshold) {
+            Verdict::UntestedChange
+        } else {
+            Verdict::NotTestable
+        };
     };
-    match (significant, slower) {
-        (true, true) => Verdict::Regression,
-        (true, false) => Verdict::Improvement,
-        (false, _) => Verdict::WithinNoise,
+    let change = change.unwrap_or(0.0);
+    if change.abs() <= entry.threshold {
+        Verdict::NoChange
+    } else if p >= alpha {
+        Verdict::WithinNoise
+    } else if change > 0.0 {
+        Verdict::Regression
+    } else {
+        Verdict::Improvement
     }
 }
 
@@ -458,9 +679,19 @@ mod tests {
     }
 
     #[test]
-    fn relative_change_handles_zero_baselines() {
-        assert_eq!(relative_change(100.0, 125.0), 0.25);
-        assert_eq!(relative_change(0.0, 0.0), 0.0);
-        assert_eq!(relative_change(0.0, 5.0), f64::INFINITY);
+    fn the_gate_metric_is_read_per_run() {
+        let run = KeyRun {
+            calls: 4,
+            failures: 0,
+            mean_ns: 12.5,
+            median_ns: 10,
+            p95_ns: 30,
+            p99_ns: 31,
+            total_ns: 50,
+        };
+        assert_eq!(GateMetric::Median.of_run(&run), 10.0);
+        assert_eq!(GateMetric::Mean.of_run(&run), 12.5);
+        assert_eq!(GateMetric::P95.of_run(&run), 30.0);
+        assert_eq!(GateMetric::P99.of_run(&run), 31.0);
     }
 }

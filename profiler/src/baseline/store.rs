@@ -27,7 +27,10 @@ impl PerformanceBaseline {
     pub fn load(path: &Path) -> Result<PerformanceBaseline, BaselineError> {
         let text = read(path)?;
         check_schema(path, &text, BASELINE_SCHEMA)?;
-        serde_json::from_str(&text).map_err(|error| corrupt(path, &error))
+        let baseline: PerformanceBaseline =
+            serde_json::from_str(&text).map_err(|error| corrupt(path, &error))?;
+        baseline.check_unique_keys(path)?;
+        Ok(baseline)
     }
 
     /// Reads either a baseline file or a profile JSON report (which becomes a baseline named
@@ -44,6 +47,13 @@ impl PerformanceBaseline {
                 || "profile".to_string(),
                 |stem| stem.to_string_lossy().into_owned(),
             );
+            let mut seen = std::collections::BTreeSet::new();
+            if let Some(duplicate) = profile.keys.iter().find(|key| !seen.insert(&key.key)) {
+                return Err(BaselineError::DuplicateKey {
+                    path: path.to_path_buf(),
+                    key: duplicate.key.clone(),
+                });
+            }
             return Ok(PerformanceBaseline::from_profile(name, &profile));
         }
         PerformanceBaseline::load(path)
