@@ -248,15 +248,22 @@ impl Cli {
     }
 }
 
-/// The first line of a clap error (`error: invalid value '-1' for '--max-tracks <N>': …`).
+/// A clap error as one line: its first paragraph, joined
+/// (`error: invalid value '-1' for '--max-tracks <N>': …`, or
+/// `error: the following required arguments were not provided: <--ab-test <A> <B>|…>`).
 pub fn one_line_usage_error(error: &clap::Error) -> String {
     let rendered = error.render().to_string();
-    rendered
+    let line = rendered
         .lines()
         .map(str::trim)
-        .find(|line| !line.is_empty())
-        .unwrap_or("error: invalid command line (see --help)")
-        .to_string()
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    match line.is_empty() {
+        true => "error: invalid command line (see --help)".to_string(),
+        false => line,
+    }
 }
 
 #[derive(Debug, Subcommand)]

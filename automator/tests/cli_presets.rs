@@ -170,7 +170,9 @@ fn warmup_needs_a_preset_command() {
     let run = run_automator(directory.path(), &["--warmup", "2"], &[]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(
-        run.stderr.contains("--warmup <N>") && run.stderr.contains("required"),
+        run.stderr.trim().lines().count() == 1
+            && run.stderr.contains("required")
+            && run.stderr.contains("--ab-test <A> <B>"),
         "{}",
         run.stderr
     );
