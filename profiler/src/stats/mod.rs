@@ -25,6 +25,7 @@ mod normal;
 mod permutation;
 mod ranks;
 mod summary;
+mod welch;
 
 pub use bootstrap::{BootstrapConfig, ConfidenceInterval, MIN_RESAMPLES, ratio_ci};
 pub use center::Center;
@@ -41,3 +42,4 @@ pub use permutation::{
     smallest_p_value,
 };
 pub use summary::{Summary, iqr, mad, mean, median, quantile, stddev};
+pub use welch::{WelchTest, log_ratio, runs_needed, student_quantile, student_sf, welch};
