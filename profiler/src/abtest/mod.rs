@@ -19,11 +19,11 @@ mod schedule;
 mod stop;
 mod text;
 
-pub use analysis::{AnalysisConfig, Explanation, analyze};
+pub use analysis::{AnalysisConfig, Explanation, PLANNING_POWER, analyze};
 pub use attribution::{Attribution, KnobMap, KnobRule, UNMAPPED};
-pub use comparison::{ArmSummary, COMPARISON_SCHEMA, Comparison};
+pub use comparison::{ArmSummary, COMPARISON_SCHEMA, Comparison, Outcome};
 pub use error::AbTestError;
-pub use key_delta::KeyDelta;
+pub use key_delta::{KeyDelta, KeyReading};
 pub use recommend::{Recommendation, RecommendationKind};
 pub use sample::RunSample;
 pub use schedule::{Arm, BLOCK_LEN, Schedule};
