@@ -31,9 +31,8 @@ use super::sample::RunSample;
 use super::schedule::Arm;
 use crate::preset::KnobChange;
 use crate::stats::{
-    Center, ConfidenceInterval, PermutationConfig, Statistic, Summary,
-    format_p_value, format_ratio, log_ratio, mean, permutation_test, runs_needed,
-    smallest_p_value, stddev,
+    Center, ConfidenceInterval, PermutationConfig, Statistic, Summary, format_p_value,
+    format_ratio, log_ratio, mean, permutation_test, runs_needed, smallest_p_value, stddev,
 };
 
 /// Power at which [`Comparison::runs_needed_per_arm`] would detect the margin.

@@ -17,7 +17,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::key_delta::{KeyDelta, KeyReading, Judgement, judge_all, self_seconds_per_run};
+use super::key_delta::{Judgement, KeyDelta, KeyReading, judge_all, self_seconds_per_run};
 use super::sample::RunSample;
 use super::schedule::Arm;
 use crate::preset::KnobChange;
@@ -166,10 +166,9 @@ pub(crate) fn attribute(deltas: &[KeyDelta], input: &AttributionInput) -> Vec<At
                 return None;
             }
             keys.sort_by(|x, y| y.self_delta().abs().total_cmp(&x.self_delta().abs()));
-            let per_run = |arm: Arm| self_seconds_per_run(input.runs, arm, |key| rule_of(key) == index);
-            let interval = input
-                .judgement
-                .test(&per_run(Arm::A), &per_run(Arm::B));
+            let per_run =
+                |arm: Arm| self_seconds_per_run(input.runs, arm, |key| rule_of(key) == index);
+            let interval = input.judgement.test(&per_run(Arm::A), &per_run(Arm::B));
             let share = share_of(delta_per_run);
             Some(Attribution {
                 key_pattern,
@@ -185,9 +184,12 @@ pub(crate) fn attribute(deltas: &[KeyDelta], input: &AttributionInput) -> Vec<At
         })
         .collect();
     let judged = judge_all(
-        attributions
-            .iter()
-            .map(|attribution| (attribution.interval.map(|test| test.p_value), attribution.interval)),
+        attributions.iter().map(|attribution| {
+            (
+                attribution.interval.map(|test| test.p_value),
+                attribution.interval,
+            )
+        }),
         &input.judgement,
     );
     for (attribution, (holm, reading)) in attributions.iter_mut().zip(judged) {

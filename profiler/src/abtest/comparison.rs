@@ -117,6 +117,20 @@ impl Comparison {
         }
     }
 
+    /// The arm's name with its role, "current (A)"; an A/A comparison's names already carry
+    /// it and are not labelled twice.
+    pub fn arm_label(&self, arm: Arm) -> String {
+        let (name, role) = match arm {
+            Arm::A => (&self.a.name, "(A)"),
+            Arm::B => (&self.b.name, "(B)"),
+        };
+        if name.ends_with(role) {
+            name.clone()
+        } else {
+            format!("{name} {role}")
+        }
+    }
+
     /// Pretty JSON with the `schema` field first (non-finite numbers become `null`).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|error| {

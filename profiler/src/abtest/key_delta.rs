@@ -252,6 +252,9 @@ mod tests {
         // Holm over three keys: the smallest p is multiplied by 3.
         let smallest = shifted.p_value * 3.0;
         assert!((read[2].0.unwrap() - smallest.min(1.0)).abs() < 1e-12);
-        assert_eq!(judge_all([(None, None)].into_iter(), &judgement)[0].1, KeyReading::NotTestable);
+        assert_eq!(
+            judge_all([(None, None)].into_iter(), &judgement)[0].1,
+            KeyReading::NotTestable
+        );
     }
 }

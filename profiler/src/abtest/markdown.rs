@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::comparison::{ArmSummary, Comparison};
 use super::recommend::RecommendationKind;
+use super::schedule::Arm;
 use super::text::{holm_cell, interval_cell, shown_keys};
 use crate::stats::{format_seconds, format_signed_seconds as signed_seconds};
 
@@ -41,7 +42,12 @@ impl Comparison {
         let _ = writeln!(out, "# A/B test: {} vs {}\n", cell(&a.name), cell(&b.name));
         let _ = writeln!(out, "**{}**\n", cell(&self.verdict));
 
-        let _ = writeln!(out, "| | {} (A) | {} (B) |", cell(&a.name), cell(&b.name));
+        let _ = writeln!(
+            out,
+            "| | {} | {} |",
+            cell(&self.arm_label(Arm::A)),
+            cell(&self.arm_label(Arm::B))
+        );
         let _ = writeln!(out, "|---|---:|---:|");
         let rows: [(&str, String, String); 6] = [
             (

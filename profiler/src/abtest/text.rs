@@ -5,6 +5,7 @@ use std::fmt::Write;
 use super::comparison::Comparison;
 use super::key_delta::KeyDelta;
 use super::markdown::{run_list, success};
+use super::schedule::Arm;
 use crate::stats::{
     Center, format_p_value, format_seconds, format_signed_seconds as signed_seconds,
     smallest_p_value,
@@ -15,7 +16,13 @@ use crate::text_table::{Align, TextTable};
 pub(crate) fn interval_cell(test: Option<&crate::stats::WelchTest>) -> String {
     test.map_or_else(
         || "–".to_string(),
-        |test| format!("{} to {}", signed_seconds(test.low), signed_seconds(test.high)),
+        |test| {
+            format!(
+                "{} to {}",
+                signed_seconds(test.low),
+                signed_seconds(test.high)
+            )
+        },
     )
 }
 
@@ -73,8 +80,8 @@ impl Comparison {
 
         let mut arms = TextTable::new(&[
             ("", Align::Left),
-            (&format!("{} (A)", a.name), Align::Right),
-            (&format!("{} (B)", b.name), Align::Right),
+            (&self.arm_label(Arm::A), Align::Right),
+            (&self.arm_label(Arm::B), Align::Right),
         ]);
         let mut scratch = Vec::new();
         arms.row(vec![
@@ -112,7 +119,7 @@ impl Comparison {
             .count();
         let _ = writeln!(
             out,
-            "\nWhere the time moved (self time per run, B − A; {:.0}% CI per key, p Holm-adjusted over {tested} keys; mean run time B − A = {}):",
+            "\nWhere the time moved (self time per run, B − A; {:.0}% CI per key, p Holm-adjusted over {tested} key(s); mean run time B − A = {}):",
             (1.0 - self.alpha) * 100.0,
             signed_seconds(self.run_delta)
         );

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::escape::escape;
 use super::page::page;
 use super::svg::{Bar, diverging_bars, dots, interval};
-use crate::abtest::Comparison;
+use crate::abtest::{Arm, Comparison};
 use crate::stats::{format_p_value, format_seconds, format_signed_seconds as signed};
 
 /// A self-contained HTML page for `comparison`.
@@ -40,9 +40,9 @@ pub fn render_comparison(comparison: &Comparison) -> String {
 
     let _ = writeln!(
         body,
-        "<div class=\"scroll\"><table>\n<tr><th></th><th class=\"num\">{} (A)</th><th class=\"num\">{} (B)</th></tr>",
-        escape(&a.name),
-        escape(&b.name)
+        "<div class=\"scroll\"><table>\n<tr><th></th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr>",
+        escape(&comparison.arm_label(Arm::A)),
+        escape(&comparison.arm_label(Arm::B))
     );
     let rows = [
         (
@@ -90,8 +90,12 @@ pub fn render_comparison(comparison: &Comparison) -> String {
     let _ = writeln!(body, "<h2>Time per {unit}, each run</h2>");
     body.push_str(&dots(
         &[
-            (format!("{} (A)", a.name), "", a.seconds_per_unit.clone()),
-            (format!("{} (B)", b.name), "b", b.seconds_per_unit.clone()),
+            (comparison.arm_label(Arm::A), "", a.seconds_per_unit.clone()),
+            (
+                comparison.arm_label(Arm::B),
+                "b",
+                b.seconds_per_unit.clone(),
+            ),
         ],
         &format_seconds,
         "Per-run time per unit",
