@@ -25,8 +25,6 @@ pub enum StatsError {
     },
     #[error("confidence level {0} must lie strictly between 0 and 1 (e.g. 0.95)")]
     BadLevel(f64),
-    #[error("at least {minimum} resamples are needed, got {got}")]
-    TooFewResamples { minimum: usize, got: usize },
 }
 
 /// Rejects empty samples and NaN/infinite values, naming the sample.

@@ -14,8 +14,8 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use super::bootstrap::ConfidenceInterval;
 use super::error::{StatsError, check_finite, check_positive};
+use super::interval::ConfidenceInterval;
 use super::summary::{mean, stddev};
 
 /// Result of [`welch`]: `second − first`, its interval and the two-sided test of 0.
