@@ -129,13 +129,27 @@ pub fn runs_needed(sd: f64, effect: f64, alpha: f64, power: f64, limit: usize) -
     if sd <= 0.0 {
         return Some(2);
     }
-    (2..=limit).find(|&n| {
+    let enough = |n: usize| {
         let df = (2 * n - 2) as f64;
         let needed = (student_quantile(1.0 - alpha / 2.0, df) + student_quantile(power, df))
             * sd
             * (2.0 / n as f64).sqrt();
         needed <= effect
-    })
+    };
+    if limit < 2 || !enough(limit) {
+        return None;
+    }
+    // `enough` turns true once and stays true as n grows: bisect for the first such n.
+    let (mut low, mut high) = (1, limit);
+    while high - low > 1 {
+        let middle = low + (high - low) / 2;
+        if enough(middle) {
+            high = middle;
+        } else {
+            low = middle;
+        }
+    }
+    Some(high)
 }
 
 fn check_level(level: f64) -> Result<(), StatsError> {
