@@ -106,15 +106,15 @@ fn run_trial(scenario: Scenario, per_arm: usize, seed: u64, config: &AnalysisCon
     let explanation = Explanation::default();
     for position in 0..runs.len() {
         let more_to_come = position + 1 < runs.len();
-        if more_to_come && Schedule::is_block_end(position) {
-            if let Ok(interim) = analyze("a", "b", &runs[..=position], &explanation, config) {
-                if interim.clear_enough(&rule) {
-                    return Trial {
-                        comparison: interim,
-                        stopped_early: true,
-                    };
-                }
-            }
+        if more_to_come
+            && Schedule::is_block_end(position)
+            && let Ok(interim) = analyze("a", "b", &runs[..=position], &explanation, config)
+            && interim.clear_enough(&rule)
+        {
+            return Trial {
+                comparison: interim,
+                stopped_early: true,
+            };
         }
     }
     Trial {
@@ -214,7 +214,9 @@ fn main() {
     };
 
     println!("## A/A false-positive rate (ratio 1, σ = 0.05; the rate does not depend on σ)\n");
-    println!("| runs/arm | verdict \"different\" | rank check p < 0.05 | stopped early | mean runs/arm | coverage of 1 |");
+    println!(
+        "| runs/arm | verdict \"different\" | rank check p < 0.05 | stopped early | mean runs/arm | coverage of 1 |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|");
     let mut contradictions = 0;
     let mut analysed = 0;
@@ -260,7 +262,9 @@ fn main() {
         coverage_rows.push((per_arm, cells));
     }
 
-    println!("\n## Coverage of the true ratio by the printed 95% interval (after early stopping)\n");
+    println!(
+        "\n## Coverage of the true ratio by the printed 95% interval (after early stopping)\n"
+    );
     println!("| runs/arm | ratio 0.8 | ratio 0.9 | ratio 0.95 | ratio 0.9, σ = 0.2 |");
     println!("|---:|---:|---:|---:|---:|");
     for (per_arm, cells) in &coverage_rows {
@@ -280,7 +284,9 @@ fn main() {
     );
 
     println!("\n## One run in ten times slower (one random run of the trial × 10), σ = 0.05\n");
-    println!("| runs/arm | A/A: verdict \"different\" | A/A: rank check p < 0.05 | ratio 0.8: verdict finds B faster | ratio 0.8: rank check p < 0.05 |");
+    println!(
+        "| runs/arm | A/A: verdict \"different\" | A/A: rank check p < 0.05 | ratio 0.8: verdict finds B faster | ratio 0.8: rank check p < 0.05 |"
+    );
     println!("|---:|---:|---:|---:|---:|");
     for per_arm in RUNS_PER_ARM {
         let same = cell(scenario(1.0, 0.05, true), per_arm, trials, &config);

@@ -536,6 +536,36 @@ fn a_steady_a_a_run_is_no_meaningful_difference() {
     );
 }
 
+#[test]
+fn one_far_out_run_hides_a_difference_from_the_verdict_and_a_note_says_so() {
+    // B is 20% faster in seven runs and ten times slower in one.
+    let a = [10.0, 10.1, 9.9, 10.05, 9.95, 10.02, 10.08, 9.92];
+    let b = [8.0, 8.1, 7.9, 8.05, 7.95, 8.02, 8.08, 80.0];
+    let comparison = analyze(
+        "current",
+        "fast",
+        &interleave(&a, &b, timed_run),
+        &Explanation::default(),
+        &config(),
+    )
+    .unwrap();
+    // scipy.stats.ttest_ind(np.log(b), np.log(a), equal_var=False).pvalue = 0.8251093747037801
+    assert!((comparison.p_value - 0.8251093747037801).abs() < 1e-9);
+    assert_eq!(comparison.outcome, Outcome::Inconclusive);
+    // scipy.stats.permutation_test((a, b), |rank sum of a − 68|, permutation_type='independent',
+    // alternative='greater', n_resamples=np.inf).pvalue = 0.010411810411810413
+    assert_eq!(comparison.test, PermutationMethod::Exact { splits: 12870 });
+    assert!((comparison.rank_p_value - 0.010411810411810413).abs() < 1e-12);
+    assert!(
+        comparison
+            .notes
+            .iter()
+            .any(|note| note.starts_with("the rank check finds a difference (p = 0.010)")),
+        "{:?}",
+        comparison.notes
+    );
+}
+
 /// A run of 8 downloads of `each` seconds, `parallel` at a time: the keys' busy time is
 /// 8 × `each` while the wall time is what the slowest batch takes.
 fn download_run(arm: Arm, each: f64, parallel: usize) -> RunSample {

@@ -355,6 +355,12 @@ fn notes(comparison: &Comparison) -> Vec<String> {
             comparison.rank_p_value
         ));
     }
+    if !comparison.significant && rank_significant {
+        notes.push(format!(
+            "the rank check finds a difference (p = {:.3}) that the verdict's model does not: one far-out run can widen the interval on log times enough to hide it; look at the run times and rerun rather than read this as no difference",
+            comparison.rank_p_value
+        ));
+    }
     if !comparison.sequential {
         notes.push(format!(
             "spans overlapped in time (summed self time of the keys is {:.1}x the wall time), so per-key changes are busy time and do not add up to the change in run time; no shares of the change are given",

@@ -173,21 +173,16 @@ pub(crate) fn key_deltas(runs: &[&RunSample], judgement: &Judgement) -> Vec<KeyD
             }
         })
         .collect();
-    judge_all(
-        deltas.iter_mut().map(|delta| {
-            (
-                delta.self_test.as_ref().map(|test| test.p_value),
-                delta.self_test,
-            )
-        }),
+    let judged = judge_all(
+        deltas
+            .iter()
+            .map(|delta| (delta.self_test.map(|test| test.p_value), delta.self_test)),
         judgement,
-    )
-    .into_iter()
-    .zip(deltas.iter_mut())
-    .for_each(|((adjusted, reading), delta)| {
+    );
+    for (delta, (adjusted, reading)) in deltas.iter_mut().zip(judged) {
         delta.holm_p_value = adjusted;
         delta.reading = reading;
-    });
+    }
     deltas.sort_by(|x, y| {
         y.self_delta()
             .abs()
