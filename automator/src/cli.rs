@@ -53,7 +53,7 @@ pub struct Cli {
     ///
     /// --runs defaults to 8 per preset. Early stop: after every complete A B B A block the
     /// runs so far are analysed, and the test stops when at least 4 runs per preset give
-    /// p < 0.001 (stricter than the final 0.05, so looking early does not inflate false
+    /// p < 0.0002 (stricter than the final 0.05, so looking early does not inflate false
     /// alarms); a clear difference stops after 4 runs each.
     /// Against the stage the default time scale is 0.03 (a default
     /// `--ab-test current solo_only --max-tracks 2` takes about 4 minutes).

@@ -709,7 +709,7 @@ fn early_stopping_keeps_the_a_a_false_positive_rate_near_five_percent() {
 
 #[test]
 fn a_clear_difference_stops_after_two_blocks() {
-    // Welch reaches the interim p < 0.001 at 4 + 4 runs when the runs barely vary; the rank
+    // Welch reaches the interim p < 0.0002 at 4 + 4 runs when the runs barely vary; the rank
     // test could not (its smallest p there is 2/70).
     let (per_arm, significant) = sequential(CURRENT, SOLO_ONLY, 10, 5);
     assert!(significant);
