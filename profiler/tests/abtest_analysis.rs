@@ -566,6 +566,25 @@ fn one_far_out_run_hides_a_difference_from_the_verdict_and_a_note_says_so() {
     );
 }
 
+#[test]
+fn runs_without_spread_still_round_trip_through_json() {
+    let comparison = analyze(
+        "current",
+        "fast",
+        &interleave(&[10.0, 10.0, 10.0], &[8.0, 8.0, 8.0], timed_run),
+        &Explanation::default(),
+        &config(),
+    )
+    .unwrap();
+    assert_eq!(comparison.log_test.t, None);
+    assert_eq!((comparison.p_value, comparison.faster), (0.0, Some(Arm::B)));
+    assert!(comparison.render_text().contains("t = – (no spread)"));
+    assert_eq!(
+        Comparison::from_json(&comparison.to_json()).unwrap(),
+        comparison
+    );
+}
+
 /// A run of 8 downloads of `each` seconds, `parallel` at a time: the keys' busy time is
 /// 8 × `each` while the wall time is what the slowest batch takes.
 fn download_run(arm: Arm, each: f64, parallel: usize) -> RunSample {

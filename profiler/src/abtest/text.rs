@@ -50,12 +50,13 @@ impl Comparison {
         let floor = smallest_p_value(self.a.usable_runs, self.b.usable_runs);
         vec![
             format!(
-                "Model: Welch t-test on log time per {unit}: {b}/{a} = {:.3} (ratio of geometric means), {:.0}% CI {:.3}–{:.3}, t = {:.2}, df = {:.1}, {}",
+                "Model: Welch t-test on log time per {unit}: {b}/{a} = {:.3} (ratio of geometric means), {:.0}% CI {:.3}–{:.3}, t = {}, df = {:.1}, {}",
                 ratio.estimate,
                 ratio.level * 100.0,
                 ratio.low,
                 ratio.high,
-                test.t,
+                test.t
+                    .map_or_else(|| "– (no spread)".to_string(), |t| format!("{t:.2}")),
                 test.df,
                 format_p_value(self.p_value),
                 unit = self.unit,

@@ -27,8 +27,9 @@ pub struct WelchTest {
     pub standard_error: f64,
     /// Welch–Satterthwaite degrees of freedom (`n₁ + n₂ − 2` when both samples are constant).
     pub df: f64,
-    /// `difference / standard_error` (0 when both are 0, ±∞ for a difference without spread).
-    pub t: f64,
+    /// `difference / standard_error`; `None` when neither sample varies (no spread, so no t;
+    /// `p_value` is then 1 for equal means and 0 otherwise).
+    pub t: Option<f64>,
     /// Two-sided p-value of "the means are equal".
     pub p_value: f64,
     /// Interval of `difference` at `level`.
@@ -74,14 +75,14 @@ pub fn welch(first: &[f64], second: &[f64], level: f64) -> Result<WelchTest, Sta
     let (t, p_value, half_width) = if standard_error > 0.0 {
         let t = difference / standard_error;
         (
-            t,
+            Some(t),
             2.0 * student_sf(t.abs(), df),
             student_quantile(0.5 + level / 2.0, df) * standard_error,
         )
     } else if difference == 0.0 {
-        (0.0, 1.0, 0.0)
+        (None, 1.0, 0.0)
     } else {
-        (difference.signum() * f64::INFINITY, 0.0, 0.0)
+        (None, 0.0, 0.0)
     };
     Ok(WelchTest {
         difference,
@@ -196,7 +197,7 @@ mod tests {
         // exp(confidence_interval(0.95)) = (0.6891162905999416, 0.7290448197041812),
         // exp(mean log difference) = 0.7087994510689526.
         let (ratio, test) = log_ratio(&[9.03, 9.18, 9.22], &[12.8, 12.8, 13.1], 0.95).unwrap();
-        close(test.t, -34.44379413483335, 1e-9);
+        close(test.t.unwrap(), -34.44379413483335, 1e-9);
         close(test.df, 3.8542458460680526, 1e-9);
         close(test.p_value, 6.0759962184286355e-06, 1e-6);
         close(ratio.estimate, 0.7087994510689526, 1e-12);
@@ -216,7 +217,7 @@ mod tests {
             0.95,
         )
         .unwrap();
-        close(test.t, 0.022359230612568205, 1e-9);
+        close(test.t.unwrap(), 0.022359230612568205, 1e-9);
         close(test.p_value, 0.9830260541258194, 1e-9);
         close(test.df, 5.001296296274514, 1e-9);
         close(test.low, -17.093760482542805, 1e-9);
@@ -244,7 +245,10 @@ mod tests {
     #[test]
     fn constant_samples_and_bad_input() {
         let same = welch(&[2.0, 2.0], &[2.0, 2.0], 0.95).unwrap();
-        assert_eq!((same.p_value, same.low, same.high), (1.0, 0.0, 0.0));
+        assert_eq!(
+            (same.t, same.p_value, same.low, same.high),
+            (None, 1.0, 0.0, 0.0)
+        );
         let apart = welch(&[2.0, 2.0], &[3.0, 3.0], 0.95).unwrap();
         assert_eq!((apart.p_value, apart.low, apart.high), (0.0, 1.0, 1.0));
         assert_eq!(
