@@ -149,6 +149,8 @@ fn contradicts(comparison: &Comparison) -> bool {
 /// Rates over `trials` trials of one scenario at one run count.
 struct Cell {
     significant: f64,
+    /// Share of trials whose verdict is "B is faster".
+    b_faster: f64,
     rank_significant: f64,
     covered: f64,
     stopped_early: f64,
@@ -157,13 +159,14 @@ struct Cell {
 }
 
 fn cell(scenario: Scenario, per_arm: usize, trials: u64, config: &AnalysisConfig) -> Cell {
-    let (mut significant, mut rank, mut covered, mut early, mut runs, mut contradictions) =
-        (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
+    let (mut significant, mut b_faster, mut rank, mut covered) = (0usize, 0usize, 0usize, 0usize);
+    let (mut early, mut runs, mut contradictions) = (0usize, 0usize, 0usize);
     for trial in 0..trials {
         let seed = trial + 1_000_003 * per_arm as u64 + (scenario.ratio * 1e6) as u64;
         let outcome = run_trial(scenario, per_arm, seed, config);
         let comparison = &outcome.comparison;
         significant += usize::from(comparison.significant);
+        b_faster += usize::from(comparison.faster == Some(Arm::B));
         rank += usize::from(comparison.rank_p_value < comparison.alpha);
         covered += usize::from(comparison.ratio_b_over_a.contains(scenario.ratio));
         early += usize::from(outcome.stopped_early);
@@ -173,6 +176,7 @@ fn cell(scenario: Scenario, per_arm: usize, trials: u64, config: &AnalysisConfig
     let share = |count: usize| count as f64 / trials as f64;
     Cell {
         significant: share(significant),
+        b_faster: share(b_faster),
         rank_significant: share(rank),
         covered: share(covered),
         stopped_early: share(early),
@@ -257,10 +261,10 @@ fn main() {
         }
         println!(
             "| {per_arm} | {} | {} | {} | {} |",
-            percent(cells[0].significant),
-            percent(cells[1].significant),
-            percent(cells[2].significant),
-            percent(cells[3].significant)
+            percent(cells[0].b_faster),
+            percent(cells[1].b_faster),
+            percent(cells[2].b_faster),
+            percent(cells[3].b_faster)
         );
         coverage_rows.push((per_arm, cells));
     }
@@ -298,7 +302,7 @@ fn main() {
             "| {per_arm} | {} | {} | {} | {} |",
             percent(same.significant),
             percent(same.rank_significant),
-            percent(faster.significant),
+            percent(faster.b_faster),
             percent(faster.rank_significant)
         );
     }
