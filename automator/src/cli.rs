@@ -44,16 +44,18 @@ pub struct Cli {
     /// fresh profile per run.
     ///
     /// Reports time per track (time spent in the songs over tracks attempted; browser start
-    /// and login excluded) for each preset, the ratio B/A with a 95% percentile-bootstrap
-    /// interval of the ratio of medians, a p-value from a two-sided permutation test of the
-    /// rank sum of time per track (exact up to 8+8 runs), a one-sentence verdict, correct files, where the time
-    /// moved per key and which knob differences explain it. Saves a baseline file per preset
-    /// and the comparison as JSON, Markdown and HTML in logs/performance/baselines/.
+    /// and login excluded) for each preset, the ratio B/A of geometric means with a 95%
+    /// interval and p-value from one model (Welch's t-test on log time per track), a
+    /// rank-sum permutation p-value as a robustness check, a verdict (faster / no meaningful
+    /// difference within ±5% / inconclusive with the runs needed), correct tracks, where the
+    /// time moved per key with intervals and which knob differences explain it. Saves a
+    /// baseline file per preset and the comparison as JSON, Markdown and HTML in
+    /// logs/performance/baselines/.
     ///
     /// --runs defaults to 8 per preset. Early stop: after every complete A B B A block the
     /// runs so far are analysed, and the test stops when at least 4 runs per preset give
-    /// p < 0.01 (stricter than the final 0.05, so looking early does not inflate false
-    /// alarms) with an interval excluding 1; a clear difference stops after 6 runs each.
+    /// p < 0.0002 (stricter than the final 0.05, so looking early does not inflate false
+    /// alarms); a clear difference stops after 4 runs each.
     /// Against the stage the default time scale is 0.03 (a default
     /// `--ab-test current solo_only --max-tracks 2` takes about 4 minutes).
     /// With --fail-on-regression, exits 1 when B is significantly slower than A.

@@ -1,10 +1,11 @@
 //! Properties of the statistics on synthetic data with known truth: intervals cover the true
-//! ratio, and a distribution compared with itself is rarely called significant.
+//! ratio, a distribution compared with itself is rarely called significant, and a real
+//! difference is found. (The full calibration tables, with early stopping, come from
+//! `cargo bench -p profiler --bench ab_calibration`.)
 
 use profiler::Histogram;
 use profiler::stats::{
-    BootstrapConfig, Center, PermutationConfig, PermutationMethod, Statistic, mann_whitney,
-    permutation_test, ratio_ci,
+    PermutationConfig, PermutationMethod, Statistic, log_ratio, mann_whitney, permutation_test,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -36,43 +37,50 @@ fn bucketed(values: &[f64]) -> Histogram {
 }
 
 #[test]
-fn bootstrap_interval_covers_the_true_ratio_on_a_fixed_seed() {
-    let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let a = durations(&mut rng, 30, 10.0, 0.3);
-    let b = durations(&mut rng, 30, 20.0, 0.3);
-    let interval = ratio_ci(&b, &a, Center::Median, &BootstrapConfig::default()).unwrap();
-    assert!(interval.contains(2.0), "{interval:?}");
-    assert!(
-        interval.low > 1.5 && interval.high < 2.6,
-        "too wide: {interval:?}"
-    );
-}
-
-#[test]
-fn bootstrap_interval_covers_the_true_ratio_in_most_trials() {
-    let trials = 100;
+fn welch_log_interval_covers_the_true_ratio_at_three_runs_per_arm_and_agrees_with_its_p() {
+    let trials = 2_000;
     let mut covered = 0;
+    let mut detected = 0;
     for trial in 0..trials {
         let mut rng = ChaCha8Rng::seed_from_u64(1_000 + trial);
-        let a = durations(&mut rng, 25, 4.0, 0.25);
-        let b = durations(&mut rng, 25, 6.0, 0.25);
-        let config = BootstrapConfig {
-            resamples: 1_000,
-            seed: trial,
-            ..BootstrapConfig::default()
-        };
-        if ratio_ci(&b, &a, Center::Median, &config)
-            .unwrap()
-            .contains(1.5)
-        {
+        let a = durations(&mut rng, 3, 10.0, 0.05);
+        let b = durations(&mut rng, 3, 8.0, 0.05);
+        let (interval, test) = log_ratio(&b, &a, 0.95).unwrap();
+        assert_eq!(
+            test.p_value < 0.05,
+            !interval.contains(1.0),
+            "{interval:?} {test:?}"
+        );
+        if interval.contains(0.8) {
             covered += 1;
+        }
+        if test.p_value < 0.05 {
+            detected += 1;
         }
     }
     let coverage = covered as f64 / trials as f64;
-    eprintln!("bootstrap 95% interval coverage: {coverage:.3}");
+    let power = detected as f64 / trials as f64;
+    eprintln!("Welch log 95% interval coverage {coverage:.3}, power {power:.3} at n = 3");
+    assert!(coverage >= 0.94, "covered the truth in only {coverage:.3}");
+    assert!(power >= 0.85, "ratio 0.8 detected in only {power:.3}");
+}
+
+#[test]
+fn welch_on_logs_calls_an_a_a_comparison_significant_in_about_five_percent() {
+    let trials = 2_000;
+    let alarms = (0..trials)
+        .filter(|trial| {
+            let mut rng = ChaCha8Rng::seed_from_u64(5_000 + trial);
+            let a = durations(&mut rng, 3, 10.0, 0.3);
+            let b = durations(&mut rng, 3, 10.0, 0.3);
+            log_ratio(&b, &a, 0.95).unwrap().1.p_value < 0.05
+        })
+        .count();
+    let rate = alarms as f64 / trials as f64;
+    eprintln!("Welch log A/A rate at n = 3: {rate:.3}");
     assert!(
-        coverage >= 0.88,
-        "95% interval covered the truth in only {coverage:.2}"
+        rate <= 0.055,
+        "A/A called significant in {rate:.3} of trials"
     );
 }
 

@@ -1,46 +1,62 @@
 //! From the runs of an A/B test to a [`Comparison`].
 //!
 //! The sample is one number per run: seconds per unit of work (a run's wall time over the
-//! tracks it attempted), so runs with different amounts of work stay comparable and each
+//! units it attempted), so runs with different amounts of work stay comparable and each
 //! run, not each call, is the independent unit — calls within a run share the same browser,
 //! server state and drift, and treating them as independent would overstate the certainty.
-//! On those samples:
-//! - the effect is the ratio of the arms' medians (robust to one slow run), with a 95%
-//!   percentile-bootstrap interval (each arm resampled separately, seeded ChaCha RNG);
-//! - the p-value is a two-sided permutation test of the rank sum (Wilcoxon-Mann-Whitney),
-//!   exact for up to 20 000 splits (8 + 8 runs) and Monte Carlo beyond; ranks share the
-//!   median's indifference to one far-out run but, unlike a median difference, reach the
-//!   smallest p the run count allows (see [`Statistic`]);
-//! - a difference is called significant only when p < α *and* the interval excludes 1, so
-//!   the sentence and the interval never contradict each other. The exact test keeps the
-//!   false-positive rate of an A/A comparison at or below α.
+//!
+//! One model gives the effect, its interval and the test (see [`crate::stats::log_ratio`]):
+//! Welch's t-test on the log of time per unit. The effect is the ratio of geometric means
+//! B/A, the interval is `exp` of the Welch interval of the mean log difference at level
+//! 1 − α, and the p-value comes from the same t statistic with Welch–Satterthwaite degrees
+//! of freedom. The verdict follows this model only, so p < α exactly when the interval
+//! excludes 1: verdict, interval and p cannot contradict each other. It has power from three
+//! runs per arm, which a rank test of 3 + 3 runs (smallest p = 0.1) cannot have.
+//!
+//! The exact permutation test of the rank sum is kept beside it as a robustness check
+//! ([`Comparison::rank_p_value`]): it ignores how far out one slow run lies, so when the two
+//! disagree a report says so. It never decides the verdict.
+//!
+//! The reading has three outcomes ([`Outcome`]): one arm is faster (p < α); no meaningful
+//! difference (the whole interval lies within ± the equivalence margin, 5% by default); or
+//! inconclusive, with the runs per arm that would settle it — never "no difference" because
+//! nothing was significant.
 
-use super::attribution::{KnobMap, attribute};
-use super::comparison::{ArmSummary, COMPARISON_SCHEMA, Comparison};
+use super::attribution::{AttributionInput, KnobMap, attribute};
+use super::comparison::{ArmSummary, COMPARISON_SCHEMA, Comparison, Outcome};
 use super::error::AbTestError;
-use super::key_delta::key_deltas;
+use super::key_delta::{Judgement, key_deltas, self_seconds_per_run};
 use super::recommend::recommend;
 use super::sample::RunSample;
 use super::schedule::Arm;
 use crate::preset::KnobChange;
 use crate::stats::{
-    BootstrapConfig, Center, ConfidenceInterval, PermutationConfig, PermutationMethod, Statistic,
-    Summary, format_p_value, format_ratio, mean, permutation_test, ratio_ci, smallest_p_value,
+    Center, ConfidenceInterval, PermutationConfig, Statistic, Summary, format_p_value,
+    format_ratio, log_ratio, mean, permutation_test, runs_needed, smallest_p_value, stddev,
 };
+
+/// Power at which [`Comparison::runs_needed_per_arm`] would detect the margin.
+pub const PLANNING_POWER: f64 = 0.8;
+/// Keys' summed self time may exceed the wall time by this factor (timer granularity,
+/// spans closing just after the run's clock stops) before the work counts as concurrent.
+const SEQUENTIAL_SLACK: f64 = 1.05;
+/// Largest run count [`runs_needed`] searches.
+const RUNS_NEEDED_LIMIT: usize = 10_000;
 
 /// Statistical settings of the analysis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalysisConfig {
+    /// Significance level; the interval's level is 1 − α, which keeps them coherent.
     pub alpha: f64,
-    /// Centre of the ratio (median by default).
-    pub center: Center,
-    /// Statistic of the permutation test (rank sum by default).
-    pub statistic: Statistic,
-    pub bootstrap: BootstrapConfig,
+    /// Relative difference too small to matter (0.05 = 5%): "no meaningful difference" needs
+    /// the whole interval of B/A within [1/(1 + margin), 1 + margin]; per key and per knob
+    /// group the margin is this fraction of A's mean run time, in seconds per run.
+    pub equivalence_margin: f64,
+    /// The rank-sum permutation test printed as a robustness check.
     pub permutation: PermutationConfig,
     /// Keys shown in the "where the time moved" tables.
     pub top_keys: usize,
-    /// Name of one unit of work in reports.
+    /// Name of one unit of work in reports ("track", "request", …).
     pub unit: String,
 }
 
@@ -48,12 +64,10 @@ impl Default for AnalysisConfig {
     fn default() -> Self {
         AnalysisConfig {
             alpha: 0.05,
-            center: Center::Median,
-            statistic: Statistic::RankSum,
-            bootstrap: BootstrapConfig::default(),
+            equivalence_margin: 0.05,
             permutation: PermutationConfig::default(),
             top_keys: 10,
-            unit: "unit".to_string(),
+            unit: "track".to_string(),
         }
     }
 }
@@ -68,7 +82,8 @@ pub struct Explanation {
     pub knob_map: KnobMap,
 }
 
-/// Compares arm A (`a_name`) with arm B (`b_name`) over `runs`.
+/// Compares arm A (`a_name`) with arm B (`b_name`) over `runs`. Needs at least two usable
+/// runs per arm (one run has no spread, so no interval).
 pub fn analyze(
     a_name: &str,
     b_name: &str,
@@ -84,21 +99,41 @@ pub fn analyze(
     };
     let a = summarize(&a_name, Arm::A, runs)?;
     let b = summarize(&b_name, Arm::B, runs)?;
+    for arm in [&a, &b] {
+        if arm.usable_runs < 2 {
+            return Err(AbTestError::TooFewRuns {
+                arm: arm.name.clone(),
+                usable: arm.usable_runs,
+            });
+        }
+    }
 
-    let ratio = ratio_ci(
-        &b.seconds_per_unit,
-        &a.seconds_per_unit,
-        config.center,
-        &config.bootstrap,
-    )?;
-    let test = permutation_test(
+    let level = 1.0 - config.alpha;
+    let (ratio, log_test) = log_ratio(&b.seconds_per_unit, &a.seconds_per_unit, level)?;
+    let rank = permutation_test(
         &a.seconds_per_unit,
         &b.seconds_per_unit,
-        config.statistic,
+        Statistic::RankSum,
         &config.permutation,
     )?;
-    let significant = test.p_value < config.alpha && !ratio.contains(1.0);
+    let significant = log_test.p_value < config.alpha;
+    let margin = config.equivalence_margin;
+    let outcome = if significant {
+        Outcome::Different
+    } else if 1.0 / (1.0 + margin) <= ratio.low && ratio.high <= 1.0 + margin {
+        Outcome::Equivalent
+    } else {
+        Outcome::Inconclusive
+    };
     let faster = significant.then_some(if ratio.estimate < 1.0 { Arm::B } else { Arm::A });
+    let log_spread = pooled_log_spread(&a.seconds_per_unit, &b.seconds_per_unit);
+    let runs_needed_per_arm = runs_needed(
+        log_spread,
+        (1.0 + margin).ln(),
+        config.alpha,
+        PLANNING_POWER,
+        RUNS_NEEDED_LIMIT,
+    );
 
     let usable: Vec<&RunSample> = runs
         .iter()
@@ -111,32 +146,50 @@ pub fn analyze(
             .map(|run| run.duration.as_secs_f64())
             .collect()
     };
-    let run_delta =
-        mean(&usable_seconds(Arm::B)).unwrap_or(0.0) - mean(&usable_seconds(Arm::A)).unwrap_or(0.0);
-    let deltas = key_deltas(&usable);
+    let mean_run_a = mean(&usable_seconds(Arm::A)).unwrap_or(0.0);
+    let run_delta = mean(&usable_seconds(Arm::B)).unwrap_or(0.0) - mean_run_a;
+    let busy_over_wall = busy_over_wall(&usable);
+    let sequential = busy_over_wall <= SEQUENTIAL_SLACK;
+    let judgement = Judgement {
+        alpha: config.alpha,
+        margin_seconds: margin * mean_run_a,
+    };
+    let deltas = key_deltas(&usable, &judgement);
     let attributions = attribute(
         &deltas,
-        &explanation.knob_differences,
-        &explanation.knob_map,
-        run_delta,
+        &AttributionInput {
+            runs: &usable,
+            knob_differences: &explanation.knob_differences,
+            map: &explanation.knob_map,
+            run_delta,
+            judgement,
+            shares: significant && sequential,
+        },
     );
 
     let mut comparison = Comparison {
         schema: COMPARISON_SCHEMA,
         unit: config.unit.clone(),
-        verdict: verdict(&a.name, &b.name, &ratio, test.p_value, faster),
-        notes: notes(&a, &b, config.alpha),
-        method: method(config, &test.method),
+        verdict: String::new(),
+        notes: Vec::new(),
+        method: method(config),
         a,
         b,
-        center: config.center,
-        statistic: config.statistic,
+        center: Center::GeometricMean,
+        statistic: Statistic::RankSum,
         ratio_b_over_a: ratio,
-        p_value: test.p_value,
-        test: test.method,
+        p_value: log_test.p_value,
+        log_test,
+        rank_p_value: rank.p_value,
+        test: rank.method,
         alpha: config.alpha,
         significant,
         faster,
+        outcome,
+        equivalence_margin: margin,
+        runs_needed_per_arm,
+        busy_over_wall,
+        sequential,
         knob_differences: explanation.knob_differences.clone(),
         run_delta,
         key_deltas: deltas,
@@ -144,8 +197,39 @@ pub fn analyze(
         attributions,
         recommendations: Vec::new(),
     };
+    comparison.verdict = verdict(&comparison);
+    comparison.notes = notes(&comparison);
     comparison.recommendations = recommend(&comparison);
     Ok(comparison)
+}
+
+/// Root mean square of the two arms' standard deviations of log time per unit: the spread
+/// a planned test with equal runs per arm would face.
+fn pooled_log_spread(a: &[f64], b: &[f64]) -> f64 {
+    let spread = |sample: &[f64]| {
+        let logs: Vec<f64> = sample.iter().map(|value| value.ln()).collect();
+        stddev(&logs).unwrap_or(0.0)
+    };
+    ((spread(a).powi(2) + spread(b).powi(2)) / 2.0).sqrt()
+}
+
+/// Mean over runs of the keys' summed self time over the run's wall time: at most about 1
+/// when work is sequential, above 1 when spans overlapped.
+fn busy_over_wall(runs: &[&RunSample]) -> f64 {
+    let ratios: Vec<f64> = [Arm::A, Arm::B]
+        .into_iter()
+        .flat_map(|arm| {
+            let walls = runs
+                .iter()
+                .filter(move |run| run.arm == arm)
+                .map(|run| run.duration.as_secs_f64());
+            self_seconds_per_run(runs, arm, |_| true)
+                .into_iter()
+                .zip(walls)
+                .map(|(busy, wall)| busy / wall)
+        })
+        .collect();
+    mean(&ratios).unwrap_or(0.0)
 }
 
 fn summarize(name: &str, arm: Arm, runs: &[RunSample]) -> Result<ArmSummary, AbTestError> {
@@ -187,27 +271,72 @@ pub(crate) fn speedup(ratio: &ConfidenceInterval, faster: Arm) -> (f64, f64, f64
     }
 }
 
-fn verdict(a: &str, b: &str, ratio: &ConfidenceInterval, p: f64, faster: Option<Arm>) -> String {
+/// "±5%" for a margin of 0.05.
+pub(crate) fn margin_text(margin: f64) -> String {
+    let percent = margin * 100.0;
+    if percent.fract() == 0.0 {
+        format!("±{percent:.0}%")
+    } else {
+        format!("±{percent}%")
+    }
+}
+
+fn verdict(comparison: &Comparison) -> String {
+    let (a, b) = (&comparison.a.name, &comparison.b.name);
+    let ratio = &comparison.ratio_b_over_a;
     let level = ratio.level * 100.0;
-    let p = format_p_value(p);
-    match faster {
-        Some(arm) => {
+    let p = format_p_value(comparison.p_value);
+    let margin = margin_text(comparison.equivalence_margin);
+    match (comparison.outcome, comparison.faster) {
+        (Outcome::Different, Some(arm)) => {
             let (fast, slow) = if arm == Arm::B { (b, a) } else { (a, b) };
             let (times, low, high) = speedup(ratio, arm);
+            let small = if 1.0 / (1.0 + comparison.equivalence_margin) <= ratio.low
+                && ratio.high <= 1.0 + comparison.equivalence_margin
+            {
+                format!("; real but small: the whole interval lies within the {margin} margin")
+            } else {
+                String::new()
+            };
             format!(
-                "{fast} is {times:.2}x faster than {slow} ({level:.0}% CI {low:.2}–{high:.2}, {p})"
+                "{fast} is {times:.2}x faster than {slow} per {unit} ({level:.0}% CI {low:.2}–{high:.2}, {p}){small}",
+                unit = comparison.unit
             )
         }
-        None => format!(
-            "no significant difference between {a} and {b} ({b}/{a} = {}, {level:.0}% CI {:.2}–{:.2}, {p})",
+        (Outcome::Equivalent, _) => format!(
+            "no meaningful difference between {a} and {b}: {b}/{a} = {}, {level:.0}% CI {:.3}–{:.3} lies within the {margin} equivalence margin ({p})",
             format_ratio(ratio.estimate),
             ratio.low,
             ratio.high
         ),
+        _ => format!(
+            "inconclusive: {b}/{a} = {}, {level:.0}% CI {:.2}–{:.2} ({p}) includes both no difference and differences beyond {margin}; {}",
+            format_ratio(ratio.estimate),
+            ratio.low,
+            ratio.high,
+            settle(comparison)
+        ),
     }
 }
 
-fn notes(a: &ArmSummary, b: &ArmSummary, alpha: f64) -> Vec<String> {
+/// What would settle an inconclusive comparison.
+pub(crate) fn settle(comparison: &Comparison) -> String {
+    let now = comparison.a.usable_runs.min(comparison.b.usable_runs);
+    let margin = margin_text(comparison.equivalence_margin);
+    match comparison.runs_needed_per_arm {
+        Some(needed) => format!(
+            "at the observed spread about {needed} runs per arm (now {now}) would detect a {margin} difference with {:.0}% power",
+            PLANNING_POWER * 100.0
+        ),
+        None => format!(
+            "the runs vary so much that even {RUNS_NEEDED_LIMIT} runs per arm would not detect a {margin} difference; reduce the noise first"
+        ),
+    }
+}
+
+fn notes(comparison: &Comparison) -> Vec<String> {
+    let (a, b) = (&comparison.a, &comparison.b);
+    let unit = &comparison.unit;
     let mut notes = Vec::new();
     for arm in [a, b] {
         let excluded = arm.runs - arm.usable_runs;
@@ -218,31 +347,41 @@ fn notes(a: &ArmSummary, b: &ArmSummary, alpha: f64) -> Vec<String> {
             ));
         }
     }
+    let rank_significant = comparison.rank_p_value < comparison.alpha;
     let floor = smallest_p_value(a.usable_runs, b.usable_runs);
-    if floor >= alpha {
+    if comparison.significant && !rank_significant && floor < comparison.alpha {
         notes.push(format!(
-            "with {} and {} usable runs no difference can reach p < {alpha} (the smallest possible p is {floor:.3}); use at least 4 runs per arm",
-            a.usable_runs, b.usable_runs
+            "the rank check disagrees (p = {:.3}): the difference may rest on one or two far-out runs; look at the run times",
+            comparison.rank_p_value
+        ));
+    }
+    if !comparison.significant && rank_significant {
+        notes.push(format!(
+            "the rank check finds a difference (p = {:.3}) that the verdict's model does not: one far-out run can widen the interval on log times enough to hide it; look at the run times and rerun rather than read this as no difference",
+            comparison.rank_p_value
+        ));
+    }
+    if !comparison.sequential {
+        notes.push(format!(
+            "spans overlapped in time (summed self time of the keys is {:.1}x the wall time), so per-key changes are busy time and do not add up to the change in run time; no shares of the change are given",
+            comparison.busy_over_wall
         ));
     }
     if a.correct_units != a.units || b.correct_units != b.units {
         notes.push(format!(
-            "not every unit was verified correct: {} {}/{}, {} {}/{}",
+            "not every {unit} was verified correct: {} {}/{}, {} {}/{}",
             a.name, a.correct_units, a.units, b.name, b.correct_units, b.units
         ));
     }
     notes
 }
 
-fn method(config: &AnalysisConfig, test: &PermutationMethod) -> String {
+fn method(config: &AnalysisConfig) -> String {
     format!(
-        "One sample per run: wall time over {unit}s attempted. Effect: ratio of {center}s of time per {unit} with a {level:.0}% percentile-bootstrap interval ({resamples} resamples per arm, ChaCha seed {seed}). p-value: two-sided permutation test, {statistic} ({test}). Significant when p < {alpha} and the interval excludes 1. Runs interleaved A B B A so drift hits both arms alike.",
+        "One sample per run: wall time over {unit}s attempted. Model: Welch's t-test on the log of time per {unit}; effect = ratio of geometric means B/A with the {level:.0}% interval exp(Welch interval of the mean log difference, Welch–Satterthwaite degrees of freedom). Different when p < {alpha} (equivalently, the interval excludes 1); no meaningful difference when the interval lies within {margin}; otherwise inconclusive. Robustness check, not the verdict: two-sided permutation test of the rank sum (Wilcoxon–Mann–Whitney). Where the time moved: self time per run per key, Welch interval of B − A, Holm-adjusted over keys; knob shares assume sequential work and are given only for a significant change. Runs interleaved A B B A so drift hits both arms alike.",
         unit = config.unit,
-        center = config.center,
-        level = config.bootstrap.level * 100.0,
-        resamples = config.bootstrap.resamples,
-        seed = config.bootstrap.seed,
+        level = (1.0 - config.alpha) * 100.0,
         alpha = config.alpha,
-        statistic = config.statistic,
+        margin = margin_text(config.equivalence_margin),
     )
 }

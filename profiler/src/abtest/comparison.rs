@@ -7,10 +7,23 @@ use super::key_delta::KeyDelta;
 use super::recommend::Recommendation;
 use super::schedule::Arm;
 use crate::preset::KnobChange;
-use crate::stats::{Center, ConfidenceInterval, PermutationMethod, Statistic, Summary};
+use crate::stats::{Center, ConfidenceInterval, PermutationMethod, Statistic, Summary, WelchTest};
 
-/// Version of the comparison JSON layout.
-pub const COMPARISON_SCHEMA: u32 = 1;
+/// Version of the comparison JSON layout (2: Welch on log times, outcome, rank check,
+/// per-key intervals).
+pub const COMPARISON_SCHEMA: u32 = 2;
+
+/// How the comparison reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// p < α: one arm is faster ([`Comparison::faster`]).
+    Different,
+    /// The whole interval of B/A lies within the equivalence margin.
+    Equivalent,
+    /// Neither: the interval holds both "no difference" and differences beyond the margin.
+    Inconclusive,
+}
 
 /// One arm's runs, summarised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,21 +56,41 @@ pub struct Comparison {
     pub unit: String,
     pub a: ArmSummary,
     pub b: ArmSummary,
-    /// Centre used for the ratio.
+    /// Centre whose ratio is the effect: the geometric mean (Welch on log times).
     pub center: Center,
-    /// Statistic of the permutation test.
+    /// Statistic of the robustness check (the rank sum).
     pub statistic: Statistic,
-    /// Time per unit of B over A (below 1: B is faster), with its bootstrap interval.
+    /// Geometric mean of time per unit of B over A (below 1: B is faster), with the
+    /// `exp` of the Welch interval of the mean log difference at level 1 − α.
     pub ratio_b_over_a: ConfidenceInterval,
-    /// Two-sided permutation p-value of the difference in time per unit.
+    /// Two-sided Welch p-value of the mean log difference (the verdict's test).
     pub p_value: f64,
+    /// The Welch test on log time per unit, B − A.
+    pub log_test: WelchTest,
+    /// Robustness check, not the verdict: two-sided exact (or Monte Carlo) permutation
+    /// p-value of the rank sum of time per unit.
+    pub rank_p_value: f64,
+    /// How `rank_p_value` was computed.
     pub test: PermutationMethod,
     pub alpha: f64,
-    /// `p_value < alpha` and the interval excludes 1.
+    /// `p_value < alpha`, which for Welch is the same as the interval excluding 1.
     pub significant: bool,
     /// The faster arm, when the difference is significant.
     pub faster: Option<Arm>,
-    /// One sentence: "solo_only is 1.92x faster than current (95% CI 1.81–2.04, p = 0.003)".
+    pub outcome: Outcome,
+    /// Relative margin within which a difference does not matter (0.05 = ±5%).
+    pub equivalence_margin: f64,
+    /// Runs per arm that would detect a difference of the margin with 80% power at the
+    /// observed spread of log time per unit (`None`: more than 10 000).
+    pub runs_needed_per_arm: Option<usize>,
+    /// Mean over runs of the keys' summed self time over the wall time (above 1: spans
+    /// overlapped).
+    pub busy_over_wall: f64,
+    /// Whether the work was sequential (`busy_over_wall` ≤ 1.05), as shares of the change
+    /// assume.
+    pub sequential: bool,
+    /// One sentence: "solo_only is 1.41x faster than current per track (95% CI 1.37–1.45,
+    /// p = 6.1e-6)", "no meaningful difference …" or "inconclusive: … about N runs per arm …".
     pub verdict: String,
     /// Knobs whose values differ, `from` = A and `to` = B.
     pub knob_differences: Vec<KnobChange>,
@@ -81,6 +114,20 @@ impl Comparison {
         match arm {
             Arm::A => &self.a,
             Arm::B => &self.b,
+        }
+    }
+
+    /// The arm's name with its role, "current (A)"; an A/A comparison's names already carry
+    /// it and are not labelled twice.
+    pub fn arm_label(&self, arm: Arm) -> String {
+        let (name, role) = match arm {
+            Arm::A => (&self.a.name, "(A)"),
+            Arm::B => (&self.b.name, "(B)"),
+        };
+        if name.ends_with(role) {
+            name.clone()
+        } else {
+            format!("{name} {role}")
         }
     }
 

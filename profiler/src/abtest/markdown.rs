@@ -4,6 +4,8 @@ use std::fmt::Write;
 
 use super::comparison::{ArmSummary, Comparison};
 use super::recommend::RecommendationKind;
+use super::schedule::Arm;
+use super::text::{holm_cell, interval_cell, shown_keys};
 use crate::stats::{format_seconds, format_signed_seconds as signed_seconds};
 
 /// Makes text safe inside a table cell or a line of Markdown.
@@ -40,7 +42,12 @@ impl Comparison {
         let _ = writeln!(out, "# A/B test: {} vs {}\n", cell(&a.name), cell(&b.name));
         let _ = writeln!(out, "**{}**\n", cell(&self.verdict));
 
-        let _ = writeln!(out, "| | {} (A) | {} (B) |", cell(&a.name), cell(&b.name));
+        let _ = writeln!(
+            out,
+            "| | {} | {} |",
+            cell(&self.arm_label(Arm::A)),
+            cell(&self.arm_label(Arm::B))
+        );
         let _ = writeln!(out, "|---|---:|---:|");
         let rows: [(&str, String, String); 6] = [
             (
@@ -49,12 +56,12 @@ impl Comparison {
                 format!("{} ({})", b.runs, b.usable_runs),
             ),
             (
-                &format!("time per {unit}, {}", self.center),
+                &format!("time per {unit}, median"),
                 format_seconds(a.per_unit.median),
                 format_seconds(b.per_unit.median),
             ),
             (
-                "spread (IQR / MAD)",
+                "spread (IQR type 7 / MAD)",
                 format!(
                     "{} / {}",
                     format_seconds(a.per_unit.iqr),
@@ -71,7 +78,7 @@ impl Comparison {
                 format_seconds(a.per_unit.mean),
                 format_seconds(b.per_unit.mean),
             ),
-            ("correct files", success(a), success(b)),
+            (&format!("correct {unit}s"), success(a), success(b)),
             (
                 "run times",
                 run_list(&a.run_seconds),
@@ -81,16 +88,10 @@ impl Comparison {
         for (label, left, right) in rows {
             let _ = writeln!(out, "| {} | {left} | {right} |", cell(label));
         }
-        let ratio = &self.ratio_b_over_a;
-        let _ = writeln!(
-            out,
-            "\nRatio of time per {unit} B/A: **{:.2}x** ({:.0}% CI {:.2}–{:.2}), p = {:.4}.\n",
-            ratio.estimate,
-            ratio.level * 100.0,
-            ratio.low,
-            ratio.high,
-            self.p_value
-        );
+        out.push('\n');
+        for line in self.statistics_lines() {
+            let _ = writeln!(out, "{}\n", cell(&line));
+        }
 
         if !self.knob_differences.is_empty() {
             let _ = writeln!(out, "## Knobs that differ\n");
@@ -102,26 +103,31 @@ impl Comparison {
 
         let _ = writeln!(
             out,
-            "## Where the time moved (per run, top {} keys)\n",
-            self.top_keys
+            "## Where the time moved (self time per run, top {} keys)\n\n{:.0}% Welch interval of B − A per key; p Holm-adjusted over every tested key. \"negligible\": the interval lies within {} of {}'s mean run time.\n",
+            self.top_keys,
+            (1.0 - self.alpha) * 100.0,
+            super::analysis::margin_text(self.equivalence_margin),
+            cell(&a.name)
         );
         let _ = writeln!(
             out,
-            "| key | tier | {} | {} | Δ total | Δ self |",
+            "| key | tier | {} | {} | Δ self | CI | p (Holm) | reading |",
             cell(&a.name),
             cell(&b.name)
         );
-        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|");
-        for delta in self.key_deltas.iter().take(self.top_keys) {
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---|");
+        for delta in shown_keys(self) {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} |",
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
                 cell(&delta.key),
                 delta.tier,
-                format_seconds(delta.total_per_run_a),
-                format_seconds(delta.total_per_run_b),
-                signed_seconds(delta.total_delta()),
+                format_seconds(delta.self_per_run_a),
+                format_seconds(delta.self_per_run_b),
                 signed_seconds(delta.self_delta()),
+                interval_cell(delta.self_test.as_ref()),
+                holm_cell(delta.holm_p_value),
+                delta.reading,
             );
         }
         let _ = writeln!(
@@ -135,7 +141,7 @@ impl Comparison {
             let label = match recommendation.kind {
                 RecommendationKind::Adopt => "**Adopt.** ",
                 RecommendationKind::Reject => "**Reject.** ",
-                RecommendationKind::Keep => "**Keep.** ",
+                RecommendationKind::Equivalent => "**Either.** ",
                 RecommendationKind::RunMore => "**Run more.** ",
                 RecommendationKind::Investigate => "**Investigate.** ",
                 RecommendationKind::Explain | RecommendationKind::NoEffect => "",

@@ -28,13 +28,13 @@ mod stop;
 mod text;
 mod workload;
 
-pub use analysis::{AnalysisConfig, Explanation, analyze};
+pub use analysis::{AnalysisConfig, Explanation, PLANNING_POWER, analyze};
 pub use attribution::{Attribution, KnobMap, KnobRule, UNMAPPED};
 pub use blocking::Blocking;
-pub use comparison::{ArmSummary, COMPARISON_SCHEMA, Comparison};
+pub use comparison::{ArmSummary, COMPARISON_SCHEMA, Comparison, Outcome};
 pub use error::AbTestError;
 pub use harness::Harness;
-pub use key_delta::KeyDelta;
+pub use key_delta::{KeyDelta, KeyReading};
 pub use recommend::{Recommendation, RecommendationKind};
 pub use repeat::{Repeat, RepeatResult, RepeatRun};
 pub use report_files::ReportFileError;

@@ -1,29 +1,31 @@
 //! Recommendations derived from the measurements, never from wishful thinking.
 //!
 //! Rules, in order:
-//! 1. No significant difference → keep A (changing configuration needs evidence); ask for
-//!    more runs when the run count could not have produced significance at all.
-//! 2. The faster preset verified fewer correct units (or a lower success rate) → reject it,
-//!    however much faster: speed bought with wrong or missing files is not an improvement.
-//! 3. Otherwise adopt the faster preset, and name the knob differences that explain the delta
-//!    (attributions carrying at least 10% of the change), the knob differences that made no
-//!    measurable difference (under 5%), and large shares of the change that no differing knob
-//!    governs (at least 25%), which point at something other than configuration (only when
-//!    the caller said which knobs differ; without that nothing can be blamed on them).
+//! 1. Inconclusive → run more, with how many runs per arm would settle it; nothing is kept
+//!    or adopted on the strength of "nothing was significant".
+//! 2. No meaningful difference (the interval lies within the equivalence margin) → either
+//!    preset will do; choose on other grounds.
+//! 3. The faster preset verified fewer correct units (or a lower success rate) → reject it,
+//!    however much faster: speed bought with wrong or missing results is not an improvement.
+//! 4. Otherwise adopt the faster preset, and name the knob differences whose keys moved
+//!    (Holm-adjusted p < α) and carry at least 10% of the change, those whose interval lies
+//!    within the margin (no meaningful difference, said only from an interval), and moved
+//!    keys no differing knob governs that carry at least 25% (something other than
+//!    configuration). Shares need sequential work; with overlapping spans only the moved
+//!    busy time is named.
 
 use serde::{Deserialize, Serialize};
 
-use super::analysis::speedup;
+use super::analysis::{margin_text, settle, speedup};
 use super::attribution::Attribution;
-use super::comparison::{ArmSummary, Comparison};
+use super::comparison::{ArmSummary, Comparison, Outcome};
+use super::key_delta::KeyReading;
 use super::schedule::Arm;
 use crate::preset::{KnobChange, format_knob_value};
-use crate::stats::{format_seconds, smallest_p_value};
+use crate::stats::{format_seconds, format_signed_seconds};
 
 /// Share of the run-time change from which a knob group counts as explaining it.
 const EXPLAINS: f64 = 0.10;
-/// Share below which a knob difference made no measurable difference.
-const NO_EFFECT: f64 = 0.05;
 /// Share of unexplained change worth a look.
 const INVESTIGATE: f64 = 0.25;
 
@@ -34,13 +36,13 @@ pub enum RecommendationKind {
     Adopt,
     /// Do not use the faster preset (it loses correct results).
     Reject,
-    /// Keep the current preset (no evidence for a change).
-    Keep,
+    /// Either preset will do: the difference lies within the equivalence margin.
+    Equivalent,
     /// Collect more runs before deciding.
     RunMore,
     /// Which knob differences explain the change.
     Explain,
-    /// A knob difference that made no measurable difference.
+    /// A knob difference whose keys' interval lies within the margin.
     NoEffect,
     /// Change that no knob difference explains.
     Investigate,
@@ -56,7 +58,7 @@ fn item(kind: RecommendationKind, text: String) -> Recommendation {
     Recommendation { kind, text }
 }
 
-fn files(arm: &ArmSummary) -> String {
+fn correct(arm: &ArmSummary) -> String {
     format!("{}/{}", arm.correct_units, arm.units)
 }
 
@@ -99,29 +101,70 @@ fn keys_phrase(attribution: &Attribution) -> String {
     }
 }
 
+/// "95% CI −1.2 s to +3.4 s" for a group's interval, or nothing without one.
+fn interval_text(attribution: &Attribution) -> String {
+    attribution
+        .interval
+        .map(|test| {
+            format!(
+                ", {:.0}% CI {} to {}",
+                test.level * 100.0,
+                format_signed_seconds(test.low),
+                format_signed_seconds(test.high)
+            )
+        })
+        .unwrap_or_default()
+}
+
 pub(crate) fn recommend(comparison: &Comparison) -> Vec<Recommendation> {
     let (a, b) = (&comparison.a, &comparison.b);
-    let Some(faster) = comparison.faster else {
-        let mut items = vec![item(
-            RecommendationKind::Keep,
-            format!(
-                "Keep {}: {} is not measurably different, so there is no evidence for changing the configuration.",
-                a.name, b.name
-            ),
-        )];
-        let floor = smallest_p_value(a.usable_runs, b.usable_runs);
-        if floor >= comparison.alpha
-            || comparison.ratio_b_over_a.high / comparison.ratio_b_over_a.low > 1.5
-        {
-            items.push(item(
+    let unit = &comparison.unit;
+    let ratio = &comparison.ratio_b_over_a;
+    match comparison.outcome {
+        Outcome::Inconclusive => {
+            return vec![item(
                 RecommendationKind::RunMore,
                 format!(
-                    "The result is inconclusive rather than a proof of equality ({} + {} runs, interval {:.2}–{:.2}); run more, at least 4 per arm.",
-                    a.usable_runs, b.usable_runs, comparison.ratio_b_over_a.low, comparison.ratio_b_over_a.high
+                    "Inconclusive with {} + {} runs: the {:.0}% interval {:.2}–{:.2} of {}/{} allows no difference as well as more than {}. This is no evidence that the presets perform alike; {}.",
+                    a.usable_runs,
+                    b.usable_runs,
+                    ratio.level * 100.0,
+                    ratio.low,
+                    ratio.high,
+                    b.name,
+                    a.name,
+                    margin_text(comparison.equivalence_margin),
+                    settle(comparison)
                 ),
-            ));
+            )];
         }
-        return items;
+        Outcome::Equivalent => {
+            let mut text = format!(
+                "No meaningful difference: the {:.0}% interval {:.3}–{:.3} of {}/{} lies within {}, so choose between {} and {} on other grounds.",
+                ratio.level * 100.0,
+                ratio.low,
+                ratio.high,
+                b.name,
+                a.name,
+                margin_text(comparison.equivalence_margin),
+                a.name,
+                b.name
+            );
+            if a.success_rate != b.success_rate {
+                text.push_str(&format!(
+                    " Correct {unit}s: {} {}, {} {}.",
+                    a.name,
+                    correct(a),
+                    b.name,
+                    correct(b)
+                ));
+            }
+            return vec![item(RecommendationKind::Equivalent, text)];
+        }
+        Outcome::Different => {}
+    }
+    let Some(faster) = comparison.faster else {
+        return Vec::new();
     };
     let (fast, slow) = match faster {
         Arm::A => (a, b),
@@ -133,19 +176,18 @@ pub(crate) fn recommend(comparison: &Comparison) -> Vec<Recommendation> {
         items.push(item(
             RecommendationKind::Reject,
             format!(
-                "Do not adopt {}: it is {times:.2}x faster but verified fewer correct files ({} vs {} for {}); its speed comes at the cost of wrong or missing results.",
-                fast.name, files(fast), files(slow), slow.name
+                "Do not adopt {}: it is {times:.2}x faster but verified fewer correct {unit}s ({} vs {} for {}); its speed comes at the cost of wrong or missing results.",
+                fast.name, correct(fast), correct(slow), slow.name
             ),
         ));
     } else {
         items.push(item(
             RecommendationKind::Adopt,
             format!(
-                "Adopt {}: {times:.2}x faster per {} with no loss of correct files ({} vs {}).",
+                "Adopt {}: {times:.2}x faster per {unit} with no loss of correct {unit}s ({} vs {}).",
                 fast.name,
-                comparison.unit,
-                files(fast),
-                files(slow)
+                correct(fast),
+                correct(slow)
             ),
         ));
     }
@@ -156,48 +198,64 @@ pub(crate) fn recommend(comparison: &Comparison) -> Vec<Recommendation> {
     };
     for attribution in &comparison.attributions {
         let saved = towards_fast(attribution.delta_per_run);
-        let share = attribution.share;
+        let moved = attribution.reading == KeyReading::Moved;
+        let interval = interval_text(attribution);
         if attribution.explained_by_knobs() {
             let moves = knob_moves(&attribution.knobs, faster);
-            if share >= EXPLAINS {
-                items.push(item(
+            match attribution.share_of_change {
+                Some(share) if moved && share >= EXPLAINS => items.push(item(
                     RecommendationKind::Explain,
                     format!(
-                        "{moves} explains {:.0}% of the difference: {} take {} less per run with {}.",
+                        "{moves} explains {:.0}% of the difference: {} take {} less per run with {} (self time{interval}).",
                         share * 100.0,
                         keys_phrase(attribution),
                         format_seconds(saved),
                         fast.name
                     ),
-                ));
-            } else if share <= -EXPLAINS {
-                items.push(item(
+                )),
+                Some(share) if moved && share <= -EXPLAINS => items.push(item(
                     RecommendationKind::Explain,
                     format!(
-                        "{moves} works against {}: {} take {} more per run with it (offsetting {:.0}% of the gain).",
+                        "{moves} works against {}: {} take {} more per run with it (self time{interval}), offsetting {:.0}% of the gain.",
                         fast.name,
                         keys_phrase(attribution),
                         format_seconds(-saved),
                         -share * 100.0
                     ),
-                ));
-            } else if share.abs() < NO_EFFECT {
-                items.push(item(
+                )),
+                None if moved => items.push(item(
+                    RecommendationKind::Explain,
+                    format!(
+                        "{moves}: busy time in {} changed by {} per run{interval}; the spans overlapped, so this is not a share of the change in run time.",
+                        keys_phrase(attribution),
+                        format_signed_seconds(attribution.delta_per_run),
+                    ),
+                )),
+                _ if attribution.reading == KeyReading::Negligible => items.push(item(
                     RecommendationKind::NoEffect,
                     format!(
-                        "{moves} made no measurable difference ({} changed by {} per run); choose its value on other grounds.",
+                        "{moves} made no meaningful difference: {} changed by {} per run{interval}, within {} of {}'s run time; choose its value on other grounds.",
                         keys_phrase(attribution),
-                        format_seconds(attribution.delta_per_run.abs())
+                        format_signed_seconds(attribution.delta_per_run),
+                        margin_text(comparison.equivalence_margin),
+                        a.name
                     ),
-                ));
+                )),
+                _ => {}
             }
-        } else if !comparison.knob_differences.is_empty() && share.abs() >= INVESTIGATE {
+        } else if moved
+            && !comparison.knob_differences.is_empty()
+            && attribution
+                .share_of_change
+                .is_some_and(|share| share.abs() >= INVESTIGATE)
+        {
             items.push(item(
                 RecommendationKind::Investigate,
                 format!(
-                    "{:.0}% of the difference is in {}, which no differing knob governs; something other than the configuration moved it.",
-                    share * 100.0,
-                    keys_phrase(attribution)
+                    "{:.0}% of the difference is in {} (self time {} per run{interval}), which no differing knob governs; something other than the configuration moved it.",
+                    attribution.share_of_change.unwrap_or(0.0) * 100.0,
+                    keys_phrase(attribution),
+                    format_signed_seconds(attribution.delta_per_run)
                 ),
             ));
         }

@@ -3,11 +3,77 @@
 use std::fmt::Write;
 
 use super::comparison::Comparison;
+use super::key_delta::KeyDelta;
 use super::markdown::{run_list, success};
-use crate::stats::{format_seconds, format_signed_seconds as signed_seconds};
+use super::schedule::Arm;
+use crate::stats::{
+    Center, format_p_value, format_seconds, format_signed_seconds as signed_seconds,
+    smallest_p_value,
+};
 use crate::text_table::{Align, TextTable};
 
+/// "−1.20 s to +3.40 s", or "–" without an interval.
+pub(crate) fn interval_cell(test: Option<&crate::stats::WelchTest>) -> String {
+    test.map_or_else(
+        || "–".to_string(),
+        |test| {
+            format!(
+                "{} to {}",
+                signed_seconds(test.low),
+                signed_seconds(test.high)
+            )
+        },
+    )
+}
+
+/// A Holm-adjusted p-value cell, or "–" when untested.
+pub(crate) fn holm_cell(p: Option<f64>) -> String {
+    p.map_or_else(|| "–".to_string(), |p| format!("{p:.3}"))
+}
+
+/// The keys a table shows: the largest self-time changes, without keys that spent no self
+/// time in either arm (parents whose time is all their children's).
+pub(crate) fn shown_keys(comparison: &Comparison) -> Vec<&KeyDelta> {
+    comparison
+        .key_deltas
+        .iter()
+        .filter(|delta| delta.self_per_run_a > 0.0 || delta.self_per_run_b > 0.0)
+        .take(comparison.top_keys)
+        .collect()
+}
+
 impl Comparison {
+    /// The model's numbers and the rank check, one line each.
+    pub fn statistics_lines(&self) -> Vec<String> {
+        let ratio = &self.ratio_b_over_a;
+        let test = &self.log_test;
+        let floor = smallest_p_value(self.a.usable_runs, self.b.usable_runs);
+        vec![
+            format!(
+                "Model: Welch t-test on log time per {unit}: {b}/{a} = {:.3} (ratio of geometric means), {:.0}% CI {:.3}–{:.3}, t = {}, df = {:.1}, {}",
+                ratio.estimate,
+                ratio.level * 100.0,
+                ratio.low,
+                ratio.high,
+                test.t
+                    .map_or_else(|| "– (no spread)".to_string(), |t| format!("{t:.2}")),
+                test.df,
+                format_p_value(self.p_value),
+                unit = self.unit,
+                a = self.a.name,
+                b = self.b.name,
+            ),
+            format!(
+                "Rank check (robustness, not the verdict): two-sided permutation test of the rank sum ({}), {}; the smallest p {} + {} runs allow is {:.3}",
+                self.test,
+                format_p_value(self.rank_p_value),
+                self.a.usable_runs,
+                self.b.usable_runs,
+                floor
+            ),
+        ]
+    }
+
     pub fn render_text(&self) -> String {
         let (a, b) = (&self.a, &self.b);
         let unit = &self.unit;
@@ -15,32 +81,47 @@ impl Comparison {
 
         let mut arms = TextTable::new(&[
             ("", Align::Left),
-            (&format!("{} (A)", a.name), Align::Right),
-            (&format!("{} (B)", b.name), Align::Right),
+            (&self.arm_label(Arm::A), Align::Right),
+            (&self.arm_label(Arm::B), Align::Right),
         ]);
+        let mut scratch = Vec::new();
         arms.row(vec![
             "runs (usable)".into(),
             format!("{} ({})", a.runs, a.usable_runs),
             format!("{} ({})", b.runs, b.usable_runs),
         ]);
         arms.row(vec![
-            format!("time per {unit}, {}", self.center),
+            format!("time per {unit}, {}", Center::GeometricMean),
+            format_seconds(Center::GeometricMean.of_with(&a.seconds_per_unit, &mut scratch)),
+            format_seconds(Center::GeometricMean.of_with(&b.seconds_per_unit, &mut scratch)),
+        ]);
+        arms.row(vec![
+            format!("time per {unit}, median"),
             format_seconds(a.per_unit.median),
             format_seconds(b.per_unit.median),
         ]);
         arms.row(vec![
-            "spread (IQR)".into(),
+            "spread (IQR, type 7)".into(),
             format_seconds(a.per_unit.iqr),
             format_seconds(b.per_unit.iqr),
         ]);
-        arms.row(vec!["correct files".into(), success(a), success(b)]);
+        arms.row(vec![format!("correct {unit}s"), success(a), success(b)]);
         out.push_str(&arms.render());
         let _ = writeln!(out, "run times  A: {}", run_list(&a.run_seconds));
         let _ = writeln!(out, "           B: {}", run_list(&b.run_seconds));
+        for line in self.statistics_lines() {
+            let _ = writeln!(out, "{line}");
+        }
 
+        let tested = self
+            .key_deltas
+            .iter()
+            .filter(|delta| delta.self_test.is_some())
+            .count();
         let _ = writeln!(
             out,
-            "\nWhere the time moved (mean per run, B − A = {}):",
+            "\nWhere the time moved (self time per run, B − A; {:.0}% CI per key, p Holm-adjusted over {tested} key(s); mean run time B − A = {}):",
+            (1.0 - self.alpha) * 100.0,
             signed_seconds(self.run_delta)
         );
         let mut keys = TextTable::new(&[
@@ -48,20 +129,66 @@ impl Comparison {
             ("tier", Align::Left),
             ("A", Align::Right),
             ("B", Align::Right),
-            ("Δ total", Align::Right),
             ("Δ self", Align::Right),
+            ("CI", Align::Right),
+            ("p (Holm)", Align::Right),
+            ("reading", Align::Left),
         ]);
-        for delta in self.key_deltas.iter().take(self.top_keys) {
+        for delta in shown_keys(self) {
             keys.row(vec![
                 delta.key.clone(),
                 delta.tier.to_string(),
-                format_seconds(delta.total_per_run_a),
-                format_seconds(delta.total_per_run_b),
-                signed_seconds(delta.total_delta()),
+                format_seconds(delta.self_per_run_a),
+                format_seconds(delta.self_per_run_b),
                 signed_seconds(delta.self_delta()),
+                interval_cell(delta.self_test.as_ref()),
+                holm_cell(delta.holm_p_value),
+                delta.reading.to_string(),
             ]);
         }
         out.push_str(&keys.render());
+
+        if !self.attributions.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nBy knob group (self time per run, B − A; {}):",
+                if self.sequential && self.significant {
+                    "shares assume sequential work"
+                } else if !self.sequential {
+                    "spans overlapped, so no shares"
+                } else {
+                    "no shares: the change in run time is not significant"
+                }
+            );
+            let mut groups = TextTable::new(&[
+                ("keys", Align::Left),
+                ("Δ self", Align::Right),
+                ("CI", Align::Right),
+                ("p (Holm)", Align::Right),
+                ("share", Align::Right),
+                ("reading", Align::Left),
+                ("differing knobs", Align::Left),
+            ]);
+            for attribution in &self.attributions {
+                groups.row(vec![
+                    attribution.key_pattern.clone(),
+                    signed_seconds(attribution.delta_per_run),
+                    interval_cell(attribution.interval.as_ref()),
+                    holm_cell(attribution.holm_p_value),
+                    attribution
+                        .share_of_change
+                        .map_or_else(|| "–".to_string(), |share| format!("{:.0}%", share * 100.0)),
+                    attribution.reading.to_string(),
+                    attribution
+                        .knobs
+                        .iter()
+                        .map(|change| change.describe())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ]);
+            }
+            out.push_str(&groups.render());
+        }
 
         out.push_str("\nRecommendations:\n");
         for recommendation in &self.recommendations {

@@ -12,7 +12,7 @@
 //!   with a 95% Welch interval; the test is Welch's t on log values (see `welch.rs`),
 //!   one-sided in two pre-specified families ("slower" for regressions, "faster" for
 //!   improvements), each Benjamini–Hochberg-adjusted over all timing-tested keys (see
-//!   `fdr.rs` for why not Holm).
+//!   `stats/fdr.rs` for why not Holm).
 //!   It needs `min_runs` (2) clean runs per side.
 //! - **Success rate**: successes and failures of all calls, compared with Fisher's exact
 //!   test, one-sided (fewer successes now), Benjamini–Hochberg-adjusted over the keys with
@@ -36,11 +36,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::BaselineError;
-use super::fdr::bh_adjust;
-use super::fisher::success_drop_p;
 use super::limit::HardLimit;
 use super::model::{KeyBaseline, KeyRun, PerformanceBaseline};
 use super::welch::log_welch;
+use crate::stats::{bh_adjust, success_drop_p};
 use crate::tier::Tier;
 
 /// The statistic whose relative change is held against the threshold.

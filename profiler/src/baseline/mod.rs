@@ -7,8 +7,6 @@
 //! [`save`]: PerformanceBaseline::save
 
 mod error;
-mod fdr;
-mod fisher;
 mod gate;
 mod git;
 mod limit;
@@ -19,8 +17,6 @@ mod store;
 mod welch;
 
 pub use error::BaselineError;
-pub use fdr::bh_adjust;
-pub use fisher::success_drop_p;
 pub use gate::{
     GateConfig, GateMetric, GatePolicy, GateReport, KeyComparison, KeyThreshold, LimitCheck,
     LimitOutcome, RunInfo, SideSummary, Verdict, compare, parse_percent,

@@ -6,7 +6,7 @@
 //! give is 0.1, so it could never flag anything; Welch's test is calibrated at that size for
 //! roughly log-normal run times and needs no equal variances.
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use crate::stats::{log_ratio, student_sf};
 
 /// Welch's test of `second` against `first` on the log scale.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,67 +22,34 @@ pub struct LogWelch {
     pub p_slower: f64,
     /// One-sided p-value that `second` is faster (smaller) than `first`.
     pub p_faster: f64,
-    /// Welch–Satterthwaite degrees of freedom (infinite when both sides have no spread).
+    /// Welch–Satterthwaite degrees of freedom.
     pub degrees_of_freedom: f64,
 }
 
-/// Welch's t-test on `ln` of the values; `None` when a side has fewer than 2 values or a
-/// value is not positive and finite.
+/// Welch's t-test on `ln` of the values ([`crate::stats::log_ratio`], the A/B model's test)
+/// with both one-sided p-values; `None` when a side has fewer than 2 values or a value is
+/// not positive and finite.
 ///
 /// Both sides without spread (every run gave the same value, which happens with bucketed
 /// durations): p = 1 when the values agree, else 0.
 pub fn log_welch(first: &[f64], second: &[f64]) -> Option<LogWelch> {
-    if first.len() < 2
-        || second.len() < 2
-        || first
-            .iter()
-            .chain(second)
-            .any(|value| !(value.is_finite() && *value > 0.0))
-    {
-        return None;
-    }
-    let (mean_a, var_a) = mean_and_variance(first);
-    let (mean_b, var_b) = mean_and_variance(second);
-    let difference = mean_b - mean_a;
-    let (n_a, n_b) = (first.len() as f64, second.len() as f64);
-    let (share_a, share_b) = (var_a / n_a, var_b / n_b);
-    let standard_error = (share_a + share_b).sqrt();
-    if standard_error == 0.0 {
-        let ratio = difference.exp();
-        return Some(LogWelch {
-            ratio,
-            ratio_low: ratio,
-            ratio_high: ratio,
-            p_value: if difference == 0.0 { 1.0 } else { 0.0 },
-            p_slower: if difference > 0.0 { 0.0 } else { 1.0 },
-            p_faster: if difference < 0.0 { 0.0 } else { 1.0 },
-            degrees_of_freedom: f64::INFINITY,
-        });
-    }
-    let degrees_of_freedom = (share_a + share_b).powi(2)
-        / (share_a.powi(2) / (n_a - 1.0) + share_b.powi(2) / (n_b - 1.0));
-    let t = StudentsT::new(0.0, 1.0, degrees_of_freedom).ok()?;
-    let statistic = difference / standard_error;
-    let p_value = (2.0 * t.sf(statistic.abs())).min(1.0);
-    let margin = t.inverse_cdf(0.975) * standard_error;
+    let (interval, test) = log_ratio(second, first, 0.95).ok()?;
+    let (p_slower, p_faster) = match test.t {
+        Some(t) => (student_sf(t, test.df), student_sf(-t, test.df)),
+        None => (
+            if test.difference > 0.0 { 0.0 } else { 1.0 },
+            if test.difference < 0.0 { 0.0 } else { 1.0 },
+        ),
+    };
     Some(LogWelch {
-        ratio: difference.exp(),
-        ratio_low: (difference - margin).exp(),
-        ratio_high: (difference + margin).exp(),
-        p_value,
-        p_slower: t.sf(statistic),
-        p_faster: t.cdf(statistic),
-        degrees_of_freedom,
+        ratio: interval.estimate,
+        ratio_low: interval.low,
+        ratio_high: interval.high,
+        p_value: test.p_value,
+        p_slower,
+        p_faster,
+        degrees_of_freedom: test.df,
     })
-}
-
-/// Mean and unbiased variance of `ln` of the values.
-fn mean_and_variance(values: &[f64]) -> (f64, f64) {
-    let logs: Vec<f64> = values.iter().map(|value| value.ln()).collect();
-    let n = logs.len() as f64;
-    let mean = logs.iter().sum::<f64>() / n;
-    let variance = logs.iter().map(|log| (log - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, variance)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::escape::escape;
 use super::page::page;
 use super::svg::{Bar, diverging_bars, dots, interval};
-use crate::abtest::Comparison;
+use crate::abtest::{Arm, Comparison};
 use crate::stats::{format_p_value, format_seconds, format_signed_seconds as signed};
 
 /// A self-contained HTML page for `comparison`.
@@ -23,11 +23,12 @@ pub fn render_comparison(comparison: &Comparison) -> String {
 
     let _ = writeln!(
         body,
-        "<h2>Ratio of time per {unit}, {} / {}</h2>\n<p class=\"meta\">{:.0}% confidence interval; the dashed line at 1.00x means no difference. {}.</p>",
+        "<h2>Ratio of time per {unit}, {} / {}</h2>\n<p class=\"meta\">Ratio of geometric means with the {:.0}% Welch interval on log times; the dashed line at 1.00x means no difference. {} (Welch). Rank check, not the verdict: {}.</p>",
         escape(&b.name),
         escape(&a.name),
         ratio.level * 100.0,
-        escape(&format_p_value(comparison.p_value))
+        escape(&format_p_value(comparison.p_value)),
+        escape(&format_p_value(comparison.rank_p_value))
     );
     body.push_str(&interval(
         ratio.estimate,
@@ -39,9 +40,9 @@ pub fn render_comparison(comparison: &Comparison) -> String {
 
     let _ = writeln!(
         body,
-        "<div class=\"scroll\"><table>\n<tr><th></th><th class=\"num\">{} (A)</th><th class=\"num\">{} (B)</th></tr>",
-        escape(&a.name),
-        escape(&b.name)
+        "<div class=\"scroll\"><table>\n<tr><th></th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr>",
+        escape(&comparison.arm_label(Arm::A)),
+        escape(&comparison.arm_label(Arm::B))
     );
     let rows = [
         (
@@ -60,7 +61,7 @@ pub fn render_comparison(comparison: &Comparison) -> String {
             format_seconds(b.per_unit.iqr),
         ),
         (
-            "correct files".to_string(),
+            format!("correct {}s", comparison.unit),
             format!(
                 "{}/{} ({:.0}%)",
                 a.correct_units,
@@ -89,8 +90,12 @@ pub fn render_comparison(comparison: &Comparison) -> String {
     let _ = writeln!(body, "<h2>Time per {unit}, each run</h2>");
     body.push_str(&dots(
         &[
-            (format!("{} (A)", a.name), "", a.seconds_per_unit.clone()),
-            (format!("{} (B)", b.name), "b", b.seconds_per_unit.clone()),
+            (comparison.arm_label(Arm::A), "", a.seconds_per_unit.clone()),
+            (
+                comparison.arm_label(Arm::B),
+                "b",
+                b.seconds_per_unit.clone(),
+            ),
         ],
         &format_seconds,
         "Per-run time per unit",
@@ -98,7 +103,7 @@ pub fn render_comparison(comparison: &Comparison) -> String {
 
     let _ = writeln!(
         body,
-        "<h2>Where the time moved (mean per run, {} − {})</h2>\n<p class=\"legend\"><span><i class=\"swatch\" style=\"background:#c0392b\"></i>slower in {}</span><span><i class=\"swatch\" style=\"background:#2e8b57\"></i>faster in {}</span><span>run time {} per run</span></p>",
+        "<h2>Where the time moved (self time per run, {} − {})</h2>\n<p class=\"legend\"><span><i class=\"swatch\" style=\"background:#c0392b\"></i>slower in {}</span><span><i class=\"swatch\" style=\"background:#2e8b57\"></i>faster in {}</span><span>run time {} per run</span></p>",
         escape(&b.name),
         escape(&a.name),
         escape(&b.name),
@@ -108,37 +113,45 @@ pub fn render_comparison(comparison: &Comparison) -> String {
     let top: Vec<_> = comparison
         .key_deltas
         .iter()
+        .filter(|delta| delta.self_per_run_a > 0.0 || delta.self_per_run_b > 0.0)
         .take(comparison.top_keys)
         .collect();
     let delta_bars: Vec<Bar> = top
         .iter()
         .map(|delta| Bar {
             label: delta.key.clone(),
-            value: delta.total_delta(),
-            text: signed(delta.total_delta()),
+            value: delta.self_delta(),
+            text: signed(delta.self_delta()),
             class: "",
         })
         .collect();
     body.push_str(&diverging_bars(
         &delta_bars,
-        "Change of total time per run by key",
+        "Change of self time per run by key",
     ));
     let _ = writeln!(
         body,
-        "<div class=\"scroll\"><table>\n<tr><th>key</th><th>tier</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">Δ total</th><th class=\"num\">Δ self</th></tr>",
+        "<div class=\"scroll\"><table>\n<tr><th>key</th><th>tier</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">Δ self</th><th class=\"num\">CI</th><th class=\"num\">p (Holm)</th><th>reading</th></tr>",
         escape(&a.name),
         escape(&b.name)
     );
     for delta in top {
         let _ = writeln!(
             body,
-            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             escape(&delta.key),
             delta.tier,
-            format_seconds(delta.total_per_run_a),
-            format_seconds(delta.total_per_run_b),
-            signed(delta.total_delta()),
-            signed(delta.self_delta())
+            format_seconds(delta.self_per_run_a),
+            format_seconds(delta.self_per_run_b),
+            signed(delta.self_delta()),
+            escape(&delta.self_test.map_or_else(
+                || "–".to_string(),
+                |test| format!("{} to {}", signed(test.low), signed(test.high))
+            )),
+            delta
+                .holm_p_value
+                .map_or_else(|| "–".to_string(), |p| format!("{p:.3}")),
+            delta.reading
         );
     }
     body.push_str("</table></div>\n");

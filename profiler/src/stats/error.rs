@@ -17,10 +17,14 @@ pub enum StatsError {
         index: usize,
         value: f64,
     },
+    #[error("the {sample} sample has {got} value(s); at least {minimum} are needed for a spread")]
+    TooFewValues {
+        sample: &'static str,
+        minimum: usize,
+        got: usize,
+    },
     #[error("confidence level {0} must lie strictly between 0 and 1 (e.g. 0.95)")]
     BadLevel(f64),
-    #[error("at least {minimum} resamples are needed, got {got}")]
-    TooFewResamples { minimum: usize, got: usize },
 }
 
 /// Rejects empty samples and NaN/infinite values, naming the sample.
