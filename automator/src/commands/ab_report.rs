@@ -1,11 +1,10 @@
-//! The A/B result as a person reads it in the terminal: the library's verdict, tables and
-//! recommendations, plus the statistics spelled out (which test, which interval) and which
-//! knob differences the change in time falls on.
+//! The A/B result as a person reads it in the terminal: the library's verdict, tables (per
+//! key and per knob group, with intervals) and recommendations, plus the statistics spelled
+//! out (which model, which interval, the rank check) and what the automation retried.
 
 use std::fmt::Write;
 
-use profiler::abtest::{ArmSummary, Comparison};
-use profiler::stats::{format_p_value, format_seconds};
+use profiler::abtest::Comparison;
 
 use super::run_set::PresetRunSet;
 
@@ -21,39 +20,7 @@ pub fn render_ab_report(
     let unit = &comparison.unit;
     let _ = writeln!(
         out,
-        "\nStatistics (time per {unit} = time spent in the songs / {unit}s attempted; browser start-up and login are left out):"
-    );
-    let width = a.name.len().max(b.name.len());
-    for arm in [a, b] {
-        let _ = writeln!(out, "  {:<width$}  {}", arm.name, arm_line(arm));
-    }
-    let ratio = &comparison.ratio_b_over_a;
-    let _ = writeln!(
-        out,
-        "  ratio {} / {} = {:.2}x, {:.0}% CI {:.2}–{:.2} (percentile bootstrap of the ratio of {}s)",
-        b.name,
-        a.name,
-        ratio.estimate,
-        ratio.level * 100.0,
-        ratio.low,
-        ratio.high,
-        comparison.center
-    );
-    let _ = writeln!(
-        out,
-        "  {} from a two-sided permutation test of the rank sum (Wilcoxon–Mann–Whitney) of time per {unit} ({}); significant at α = {}: {}",
-        format_p_value(comparison.p_value),
-        comparison.test,
-        comparison.alpha,
-        if comparison.significant { "yes" } else { "no" }
-    );
-    let _ = writeln!(
-        out,
-        "  correct files: {} {}, {} {}",
-        a.name,
-        success(a),
-        b.name,
-        success(b)
+        "\nTime per {unit} = time spent in the songs / {unit}s attempted; browser start-up and login are left out."
     );
     let _ = writeln!(
         out,
@@ -67,38 +34,6 @@ pub fn render_ab_report(
     );
     if let Some(note) = wrong_mix_note(comparison, sets) {
         let _ = writeln!(out, "  {note}");
-    }
-    if !comparison.attributions.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nWhere the change in time falls (self time per run, {} − {}):",
-            b.name, a.name
-        );
-        for attribution in &comparison.attributions {
-            let knobs = if attribution.explained_by_knobs() {
-                attribution
-                    .knobs
-                    .iter()
-                    .map(|change| change.describe())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            } else {
-                "no differing knob governs these keys".to_string()
-            };
-            let sign = if attribution.delta_per_run >= 0.0 {
-                "+"
-            } else {
-                "-"
-            };
-            let _ = writeln!(
-                out,
-                "  {:<18} {sign}{} per run ({:.0}% of the change)  {}",
-                attribution.key_pattern,
-                format_seconds(attribution.delta_per_run.abs()),
-                attribution.share * 100.0,
-                knobs
-            );
-        }
     }
     let _ = writeln!(out, "\nVerdict: {}", comparison.verdict);
     out
@@ -126,32 +61,11 @@ fn wrong_mix_note(comparison: &Comparison, sets: &[PresetRunSet; 2]) -> Option<S
         .is_some_and(|arm| comparison.arm(arm).name == more.1.name)
     {
         note.push_str(&format!(
-            " Caution: {} is faster despite these retries, but its correct files depend on catching wrong ones.",
+            " Caution: {} is faster despite these retries, but its correct mixes depend on catching wrong ones.",
             more.1.name
         ));
     }
     Some(note)
-}
-
-fn arm_line(arm: &ArmSummary) -> String {
-    let summary = &arm.per_unit;
-    format!(
-        "{} median, IQR {}, range {}–{} over {} run(s)",
-        format_seconds(summary.median),
-        format_seconds(summary.iqr),
-        format_seconds(summary.min),
-        format_seconds(summary.max),
-        arm.usable_runs
-    )
-}
-
-fn success(arm: &ArmSummary) -> String {
-    format!(
-        "{}/{} ({:.0}%)",
-        arm.correct_units,
-        arm.units,
-        arm.success_rate * 100.0
-    )
 }
 
 #[cfg(test)]
@@ -204,19 +118,21 @@ mod tests {
         let text = render_ab_report(&comparison, &sets, "All 10 planned runs done.");
         assert!(text.contains("All 10 planned runs done."), "{text}");
         assert!(
-            text.contains("current    2.50 s median") || text.contains("current    2.5"),
+            text.contains("time per track, median                2.50 s         1.26 s"),
             "{text}"
         );
         assert!(
-            text.contains("ratio solo_only / current = 0.50x, 95% CI"),
+            text.contains("Model: Welch t-test on log time per track: solo_only/current = 0.501")
+                && text.contains("95% CI 0.499–0.503"),
             "{text}"
         );
         assert!(
-            text.contains("two-sided permutation test") && text.contains("exact"),
+            text.contains("Rank check (robustness, not the verdict): two-sided permutation test")
+                && text.contains("exact"),
             "{text}"
         );
         assert!(
-            text.contains("correct files: current 40/40 (100%), solo_only 40/40 (100%)"),
+            text.contains("correct tracks                  40/40 (100%)   40/40 (100%)"),
             "{text}"
         );
         assert!(
@@ -242,7 +158,7 @@ mod tests {
         assert!(
             comparison
                 .verdict
-                .starts_with("solo_only is 1.99x faster than current"),
+                .starts_with("solo_only is 2.00x faster than current"),
             "{}",
             comparison.verdict
         );
