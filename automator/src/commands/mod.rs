@@ -24,7 +24,6 @@ pub mod regression_gate;
 pub mod run_inputs;
 pub mod run_line;
 pub mod run_set;
-pub mod run_set_baseline;
 pub mod setup;
 
 #[cfg(test)]
