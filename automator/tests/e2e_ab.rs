@@ -211,13 +211,19 @@ fn optimized_beats_current_and_the_test_stops_early_once_that_is_clear() {
         "optimized should be more than twice as fast:\n{}",
         run.stdout
     );
+    // The stop rule looks after each A B B A block once both arms have 4 runs: a 3x effect
+    // is clear at the first look (8 runs) or, on a noisy machine, at a later one.
+    let done = comparison.a.runs + comparison.b.runs;
     assert!(
-        run.stdout
-            .contains("Stopped early after 12 of 16 planned runs"),
+        (8..16).contains(&done)
+            && done % 4 == 0
+            && comparison.a.runs == comparison.b.runs
+            && run
+                .stdout
+                .contains(&format!("Stopped early after {done} of 16 planned runs")),
         "{}",
         run.stdout
     );
-    assert_eq!((comparison.a.runs, comparison.b.runs), (6, 6));
     let adopt = comparison
         .recommendations
         .iter()
