@@ -411,9 +411,8 @@ fn the_reports_are_written_side_by_side() {
     );
     let json = std::fs::read_to_string(&paths[0]).unwrap();
     assert_eq!(Comparison::from_json(&json).unwrap(), comparison);
-    assert!(
-        std::fs::read_to_string(&paths[1])
-            .unwrap()
-            .contains(&comparison.verdict)
+    assert_eq!(
+        std::fs::read_to_string(&paths[1]).unwrap(),
+        comparison.render_markdown()
     );
 }
