@@ -179,6 +179,18 @@ impl IncomingDir {
         })
     }
 
+    /// Bytes in the partial files that appeared since `before` (a transfer's progress).
+    pub fn partial_bytes(&self, before: &Snapshot) -> std::io::Result<u64> {
+        let partial = &self.download.partial_suffix;
+        let mut total = 0;
+        for name in self.names()? {
+            if name.ends_with(partial.as_str()) && !before.names.contains(&name) {
+                total += std::fs::symlink_metadata(self.path.join(&name)).map_or(0, |m| m.len());
+            }
+        }
+        Ok(total)
+    }
+
     /// The first finished mix of the wanted track that belongs to the wanted song.
     fn finished_of(&self, names: &[String], wanted: Wanted<'_>) -> Option<PathBuf> {
         let open = self.open_partials(names);

@@ -113,8 +113,11 @@ pub struct MixRecord {
     pub song: String,
     /// The solo the server had *applied* when the mix was requested; `None` = full mix.
     pub mix_of: Option<usize>,
-    /// Name of that track; `None` = full mix.
+    /// Name of that track, or the soloed tracks' names joined by ` + `; `None` = full mix.
     pub mix_of_name: Option<String>,
+    /// Every track soloed when the mix was requested (ascending). Several soloed tracks make a
+    /// mix of all of them: `mix_of` is then `None`, as the mix is no single track's.
+    pub soloed: Vec<usize>,
     /// The attachment file name, `Artist_Song(Track_Name_Custom_Backing_Track).mp3`.
     pub file_name: String,
     /// Key shift requested with the mix (semitones).
@@ -590,6 +593,7 @@ mod tests {
             song: "/custombackingtrack/a/b.html".into(),
             mix_of,
             mix_of_name: mix_of.map(|t| format!("Track {t}")),
+            soloed: mix_of.into_iter().collect(),
             file_name: format!("mix{id}.mp3"),
             key: 0,
             precount: false,
