@@ -347,7 +347,9 @@ async fn song_page_follows_the_real_sites_dom_contract() {
         assert!(page.contains(r#"onclick="mixer.setKey(mixer.key + 1)""#));
         assert!(page.contains(r#"onclick="mixer.setKey(mixer.key - 1)""#));
         assert!(page.contains(r#"<span class="pitch__caption">Key</span>"#));
-        assert!(page.contains(r#"pitch__button" onclick="mixer.setKey(mixer.key - 1)">-</button><div>0</div>"#));
+        assert!(page.contains(
+            r#"pitch__button" onclick="mixer.setKey(mixer.key - 1)">-</button><div>0</div>"#
+        ));
         assert!(page.contains(r#"class="download" onclick="mixer.getMix();return false;""#));
         assert!(page.contains("var mixer = createMixer("));
         assert!(!page.contains("Add to cart"));

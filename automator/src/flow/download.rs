@@ -22,9 +22,9 @@ pub enum Verification {
     /// Its file name names the track.
     Name,
     /// Its name names no track of the page (e.g. `Artist_Song(Custom_Backing_Track+2).mp3`),
-    /// but exactly this track was soloed just before the request (the solo wait checks it) and
-    /// still is after the download, and it is the one new file since this request (requests
-    /// are one at a time): the server mixed this solo.
+    /// but the page showed exactly this track soloed just before the request and still does
+    /// after the download, and it is the one new file since this request (requests are one at
+    /// a time): the server mixed this solo.
     SoloState,
     /// Neither the name nor the solo state can tell: filed, and reported as unverified.
     Unverified,
@@ -77,6 +77,7 @@ pub async fn download_track(
         ),
         DownloadWait::Poll => None,
     };
+    let solo_before = tracks::soloed_tracks(ctx).await?;
     request_mix(ctx).await?;
     let requested = Instant::now();
     let arrived = match watch {
@@ -103,6 +104,13 @@ pub async fn download_track(
     };
     let verification = match verify_by_name(ctx, &file, track, tracks)? {
         Some(verification) => verification,
+        // The mix was requested while the page showed another solo state: not this track's.
+        None if solo_before != [track.index] => {
+            return Err(FlowError::WrongMix {
+                expected: track.name.clone(),
+                file: file_name_of(&file),
+            });
+        }
         None if tracks::soloed_tracks(ctx).await? == [track.index] => Verification::SoloState,
         None => {
             tracing::warn!(
@@ -344,11 +352,7 @@ fn verify_by_name(
     track: &TrackInfo,
     tracks: &[TrackInfo],
 ) -> Result<Option<Verification>, FlowError> {
-    let name = file
-        .file_name()
-        .and_then(|name| name.to_str())
-        .unwrap_or_default()
-        .to_string();
+    let name = file_name_of(file);
     let Some(NamedTrack::Track(named)) = ctx.site.download.read_mix_name(&name) else {
         return Ok(None);
     };
@@ -362,6 +366,13 @@ fn verify_by_name(
         });
     }
     Ok(None)
+}
+
+fn file_name_of(file: &Path) -> String {
+    file.file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Closes the download modal if it is open (it covers the page). Best effort: a failure here
