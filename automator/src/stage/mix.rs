@@ -231,6 +231,7 @@ impl Mixer {
                     solo_requested: self.ledger.now(),
                     solo_delay_planned: (!stuck).then_some(delay),
                     solo_applied: None,
+                    solo_exclusive: None,
                     mixes: Vec::new(),
                 },
             );
@@ -260,14 +261,19 @@ impl Mixer {
         if on {
             self.ledger.solo_applied(SoloId(seq));
         }
+        let mut soloed: BTreeSet<usize> = state.view.borrow().soloed.iter().copied().collect();
+        match on {
+            true => soloed.insert(track),
+            false => soloed.remove(&track),
+        };
+        let soloed: Vec<usize> = soloed.into_iter().collect();
+        // Releasing another track's solo left one solo on (an "on" that does so is its apply).
+        if let (false, [only]) = (on, soloed.as_slice()) {
+            self.ledger.solo_exclusive(song.path, *only);
+        }
         state.view.send_modify(|view| {
-            let mut soloed: BTreeSet<usize> = view.soloed.iter().copied().collect();
-            match on {
-                true => soloed.insert(track),
-                false => soloed.remove(&track),
-            };
             view.version += 1;
-            view.soloed = soloed.into_iter().collect();
+            view.soloed = soloed;
         });
     }
 
