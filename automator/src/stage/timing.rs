@@ -257,7 +257,7 @@ mod tests {
             assert!((3_000_000..=15_000_000).contains(&bytes), "{bytes}");
             assert!(full.transfer(song.path, Some(1), attempt, 1, false) >= Duration::from_secs(1));
             let small = fast.mix_bytes(song.path, Some(1), attempt);
-            assert!(small >= MIN_MIX_BYTES && small <= 150_000, "{small}");
+            assert!((MIN_MIX_BYTES..=150_000).contains(&small), "{small}");
         }
     }
 
