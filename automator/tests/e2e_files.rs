@@ -151,8 +151,9 @@ async fn songs_with_one_name_get_their_own_folders_and_a_repeated_song_is_merged
     support::assert_right_mixes_in_place(&outcome, downloads);
 }
 
-/// The repro: with `download_max_wait = 10` at time scale 0.2 (2 s), 60% of transfers
-/// are slow, so Bass's first download outlives its wait and arrives while the retry runs.
+/// The repro: with `download_max_wait = 20` at time scale 0.2 (4 s), 60% of transfers
+/// are slow, so Bass's first download (seed 5: 1.3 s mix + 4.4 s slow transfer of a realistic
+/// size) outlives its wait and arrives while the retry runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_that_arrives_late_is_filed_not_thrown_away() {
     let _lock = support::browser_lock();
@@ -164,7 +165,7 @@ async fn a_download_that_arrives_late_is_filed_not_thrown_away() {
         ..support::fast_run_options(directory.path())
     };
     let knobs = Knobs {
-        download_max_wait: 10.0,
+        download_max_wait: 20.0,
         ..Knobs::default()
     };
     let target = Target::Stage(StageConfig {

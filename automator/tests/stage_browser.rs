@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use automator::browser::{Browser, Driver};
-use automator::stage::{Ledger, Stage, StageConfig, mix_file_name, read_mix_tag};
+use automator::stage::{Ledger, Stage, StageConfig, find_song, read_mix_tag, song_mix_file_name};
 use fantoccini::elements::Element;
 use support::SIMPLE_SONG;
 
@@ -164,11 +164,14 @@ async fn a_person_in_chromium_logs_in_solos_and_downloads_the_right_mix() {
         .await
         .unwrap();
     solo(driver, &ledger, 1).await;
+    // Solo buttons toggle: a second click turns Bass off again.
+    click(driver, &solo_button(1)).await;
+    let deadline = Instant::now() + PATIENCE;
+    while is_active(driver, 1).await {
+        assert!(Instant::now() < deadline, "solo 1 never turned off");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     solo(driver, &ledger, 2).await;
-    assert!(
-        !is_active(driver, 1).await,
-        "the previous solo loses is-active"
-    );
 
     click(
         driver,
@@ -179,17 +182,24 @@ async fn a_person_in_chromium_logs_in_solos_and_downloads_the_right_mix() {
     click(driver, "#precount").await;
 
     click(driver, "a.download").await;
-    assert_eq!(
-        text(driver, ".modal__message").await,
-        "Creating your custom backing track… please wait"
-    );
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let message = text(driver, ".modal__message").await;
+        if message == "Creating your custom backing track… please wait"
+            || message.starts_with("Your download will begin")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no modal text: {message:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let link = wait_for(driver, ".modal__link a").await;
     let message = text(driver, ".modal__message").await;
     assert!(
         message.starts_with("Your download will begin in a moment…"),
         "{message}"
     );
-    let expected = mix_file_name("The Night Owls", "Paper Moon Parade", "Electric Guitar");
+    let expected = song_mix_file_name(find_song(SIMPLE_SONG).unwrap(), Some("Electric Guitar"), 1);
     assert_eq!(link.text().await.unwrap(), expected);
 
     let file = wait_file(&downloads, &expected).await;

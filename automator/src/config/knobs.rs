@@ -52,6 +52,9 @@ pub struct Knobs {
     pub download_monitoring_initial_wait: f64,
     pub download_check_interval: f64,
     pub download_max_wait: f64,
+    /// A transfer whose partial file has not grown for this long counts as stalled and is
+    /// asked for again (`download_wait = "watch"`; the real site's downloads can stall).
+    pub download_stall_timeout: f64,
     pub download_wait: DownloadWait,
     pub between_tracks_pause: f64,
     /// Bound of every single WebDriver command (page loads, scripts, element look-ups).
@@ -77,6 +80,7 @@ impl Default for Knobs {
             download_monitoring_initial_wait: 0.0,
             download_check_interval: 0.5,
             download_max_wait: 300.0,
+            download_stall_timeout: 20.0,
             download_wait: DownloadWait::Watch,
             between_tracks_pause: 0.0,
             webdriver_default_timeout: 30.0,
@@ -167,6 +171,7 @@ impl Knobs {
                     | "solo_max_wait"
                     | "download_check_interval"
                     | "download_max_wait"
+                    | "download_stall_timeout"
                     | "webdriver_default_timeout"
             );
             if must_be_positive && value == 0.0 {
@@ -197,7 +202,7 @@ impl Knobs {
     }
 
     /// Every duration knob with its name, for scaling and validation in one place.
-    fn durations_mut(&mut self) -> [(&'static str, &mut f64); 10] {
+    fn durations_mut(&mut self) -> [(&'static str, &mut f64); 11] {
         [
             ("solo_activation_delay", &mut self.solo_activation_delay),
             (
@@ -216,6 +221,7 @@ impl Knobs {
             ),
             ("download_check_interval", &mut self.download_check_interval),
             ("download_max_wait", &mut self.download_max_wait),
+            ("download_stall_timeout", &mut self.download_stall_timeout),
             ("between_tracks_pause", &mut self.between_tracks_pause),
             (
                 "webdriver_default_timeout",
@@ -295,6 +301,7 @@ mod tests {
             "download_monitoring_initial_wait",
             "download_check_interval",
             "download_max_wait",
+            "download_stall_timeout",
             "download_wait",
             "between_tracks_pause",
             "webdriver_default_timeout",

@@ -57,6 +57,32 @@ pub struct DownloadProfile {
     pub file_pattern: String,
     pub word_separator: String,
     pub partial_suffix: String,
+    /// The forms of mix file names the site uses, as examples with the track each names
+    /// (checked against the name reader by a unit test, so a user adding a form learns at once
+    /// whether it is understood).
+    #[serde(default)]
+    pub name_variants: Vec<NameVariant>,
+}
+
+/// One form of mix file name seen on the site.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameVariant {
+    /// A file name of this form, e.g. `Artist_Song(Bass_Custom_Backing_Track-1).mp3`.
+    pub example: String,
+    /// The track caption it names; absent when the name carries no track.
+    pub track: Option<String>,
+    /// Where the form is known from (`"evidence: …"` or `"assumption: …"`).
+    pub source: String,
+}
+
+/// What a mix file's name says about the track it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamedTrack<'a> {
+    /// The name carries a track, e.g. `Drum_Kit` or `Intro_Count_(Click_+_Key)`.
+    Track(&'a str),
+    /// A mix file name that carries no track (`Artist_Song(Custom_Backing_Track+2).mp3`).
+    None,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,11 +162,9 @@ fn line_of(text: &str, byte: usize) -> usize {
         .map_or(1, |before| before.matches('\n').count() + 1)
 }
 
-/// The literal text around `{track}` in the file pattern, which is what identifies the track
-/// in a downloaded file's name.
+/// The literal text after `{track}` in the file pattern (the pattern must also have literal
+/// text right before it), which is what marks the track in a downloaded file's name.
 struct PatternParts<'a> {
-    /// Literal right before `{track}`, e.g. `(`.
-    opening: &'a str,
     /// Everything after `{track}`, e.g. `_Custom_Backing_Track).mp3`.
     closing: &'a str,
 }
@@ -159,44 +183,109 @@ impl DownloadProfile {
                 "`download.file_pattern` {pattern:?} must have literal text right before {{track}} and only literal text after it"
             ));
         }
-        Ok(PatternParts {
-            opening,
-            closing: after,
-        })
+        Ok(PatternParts { closing: after })
     }
 
     /// Whether `file_name` looks like a finished download of this site (not a partial one).
     pub fn is_mix_file(&self, file_name: &str) -> bool {
-        !file_name.ends_with(&self.partial_suffix) && self.track_in_file_name(file_name).is_some()
+        self.read_mix_name(file_name).is_some()
     }
 
-    /// The track part of a downloaded file's name, e.g. `Lead_Vocal`. A browser saving a file
-    /// whose name is taken adds ` (1)`, ` (2)` … before the extension; that copy names the same
-    /// track.
-    pub fn track_in_file_name<'a>(&self, file_name: &'a str) -> Option<&'a str> {
+    /// Reads a mix file name in any of the site's forms (see `name_variants`): the track part
+    /// sits before the marker (the pattern's literal after `{track}` without its closing
+    /// bracket and extension, `_Custom_Backing_Track`), inside the bracket that closes after
+    /// the marker (brackets in the track, `(Click_+_Key)`, are balanced) or, with no closing
+    /// bracket, after a leading key `(-1)`; a key (`-1`, `+2`) may follow the marker; a browser
+    /// copy's ` (1)` before the extension is allowed. `None`: not a finished mix file.
+    pub fn read_mix_name<'a>(&self, file_name: &'a str) -> Option<NamedTrack<'a>> {
         let parts = self.pattern_parts().ok()?;
-        let head = match file_name.strip_suffix(parts.closing) {
-            Some(head) => head,
-            None => {
-                let (stem, extension) = file_name.rsplit_once('.')?;
-                let (unnumbered, number) = stem.strip_suffix(')')?.rsplit_once(" (")?;
-                if number.is_empty() || !number.bytes().all(|byte| byte.is_ascii_digit()) {
-                    return None;
-                }
-                let closing_stem = parts.closing.strip_suffix(extension)?.strip_suffix('.')?;
-                unnumbered.strip_suffix(closing_stem)?
-            }
+        if file_name.ends_with(&self.partial_suffix) {
+            return None;
+        }
+        let (closing_stem, extension) = parts.closing.rsplit_once('.')?;
+        let stem = file_name.strip_suffix(extension)?.strip_suffix('.')?;
+        let stem = strip_copy_number(stem);
+        let marker = closing_stem.trim_end_matches(')');
+        let core = marker.trim_start_matches(self.word_separator.as_str());
+        let at = stem.rfind(core)?;
+        let tail = &stem[at + core.len()..];
+        let bracketed = tail.ends_with(')');
+        if !is_key(tail.strip_suffix(')').unwrap_or(tail)) {
+            return None;
+        }
+        let head = &stem[..at];
+        let Some(track_end) = head.strip_suffix(self.word_separator.as_str()) else {
+            return (head.is_empty() || head.ends_with('(')).then_some(NamedTrack::None);
         };
-        let (_, track) = head.rsplit_once(parts.opening)?;
-        (!track.is_empty()).then_some(track)
+        let track = if bracketed {
+            &track_end[opening_bracket(track_end)? + 1..]
+        } else {
+            strip_key_prefix(track_end)
+        };
+        Some(match track.is_empty() {
+            true => NamedTrack::None,
+            false => NamedTrack::Track(track),
+        })
+    }
+
+    /// The track part of a downloaded file's name, e.g. `Lead_Vocal`; `None` when it is no
+    /// mix file or names no track.
+    pub fn track_in_file_name<'a>(&self, file_name: &'a str) -> Option<&'a str> {
+        match self.read_mix_name(file_name)? {
+            NamedTrack::Track(track) => Some(track),
+            NamedTrack::None => None,
+        }
     }
 
     /// Whether `file_name` is the mix of the track captioned `track_caption`: the file name
     /// carries the track that was soloed on the server, so any other name is a wrong mix.
     pub fn names_track(&self, file_name: &str, track_caption: &str) -> bool {
         self.track_in_file_name(file_name)
-            .is_some_and(|track| normalized(track) == normalized(track_caption))
+            .is_some_and(|track| same_track(track, track_caption))
     }
+}
+
+/// Whether a track part of a file name and a caption name the same track.
+pub fn same_track(file_part: &str, caption: &str) -> bool {
+    normalized(file_part) == normalized(caption)
+}
+
+/// `Name (3)` → `Name`: the browser numbers a copy whose name is taken.
+fn strip_copy_number(stem: &str) -> &str {
+    stem.strip_suffix(')')
+        .and_then(|inner| inner.rsplit_once(" ("))
+        .filter(|(_, number)| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(stem, |(unnumbered, _)| unnumbered)
+}
+
+/// `""`, `-1`, `+2`: no key or a signed key shift.
+fn is_key(text: &str) -> bool {
+    text.is_empty()
+        || text
+            .strip_prefix(['+', '-'])
+            .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `(-1)Intro_count_Click` → `Intro_count_Click`.
+fn strip_key_prefix(text: &str) -> &str {
+    text.strip_prefix('(')
+        .and_then(|rest| rest.split_once(')'))
+        .filter(|(key, _)| !key.is_empty() && is_key(key))
+        .map_or(text, |(_, rest)| rest)
+}
+
+/// Byte offset of the `(` that opens the bracket still open at the end of `text`.
+fn opening_bracket(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (at, c) in text.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' if depth == 0 => return Some(at),
+            '(' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The letters and digits of a name, lower-cased, so `Lead Vocal`, `Lead_Vocal`, `lead-vocal`
@@ -292,6 +381,47 @@ mod tests {
         assert!(!download.is_mix_file("A_B(Drums_Custom_Backing_Track).mp3.crdownload"));
         assert!(!download.is_mix_file("notes.txt"));
         assert!(!download.names_track("A_B(Drums_Custom_Backing_Track).mp3.crdownload", "Drums"));
+    }
+
+    #[test]
+    fn every_name_variant_of_the_profile_reads_as_its_track() {
+        let download = SiteProfile::default().download;
+        assert!(download.name_variants.len() >= 5);
+        for variant in &download.name_variants {
+            let read = download.read_mix_name(&variant.example);
+            match &variant.track {
+                Some(track) => assert!(
+                    download.names_track(&variant.example, track),
+                    "{} should name {track}: {read:?}",
+                    variant.example
+                ),
+                None => assert_eq!(read, Some(NamedTrack::None), "{}", variant.example),
+            }
+            assert!(
+                variant.source.starts_with("evidence") || variant.source.starts_with("assumption"),
+                "{}",
+                variant.source
+            );
+        }
+    }
+
+    #[test]
+    fn every_name_form_the_stage_serves_reads_back() {
+        let download = SiteProfile::default().download;
+        for song in crate::stage::demo_catalog() {
+            for track in song.tracks {
+                for key in [-1, 0, 2] {
+                    let name = crate::stage::song_mix_file_name(song, Some(track), key);
+                    let read = download.read_mix_name(&name);
+                    match song.names {
+                        crate::stage::NameStyle::NoInstrument => {
+                            assert_eq!(read, Some(NamedTrack::None), "{name}")
+                        }
+                        _ => assert!(download.names_track(&name, track), "{name}: {read:?}"),
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -13,7 +13,22 @@ use super::context::FlowContext;
 use super::error::FlowError;
 use super::incoming::{DirectoryWatch, DownloadState, LOW_SPACE_BYTES, Snapshot, Wanted};
 use super::scripts;
-use super::tracks::TrackInfo;
+use super::tracks::{self, TrackInfo};
+use crate::config::site_profile::{NamedTrack, same_track};
+
+/// How a downloaded mix was checked to be the wanted track's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    /// Its file name names the track.
+    Name,
+    /// Its name names no track of the page (e.g. `Artist_Song(Custom_Backing_Track+2).mp3`),
+    /// but the page showed exactly this track soloed just before the request and still does
+    /// after the download, and it is the one new file since this request (requests are one at
+    /// a time): the server mixed this solo.
+    SoloState,
+    /// Neither the name nor the solo state can tell: filed, and reported as unverified.
+    Unverified,
+}
 
 /// A verified mix of the track that is already in the incoming directory: a download of an
 /// earlier attempt that completed after its wait ran out (or a copy the browser renamed). It
@@ -31,7 +46,6 @@ pub fn arrived_earlier(
     let Some(file) = ctx.incoming.arrived(wanted).map_err(FlowError::Incoming)? else {
         return Ok(None);
     };
-    verify_download(ctx, &file, track)?;
     tracing::info!(
         "{}: a mix of an earlier attempt arrived late and is complete; filing it",
         track.name
@@ -39,14 +53,16 @@ pub fn arrived_earlier(
     Ok(Some(file))
 }
 
-/// Downloads the mix of the currently soloed track of `song` (its page path) and returns the
-/// verified file (still in the incoming directory).
+/// Downloads the mix of the currently soloed track of `song` (its page path; `tracks` are the
+/// page's tracks) and returns the file (still in the incoming directory) and how it was
+/// verified.
 #[tracing::instrument(skip_all, fields(tier = "component", component = "download_management", track = track.index), err)]
 pub async fn download_track(
     ctx: &FlowContext<'_>,
     song: &str,
     track: &TrackInfo,
-) -> Result<PathBuf, FlowError> {
+    tracks: &[TrackInfo],
+) -> Result<(PathBuf, Verification), FlowError> {
     let wanted = Wanted {
         song,
         track: &track.name,
@@ -61,6 +77,7 @@ pub async fn download_track(
         ),
         DownloadWait::Poll => None,
     };
+    let solo_before = tracks::soloed_tracks(ctx).await?;
     request_mix(ctx).await?;
     let requested = Instant::now();
     let arrived = match watch {
@@ -75,14 +92,36 @@ pub async fn download_track(
         Ok(file) => file,
         // A transfer the browser dropped or that never finished: on a full disk that is why,
         // and no retry can help.
-        Err(error @ (FlowError::DownloadDropped | FlowError::DownloadTimeout { .. })) => {
+        Err(
+            error @ (FlowError::DownloadDropped
+            | FlowError::DownloadTimeout { .. }
+            | FlowError::DownloadStalled { .. }),
+        ) => {
             ensure_space(ctx)?;
             return Err(error);
         }
         Err(error) => return Err(error),
     };
-    verify_download(ctx, &file, track)?;
-    Ok(file)
+    let verification = match verify_by_name(ctx, &file, track, tracks)? {
+        Some(verification) => verification,
+        // The mix was requested while the page showed another solo state: not this track's.
+        None if solo_before != [track.index] => {
+            return Err(FlowError::WrongMix {
+                expected: track.name.clone(),
+                file: file_name_of(&file),
+            });
+        }
+        None if tracks::soloed_tracks(ctx).await? == [track.index] => Verification::SoloState,
+        None => {
+            tracing::warn!(
+                "{}: the file {} names no track and the page no longer shows this solo alone; filed UNVERIFIED",
+                track.name,
+                file.display()
+            );
+            Verification::Unverified
+        }
+    };
+    Ok((file, verification))
 }
 
 /// Fails with [`FlowError::DiskFull`] when the download folder's file system has less than
@@ -191,8 +230,10 @@ async fn monitor_download_watching(
     max_wait: std::time::Duration,
 ) -> Result<PathBuf, FlowError> {
     let deadline = tokio::time::Instant::now() + max_wait;
-    let safety_recheck = std::time::Duration::from_secs(1);
+    let stall_after = ctx.seconds(ctx.knobs.download_stall_timeout);
+    let safety_recheck = std::time::Duration::from_secs(1).min(stall_after / 4);
     let mut transfer_seen = false;
+    let mut growth = Growth::default();
     loop {
         match ctx
             .incoming
@@ -200,7 +241,18 @@ async fn monitor_download_watching(
             .map_err(FlowError::Incoming)?
         {
             DownloadState::Finished(file) => return Ok(file),
-            DownloadState::InProgress => transfer_seen = true,
+            DownloadState::InProgress => {
+                transfer_seen = true;
+                let size = ctx
+                    .incoming
+                    .partial_bytes(before)
+                    .map_err(FlowError::Incoming)?;
+                if growth.stalled(size, Instant::now(), stall_after) {
+                    return Err(FlowError::DownloadStalled {
+                        waited: stall_after.as_secs_f64(),
+                    });
+                }
+            }
             // The browser removes the partial file of a download it gave up on (a cut
             // connection); waiting longer cannot bring it back.
             DownloadState::Nothing if transfer_seen => return Err(FlowError::DownloadDropped),
@@ -265,28 +317,62 @@ async fn monitor_download_polling(
     }
 }
 
-/// The file must name the track that was soloed; otherwise the server mixed before it applied
-/// the solo. A wrong file stays in the incoming directory: it is the complete mix of the track
-/// it names, so it can only ever be filed for that track (if it is still pending in this song),
-/// never as this one; the directory goes with the run.
+/// Tracks a partial file's size: stalled once it has not grown for the stall timeout.
+#[derive(Debug, Default)]
+struct Growth {
+    last: Option<(u64, Instant)>,
+}
+
+impl Growth {
+    /// Records `size` seen at `now`; true when it has not changed for `stall_after`.
+    fn stalled(&mut self, size: u64, now: Instant, stall_after: std::time::Duration) -> bool {
+        match self.last {
+            Some((last, since)) if last == size => now.duration_since(since) >= stall_after,
+            _ => {
+                self.last = Some((size, now));
+                false
+            }
+        }
+    }
+}
+
+/// What the file's name says: `Some(Name)` when it names the track, a wrong mix when it names
+/// another track of the page (the server mixed before it applied the solo), `None` when it
+/// names no track of the page (another check must decide). A wrong file stays in the incoming
+/// directory: it is the complete mix of the track it names, so it can only ever be filed for
+/// that track (if still pending in this song), never as this one.
 #[tracing::instrument(
     skip_all,
     fields(tier = "method", component = "download_management"),
     err
 )]
-fn verify_download(ctx: &FlowContext<'_>, file: &Path, track: &TrackInfo) -> Result<(), FlowError> {
-    let name = file
-        .file_name()
+fn verify_by_name(
+    ctx: &FlowContext<'_>,
+    file: &Path,
+    track: &TrackInfo,
+    tracks: &[TrackInfo],
+) -> Result<Option<Verification>, FlowError> {
+    let name = file_name_of(file);
+    let Some(NamedTrack::Track(named)) = ctx.site.download.read_mix_name(&name) else {
+        return Ok(None);
+    };
+    if same_track(named, &track.name) {
+        return Ok(Some(Verification::Name));
+    }
+    if tracks.iter().any(|other| same_track(named, &other.name)) || tracks.is_empty() {
+        return Err(FlowError::WrongMix {
+            expected: track.name.clone(),
+            file: name,
+        });
+    }
+    Ok(None)
+}
+
+fn file_name_of(file: &Path) -> String {
+    file.file_name()
         .and_then(|name| name.to_str())
         .unwrap_or_default()
-        .to_string();
-    if ctx.site.download.names_track(&name, &track.name) {
-        return Ok(());
-    }
-    Err(FlowError::WrongMix {
-        expected: track.name.clone(),
-        file: name,
-    })
+        .to_string()
 }
 
 /// Closes the download modal if it is open (it covers the page). Best effort: a failure here
@@ -308,6 +394,19 @@ async fn close_modal(ctx: &FlowContext<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_partial_file_that_stops_growing_is_stalled() {
+        let start = Instant::now();
+        let after = std::time::Duration::from_secs(2);
+        let at = |secs: u64| start + std::time::Duration::from_secs(secs);
+        let mut growth = Growth::default();
+        assert!(!growth.stalled(100, at(0), after));
+        assert!(!growth.stalled(100, at(1), after));
+        assert!(!growth.stalled(200, at(2), after), "it grew");
+        assert!(!growth.stalled(200, at(3), after));
+        assert!(growth.stalled(200, at(4), after));
+    }
 
     #[test]
     fn a_nearly_full_disk_is_named_as_such_and_stops_the_run() {

@@ -35,6 +35,8 @@ pub enum FlowError {
     DownloadTimeout { waited: f64 },
     #[error("the browser dropped the download before it finished (connection cut?)")]
     DownloadDropped,
+    #[error("the download stalled: its partial file did not grow for {waited:.1} s")]
+    DownloadStalled { waited: f64 },
     #[error(
         "no space left on device: only {free} bytes free for the download folder {folder} (free some space, or pass another --download-dir)"
     )]

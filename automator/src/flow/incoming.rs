@@ -145,8 +145,9 @@ impl IncomingDir {
     /// What the directory says about the download requested after `before`: a finished mix
     /// of the wanted track (whenever it arrived), a new finished mix of another track (the
     /// caller rejects it as a wrong mix), a download still in progress (some new entry), or
-    /// nothing. A mix file is finished when it has a name of the site's pattern (the browser's
-    /// ` (1)` before the extension allowed), is a non-empty regular file, and no partial file
+    /// nothing. A mix file is finished when it has a name in one of the site's forms (see
+    /// `DownloadProfile::read_mix_name`; the browser's ` (1)` before the extension allowed, a
+    /// name carrying no track included), is a non-empty regular file, and no partial file
     /// of the same name is open: Chromium writes `<name>.crdownload` and renames it only once
     /// the transfer completed, so a finished name's size is final.
     #[tracing::instrument(
@@ -177,6 +178,18 @@ impl IncomingDir {
             true => DownloadState::InProgress,
             false => DownloadState::Nothing,
         })
+    }
+
+    /// Bytes in the partial files that appeared since `before` (a transfer's progress).
+    pub fn partial_bytes(&self, before: &Snapshot) -> std::io::Result<u64> {
+        let partial = &self.download.partial_suffix;
+        let mut total = 0;
+        for name in self.names()? {
+            if name.ends_with(partial.as_str()) && !before.names.contains(&name) {
+                total += std::fs::symlink_metadata(self.path.join(&name)).map_or(0, |m| m.len());
+            }
+        }
+        Ok(total)
     }
 
     /// The first finished mix of the wanted track that belongs to the wanted song.

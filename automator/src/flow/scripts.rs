@@ -35,32 +35,49 @@ const element = document.querySelector(arguments[0]);
 return element ? element.textContent.trim() : null;
 "#;
 
-/// Shared by the solo scripts: `state()` is `'active'` when the solo button carries the active
-/// class, `'error'` when the page shows one of the failure texts, else `null`.
+/// Shared by the solo scripts. Finds each track's solo button inside the element carrying the
+/// track's index (never through an ancestor's class, which on the real site is no track row).
+/// `state()` is `'active'` when exactly the wanted track is soloed, `'error'` when the page
+/// shows one of the failure texts, else `null`.
 const SOLO_STATE_FUNCTION: &str = r#"
-function soloState(buttonSel, activeClass, errorTexts) {
-  const button = document.querySelector(buttonSel);
-  if (button && button.classList.contains(activeClass)) { return 'active'; }
+function soloStates(indexAttr, buttonSel, activeClass) {
+  return Array.from(document.querySelectorAll('[' + indexAttr + ']')).map(function (row) {
+    const button = row.querySelector(buttonSel);
+    return [Number(row.getAttribute(indexAttr)), !!button && button.classList.contains(activeClass)];
+  });
+}
+function soloState(indexAttr, buttonSel, activeClass, wanted, errorTexts) {
+  const active = soloStates(indexAttr, buttonSel, activeClass)
+    .filter(function (s) { return s[1]; }).map(function (s) { return s[0]; });
+  if (active.length === 1 && active[0] === wanted) { return 'active'; }
   const text = document.body ? document.body.innerText.toLowerCase() : '';
   if (errorTexts.some(function (t) { return text.includes(t.toLowerCase()); })) { return 'error'; }
   return null;
 }
 "#;
 
-/// `[button, active_class, error_texts]` → `'active'`, `'error'` or `null` (one poll).
-pub fn solo_state() -> String {
-    format!("{SOLO_STATE_FUNCTION}\nreturn soloState(arguments[0], arguments[1], arguments[2]);")
+/// `[index_attr, button, active_class]` → `[[index, active], …]` in page order.
+pub fn solo_states() -> String {
+    format!("{SOLO_STATE_FUNCTION}\nreturn soloStates(arguments[0], arguments[1], arguments[2]);")
 }
 
-/// Async: `[button, active_class, error_texts, max_ms]` → `'active'`, `'error'` or
-/// `'timeout'`, resolved by a MutationObserver the moment the state changes.
+/// `[index_attr, button, active_class, wanted, error_texts]` → `'active'` (exactly `wanted`
+/// soloed), `'error'` or `null` (one poll).
+pub fn solo_state() -> String {
+    format!(
+        "{SOLO_STATE_FUNCTION}\nreturn soloState(arguments[0], arguments[1], arguments[2], arguments[3], arguments[4]);"
+    )
+}
+
+/// Async: `[index_attr, button, active_class, wanted, error_texts, max_ms]` → `'active'`,
+/// `'error'` or `'timeout'`, resolved by a MutationObserver the moment the state changes.
 pub fn observe_solo() -> String {
     format!(
         "{SOLO_STATE_FUNCTION}\n{}",
         r#"
-const [buttonSel, activeClass, errorTexts, maxMs] = arguments;
+const [indexAttr, buttonSel, activeClass, wanted, errorTexts, maxMs] = arguments;
 const done = arguments[arguments.length - 1];
-settleOnChange(function () { return soloState(buttonSel, activeClass, errorTexts); }, maxMs, done);
+settleOnChange(function () { return soloState(indexAttr, buttonSel, activeClass, wanted, errorTexts); }, maxMs, done);
 "#
     ) + SETTLE_ON_CHANGE
 }

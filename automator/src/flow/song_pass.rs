@@ -174,7 +174,8 @@ pub(crate) async fn song_pass(
             .iter()
             .find(|(index, _)| *index == track.index)
             .map_or(track.name.as_str(), |(_, name)| name.as_str());
-        let attempt = attempt_track(env, ctx, song, &folder, track, file_name, tracks.len()).await;
+        let file_name = with_key(file_name, song.song.key);
+        let attempt = attempt_track(env, ctx, song, &folder, track, &file_name, &tracks).await;
         let elapsed = started.elapsed();
         env.progress
             .track_done(&track.name, elapsed, attempt.is_ok());
@@ -189,9 +190,9 @@ pub(crate) async fn song_pass(
         record.attempts += 1;
         record.wall += elapsed;
         match attempt {
-            Ok(file) => {
+            Ok((file, verification)) => {
                 record.ok = true;
-                record.verified = true;
+                record.verified = verification != download::Verification::Unverified;
                 record.error = None;
                 record.file = Some(file);
             }
@@ -286,6 +287,15 @@ fn track_file_names(tracks: &[TrackInfo]) -> Vec<(usize, String)> {
     tracks.iter().map(|track| track.index).zip(names).collect()
 }
 
+/// The file stem a track is filed under: its name, plus the key in brackets when the song is
+/// shifted (`Bass(-1)`, `Bass(+2)`), as users of the original expect; key 0 adds nothing.
+fn with_key(name: &str, key: i32) -> String {
+    match key {
+        0 => name.to_string(),
+        key => format!("{name}({key:+})"),
+    }
+}
+
 /// One attempt at one track: file a complete mix that arrived late from an earlier attempt,
 /// or solo, wait, download, verify, file.
 async fn attempt_track(
@@ -295,17 +305,32 @@ async fn attempt_track(
     folder: &Path,
     track: &TrackInfo,
     file_name: &str,
-    track_count: usize,
-) -> Result<PathBuf, FlowError> {
-    let file = match download::arrived_earlier(ctx, &song.path, track)? {
-        Some(file) => file,
+    tracks: &[TrackInfo],
+) -> Result<(PathBuf, download::Verification), FlowError> {
+    let (file, verification) = match download::arrived_earlier(ctx, &song.path, track)? {
+        Some(file) => (file, download::Verification::Name),
         None => {
             env.progress.state(&track.name, "soloing");
-            tracks::solo_track(ctx, track, track_count).await?;
+            tracks::solo_track(ctx, track, tracks.len()).await?;
             env.progress.state(&track.name, "mixing and downloading");
-            download::download_track(ctx, &song.path, track).await?
+            download::download_track(ctx, &song.path, track, tracks).await?
         }
     };
     env.progress.state(&track.name, "filing");
-    Ok(files::store_download(&file, folder, file_name)?)
+    Ok((
+        files::store_download(&file, folder, file_name)?,
+        verification,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_key;
+
+    #[test]
+    fn a_shifted_key_is_part_of_the_filed_name() {
+        assert_eq!(with_key("Bass", -1), "Bass(-1)");
+        assert_eq!(with_key("Lead Vocal", 2), "Lead Vocal(+2)");
+        assert_eq!(with_key("Drums", 0), "Drums");
+    }
 }

@@ -56,6 +56,19 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
     if !not_purchased.is_empty() {
         let _ = write!(text, "\nNot purchased: {}", not_purchased.join(", "));
     }
+    let unverified: Vec<String> = outcome
+        .tracks
+        .iter()
+        .filter(|track| track.ok && !track.verified)
+        .map(|track| format!("{} › {}", track.song, track.name))
+        .collect();
+    if !unverified.is_empty() {
+        let _ = write!(
+            text,
+            "\nUnverified (filed, but neither the file name nor the solo state shows the track): {}",
+            unverified.join(", ")
+        );
+    }
     let failures: Vec<String> = outcome
         .songs
         .iter()
@@ -218,6 +231,26 @@ mod tests {
             header.contains("Intrinsic") && header.contains("Overhead"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_filed_but_unverified_mix_is_named_in_the_summary() {
+        let mut unsure = track("Bass", true, 8.7, 8.5);
+        unsure.verified = false;
+        let outcome = RunOutcome {
+            songs: vec![],
+            tracks: vec![track("Drums", true, 8.7, 8.5), unsure],
+            wall: Duration::from_secs(20),
+            interrupted: false,
+            login: None,
+            against_stage: true,
+        };
+        let text = render_summary(&outcome);
+        assert!(
+            text.contains("\nUnverified (filed, but neither the file name nor the solo state shows the track): Paper Moon Parade › Bass"),
+            "{text}"
+        );
+        assert!(!text.contains("› Drums"), "{text}");
     }
 
     #[test]

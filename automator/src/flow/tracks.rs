@@ -220,7 +220,10 @@ fn parse_key(shown: &str) -> Option<i32> {
         .ok()
 }
 
-/// Solos one track and waits, per `solo_wait`, until the server has applied it.
+/// Makes `track` the only soloed track and waits, per `solo_wait`, until the server shows
+/// exactly that. Solo buttons toggle and several tracks can be soloed at once (the real site),
+/// so every other active solo is clicked off and the wanted one clicked on only if it is off;
+/// the state is read back after the clicks, so the mix is requested from exactly one solo.
 #[tracing::instrument(skip_all, fields(tier = "component", component = "track_management", track = track.index), err)]
 pub async fn solo_track(
     ctx: &FlowContext<'_>,
@@ -231,27 +234,75 @@ pub async fn solo_track(
     wait_for_solo(ctx, track, track_count).await
 }
 
-fn solo_button_selector(ctx: &FlowContext<'_>, track: &TrackInfo) -> String {
+/// The soloed tracks' indices as the page shows them now.
+pub async fn soloed_tracks(ctx: &FlowContext<'_>) -> Result<Vec<usize>, FlowError> {
+    let song = &ctx.site.song;
+    let states = ctx
+        .driver
+        .execute(
+            "solo_states",
+            &scripts::solo_states(),
+            vec![
+                json!(song.track_index_attribute),
+                json!(song.solo_button),
+                json!(song.solo_active_class),
+            ],
+        )
+        .await?;
+    Ok(active_indices(&states))
+}
+
+/// `[[index, active], …]` → the active indices.
+fn active_indices(states: &Value) -> Vec<usize> {
+    states
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter(|row| row.get(1).and_then(Value::as_bool) == Some(true))
+        .filter_map(|row| row.get(0).and_then(Value::as_u64))
+        .map(|index| index as usize)
+        .collect()
+}
+
+/// Which solo buttons to click so that only `wanted` stays soloed: every other active one
+/// (turning it off), then `wanted` unless it is already on.
+fn solo_clicks(active: &[usize], wanted: usize) -> Vec<usize> {
+    let mut clicks: Vec<usize> = active.iter().copied().filter(|i| *i != wanted).collect();
+    if !active.contains(&wanted) {
+        clicks.push(wanted);
+    }
+    clicks
+}
+
+/// The solo button of the track with `index`: inside the element carrying that index, found
+/// by the index attribute alone (no class of an ancestor is relied on).
+fn solo_button_selector(ctx: &FlowContext<'_>, index: usize) -> String {
     let song = &ctx.site.song;
     format!(
-        "{}[{}=\"{}\"] {}",
-        song.track, song.track_index_attribute, track.index, song.solo_button
+        "[{}=\"{}\"] {}",
+        song.track_index_attribute, index, song.solo_button
     )
 }
 
-#[tracing::instrument(skip_all, fields(tier = "method", component = "track_management"), err)]
+#[tracing::instrument(skip_all, fields(tier = "method", component = "track_management", clicks = tracing::field::Empty), err)]
 async fn activate_solo(ctx: &FlowContext<'_>, track: &TrackInfo) -> Result<(), FlowError> {
-    let selector = solo_button_selector(ctx, track);
-    let clicked = ctx
-        .driver
-        .execute("click_solo", scripts::CLICK, vec![json!(selector)])
-        .await?;
-    match clicked.as_bool() {
-        Some(true) => Ok(()),
-        _ => Err(FlowError::UnexpectedPage(format!(
-            "no solo button ({selector})"
-        ))),
+    let active = soloed_tracks(ctx).await?;
+    let clicks = solo_clicks(&active, track.index);
+    tracing::Span::current().record("clicks", clicks.len());
+    for index in clicks {
+        let selector = solo_button_selector(ctx, index);
+        let clicked = ctx
+            .driver
+            .execute("click_solo", scripts::CLICK, vec![json!(selector)])
+            .await?;
+        if clicked.as_bool() != Some(true) {
+            return Err(FlowError::UnexpectedPage(format!(
+                "no solo button ({selector})"
+            )));
+        }
     }
+    Ok(())
 }
 
 #[tracing::instrument(skip_all, fields(tier = "method", component = "track_management", mode = ?ctx.knobs.solo_wait), err)]
@@ -261,11 +312,13 @@ async fn wait_for_solo(
     track_count: usize,
 ) -> Result<(), FlowError> {
     let knobs = ctx.knobs;
-    let button = solo_button_selector(ctx, track);
+    let song = &ctx.site.song;
     let arguments = || {
         vec![
-            json!(button),
-            json!(ctx.site.song.solo_active_class),
+            json!(song.track_index_attribute),
+            json!(song.solo_button),
+            json!(song.solo_active_class),
+            json!(track.index),
             json!(ctx.site.download.failed_texts),
         ]
     };
@@ -274,9 +327,10 @@ async fn wait_for_solo(
         SoloWait::Fixed => {
             wait_for_solo_server_sync(knobs.fixed_sync_delay()).await;
             finalize_solo_activation(knobs.fixed_finalize_delay(track_count)).await;
+            // Blind, as the original; the download reads the solo state just before its request.
             return Ok(());
         }
-        SoloWait::Poll => poll_solo(ctx, &button, max_wait).await?,
+        SoloWait::Poll => poll_solo(ctx, arguments(), max_wait).await?,
         SoloWait::Observe => {
             let mut args = arguments();
             args.push(json!(max_wait.as_millis() as u64));
@@ -312,7 +366,7 @@ async fn finalize_solo_activation(delay: std::time::Duration) {
 /// Reads the solo state every `solo_poll_interval` until it settles or `max_wait` passes.
 async fn poll_solo(
     ctx: &FlowContext<'_>,
-    button: &str,
+    arguments: Vec<Value>,
     max_wait: Duration,
 ) -> Result<String, FlowError> {
     let started = Instant::now();
@@ -321,15 +375,7 @@ async fn poll_solo(
     loop {
         let state = ctx
             .driver
-            .execute(
-                "poll_solo",
-                &script,
-                vec![
-                    json!(button),
-                    json!(ctx.site.song.solo_active_class),
-                    json!(ctx.site.download.failed_texts),
-                ],
-            )
+            .execute("poll_solo", &script, arguments.clone())
             .await?;
         if let Some(state) = state.as_str() {
             return Ok(state.to_string());
@@ -352,6 +398,18 @@ mod tests {
         assert_eq!(parse_key("\u{2212}4"), Some(-4));
         assert_eq!(parse_key(" 0 "), Some(0));
         assert_eq!(parse_key("Key"), None);
+    }
+
+    #[test]
+    fn only_the_wanted_solo_stays_on() {
+        assert_eq!(solo_clicks(&[], 2), vec![2]);
+        assert_eq!(solo_clicks(&[2], 2), Vec::<usize>::new());
+        assert_eq!(solo_clicks(&[0, 2, 4], 2), vec![0, 4]);
+        assert_eq!(solo_clicks(&[1], 3), vec![1, 3]);
+        assert_eq!(
+            active_indices(&json!([[0, false], [1, true], [2, true]])),
+            vec![1, 2]
+        );
     }
 
     #[test]

@@ -24,6 +24,20 @@ pub struct CatalogSong {
     pub tracks: &'static [&'static str],
     /// Whether the demo account owns the song (unpurchased songs show "Add to cart").
     pub purchased: bool,
+    /// How the site names this song's mix files (the real site's names vary per song).
+    pub names: NameStyle,
+}
+
+/// The shapes of mix file names seen on the real site (issue 12's evidence). Every form adds
+/// the key shift when it is not 0 (`-1`, `+2`); where depends on the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameStyle {
+    /// `Artist_Song(Track_Custom_Backing_Track-1).mp3` (no key suffix at key 0).
+    Suffix,
+    /// `Artist_Song(Custom_Backing_Track+2).mp3`: the name carries no instrument at all.
+    NoInstrument,
+    /// `(-1)Track_Custom_Backing_Track.mp3`: key first, no artist or song.
+    Prefix,
 }
 
 impl CatalogSong {
@@ -52,6 +66,7 @@ const DEMO_CATALOG: &[CatalogSong] = &[
         path: "/custombackingtrack/the-night-owls/paper-moon-parade.html",
         tracks: &["Drums", "Bass", "Electric Guitar", "Piano", "Lead Vocal"],
         purchased: true,
+        names: NameStyle::Suffix,
     },
     CatalogSong {
         artist: "Metronomicon",
@@ -66,6 +81,7 @@ const DEMO_CATALOG: &[CatalogSong] = &[
             "Lead Vocal",
         ],
         purchased: true,
+        names: NameStyle::Suffix,
     },
     CatalogSong {
         artist: "Grand Parlour Orchestra",
@@ -89,6 +105,7 @@ const DEMO_CATALOG: &[CatalogSong] = &[
             "Lead Vocal",
         ],
         purchased: true,
+        names: NameStyle::Suffix,
     },
     CatalogSong {
         artist: "Velvet Static",
@@ -105,6 +122,7 @@ const DEMO_CATALOG: &[CatalogSong] = &[
             "Lead Vocal",
         ],
         purchased: true,
+        names: NameStyle::Suffix,
     },
     CatalogSong {
         artist: "Unsigned Hopefuls",
@@ -112,11 +130,44 @@ const DEMO_CATALOG: &[CatalogSong] = &[
         path: "/custombackingtrack/unsigned-hopefuls/not-yet-yours.html",
         tracks: &["Drums", "Bass", "Guitar", "Lead Vocal"],
         purchased: false,
+        names: NameStyle::Suffix,
+    },
+    CatalogSong {
+        artist: "The Modulators",
+        title: "Shifting Keys",
+        path: "/custombackingtrack/the-modulators/shifting-keys.html",
+        tracks: &[
+            "Intro Count (Click + Key)",
+            "Drum Kit",
+            "Bass",
+            "Piano",
+            "Lead Vocal",
+        ],
+        purchased: true,
+        names: NameStyle::Suffix,
+    },
+    CatalogSong {
+        artist: "Anonymous Ensemble",
+        title: "Nameless Tune",
+        path: "/custombackingtrack/anonymous-ensemble/nameless-tune.html",
+        tracks: &["Drums", "Bass", "Guitar"],
+        purchased: true,
+        names: NameStyle::NoInstrument,
+    },
+    CatalogSong {
+        artist: "Prefix Club",
+        title: "Count Off",
+        path: "/custombackingtrack/prefix-club/count-off.html",
+        tracks: &["Intro count Click", "Drums", "Bass"],
+        purchased: true,
+        names: NameStyle::Prefix,
     },
 ];
 
 /// The stage's songs, in display order: simple songs, one with an "Intro count Click" track,
-/// a 15-track complex song and one song the demo account has not purchased.
+/// a 15-track complex song, one song the demo account has not purchased, and one song per
+/// file-name form of the real site (key in the name with a "(Click + Key)" track, no
+/// instrument in the name, key prefix).
 pub fn demo_catalog() -> &'static [CatalogSong] {
     DEMO_CATALOG
 }
@@ -174,6 +225,26 @@ mod tests {
         assert!(song.is_click_track(0));
         assert!(!song.is_click_track(1));
         assert!(!song.is_click_track(99));
+    }
+
+    #[test]
+    fn every_name_form_of_the_real_site_has_a_demo_song() {
+        for style in [
+            NameStyle::Suffix,
+            NameStyle::NoInstrument,
+            NameStyle::Prefix,
+        ] {
+            assert!(
+                demo_catalog()
+                    .iter()
+                    .any(|s| s.purchased && s.names == style)
+            );
+        }
+        assert!(
+            demo_catalog()
+                .iter()
+                .any(|s| s.tracks.contains(&"Intro Count (Click + Key)"))
+        );
     }
 
     #[test]

@@ -25,19 +25,23 @@ pub enum FaultKind {
     SlowDownload,
     /// The download connection is cut halfway through the file.
     CutDownload,
+    /// The download stops sending halfway through the file and keeps the connection open
+    /// (the browser's partial file stops growing and never finishes).
+    StallDownload,
     /// The session expires just before an authenticated request is handled.
     SessionExpiry,
 }
 
 impl FaultKind {
     /// Every fault kind, in spec order.
-    pub const ALL: [FaultKind; 7] = [
+    pub const ALL: [FaultKind; 8] = [
         FaultKind::Http500,
         FaultKind::SoloStuck,
         FaultKind::MixFail,
         FaultKind::MixStuck,
         FaultKind::SlowDownload,
         FaultKind::CutDownload,
+        FaultKind::StallDownload,
         FaultKind::SessionExpiry,
     ];
 
@@ -50,6 +54,7 @@ impl FaultKind {
             FaultKind::MixStuck => "mix_stuck",
             FaultKind::SlowDownload => "slow_download",
             FaultKind::CutDownload => "cut_download",
+            FaultKind::StallDownload => "stall_download",
             FaultKind::SessionExpiry => "session_expiry",
         }
     }
@@ -62,7 +67,9 @@ impl FaultKind {
             }
             FaultKind::SoloStuck => "each solo request",
             FaultKind::MixFail | FaultKind::MixStuck => "each mix request",
-            FaultKind::SlowDownload | FaultKind::CutDownload => "each download",
+            FaultKind::SlowDownload | FaultKind::CutDownload | FaultKind::StallDownload => {
+                "each download"
+            }
             FaultKind::SessionExpiry => {
                 "each authenticated page, solo, mix or download request (not state long-polls)"
             }

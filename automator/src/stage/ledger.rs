@@ -35,6 +35,11 @@ pub struct TrackRecord {
     /// request was applied first (then this one is skipped, never applied out of order).
     #[serde(with = "opt_secs")]
     pub solo_applied: Option<Duration>,
+    /// When the song's solos became exactly this track (other solos released too), if later
+    /// than `solo_applied`: releasing another track's solo is server time the client must wait
+    /// for as well. `None` while not reached.
+    #[serde(with = "opt_secs")]
+    pub solo_exclusive: Option<Duration>,
     /// Mixes requested while this was the song's latest solo request, oldest first.
     pub mixes: Vec<MixRecord>,
 }
@@ -69,7 +74,8 @@ impl TrackRecord {
     }
 
     /// Server-side time this track inherently costs, independent of how fast a client reacts:
-    /// the solo apply delay (requested → applied) + for every mix *of this track* its generation
+    /// the solo apply delay (requested → applied, or → the moment it was the only solo when
+    /// releasing other solos took longer) + for every mix *of this track* its generation
     /// time (requested → ready, or → failed) + the duration of each of its transfers.
     ///
     /// Excluded, because they are automation overhead: waiting after the solo was applied,
@@ -78,7 +84,9 @@ impl TrackRecord {
     /// (pending, stuck) count nothing.
     pub fn intrinsic(&self) -> Duration {
         let solo = self.solo_applied.map_or(Duration::ZERO, |applied| {
-            applied.saturating_sub(self.solo_requested)
+            applied
+                .max(self.solo_exclusive.unwrap_or_default())
+                .saturating_sub(self.solo_requested)
         });
         let mixes: Duration = self
             .mixes
@@ -113,9 +121,13 @@ pub struct MixRecord {
     pub song: String,
     /// The solo the server had *applied* when the mix was requested; `None` = full mix.
     pub mix_of: Option<usize>,
-    /// Name of that track; `None` = full mix.
+    /// Name of that track, or the soloed tracks' names joined by ` + `; `None` = full mix.
     pub mix_of_name: Option<String>,
-    /// The attachment file name, `Artist_Song(Track_Name_Custom_Backing_Track).mp3`.
+    /// Every track soloed when the mix was requested (ascending). Several soloed tracks make a
+    /// mix of all of them: `mix_of` is then `None`, as the mix is no single track's.
+    pub soloed: Vec<usize>,
+    /// The attachment file name in the song's form, e.g.
+    /// `Artist_Song(Track_Name_Custom_Backing_Track-1).mp3`.
     pub file_name: String,
     /// Key shift requested with the mix (semitones).
     pub key: i32,
@@ -438,6 +450,24 @@ impl Ledger {
         }
     }
 
+    /// Releasing a solo left exactly `track` soloed: marks the song's latest "on" request, if it is
+    /// that track's, applied and not marked yet.
+    pub(crate) fn solo_exclusive(&self, song: &str, track: usize) {
+        let now = self.now();
+        let mut entries = self.lock();
+        if let Some(solo) = entries
+            .solos
+            .iter_mut()
+            .rev()
+            .find(|solo| solo.record.song == song)
+            && solo.record.track == track
+            && solo.record.solo_applied.is_some()
+            && solo.record.solo_exclusive.is_none()
+        {
+            solo.record.solo_exclusive = Some(now);
+        }
+    }
+
     /// Records a mix request and attaches it to the song's latest solo request, if any.
     pub(crate) fn mix_requested(&self, record: MixRecord) {
         let mut entries = self.lock();
@@ -575,6 +605,7 @@ mod tests {
             solo_requested: requested,
             solo_delay_planned: Some(ms(100)),
             solo_applied: None,
+            solo_exclusive: None,
             mixes: Vec::new(),
         }
     }
@@ -590,6 +621,7 @@ mod tests {
             song: "/custombackingtrack/a/b.html".into(),
             mix_of,
             mix_of_name: mix_of.map(|t| format!("Track {t}")),
+            soloed: mix_of.into_iter().collect(),
             file_name: format!("mix{id}.mp3"),
             key: 0,
             precount: false,

@@ -49,14 +49,15 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use catalog::{
-    CatalogSong, DEMO_PASSWORD, DEMO_USERNAME, SIMPLE_TRACK_LIMIT, demo_catalog, find_song,
+    CatalogSong, DEMO_PASSWORD, DEMO_USERNAME, NameStyle, SIMPLE_TRACK_LIMIT, demo_catalog,
+    find_song,
 };
 pub use faults::{FaultKind, FaultSpec, FaultSpecError};
 pub use ledger::{
     FaultEvent, Ledger, LedgerSnapshot, MixRecord, MixStatus, PageRecord, ServedMix, TrackRecord,
     TransferOutcome, TransferRecord,
 };
-pub use mix::{MAX_KEY_SHIFT, full_mix_file_name, mix_file_name};
+pub use mix::{MAX_KEY_SHIFT, full_mix_file_name, mix_file_name, song_mix_file_name};
 pub use mp3::{MixTag, Mp3Error, read_mix_tag};
 pub use standalone::{StageArgs, run_standalone};
 pub use timing::TimingModel;

@@ -1,5 +1,6 @@
-//! The mix files: a small but valid MP3 (an ID3v2.4 tag recording the mix, then silent
-//! MPEG-1 Layer III frames), and a reader that validates a file and returns its mix tag, so a
+//! The mix files: a valid MP3 of realistic size (an ID3v2.4 tag recording the mix, then
+//! repeated silent MPEG-1 Layer III frames, generated on the fly per chunk so a 15 MB mix
+//! costs no memory), and a reader that validates a file and returns its mix tag, so a
 //! downloaded file can be checked for being complete and the right mix.
 
 use serde::Serialize;
@@ -55,7 +56,56 @@ pub enum Mp3Error {
     BadField(&'static str),
 }
 
-/// Builds the whole MP3 file for a mix.
+/// A mix file: its tag bytes and how many silent frames follow. Cheap to clone; its bytes are
+/// produced per range ([`MixFile::bytes`]) instead of held in memory.
+#[derive(Debug, Clone)]
+pub(crate) struct MixFile {
+    head: std::sync::Arc<[u8]>,
+    frames: usize,
+}
+
+impl MixFile {
+    /// The mix with `tag`, padded with silent frames to about `audio_bytes` (at least one frame).
+    pub(crate) fn new(tag: &MixTag, audio_bytes: u64) -> MixFile {
+        let mut head = encode_mix(tag);
+        head.truncate(head.len() - AUDIO_FRAMES * FRAME_LEN);
+        MixFile {
+            head: head.into(),
+            frames: usize::try_from(audio_bytes / FRAME_LEN as u64)
+                .unwrap_or(usize::MAX)
+                .max(1),
+        }
+    }
+
+    /// Total size in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.head.len() + self.frames * FRAME_LEN
+    }
+
+    /// The bytes of `range` (clamped to the file).
+    pub(crate) fn bytes(&self, range: std::ops::Range<usize>) -> Vec<u8> {
+        let end = range.end.min(self.len());
+        let mut out = Vec::with_capacity(end.saturating_sub(range.start));
+        let mut at = range.start;
+        while at < end {
+            if at < self.head.len() {
+                let stop = end.min(self.head.len());
+                out.extend_from_slice(&self.head[at..stop]);
+                at = stop;
+                continue;
+            }
+            let in_frame = (at - self.head.len()) % FRAME_LEN;
+            let stop = end.min(at + FRAME_LEN - in_frame);
+            for offset in in_frame..in_frame + (stop - at) {
+                out.push(FRAME_HEADER.get(offset).copied().unwrap_or(0));
+            }
+            at = stop;
+        }
+        out
+    }
+}
+
+/// Builds the whole MP3 file for a mix (about one second of audio).
 pub(crate) fn encode_mix(tag: &MixTag) -> Vec<u8> {
     let solo = tag.solo.as_deref().unwrap_or("Full Mix");
     let mut frames = Vec::new();
@@ -336,6 +386,24 @@ mod tests {
             read_mix_tag(&garbage_audio),
             Err(Mp3Error::BadFrame(audio + FRAME_LEN))
         );
+    }
+
+    #[test]
+    fn a_large_mix_file_is_generated_per_range_and_reads_back_valid() {
+        let original = tag(Some("Bass"));
+        let file = MixFile::new(&original, 3_000_000);
+        assert!(file.len() >= 3_000_000 - FRAME_LEN && file.len() <= 3_010_000);
+        let whole = file.bytes(0..file.len());
+        let mut pieces = Vec::new();
+        for start in (0..file.len()).step_by(65_537) {
+            pieces.extend(file.bytes(start..(start + 65_537).min(file.len())));
+        }
+        assert_eq!(pieces, whole);
+        let read = read_mix_tag(&whole).unwrap();
+        assert_eq!(read.solo.as_deref(), Some("Bass"));
+        assert_eq!(read.audio_frames, 3_000_000 / FRAME_LEN);
+        let small = MixFile::new(&original, AUDIO_FRAMES as u64 * FRAME_LEN as u64);
+        assert_eq!(small.bytes(0..small.len()), encode_mix(&original));
     }
 
     #[test]

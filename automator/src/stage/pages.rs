@@ -28,10 +28,10 @@ main { max-width: 760px; margin: 24px auto; padding: 0 16px; }
 .track__solo.is-active { background: #ef233c; color: #fff; }
 .controls { display: flex; gap: 24px; align-items: center; margin: 16px 0; }
 .pitch { display: flex; gap: 8px; align-items: center; }
-.pitch__value { min-width: 2em; text-align: center; font-weight: bold; }
+.pitch > div { min-width: 2em; text-align: center; font-weight: bold; }
 .download, .add-to-cart { display: inline-block; padding: 10px 16px; background: #2b2d42; color: #fff; text-decoration: none; border: 0; }
 .error, .notice { color: #b00020; }
-.modal { position: fixed; inset: 0; background: rgba(0,0,0,.4); display: flex; align-items: center; justify-content: center; }
+.modal { position: fixed; inset: 0; z-index: 1000; background: rgba(0,0,0,.4); display: flex; align-items: center; justify-content: center; }
 .modal[hidden] { display: none; }
 .modal__box { background: #fff; padding: 24px; max-width: 480px; }
 "#;
@@ -111,14 +111,16 @@ pub(crate) fn account(songs: &[CatalogSong]) -> String {
 }
 
 /// A song page: tracks with solo buttons, intro count, key, and the download link (or
-/// "Add to cart" when not purchased), driven by the `mixer` global.
+/// "Add to cart" when not purchased), driven by the `mixer` global. As on the real site: no
+/// element around the track rows has a class containing "track", the key shows in a class-less
+/// `div` inside `.pitch`, and the modal texts are not in the page until a download is asked for.
 pub(crate) fn song(song: &CatalogSong, solo: SoloView) -> String {
     let tracks: String = song
         .tracks
         .iter()
         .enumerate()
         .map(|(index, name)| {
-            let active = if solo.solo == Some(index) {
+            let active = if solo.soloed.contains(&index) {
                 " is-active"
             } else {
                 ""
@@ -140,24 +142,21 @@ pub(crate) fn song(song: &CatalogSong, solo: SoloView) -> String {
         "song": song.path,
         "tracks": song.tracks,
         "purchased": song.purchased,
-        "solo": solo.solo,
+        "soloed": solo.soloed,
         "version": solo.version,
         "maxKey": MAX_KEY_SHIFT,
         "text": {
-            "creating": CREATING_TEXT,
-            "ready": READY_TEXT,
-            "failed": FAILED_TEXT,
             "error": ERROR_TEXT,
         },
     });
     let body = format!(
         "<h1 class=\"song__title\">{title}</h1><p class=\"song__artist\">{artist}</p>\
-         <div class=\"mixer\"><div class=\"tracks\">{tracks}</div>\
+         <div class=\"mixer\"><div class=\"mixer__list\">{tracks}</div>\
          <div class=\"controls\">\
          <label><input type=\"checkbox\" id=\"precount\" onchange=\"mixer.setPrecount(this.checked)\"> Intro count</label>\
-         <div class=\"pitch\"><span class=\"pitch__label\">Key</span>\
+         <div class=\"pitch\"><span class=\"pitch__caption\">Key</span>\
          <button type=\"button\" class=\"btn btn--pitch pitch__button\" onclick=\"mixer.setKey(mixer.key - 1)\">-</button>\
-         <div class=\"pitch__value\">0</div>\
+         <div>0</div>\
          <button type=\"button\" class=\"btn btn--pitch pitch__button\" onclick=\"mixer.setKey(mixer.key + 1)\">+</button>\
          </div></div>\
          <p class=\"notice\" hidden></p>{purchase}</div>\
@@ -181,13 +180,14 @@ pub(crate) fn error(status: u16, message: &str, logged_in: bool) -> String {
     layout(&format!("Error {status}"), logged_in, &body)
 }
 
-/// The page's mixer: solo requests go to the server, `is-active` follows the server's applied
-/// solo (learned by long-polling), and `getMix()` drives the download modal.
+/// The page's mixer: a solo click asks the server to turn that solo on, or off when it is
+/// active; `is-active` follows the server's applied solos (learned by long-polling); `getMix()`
+/// drives the download modal with the texts the server sends.
 const MIXER_JS: &str = r#"
 function createMixer(config) {
   var m = {
     song: config.song, tracks: config.tracks, purchased: config.purchased,
-    soloIndex: config.solo, requestedSolo: null, version: config.version,
+    soloed: config.soloed, requestedSolo: null, version: config.version,
     key: 0, precount: false, mix: null, mixStatus: null
   };
   function toLogin() { window.location.href = '/login?next=' + encodeURIComponent(m.song); }
@@ -205,9 +205,9 @@ function createMixer(config) {
     el.textContent = text || ''; el.hidden = !text;
   }
   function showSolo(state) {
-    m.version = state.version; m.soloIndex = state.solo;
+    m.version = state.version; m.soloed = state.soloed;
     document.querySelectorAll('.track').forEach(function (track) {
-      var active = Number(track.getAttribute('data-index')) === state.solo;
+      var active = state.soloed.indexOf(Number(track.getAttribute('data-index'))) >= 0;
       track.querySelector('.track__solo').classList.toggle('is-active', active);
     });
   }
@@ -234,21 +234,22 @@ function createMixer(config) {
       m.mix = mix; m.mixStatus = mix.status;
       if (mix.status === 'generating') { watchMix(id); }
       else if (mix.status === 'ready') {
-        showModal(config.text.ready, mix);
+        showModal(mix.message, mix);
         window.location.assign(mix.url);
-      } else { showModal(config.text.failed, null); }
+      } else { showModal(mix.message, null); }
     }).catch(function () {
       if (m.mix && m.mix.id === id) { setTimeout(function () { watchMix(id); }, 250); }
     });
   }
   m.solo = function (index) {
+    var on = m.soloed.indexOf(index) < 0;
     m.requestedSolo = index; notice('');
-    post('/api/solo', { song: m.song, track: index })
+    post('/api/solo', { song: m.song, track: index, on: on })
       .catch(function () { notice(config.text.error); });
   };
   m.setKey = function (key) {
     m.key = Math.max(-config.maxKey, Math.min(config.maxKey, key));
-    document.querySelector('.pitch__value').textContent = m.key > 0 ? '+' + m.key : String(m.key);
+    document.querySelector('.pitch > div').textContent = m.key > 0 ? '+' + m.key : String(m.key);
   };
   m.setPrecount = function (on) {
     m.precount = !!on; document.getElementById('precount').checked = m.precount;
@@ -256,9 +257,11 @@ function createMixer(config) {
   m.getMix = function () {
     if (!m.purchased) { return; }
     m.mix = null; m.mixStatus = 'requested';
-    showModal(config.text.creating, null);
+    showModal('', null);
     post('/api/mix', { song: m.song, key: m.key, precount: m.precount })
-      .then(function (mix) { m.mix = mix; m.mixStatus = mix.status; watchMix(mix.id); })
+      .then(function (mix) {
+        m.mix = mix; m.mixStatus = mix.status; showModal(mix.message, null); watchMix(mix.id);
+      })
       .catch(function () { m.mixStatus = 'error'; showModal(config.text.error, null); });
   };
   m.closeModal = function () { document.getElementById('mix-modal').hidden = true; };
@@ -324,10 +327,15 @@ mod tests {
             song,
             SoloView {
                 version: 3,
-                solo: Some(1),
+                soloed: vec![1, 3],
             },
         );
-        assert_eq!(page.matches("track__solo is-active").count(), 1);
+        assert_eq!(page.matches("track__solo is-active").count(), 2);
+        for text in [CREATING_TEXT, READY_TEXT, FAILED_TEXT] {
+            assert!(!page.contains(text), "{text}");
+        }
+        assert!(page.contains(r#"<span class="pitch__caption">Key</span>"#));
+        assert!(page.contains("<div>0</div>"));
         assert!(page.contains(r#"<div class="track" data-index="1"><span class="track__caption">Bass</span><button type="button" class="track__solo is-active""#));
         assert!(page.contains(r#"onclick="mixer.getMix();return false;""#));
         assert!(page.contains(r#"onclick="mixer.setKey(mixer.key + 1)""#));
@@ -342,7 +350,7 @@ mod tests {
             song,
             SoloView {
                 version: 0,
-                solo: None,
+                soloed: Vec::new(),
             },
         );
         assert!(page.contains("Add to cart"));

@@ -386,7 +386,7 @@ async fn song_page(
     if !visitor.logged_in() {
         return to_login(uri.path());
     }
-    let solo = *site.mixer.solo_state(song).borrow();
+    let solo = site.mixer.solo_state(song).borrow().clone();
     Html(pages::song(song, solo)).into_response()
 }
 
@@ -404,6 +404,14 @@ fn no_such_song() -> Response {
 struct SoloRequest {
     song: String,
     track: usize,
+    /// Turn the solo on (default) or off: the page sends the opposite of the button's state,
+    /// so a click on an active solo turns it off.
+    #[serde(default = "solo_on")]
+    on: bool,
+}
+
+fn solo_on() -> bool {
+    true
 }
 
 async fn request_solo(
@@ -420,10 +428,10 @@ async fn request_solo(
         Ok(song) => song,
         Err(response) => return response,
     };
-    match site.mixer.request_solo(song, request.track) {
+    match site.mixer.request_solo(song, request.track, request.on) {
         Ok(()) => (
             StatusCode::ACCEPTED,
-            Json(json!({ "accepted": true, "track": request.track })),
+            Json(json!({ "accepted": true, "track": request.track, "on": request.on })),
         )
             .into_response(),
         Err(error) => api_error(StatusCode::BAD_REQUEST, &error.to_string()),

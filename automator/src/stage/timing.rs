@@ -20,8 +20,18 @@ pub const CLICK_SOLO_APPLY_SECS: RangeInclusive<f64> = 2.0..=6.0;
 pub const COMPLEX_SOLO_FACTOR: f64 = 1.5;
 /// Mix generation time, seconds.
 pub const MIX_GENERATION_SECS: RangeInclusive<f64> = 4.0..=9.0;
-/// Time to transfer one mix file, seconds (sets the transfer rate).
-pub const TRANSFER_SECS: RangeInclusive<f64> = 0.3..=0.5;
+/// Size of a mix file at `time_scale = 1`, megabytes (10^6 bytes). The real site's mixes are
+/// about 3–15 MB (issue 12's evidence); below scale 1 files shrink with the scale (never under
+/// [`MIN_MIX_BYTES`]) so fast test runs do not move megabytes.
+pub const MIX_MEGABYTES: RangeInclusive<f64> = 3.0..=15.0;
+/// The smallest mix file served at any scale, bytes.
+pub const MIN_MIX_BYTES: u64 = 16_000;
+/// Transfer rate at `time_scale = 1`, MB/s (an assumption: chosen so that even a 3 MB mix keeps
+/// Chromium's `.crdownload` file for at least a second, as on the real site).
+pub const TRANSFER_MB_PER_SEC: RangeInclusive<f64> = 2.5..=3.0;
+/// Time to transfer one mix file at scale 1, seconds: size / rate, so 3/3.0 to 15/2.5.
+#[cfg(test)]
+const TRANSFER_SECS: RangeInclusive<f64> = 1.0..=6.0;
 /// A `slow_download` fault makes the transfer this many times slower.
 pub const SLOW_DOWNLOAD_FACTOR: f64 = 10.0;
 
@@ -69,6 +79,21 @@ impl TimingModel {
         )
     }
 
+    /// How long the server takes to apply the `nth` request turning a track's solo off (the
+    /// same range as turning it on; an assumption, the evidence only says solos toggle).
+    pub fn unsolo_delay(&self, song: &CatalogSong, track: usize, nth: u32) -> Duration {
+        let factor = if song.complex() {
+            COMPLEX_SOLO_FACTOR
+        } else {
+            1.0
+        };
+        self.draw(
+            &format!("unsolo|{}|{track}|{nth}", song.path),
+            SOLO_APPLY_SECS,
+            factor,
+        )
+    }
+
     /// How long the `attempt`-th mix of `song` with `mix_of` soloed (`None` = full mix) takes
     /// to generate.
     pub fn mix_generation(&self, song: &str, mix_of: Option<usize>, attempt: u32) -> Duration {
@@ -79,8 +104,24 @@ impl TimingModel {
         )
     }
 
-    /// How long the `download`-th download of the `attempt`-th such mix takes to transfer,
-    /// optionally slowed by the `slow_download` fault.
+    /// Size in megabytes of the `attempt`-th mix of `song` with `mix_of` soloed, at scale 1.
+    fn mix_megabytes(&self, song: &str, mix_of: Option<usize>, attempt: u32) -> f64 {
+        rng_for(
+            self.seed,
+            &format!("size|{song}|{}|{attempt}", track_key(mix_of)),
+        )
+        .random_range(MIX_MEGABYTES)
+    }
+
+    /// Bytes of audio in that mix as served at this scale: the scale-1 size times the scale
+    /// when below 1, at least [`MIN_MIX_BYTES`].
+    pub fn mix_bytes(&self, song: &str, mix_of: Option<usize>, attempt: u32) -> u64 {
+        let megabytes = self.mix_megabytes(song, mix_of, attempt) * self.time_scale.min(1.0);
+        ((megabytes * 1e6) as u64).max(MIN_MIX_BYTES)
+    }
+
+    /// How long the `download`-th download of the `attempt`-th such mix takes to transfer: its
+    /// scale-1 size over a drawn rate, times the scale, optionally slowed by `slow_download`.
     pub fn transfer(
         &self,
         song: &str,
@@ -90,11 +131,13 @@ impl TimingModel {
         slow: bool,
     ) -> Duration {
         let factor = if slow { SLOW_DOWNLOAD_FACTOR } else { 1.0 };
-        self.draw(
+        let rate = rng_for(
+            self.seed,
             &format!("transfer|{song}|{}|{attempt}|{download}", track_key(mix_of)),
-            TRANSFER_SECS,
-            factor,
         )
+        .random_range(TRANSFER_MB_PER_SEC);
+        let secs = self.mix_megabytes(song, mix_of, attempt) / rate * factor * self.time_scale;
+        Duration::from_secs_f64(secs)
     }
 
     fn draw(&self, key: &str, range: RangeInclusive<f64>, factor: f64) -> Duration {
@@ -202,6 +245,20 @@ mod tests {
             );
         }
         assert_eq!(fast.time_scale(), 0.05);
+    }
+
+    #[test]
+    fn mixes_are_megabytes_at_scale_one_and_shrink_with_the_scale() {
+        let song = &demo_catalog()[0];
+        let full = TimingModel::new(1.0, 3);
+        let fast = TimingModel::new(0.01, 3);
+        for attempt in 1..50 {
+            let bytes = full.mix_bytes(song.path, Some(1), attempt);
+            assert!((3_000_000..=15_000_000).contains(&bytes), "{bytes}");
+            assert!(full.transfer(song.path, Some(1), attempt, 1, false) >= Duration::from_secs(1));
+            let small = fast.mix_bytes(song.path, Some(1), attempt);
+            assert!((MIN_MIX_BYTES..=150_000).contains(&small), "{small}");
+        }
     }
 
     #[test]

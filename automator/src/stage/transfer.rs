@@ -1,8 +1,8 @@
 //! The throttled download body: sends a mix file in chunks spread over the planned transfer
-//! time (so Chromium's `.crdownload` file exists for a moment), cuts it halfway for the
-//! `cut_download` fault, and records progress and outcome in the ledger.
+//! time (so Chromium's `.crdownload` file exists for a while), cuts it halfway for the
+//! `cut_download` fault, stops sending halfway (connection left open) for `stall_download`,
+//! and records progress and outcome in the ledger.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use super::ledger::{Ledger, TransferId, TransferOutcome};
 use super::mix::DownloadPlan;
+use super::mp3::MixFile;
 
 /// The file is sent in this many chunks: the first at once, the last at the planned end.
 const CHUNKS: usize = 16;
@@ -26,6 +27,7 @@ pub(crate) fn throttled_body(
         file: plan.file,
         planned: plan.planned,
         cut_after: plan.cut.then_some(CHUNKS / 2),
+        stall_after: plan.stall.then_some(CHUNKS / 2),
         start: Instant::now(),
         next: 0,
         record: Recorder {
@@ -42,9 +44,10 @@ pub(crate) fn throttled_body(
 }
 
 struct ChunkSender {
-    file: Arc<[u8]>,
+    file: MixFile,
     planned: Duration,
     cut_after: Option<usize>,
+    stall_after: Option<usize>,
     start: Instant,
     next: usize,
     record: Recorder,
@@ -64,9 +67,14 @@ impl ChunkSender {
                 "download cut by the stage (fault cut_download)",
             )));
         }
-        let due = self.start + self.planned.mul_f64(self.next as f64 / (CHUNKS - 1) as f64);
+        let due = if self.stall_after == Some(self.next) {
+            // Nothing more until the client gives up (the body is dropped) or the stage stops.
+            None
+        } else {
+            Some(self.start + self.planned.mul_f64(self.next as f64 / (CHUNKS - 1) as f64))
+        };
         tokio::select! {
-            () = tokio::time::sleep_until(due) => {}
+            () = sleep_until(due) => {}
             _ = self.shutdown.wait_for(|stop| *stop) => {
                 self.next = CHUNKS;
                 self.record.finish(TransferOutcome::Abandoned);
@@ -80,7 +88,15 @@ impl ChunkSender {
             // The body may be dropped right after its last byte, without being polled again.
             self.record.finish(TransferOutcome::Complete);
         }
-        Some(Ok(Bytes::copy_from_slice(&self.file[range])))
+        Some(Ok(Bytes::from(self.file.bytes(range))))
+    }
+}
+
+/// Sleeps until `due`, or forever when `None`.
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
     }
 }
 
