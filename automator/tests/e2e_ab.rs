@@ -216,7 +216,7 @@ fn optimized_beats_current_and_the_test_stops_early_once_that_is_clear() {
     let done = comparison.a.runs + comparison.b.runs;
     assert!(
         (8..16).contains(&done)
-            && done % 4 == 0
+            && done.is_multiple_of(4)
             && comparison.a.runs == comparison.b.runs
             && run
                 .stdout
