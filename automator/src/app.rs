@@ -15,9 +15,11 @@ use crate::commands::run_inputs::{RunInputsError, prepare_run};
 use crate::commands::{self, CommandError, PresetScope};
 use crate::flow::progress::{LogWriter, print_line};
 use crate::flow::summary::render_summary;
-use crate::flow::{RunError, run};
+use crate::flow::{Rounds, RunError, run};
 use crate::log_line::{LogLine, is_for_people};
 use crate::profiling::ProfileReports;
+use crate::soak::command::SoakSettings;
+use crate::soak::run_soak;
 use crate::stage::{StageError, run_standalone};
 
 /// Exit code of a run where every track was downloaded.
@@ -196,6 +198,23 @@ async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, Ap
     }
     let (options, knobs, target) = prepare_run(cli)?;
     let preset = PresetScope::enter(cli.preset.as_deref(), cli.baselines.as_deref(), knobs)?;
+    if cli.is_soak() {
+        let settings = SoakSettings {
+            rounds: Rounds {
+                repeat: cli.repeat,
+                duration: cli.duration,
+                restart_browser_every: cli.restart_browser_every,
+            },
+            fail_on_leak_mb: cli.fail_on_leak,
+            report_dir: None,
+        };
+        let code = run_soak(&options, &preset.knobs(), &target, &settings).await?;
+        let gate = commands::after_profiled_run(cli, profiler)?;
+        if let Some(restored) = preset.finish()? {
+            print_line(&restored);
+        }
+        return Ok(code.max(gate));
+    }
     let outcome = run(&options, &preset.knobs(), &target).await?;
     print_line(&render_summary(&outcome));
     let gate = commands::after_profiled_run(cli, profiler)?;

@@ -9,6 +9,7 @@ pub mod config;
 pub mod flow;
 pub mod log_line;
 pub mod profiling;
+pub mod soak;
 pub mod stage;
 
 pub use config::Knobs;
