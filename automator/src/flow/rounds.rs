@@ -5,8 +5,6 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use tokio::sync::Notify;
-
 /// How many times the catalog is run, and how often the browser is replaced.
 #[derive(Debug, Clone, Default)]
 pub struct Rounds {
@@ -61,12 +59,25 @@ pub struct TrackAttempt {
     pub finished: Instant,
 }
 
+/// Called after every finished track attempt with the round under way (0-based) and the
+/// attempts finished so far, before the flow moves on (so a memory reading sees the browser
+/// exactly at the boundary).
+pub type BoundaryHook = Box<dyn Fn(usize, usize) + Send + Sync>;
+
 /// What the flow reports as it goes, shared with a memory sampler: every browser start and
-/// every finished track attempt (whose arrival also wakes the sampler for a boundary sample).
-#[derive(Debug, Default)]
+/// every finished track attempt.
+#[derive(Default)]
 pub struct SoakLog {
     inner: Mutex<LogInner>,
-    track_finished: Notify,
+    at_boundary: Option<BoundaryHook>,
+}
+
+impl std::fmt::Debug for SoakLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SoakLog")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -81,6 +92,14 @@ impl SoakLog {
         SoakLog::default()
     }
 
+    /// A log that calls `hook` at every track boundary.
+    pub fn with_boundary_hook(hook: BoundaryHook) -> SoakLog {
+        SoakLog {
+            inner: Mutex::default(),
+            at_boundary: Some(hook),
+        }
+    }
+
     pub(crate) fn start_round(&self, round: usize) {
         self.lock().round = round;
     }
@@ -92,7 +111,7 @@ impl SoakLog {
     }
 
     pub(crate) fn track_attempted(&self, song: &str, track: &str, ok: bool, elapsed: Duration) {
-        {
+        let (round, done) = {
             let mut inner = self.lock();
             let attempt = TrackAttempt {
                 round: inner.round,
@@ -104,8 +123,11 @@ impl SoakLog {
                 finished: Instant::now(),
             };
             inner.attempts.push(attempt);
+            (inner.round, inner.attempts.len())
+        };
+        if let Some(hook) = &self.at_boundary {
+            hook(round, done);
         }
-        self.track_finished.notify_one();
     }
 
     /// Track attempts finished so far.
@@ -124,11 +146,6 @@ impl SoakLog {
 
     pub fn attempts(&self) -> Vec<TrackAttempt> {
         self.lock().attempts.clone()
-    }
-
-    /// Resolves at the next finished track attempt.
-    pub async fn next_track(&self) {
-        self.track_finished.notified().await;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, LogInner> {
@@ -179,5 +196,18 @@ mod tests {
         );
         assert_eq!(log.sessions()[1].round, 1);
         assert_eq!(log.attempts_done(), 2);
+    }
+
+    #[test]
+    fn the_boundary_hook_hears_every_attempt_with_its_round() {
+        let heard = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::clone(&heard);
+        let log = SoakLog::with_boundary_hook(Box::new(move |round, done| {
+            sink.lock().unwrap().push((round, done));
+        }));
+        log.track_attempted("Song", "Bass", true, Duration::from_secs(1));
+        log.start_round(1);
+        log.track_attempted("Song", "Bass", true, Duration::from_secs(1));
+        assert_eq!(*heard.lock().unwrap(), [(0, 1), (1, 2)]);
     }
 }

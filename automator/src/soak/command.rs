@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 use profiler::report::{DEFAULT_REPORT_DIR, Stamp};
 
 use super::report::{SOAK_KIND, SOAK_SCHEMA, SoakReport};
-use super::sampler::{Sampler, interval_at};
+use super::sampler::{Sampler, Series, interval_at};
 use super::summary::{browser_leak, cold_warm, round_figures, series_summaries, warmup_tracks};
 use crate::app::{EXIT_FAILED_TRACKS, EXIT_OK};
 use crate::config::Knobs;
 use crate::flow::progress::print_line;
-use crate::flow::{Rounds, RunError, RunOptions, SoakLog, Target, run_rounds};
+use crate::flow::{Rounds, RunError, RunOptions, Target, run_rounds};
 
 /// What a soak is asked to do beyond a run.
 #[derive(Debug, Clone, Default)]
@@ -35,9 +35,10 @@ pub async fn run_soak(
     let started_at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let log = Arc::new(SoakLog::new());
+    let series = Series::new(options.download_dir.clone());
+    let log = Arc::new(series.soak_log());
     let interval = interval_at(options.time_scale);
-    let sampler = Sampler::start(Arc::clone(&log), interval, options.download_dir.clone());
+    let sampler = Sampler::start(Arc::clone(&series), Arc::clone(&log), interval);
     let started = Instant::now();
     let outcome = Box::pin(run_rounds(
         options,
@@ -48,7 +49,8 @@ pub async fn run_soak(
     ))
     .await;
     let wall = started.elapsed();
-    let samples = sampler.finish().await;
+    sampler.finish().await;
+    let samples = series.samples();
     let rounds = outcome?;
     let attempts = log.attempts();
     let warmup = warmup_tracks(attempts.len());

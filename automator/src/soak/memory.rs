@@ -1,6 +1,8 @@
 //! One reading of the memory a run holds, from `/proc`: resident memory (`VmRSS`) of the
-//! automator and of every browser process it started (chromedriver and all its descendants,
-//! found by their run tag, see [`crate::browser::processes`]), by process kind; open file
+//! automator and of every browser process it started (the processes carrying its run tag,
+//! see [`crate::browser::processes`], and all their descendants by parent pid: Chromium's
+//! zygote-forked renderers rewrite their command line over the environment, so the tag alone
+//! misses them), by process kind; open file
 //! descriptors; and the bytes waiting in the download folder's incoming directories.
 //!
 //! Summed RSS counts pages shared between Chromium's processes once per process, so the
@@ -57,7 +59,7 @@ pub fn read_memory(download_dir: &Path) -> Reading {
     let mut by_kind: BTreeMap<String, f64> = BTreeMap::new();
     let mut browser_fds = 0;
     let mut processes = 0;
-    for pid in processes_started_by(own) {
+    for pid in browser_tree(&processes_started_by(own)) {
         let Some(rss) = resident_bytes(pid) else {
             continue;
         };
@@ -67,7 +69,7 @@ pub fn read_memory(download_dir: &Path) -> Reading {
     }
     Reading {
         automator_mb: resident_bytes(own).unwrap_or(0) as f64 / MIB,
-        browser_mb: by_kind.values().sum(),
+        browser_mb: by_kind.values().fold(0.0, |total, mb| total + mb),
         browser_by_kind: by_kind,
         browser_processes: processes,
         automator_fds: open_fds(own).unwrap_or(0),
@@ -86,6 +88,42 @@ pub struct Reading {
     pub automator_fds: usize,
     pub browser_fds: usize,
     pub incoming_mb: f64,
+}
+
+/// `roots` and every live descendant of theirs.
+fn browser_tree(roots: &[u32]) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| Some((pid, parent_pid(pid)?)))
+        .collect();
+    descendants(roots, &parents)
+}
+
+/// `roots` plus every pid whose chain of parents (`(pid, parent)` pairs) reaches a root.
+fn descendants(roots: &[u32], parents: &[(u32, u32)]) -> Vec<u32> {
+    let mut tree: Vec<u32> = roots.to_vec();
+    let mut next = 0;
+    while next < tree.len() {
+        let parent = tree[next];
+        let children: Vec<u32> = parents
+            .iter()
+            .filter(|(pid, ppid)| *ppid == parent && !tree.contains(pid))
+            .map(|(pid, _)| *pid)
+            .collect();
+        tree.extend(children);
+        next += 1;
+    }
+    tree
+}
+
+/// The parent pid from `/proc/<pid>/stat` (the field after the state, past the `)` that ends
+/// the command name, which may itself contain spaces and parentheses).
+fn parent_pid(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// `VmRSS` of `/proc/<pid>/status` in bytes; `None` once the process is gone.
@@ -111,11 +149,15 @@ fn process_kind(pid: u32) -> String {
 
 /// The kind of a process from its NUL-separated command line.
 fn kind_of_cmdline(cmdline: &[u8]) -> String {
-    let arguments: Vec<String> = cmdline
+    let mut arguments: Vec<String> = cmdline
         .split(|byte| *byte == 0)
         .filter(|argument| !argument.is_empty())
         .map(|argument| String::from_utf8_lossy(argument).into_owned())
         .collect();
+    // A zygote-forked Chromium process retitles itself: one space-separated string.
+    if let [single] = arguments.as_slice() {
+        arguments = single.split_whitespace().map(str::to_owned).collect();
+    }
     let program = arguments
         .first()
         .and_then(|first| first.rsplit('/').next())
@@ -181,6 +223,31 @@ mod tests {
             "browser"
         );
         assert_eq!(kind_of_cmdline(b"/bin/sleep\x0030\0"), "other");
+        assert_eq!(
+            kind_of_cmdline(b"/usr/lib/chromium/chromium --type=renderer --lang=en\0\0\0"),
+            "renderer"
+        );
+    }
+
+    #[test]
+    fn the_tree_holds_the_roots_and_all_their_descendants() {
+        // 10 → 11 → 12, 10 → 13; 20 is unrelated; 30 is a root's grandchild via 31.
+        let parents = [(11, 10), (12, 11), (13, 10), (20, 1), (31, 30), (32, 31)];
+        let mut tree = descendants(&[10, 30], &parents);
+        tree.sort_unstable();
+        assert_eq!(tree, [10, 11, 12, 13, 30, 31, 32]);
+    }
+
+    #[test]
+    fn a_child_process_is_in_the_tree_of_its_parent() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        assert_eq!(parent_pid(child.id()), Some(std::process::id()));
+        assert!(browser_tree(&[std::process::id()]).contains(&child.id()));
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     #[test]

@@ -1,11 +1,12 @@
-//! The memory sampler of a soak: a task that reads [`read_memory`] every interval and after
-//! every finished track attempt, until stopped.
+//! The memory series of a soak: readings of [`read_memory`] taken every interval by a task,
+//! and at every track boundary by the flow itself (through [`SoakLog`]'s boundary hook, so
+//! the reading sees the browser before the flow moves on — or shuts it down).
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::memory::{MemorySample, SampleCause, read_memory};
@@ -13,7 +14,7 @@ use crate::flow::SoakLog;
 
 /// One second of the run's clock (scaled by `--time-scale`)…
 pub const BASE_INTERVAL: Duration = Duration::from_secs(1);
-/// …but never more often than this: a reading scans every process's environment in `/proc`.
+/// …but never more often than this: a reading scans every process in `/proc`.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(200);
 
 /// The sampling interval at `time_scale`.
@@ -21,67 +22,88 @@ pub fn interval_at(time_scale: f64) -> Duration {
     BASE_INTERVAL.mul_f64(time_scale).max(MIN_INTERVAL)
 }
 
-/// A running sampler.
+/// The samples taken so far, in order.
+pub struct Series {
+    started: Instant,
+    download_dir: PathBuf,
+    samples: Mutex<Vec<MemorySample>>,
+}
+
+impl Series {
+    /// An empty series whose clock starts now; `download_dir` holds the incoming folders.
+    pub fn new(download_dir: PathBuf) -> Arc<Series> {
+        Arc::new(Series {
+            started: Instant::now(),
+            download_dir,
+            samples: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Reads the memory now and appends the sample (`round` 0-based).
+    pub fn take(&self, cause: SampleCause, round: usize, tracks_done: usize) {
+        let reading = read_memory(&self.download_dir);
+        let sample = MemorySample {
+            at_seconds: self.started.elapsed().as_secs_f64(),
+            cause,
+            round: round + 1,
+            tracks_done,
+            automator_mb: reading.automator_mb,
+            browser_mb: reading.browser_mb,
+            browser_by_kind: reading.browser_by_kind,
+            browser_processes: reading.browser_processes,
+            automator_fds: reading.automator_fds,
+            browser_fds: reading.browser_fds,
+            incoming_mb: reading.incoming_mb,
+        };
+        self.lock().push(sample);
+    }
+
+    pub fn samples(&self) -> Vec<MemorySample> {
+        self.lock().clone()
+    }
+
+    /// A [`SoakLog`] whose track boundaries add a sample to this series.
+    pub fn soak_log(self: &Arc<Series>) -> SoakLog {
+        let series = Arc::clone(self);
+        SoakLog::with_boundary_hook(Box::new(move |round, done| {
+            series.take(SampleCause::TrackBoundary, round, done);
+        }))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<MemorySample>> {
+        self.samples.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The interval task.
 pub struct Sampler {
     stop: oneshot::Sender<()>,
-    /// How many samples the task has taken so far.
-    taken: watch::Receiver<usize>,
-    task: JoinHandle<Vec<MemorySample>>,
+    task: JoinHandle<()>,
 }
 
 impl Sampler {
-    /// Starts sampling now: one sample at once, then every `interval` and at each track
-    /// attempt `log` hears of.
-    pub fn start(log: Arc<SoakLog>, interval: Duration, download_dir: PathBuf) -> Sampler {
+    /// Takes one sample at once, then one every `interval`, until [`Sampler::finish`].
+    pub fn start(series: Arc<Series>, log: Arc<SoakLog>, interval: Duration) -> Sampler {
         let (stop, mut stopped) = oneshot::channel();
-        let (count, taken) = watch::channel(0);
         let task = tokio::spawn(async move {
-            let started = Instant::now();
-            let mut samples = Vec::new();
-            let take = |cause, samples: &mut Vec<MemorySample>| {
-                let tracks_done = log.attempts_done();
-                let round = log.round() + 1;
-                let reading = read_memory(&download_dir);
-                samples.push(MemorySample {
-                    at_seconds: started.elapsed().as_secs_f64(),
-                    cause,
-                    round,
-                    tracks_done,
-                    automator_mb: reading.automator_mb,
-                    browser_mb: reading.browser_mb,
-                    browser_by_kind: reading.browser_by_kind,
-                    browser_processes: reading.browser_processes,
-                    automator_fds: reading.automator_fds,
-                    browser_fds: reading.browser_fds,
-                    incoming_mb: reading.incoming_mb,
-                });
-                count.send_replace(samples.len());
-            };
-            take(SampleCause::Interval, &mut samples);
-            let mut ticks =
-                tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+            let mut ticks = tokio::time::interval(interval);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
                     _ = &mut stopped => break,
-                    _ = ticks.tick() => take(SampleCause::Interval, &mut samples),
-                    () = log.next_track() => take(SampleCause::TrackBoundary, &mut samples),
+                    _ = ticks.tick() => {
+                        series.take(SampleCause::Interval, log.round(), log.attempts_done());
+                    }
                 }
             }
-            samples
         });
-        Sampler { stop, taken, task }
+        Sampler { stop, task }
     }
 
-    /// Resolves once `count` samples have been taken.
-    pub async fn wait_for_samples(&mut self, count: usize) {
-        let _ = self.taken.wait_for(|taken| *taken >= count).await;
-    }
-
-    /// Stops sampling and returns the series (empty if the task failed).
-    pub async fn finish(self) -> Vec<MemorySample> {
+    /// Stops the task (after the sample it may be taking).
+    pub async fn finish(self) {
         let _ = self.stop.send(());
-        self.task.await.unwrap_or_default()
+        let _ = self.task.await;
     }
 }
 
@@ -96,30 +118,42 @@ mod tests {
         assert_eq!(interval_at(0.05), MIN_INTERVAL);
     }
 
-    #[tokio::test]
-    async fn every_track_attempt_gets_a_boundary_sample() {
-        let log = Arc::new(SoakLog::new());
+    #[test]
+    fn every_track_attempt_adds_a_boundary_sample_at_once() {
         let folder = tempfile::tempdir().unwrap();
-        // An interval longer than the test, so only the first and the boundary samples come.
-        let sampler = Sampler::start(
-            Arc::clone(&log),
-            Duration::from_secs(3600),
-            folder.path().to_path_buf(),
-        );
-        let mut sampler = sampler;
-        sampler.wait_for_samples(1).await;
-        for attempt in 1..=3 {
+        let series = Series::new(folder.path().to_path_buf());
+        let log = series.soak_log();
+        for _ in 0..3 {
             log.track_attempted("Song", "Bass", true, Duration::from_secs(1));
-            sampler.wait_for_samples(1 + attempt).await;
         }
-        let samples = sampler.finish().await;
+        let samples = series.samples();
+        assert_eq!(
+            samples
+                .iter()
+                .map(|sample| (sample.cause, sample.round, sample.tracks_done))
+                .collect::<Vec<_>>(),
+            [
+                (SampleCause::TrackBoundary, 1, 1),
+                (SampleCause::TrackBoundary, 1, 2),
+                (SampleCause::TrackBoundary, 1, 3)
+            ]
+        );
+        assert!(samples.iter().all(|sample| sample.automator_mb > 0.0));
+    }
+
+    #[tokio::test]
+    async fn the_task_samples_at_once_and_stops_when_told() {
+        let folder = tempfile::tempdir().unwrap();
+        let series = Series::new(folder.path().to_path_buf());
+        let log = Arc::new(SoakLog::new());
+        // An interval longer than the test: only the immediate first sample comes.
+        let sampler = Sampler::start(Arc::clone(&series), log, Duration::from_secs(3600));
+        while series.samples().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        sampler.finish().await;
+        let samples = series.samples();
+        assert_eq!(samples.len(), 1);
         assert_eq!(samples[0].cause, SampleCause::Interval);
-        assert_eq!(samples[0].tracks_done, 0);
-        let boundaries: Vec<usize> = samples
-            .iter()
-            .filter(|sample| sample.cause == SampleCause::TrackBoundary)
-            .map(|sample| sample.tracks_done)
-            .collect();
-        assert_eq!(boundaries, [1, 2, 3]);
     }
 }

@@ -118,7 +118,20 @@ pub struct SeriesSummary {
     pub end: f64,
 }
 
+/// Start, peak and end of every series over the samples taken while a browser was up (the
+/// first sample comes before the browser starts, the last after it stops); all samples when
+/// none was.
 pub fn series_summaries(samples: &[MemorySample]) -> Vec<SeriesSummary> {
+    let with_browser: Vec<MemorySample> = samples
+        .iter()
+        .filter(|sample| sample.browser_processes > 0)
+        .cloned()
+        .collect();
+    let samples = if with_browser.is_empty() {
+        samples
+    } else {
+        &with_browser
+    };
     let mut kinds: BTreeSet<&str> = BTreeSet::new();
     for sample in samples {
         kinds.extend(sample.browser_by_kind.keys().map(String::as_str));
