@@ -118,19 +118,19 @@ pub struct SeriesSummary {
     pub end: f64,
 }
 
-/// Start, peak and end of every series over the samples taken while a browser was up (the
-/// first sample comes before the browser starts, the last after it stops); all samples when
-/// none was.
+/// Start and end of every series at the first and last track boundary (the interval samples
+/// before them catch the browser starting, those after it shutting down), peak over every
+/// sample; without track boundaries, first and last sample.
 pub fn series_summaries(samples: &[MemorySample]) -> Vec<SeriesSummary> {
-    let with_browser: Vec<MemorySample> = samples
+    let boundaries: Vec<&MemorySample> = samples
         .iter()
-        .filter(|sample| sample.browser_processes > 0)
-        .cloned()
+        .filter(|sample| sample.cause == SampleCause::TrackBoundary)
         .collect();
-    let samples = if with_browser.is_empty() {
-        samples
-    } else {
-        &with_browser
+    let (Some(first), Some(last)) = (
+        boundaries.first().copied().or(samples.first()),
+        boundaries.last().copied().or(samples.last()),
+    ) else {
+        return Vec::new();
     };
     let mut kinds: BTreeSet<&str> = BTreeSet::new();
     for sample in samples {
@@ -138,16 +138,13 @@ pub fn series_summaries(samples: &[MemorySample]) -> Vec<SeriesSummary> {
     }
     let mut summaries = Vec::new();
     let mut add = |series: String, unit: &str, value: &dyn Fn(&MemorySample) -> f64| {
-        let values: Vec<f64> = samples.iter().map(value).collect();
-        if let (Some(start), Some(end)) = (values.first(), values.last()) {
-            summaries.push(SeriesSummary {
-                series,
-                unit: unit.to_owned(),
-                start: *start,
-                peak: values.iter().copied().fold(f64::MIN, f64::max),
-                end: *end,
-            });
-        }
+        summaries.push(SeriesSummary {
+            series,
+            unit: unit.to_owned(),
+            start: value(first),
+            peak: samples.iter().map(value).fold(f64::MIN, f64::max),
+            end: value(last),
+        });
     };
     add("automator".into(), "MiB", &|sample| sample.automator_mb);
     add("browser (total)".into(), "MiB", &|sample| sample.browser_mb);
@@ -239,9 +236,11 @@ mod tests {
     #[test]
     fn series_report_start_peak_and_end_per_kind() {
         let samples = [
-            sample(0, 300.0, SampleCause::Interval),
-            sample(1, 420.0, SampleCause::TrackBoundary),
-            sample(2, 350.0, SampleCause::Interval),
+            sample(0, 30.0, SampleCause::Interval),
+            sample(1, 300.0, SampleCause::TrackBoundary),
+            sample(1, 420.0, SampleCause::Interval),
+            sample(2, 350.0, SampleCause::TrackBoundary),
+            sample(3, 20.0, SampleCause::Interval),
         ];
         let summaries = series_summaries(&samples);
         let browser = summaries
@@ -255,8 +254,9 @@ mod tests {
         let automator = &summaries[0];
         assert_eq!(
             (automator.start, automator.peak, automator.end),
-            (10.0, 12.0, 12.0)
+            (11.0, 13.0, 12.0)
         );
+        assert!(series_summaries(&[]).is_empty());
     }
 
     #[test]
