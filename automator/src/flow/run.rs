@@ -195,6 +195,9 @@ async fn run_against(
             "interrupted by Ctrl-C: the browser was closed, files already downloaded are kept"
         );
         finished_rounds.push((state, round_started.elapsed()));
+    } else if let Some((_, wall)) = finished_rounds.last_mut() {
+        // The last round's wall time includes the browser's shutdown, as a plain run's does.
+        *wall = round_started.elapsed();
     }
     finished.unwrap_or(Ok(()))?;
     let last = finished_rounds.len().saturating_sub(1);
