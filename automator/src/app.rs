@@ -14,11 +14,14 @@ use profiler::{ProfilerHandle, ProfilerLayer};
 use crate::cli::{Cli, Command};
 use crate::commands::run_inputs::{RunInputsError, prepare_run};
 use crate::commands::{self, CommandError, PresetScope, ProfiledRunEnd};
+use crate::flow::Rounds;
 use crate::flow::RunError;
 use crate::flow::progress::{LogWriter, print_line};
 use crate::log_line::{LogLine, is_for_people};
 use crate::profiling::ProfileReports;
 use crate::signals;
+use crate::soak::command::SoakSettings;
+use crate::soak::run_soak;
 use crate::stage::{StageError, run_standalone};
 
 /// Exit code of a run where every track was downloaded.
@@ -203,6 +206,25 @@ async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, Ap
     let plan = commands::ProfiledRunPlan::prepare(cli, commands::gate_flags(cli))?;
     let (options, knobs, target) = prepare_run(cli)?;
     let preset = PresetScope::enter(cli.preset.as_deref(), cli.baselines.as_deref(), knobs)?;
+    if cli.is_soak() {
+        let settings = SoakSettings {
+            rounds: Rounds {
+                repeat: cli.repeat,
+                duration: cli.duration,
+                restart_browser_every: cli.restart_browser_every,
+            },
+            fail_on_leak_mb: cli.fail_on_leak,
+            report_dir: None,
+        };
+        let code = run_soak(&options, &preset.knobs(), &target, &settings).await?;
+        if let Some(restored) = preset.finish()? {
+            print_line(&restored);
+        }
+        return Ok(match signals::received() {
+            Some(signal) => signal.exit_code(),
+            None => code,
+        });
+    }
     let end = commands::run_profiled(&plan, profiler, &options, &preset.knobs(), &target).await?;
     if let Some(restored) = preset.finish()? {
         print_line(&restored);

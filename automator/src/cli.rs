@@ -14,6 +14,7 @@ use crate::stage::{FaultSpec, StageArgs};
 /// come from KV_USERNAME / KV_PASSWORD (environment or a .env file), never from the command line.
 #[derive(Debug, Parser)]
 #[command(name = "automator", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+#[command(group = clap::ArgGroup::new("soak").args(["repeat", "duration"]).multiple(true).conflicts_with_all(["compare", "save_baseline"]))]
 #[command(group = clap::ArgGroup::new("preset_runs").args(["baseline_test", "ab_test"]).multiple(true))]
 pub struct Cli {
     #[command(subcommand)]
@@ -207,6 +208,28 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", default_value = "logs/session.json")]
     pub session_file: PathBuf,
 
+    /// Soak: run the catalog N times in one process (fresh downloads each round, one browser
+    /// unless --restart-browser-every), sampling the memory of the automator and of the whole
+    /// browser process tree; prints per-round figures, cold vs warm tracks, the memory
+    /// series' start/peak/end and a leak verdict, and saves logs/performance/soak_<stamp>.json.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["baseline_test", "ab_test"])]
+    pub repeat: Option<u32>,
+
+    /// Soak: start new rounds until this much time has passed (e.g. 90s, 10m, 1h 30m); the
+    /// round under way finishes. With --repeat, whichever ends first.
+    #[arg(long, value_name = "D", value_parser = crate::soak::command::parse_duration, conflicts_with_all = ["baseline_test", "ab_test"])]
+    pub duration: Option<std::time::Duration>,
+
+    /// Soak: exit 1 when the browser tree's memory grows by more than MB per 100 tracks
+    /// (growth detected: the 95% interval of the Theil–Sen slope lies above zero, and its
+    /// estimate exceeds MB).
+    #[arg(long, value_name = "MB", allow_negative_numbers = true, value_parser = parse_leak_limit, requires = "soak")]
+    pub fail_on_leak: Option<f64>,
+
+    /// Soak: replace the browser (new chromedriver, Chromium and login) after every K songs.
+    #[arg(long, value_name = "K", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires = "soak")]
+    pub restart_browser_every: Option<u32>,
+
     /// Stage only: faults to inject, e.g. `http500=0.05,solo_stuck=0.05`.
     #[arg(long, value_name = "SPEC", default_value = "none", value_parser = FaultSpec::parse)]
     pub faults: FaultSpec,
@@ -235,7 +258,20 @@ pub fn parse_time_scale(text: &str) -> Result<f64, String> {
     }
 }
 
+/// `--fail-on-leak MB`: a finite number ≥ 0.
+pub fn parse_leak_limit(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(limit) if limit.is_finite() && limit >= 0.0 => Ok(limit),
+        _ => Err("use MB per 100 tracks, a number at least 0 (e.g. 50)".into()),
+    }
+}
+
 impl Cli {
+    /// Whether this command line is a soak (`--repeat` or `--duration`).
+    pub fn is_soak(&self) -> bool {
+        self.repeat.is_some() || self.duration.is_some()
+    }
+
     /// Parses `std::env::args`; a usage error is printed as one line (`error: …` naming the
     /// flag and the allowed values, without clap's follow-up tip) and exits with code 2.
     /// `--help` and `--version` print as usual.
@@ -328,6 +364,10 @@ mod tests {
             (&["--time-scale", "NaN"], "--time-scale"),
             (&["--seed", "-1"], "--seed"),
             (&["--runs", "-3"], "--runs"),
+            (&["--repeat", "0"], "--repeat"),
+            (&["--duration", "soon"], "--duration"),
+            (&["--fail-on-leak", "-5"], "--fail-on-leak"),
+            (&["--restart-browser-every", "0"], "--restart-browser-every"),
         ] {
             let line = usage_error(args);
             assert!(
@@ -356,6 +396,33 @@ mod tests {
         assert!(
             Cli::try_parse_from(["automator", "--warmup", "1"]).is_err(),
             "--warmup only means something for the preset commands"
+        );
+    }
+
+    #[test]
+    fn soak_flags_parse_and_the_gate_needs_a_soak() {
+        let cli = Cli::try_parse_from([
+            "automator",
+            "--repeat",
+            "20",
+            "--duration",
+            "10m",
+            "--fail-on-leak",
+            "50",
+            "--restart-browser-every",
+            "4",
+        ])
+        .unwrap();
+        assert!(cli.is_soak());
+        assert_eq!(cli.duration, Some(std::time::Duration::from_secs(600)));
+        assert_eq!(
+            (cli.repeat, cli.fail_on_leak, cli.restart_browser_every),
+            (Some(20), Some(50.0), Some(4))
+        );
+        assert!(!Cli::try_parse_from(["automator"]).unwrap().is_soak());
+        assert!(Cli::try_parse_from(["automator", "--fail-on-leak", "5"]).is_err());
+        assert!(
+            Cli::try_parse_from(["automator", "--repeat", "2", "--ab-test", "a", "b"]).is_err()
         );
     }
 

@@ -10,6 +10,7 @@ pub mod flow;
 pub mod log_line;
 pub mod profiling;
 pub mod signals;
+pub mod soak;
 pub mod stage;
 
 pub use config::Knobs;

@@ -88,10 +88,7 @@ fn ab_test(directory: &Path, a: &str, b: &str, runs: &str, extra: &[&str], code:
         Comparison::from_json(&std::fs::read_to_string(find(&prefix, ".json")).unwrap()).unwrap();
     let markdown = std::fs::read_to_string(find(&prefix, ".md")).unwrap();
     // Markdown escapes `<` and `>` (a verdict says "p < 0.001").
-    let verdict_in_markdown = comparison
-        .verdict
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let verdict_in_markdown = comparison.verdict.replace('<', "&lt;").replace('>', "&gt;");
     assert!(markdown.contains(&verdict_in_markdown), "{markdown}");
     let html = std::fs::read_to_string(find(&prefix, ".html")).unwrap();
     assert!(html.contains("<svg"), "the HTML report has no chart");

@@ -17,6 +17,7 @@ pub mod profile;
 pub mod recorder;
 pub mod report;
 pub mod session;
+pub mod soak;
 pub mod stats;
 mod text_table;
 pub mod tier;

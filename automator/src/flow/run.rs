@@ -20,6 +20,7 @@ use super::options::{RunOptions, Target};
 use super::outcome::{NOT_PROCESSED, RunOutcome, SongOutcome, SongStatus};
 use super::plan::{PlannedSong, parse_base_url, plan_songs, prepare_download_dir};
 use super::progress::Progress;
+use super::rounds::{Rounds, SoakLog};
 use super::run_error::RunError;
 use super::song_pass::{Pass, PassStop, RunEnv, RunState, context, failed_tracks, song_pass};
 
@@ -30,17 +31,34 @@ const MIN_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Runs the whole automation once: starts the target (the stage, when asked) and a browser,
 /// logs in, downloads every song's tracks with retries, and shuts everything down in order.
+pub async fn run(
+    options: &RunOptions,
+    knobs: &Knobs,
+    target: &Target,
+) -> Result<RunOutcome, RunError> {
+    // Boxed: the rounds' future is deep enough to overflow the compiler's layout query when
+    // nested inside the commands' futures.
+    let mut rounds = Box::pin(run_rounds(options, knobs, target, &Rounds::once(), None)).await?;
+    Ok(rounds.remove(0))
+}
+
+/// Runs the catalog round after round (see [`Rounds`]) in one process, against one target
+/// and — unless [`Rounds::restart_browser_every`] says otherwise — one browser, downloading
+/// afresh each round. Returns one outcome per round (at least one; an interrupted round is
+/// the last, marked interrupted). `log` receives every browser start and track attempt.
 #[tracing::instrument(
     name = "run",
     skip_all,
     fields(tier = "system", component = "automation"),
     err
 )]
-pub async fn run(
+pub async fn run_rounds(
     options: &RunOptions,
     knobs: &Knobs,
     target: &Target,
-) -> Result<RunOutcome, RunError> {
+    rounds: &Rounds,
+    log: Option<&SoakLog>,
+) -> Result<Vec<RunOutcome>, RunError> {
     if !options.time_scale.is_finite()
         || options.time_scale <= 0.0
         || options.time_scale > crate::cli::MAX_TIME_SCALE
@@ -56,6 +74,8 @@ pub async fn run(
         stage.as_ref().map(Stage::ledger),
         base_url,
         credentials,
+        rounds,
+        log,
     )
     .await;
     if let Some(stage) = stage {
@@ -92,7 +112,9 @@ async fn run_against(
     ledger: Option<Ledger>,
     base_url: Url,
     credentials: Credentials,
-) -> Result<RunOutcome, RunError> {
+    rounds: &Rounds,
+    log: Option<&SoakLog>,
+) -> Result<Vec<RunOutcome>, RunError> {
     let songs = plan_songs(options, ledger.is_some(), &base_url)?;
     let incoming_dir = prepare_download_dir(&options.download_dir)?;
     let store = SessionStore {
@@ -129,15 +151,35 @@ async fn run_against(
         credentials,
         store,
         progress: Progress::new(options.show_progress, songs.len()),
+        log,
+        restart_browser_every: rounds.restart_browser_every,
     };
-    let started = Instant::now();
-    let mut state = RunState {
-        songs: Vec::new(),
-        tracks: Vec::new(),
-        login: None,
-    };
+    let soak_started = Instant::now();
+    let mut round_started = soak_started;
+    let mut state = RunState::default();
+    let mut finished_rounds: Vec<(RunState, Duration)> = Vec::new();
     let mut browser: Option<Browser> = None;
-    let work = drive(&env, &songs, &mut state, &mut browser);
+    let mut songs_in_session = 0;
+    let work = async {
+        let mut round = 0;
+        while rounds.another(round, soak_started.elapsed()) {
+            if let Some(log) = log {
+                log.start_round(round as usize);
+            }
+            round_started = Instant::now();
+            drive(
+                &env,
+                &songs,
+                &mut state,
+                &mut browser,
+                &mut songs_in_session,
+            )
+            .await?;
+            finished_rounds.push((std::mem::take(&mut state), round_started.elapsed()));
+            round += 1;
+        }
+        Ok::<(), RunError>(())
+    };
     let finished = if options.stop_on_ctrl_c {
         // The command's own listener usually exists already; this one serves library callers.
         let _listener = signals::Listener::install()
@@ -158,47 +200,58 @@ async fn run_against(
             "interrupted by {}: the browser was closed, files already downloaded are kept",
             signal.description()
         );
+        finished_rounds.push((state, round_started.elapsed()));
+    } else if let Some((_, wall)) = finished_rounds.last_mut() {
+        // The last round's wall time includes the browser's shutdown, as a plain run's does.
+        *wall = round_started.elapsed();
     }
     let interrupted = finished.is_err();
     finished.unwrap_or(Ok(()))?;
-    let mut outcome = RunOutcome {
-        songs: state.songs,
-        tracks: state.tracks,
-        wall: started.elapsed(),
-        interrupted: false,
-        login: state.login,
-        against_stage: ledger.is_some(),
-    };
-    if interrupted {
-        outcome.mark_interrupted();
+    let mut outcomes: Vec<RunOutcome> = finished_rounds
+        .into_iter()
+        .map(|(state, wall)| RunOutcome {
+            songs: state.songs,
+            tracks: state.tracks,
+            wall,
+            interrupted: false,
+            login: state.login,
+            against_stage: ledger.is_some(),
+        })
+        .collect();
+    if let Some(last) = outcomes.last_mut().filter(|_| interrupted) {
+        last.mark_interrupted();
     }
-    if let Some(ledger) = ledger {
-        attach_intrinsic_times(&mut outcome, &ledger);
+    // The ledger holds every round's records; a track's intrinsic time is only unambiguous
+    // in a single round.
+    if let (Some(ledger), [outcome]) = (ledger, outcomes.as_mut_slice()) {
+        attach_intrinsic_times(outcome, &ledger);
     }
-    Ok(outcome)
+    Ok(outcomes)
 }
 
-/// Starts the browser and logs in, then every song, then the final retry pass.
+/// Starts the browser and logs in (unless the previous round left one running), then every
+/// song, then the final retry pass. With `restart_browser_every`, the browser is replaced
+/// (new session, login) after that many songs.
 async fn drive(
     env: &RunEnv<'_>,
     songs: &[PlannedSong],
     state: &mut RunState,
     browser: &mut Option<Browser>,
+    songs_in_session: &mut u32,
 ) -> Result<(), RunError> {
-    env.progress.phase("starting the browser");
-    let started = start_browser(env, browser).await?;
-    env.progress.phase("logging in");
-    let login = {
-        let ctx = context(env, started);
-        auth::ensure_logged_in(&ctx, &env.credentials, &env.store, env.options.force_login)
-            .await
-            .map_err(|source| RunError::Login {
-                site: env.base_url.to_string(),
-                source,
-            })?
-    };
-    state.login = Some(login);
+    if browser.is_none() {
+        state.login = Some(fresh_session(env, browser, songs_in_session).await?);
+    }
     for (index, song) in songs.iter().enumerate() {
+        if env
+            .restart_browser_every
+            .is_some_and(|every| *songs_in_session >= every)
+        {
+            if let Some(old) = browser.take() {
+                old.shutdown().await;
+            }
+            fresh_session(env, browser, songs_in_session).await?;
+        }
         state.songs.push(SongOutcome {
             name: song.song.name.clone(),
             url: song.url.clone(),
@@ -208,6 +261,7 @@ async fn drive(
             folder: None,
         });
         song_with_retry(env, song, index, state, browser).await?;
+        *songs_in_session += 1;
     }
     for (index, song) in songs.iter().enumerate() {
         let pass = match &state.songs[index].status {
@@ -220,6 +274,25 @@ async fn drive(
         run_pass(env, song, index, pass, state, browser).await?;
     }
     Ok(())
+}
+
+/// A new browser, logged in.
+async fn fresh_session(
+    env: &RunEnv<'_>,
+    browser: &mut Option<Browser>,
+    songs_in_session: &mut u32,
+) -> Result<auth::LoginKind, RunError> {
+    env.progress.phase("starting the browser");
+    let started = start_browser(env, browser).await?;
+    *songs_in_session = 0;
+    env.progress.phase("logging in");
+    let ctx = context(env, started);
+    auth::ensure_logged_in(&ctx, &env.credentials, &env.store, env.options.force_login)
+        .await
+        .map_err(|source| RunError::Login {
+            site: env.base_url.to_string(),
+            source,
+        })
 }
 
 /// A song's first pass, then one retry pass for its failed tracks.
@@ -285,7 +358,11 @@ async fn start_browser<'b>(
     env: &RunEnv<'_>,
     slot: &'b mut Option<Browser>,
 ) -> Result<&'b Browser, RunError> {
+    let started = Instant::now();
     let browser = Browser::start(&env.browser_options).await?;
+    if let Some(log) = env.log {
+        log.browser_started(started);
+    }
     Ok(slot.insert(browser))
 }
 

@@ -21,6 +21,7 @@ use super::options::RunOptions;
 use super::outcome::{SongOutcome, SongStatus, TrackOutcome};
 use super::plan::PlannedSong;
 use super::progress::Progress;
+use super::rounds::SoakLog;
 use super::tracks::{self, SongAccess, TrackInfo};
 
 /// Everything the passes share (read-only).
@@ -33,9 +34,14 @@ pub(crate) struct RunEnv<'a> {
     pub(crate) incoming: IncomingDir,
     pub(crate) browser_options: BrowserOptions,
     pub(crate) progress: Progress,
+    /// Where a soak hears of browser starts and track attempts.
+    pub(crate) log: Option<&'a SoakLog>,
+    /// Replace the browser after this many songs (`--restart-browser-every`).
+    pub(crate) restart_browser_every: Option<u32>,
 }
 
 /// What the passes accumulate (survives Ctrl-C).
+#[derive(Default)]
 pub(crate) struct RunState {
     pub(crate) songs: Vec<SongOutcome>,
     pub(crate) tracks: Vec<TrackOutcome>,
@@ -179,6 +185,9 @@ pub(crate) async fn song_pass(
         let elapsed = started.elapsed();
         env.progress
             .track_done(&track.name, elapsed, attempt.is_ok());
+        if let Some(log) = env.log {
+            log.track_attempted(&song.song.name, &track.name, attempt.is_ok(), elapsed);
+        }
         page_fresh = attempt.is_ok();
         let Some(record) = state
             .tracks

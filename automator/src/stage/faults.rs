@@ -87,6 +87,9 @@ impl fmt::Display for FaultKind {
     }
 }
 
+/// The fault-spec name of the leaking song page (`leak=MB`, a size rather than a probability).
+const LEAK: &str = "leak";
+
 /// Why a fault spec was rejected; each variant names the offending part.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FaultSpecError {
@@ -113,6 +116,9 @@ pub enum FaultSpecError {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FaultSpec {
     probabilities: Vec<(FaultKind, f64)>,
+    /// `leak=MB`: every song page visit makes the browser retain this many MiB (a hidden
+    /// window holding a filled buffer), a deliberately leaking workload for soak tests.
+    leak_mb: u32,
 }
 
 impl FaultSpec {
@@ -136,6 +142,13 @@ impl FaultSpec {
                         part: part.to_owned(),
                     })?;
             let (name, value) = (name.trim(), value.trim());
+            if name == LEAK {
+                parsed.leak_mb = value.parse().map_err(|_| FaultSpecError::NotANumber {
+                    name: name.to_owned(),
+                    value: value.to_owned(),
+                })?;
+                continue;
+            }
             let kind = FaultKind::from_name(name).ok_or_else(|| FaultSpecError::UnknownFault {
                 name: name.to_owned(),
                 known: FaultKind::ALL.map(FaultKind::name).join(", "),
@@ -175,9 +188,14 @@ impl FaultSpec {
             .map_or(0.0, |(_, p)| *p)
     }
 
+    /// MiB every song page visit leaves behind in the browser (`leak=MB`; 0 = none).
+    pub fn leak_mb(&self) -> u32 {
+        self.leak_mb
+    }
+
     /// True when no fault can ever fire.
     pub fn is_none(&self) -> bool {
-        self.probabilities.iter().all(|(_, p)| *p == 0.0)
+        self.probabilities.iter().all(|(_, p)| *p == 0.0) && self.leak_mb == 0
     }
 
     /// Decides one opportunity: fires with the fault's probability, determined by `seed` and
@@ -208,14 +226,17 @@ impl fmt::Display for FaultSpec {
             .iter()
             .filter(|(_, p)| *p > 0.0)
             .collect();
-        if active.is_empty() {
+        if active.is_empty() && self.leak_mb == 0 {
             return f.write_str("none");
         }
         active.sort_by_key(|(kind, _)| *kind);
-        let parts: Vec<String> = active
+        let mut parts: Vec<String> = active
             .iter()
             .map(|(kind, p)| format!("{}={p}", kind.name()))
             .collect();
+        if self.leak_mb > 0 {
+            parts.push(format!("{LEAK}={}", self.leak_mb));
+        }
         f.write_str(&parts.join(","))
     }
 }
@@ -223,6 +244,20 @@ impl fmt::Display for FaultSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_leak_is_a_size_in_mb_and_round_trips() {
+        let spec = FaultSpec::parse("leak=20,http500=0.1").unwrap();
+        assert_eq!(spec.leak_mb(), 20);
+        assert!(!spec.is_none());
+        assert_eq!(spec.to_string(), "http500=0.1,leak=20");
+        assert_eq!(FaultSpec::parse(&spec.to_string()).unwrap(), spec);
+        assert_eq!(FaultSpec::none().leak_mb(), 0);
+        assert!(matches!(
+            FaultSpec::parse("leak=lots"),
+            Err(FaultSpecError::NotANumber { .. })
+        ));
+    }
 
     #[test]
     fn parses_the_full_example_spec() {

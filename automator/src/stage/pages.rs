@@ -171,6 +171,17 @@ pub(crate) fn song(song: &CatalogSong, solo: SoloView) -> String {
     layout(&format!("{} – {}", song.artist, song.title), true, &body)
 }
 
+/// The `leak=MB` fault: a script that opens a hidden same-origin window and fills a buffer of
+/// `mb` MiB held by that window's global, so the memory outlives the song page (navigation
+/// frees the page's own globals, not another window's) and grows with every visit.
+pub fn leak_script(mb: u32) -> String {
+    format!(
+        "<script>(function(){{var w=window.open('about:blank','_blank');\
+         if(w){{w.document.write('<script>window.kept=new Uint8Array({mb}*1048576).fill(7)<\\/script>');\
+         w.document.close();}}}})();</script></body>"
+    )
+}
+
 /// A plain error page.
 pub(crate) fn error(status: u16, message: &str, logged_in: bool) -> String {
     let body = format!(

@@ -387,7 +387,11 @@ async fn song_page(
         return to_login(uri.path());
     }
     let solo = site.mixer.solo_state(song).borrow().clone();
-    Html(pages::song(song, solo)).into_response()
+    let page = pages::song(song, solo);
+    match site.faults().leak_mb() {
+        0 => Html(page).into_response(),
+        mb => Html(page.replace("</body>", &pages::leak_script(mb))).into_response(),
+    }
 }
 
 /// The answer to an API call from a visitor without a valid session.

@@ -1,0 +1,213 @@
+//! Running the catalog again and again in one process (`--repeat`, `--duration`): how many
+//! rounds, when to restart the browser, and the log of browser sessions and track attempts a
+//! soak reads its per-round, cold-versus-warm and memory-over-work figures from.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How many times the catalog is run, and how often the browser is replaced.
+#[derive(Debug, Clone, Default)]
+pub struct Rounds {
+    /// At most this many rounds (`None` = no limit by count).
+    pub repeat: Option<u32>,
+    /// No new round starts after this much time (the round under way finishes).
+    pub duration: Option<Duration>,
+    /// Replace the browser (new chromedriver, Chromium, login) after this many songs.
+    pub restart_browser_every: Option<u32>,
+}
+
+impl Rounds {
+    /// A single round: a plain run.
+    pub fn once() -> Rounds {
+        Rounds {
+            repeat: Some(1),
+            ..Rounds::default()
+        }
+    }
+
+    /// Whether round `index` (0-based) should start, `elapsed` after the first one started.
+    /// The first round always runs.
+    pub fn another(&self, index: u32, elapsed: Duration) -> bool {
+        if index == 0 {
+            return true;
+        }
+        let by_count = self.repeat.is_none_or(|repeat| index < repeat);
+        let by_time = self.duration.is_none_or(|duration| elapsed < duration);
+        let bounded = self.repeat.is_some() || self.duration.is_some();
+        bounded && by_count && by_time
+    }
+}
+
+/// One browser session: started at `started`, during round `round`.
+#[derive(Debug, Clone)]
+pub struct SessionStart {
+    pub round: usize,
+    pub started: Instant,
+}
+
+/// One attempt at one track.
+#[derive(Debug, Clone)]
+pub struct TrackAttempt {
+    pub round: usize,
+    /// Index into [`SoakLog::sessions`] of the browser session that made the attempt.
+    pub session: usize,
+    pub song: String,
+    pub track: String,
+    pub ok: bool,
+    /// Solo click to file in place (or failure).
+    pub elapsed: Duration,
+    pub finished: Instant,
+}
+
+/// Called after every finished track attempt with the round under way (0-based) and the
+/// attempts finished so far, before the flow moves on (so a memory reading sees the browser
+/// exactly at the boundary).
+pub type BoundaryHook = Box<dyn Fn(usize, usize) + Send + Sync>;
+
+/// What the flow reports as it goes, shared with a memory sampler: every browser start and
+/// every finished track attempt.
+#[derive(Default)]
+pub struct SoakLog {
+    inner: Mutex<LogInner>,
+    at_boundary: Option<BoundaryHook>,
+}
+
+impl std::fmt::Debug for SoakLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SoakLog")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Default)]
+struct LogInner {
+    round: usize,
+    sessions: Vec<SessionStart>,
+    attempts: Vec<TrackAttempt>,
+}
+
+impl SoakLog {
+    pub fn new() -> SoakLog {
+        SoakLog::default()
+    }
+
+    /// A log that calls `hook` at every track boundary.
+    pub fn with_boundary_hook(hook: BoundaryHook) -> SoakLog {
+        SoakLog {
+            inner: Mutex::default(),
+            at_boundary: Some(hook),
+        }
+    }
+
+    pub(crate) fn start_round(&self, round: usize) {
+        self.lock().round = round;
+    }
+
+    pub(crate) fn browser_started(&self, started: Instant) {
+        let mut inner = self.lock();
+        let round = inner.round;
+        inner.sessions.push(SessionStart { round, started });
+    }
+
+    pub(crate) fn track_attempted(&self, song: &str, track: &str, ok: bool, elapsed: Duration) {
+        let (round, done) = {
+            let mut inner = self.lock();
+            let attempt = TrackAttempt {
+                round: inner.round,
+                session: inner.sessions.len().saturating_sub(1),
+                song: song.to_owned(),
+                track: track.to_owned(),
+                ok,
+                elapsed,
+                finished: Instant::now(),
+            };
+            inner.attempts.push(attempt);
+            (inner.round, inner.attempts.len())
+        };
+        if let Some(hook) = &self.at_boundary {
+            hook(round, done);
+        }
+    }
+
+    /// Track attempts finished so far.
+    pub fn attempts_done(&self) -> usize {
+        self.lock().attempts.len()
+    }
+
+    /// The round under way (0-based).
+    pub fn round(&self) -> usize {
+        self.lock().round
+    }
+
+    pub fn sessions(&self) -> Vec<SessionStart> {
+        self.lock().sessions.clone()
+    }
+
+    pub fn attempts(&self) -> Vec<TrackAttempt> {
+        self.lock().attempts.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LogInner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_stop_by_count_or_time_and_the_first_always_runs() {
+        let three = Rounds {
+            repeat: Some(3),
+            ..Rounds::default()
+        };
+        assert!(three.another(2, Duration::from_secs(999)));
+        assert!(!three.another(3, Duration::ZERO));
+        let minute = Rounds {
+            duration: Some(Duration::from_secs(60)),
+            ..Rounds::default()
+        };
+        assert!(minute.another(50, Duration::from_secs(59)));
+        assert!(!minute.another(1, Duration::from_secs(60)));
+        assert!(minute.another(0, Duration::from_secs(600)));
+        assert!(!Rounds::default().another(1, Duration::ZERO));
+        assert!(!Rounds::once().another(1, Duration::ZERO));
+    }
+
+    #[test]
+    fn attempts_carry_their_round_and_browser_session() {
+        let log = SoakLog::new();
+        log.browser_started(Instant::now());
+        log.track_attempted("Song", "Bass", true, Duration::from_secs(1));
+        log.start_round(1);
+        log.browser_started(Instant::now());
+        log.track_attempted("Song", "Bass", false, Duration::from_secs(2));
+        let attempts = log.attempts();
+        assert_eq!(
+            attempts
+                .iter()
+                .map(|attempt| (attempt.round, attempt.session, attempt.ok))
+                .collect::<Vec<_>>(),
+            [(0, 0, true), (1, 1, false)]
+        );
+        assert_eq!(log.sessions()[1].round, 1);
+        assert_eq!(log.attempts_done(), 2);
+    }
+
+    #[test]
+    fn the_boundary_hook_hears_every_attempt_with_its_round() {
+        let heard = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::clone(&heard);
+        let log = SoakLog::with_boundary_hook(Box::new(move |round, done| {
+            sink.lock().unwrap().push((round, done));
+        }));
+        log.track_attempted("Song", "Bass", true, Duration::from_secs(1));
+        log.start_round(1);
+        log.track_attempted("Song", "Bass", true, Duration::from_secs(1));
+        assert_eq!(*heard.lock().unwrap(), [(0, 1), (1, 2)]);
+    }
+}

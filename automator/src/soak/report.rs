@@ -1,0 +1,155 @@
+//! The soak report: `logs/performance/soak_<stamp>.json` (kind `soak`, beside the profile
+//! reports — a file of its own so the profile schema stays as it is) and its text summary.
+
+use std::path::Path;
+
+use profiler::soak::LeakVerdict;
+use profiler::stats::format_seconds;
+use serde::{Deserialize, Serialize};
+
+use super::memory::MemorySample;
+use super::summary::{ColdWarm, RoundFigures, SeriesSummary};
+
+/// Version of the soak file layout.
+pub const SOAK_SCHEMA: u32 = 1;
+/// The `kind` field that tells a soak file apart from the other JSON reports.
+pub const SOAK_KIND: &str = "soak";
+
+/// Everything a soak measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SoakReport {
+    pub schema: u32,
+    /// Always [`SOAK_KIND`].
+    pub kind: String,
+    /// RFC 3339 time the soak started.
+    pub started_at: String,
+    pub time_scale: f64,
+    /// `--repeat`, `--duration` (seconds), `--restart-browser-every` as given.
+    pub repeat: Option<u32>,
+    pub duration_seconds: Option<f64>,
+    pub restart_browser_every: Option<u32>,
+    pub wall_seconds: f64,
+    pub rounds: Vec<RoundFigures>,
+    pub cold_warm: ColdWarm,
+    /// Seconds between interval samples (track-boundary samples come on top).
+    pub sample_interval_seconds: f64,
+    pub memory_summary: Vec<SeriesSummary>,
+    /// Track attempts left out of the leak trend at the start.
+    pub leak_warmup_tracks: usize,
+    /// Browser-tree memory over completed tracks, MiB per 100 tracks; `None` with
+    /// `leak_unavailable` saying why.
+    pub leak: Option<LeakVerdict>,
+    pub leak_unavailable: Option<String>,
+    /// `--fail-on-leak`, MiB per 100 tracks.
+    pub fail_on_leak_mb: Option<f64>,
+    pub samples: Vec<MemorySample>,
+}
+
+impl SoakReport {
+    /// Whether `--fail-on-leak` fails this soak.
+    pub fn leak_gate_fails(&self) -> bool {
+        match (self.fail_on_leak_mb, &self.leak) {
+            (Some(limit), Some(verdict)) => verdict.exceeds(limit),
+            _ => false,
+        }
+    }
+
+    /// The text summary: rounds, cold versus warm, memory start/peak/end, leak verdict.
+    pub fn render_text(&self) -> String {
+        let mut text = format!(
+            "Soak: {} round(s) in {}\n  round  ok  failed  wall      median/track\n",
+            self.rounds.len(),
+            format_seconds(self.wall_seconds)
+        );
+        for round in &self.rounds {
+            text.push_str(&format!(
+                "  {:>5}  {:>2}  {:>6}  {:<8}  {}{}\n",
+                round.round,
+                round.tracks_ok,
+                round.tracks_failed,
+                format_seconds(round.wall_seconds),
+                round
+                    .median_track_seconds
+                    .map_or("-".into(), format_seconds),
+                if round.interrupted {
+                    "  (interrupted)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        text.push_str("Cold vs warm (first track of a browser session vs the rest):\n");
+        for cold in &self.cold_warm.cold {
+            text.push_str(&format!(
+                "  cold (session from round {}): browser start to first track filed {}, the track itself {}\n",
+                cold.round,
+                format_seconds(cold.to_first_track_seconds),
+                format_seconds(cold.first_track_seconds)
+            ));
+        }
+        text.push_str(&format!(
+            "  warm: {} track attempt(s), median {}, p90 {}\n",
+            self.cold_warm.warm_attempts,
+            self.cold_warm
+                .warm_median_seconds
+                .map_or("-".into(), format_seconds),
+            self.cold_warm
+                .warm_p90_seconds
+                .map_or("-".into(), format_seconds)
+        ));
+        text.push_str(&format!(
+            "Memory over time ({} samples, every {} and at each track):\n  {:<26} {:>9} {:>9} {:>9}\n",
+            self.samples.len(),
+            format_seconds(self.sample_interval_seconds),
+            "series",
+            "start",
+            "peak",
+            "end"
+        ));
+        for series in &self.memory_summary {
+            let (start, peak, end) = match series.unit.as_str() {
+                "MiB" => (
+                    format!("{:.1} MB", series.start),
+                    format!("{:.1} MB", series.peak),
+                    format!("{:.1} MB", series.end),
+                ),
+                _ => (
+                    format!("{:.0}", series.start),
+                    format!("{:.0}", series.peak),
+                    format!("{:.0}", series.end),
+                ),
+            };
+            text.push_str(&format!(
+                "  {:<26} {start:>9} {peak:>9} {end:>9}\n",
+                series.series
+            ));
+        }
+        text.push_str(&format!(
+            "Leak verdict (browser tree RSS over completed tracks, Theil–Sen, after {} warm-up track(s)): ",
+            self.leak_warmup_tracks
+        ));
+        match (&self.leak, &self.leak_unavailable) {
+            (Some(verdict), _) => text.push_str(&verdict.to_string()),
+            (None, Some(why)) => text.push_str(&format!("not available: {why}")),
+            (None, None) => text.push_str("not available"),
+        }
+        if let Some(limit) = self.fail_on_leak_mb {
+            text.push_str(&format!(
+                "\n--fail-on-leak {limit} MB per 100 tracks: {}",
+                if self.leak_gate_fails() {
+                    "FAILED"
+                } else {
+                    "passed"
+                }
+            ));
+        }
+        text
+    }
+
+    /// Writes the report as pretty JSON, atomically.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let mut json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        json.push('\n');
+        profiler::atomic::write_atomic(path, json.as_bytes())
+    }
+}

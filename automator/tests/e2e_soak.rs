@@ -1,0 +1,146 @@
+//! Soak mode as a user runs it: the built binary repeats one track of one song against the
+//! stage in real headless Chromium, samples the browser tree's memory and judges its growth.
+//! The stage's `leak=MB` fault makes every song page visit keep MB in the browser, and
+//! `--fail-on-leak` must catch exactly that.
+
+mod support;
+
+use std::path::Path;
+
+use automator::soak::report::SoakReport;
+use support::{SIMPLE_SONG, files_under, run_automator, write_songs};
+
+/// The soak report the run saved under `logs/performance/`.
+fn soak_report(directory: &Path) -> SoakReport {
+    let path = files_under(&directory.join("logs/performance"))
+        .into_iter()
+        .find(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("soak_")
+        })
+        .expect("a soak_<stamp>.json report");
+    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+}
+
+/// 10 rounds of one track: 8 points after the 2 warm-up tracks. Without a leak the browser
+/// grows well under 1000 MB per 100 tracks (a few MB per track while it warms up); 20 MB a
+/// visit is about 2000.
+fn soak(directory: &Path, faults: &str) -> support::Finished {
+    write_songs(directory, &[SIMPLE_SONG]);
+    run_automator(
+        directory,
+        &[
+            "--time-scale",
+            "0.05",
+            "--repeat",
+            "10",
+            "--max-tracks",
+            "1",
+            "--songs",
+            "songs.yaml",
+            "--faults",
+            faults,
+            "--fail-on-leak",
+            "1000",
+        ],
+        &[],
+    )
+}
+
+#[test]
+fn fail_on_leak_catches_a_song_page_that_leaks_20_mb_a_visit() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    let run = soak(directory.path(), "leak=20");
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    run.printed("--fail-on-leak 1000 MB per 100 tracks: FAILED");
+    let report = soak_report(directory.path());
+    let growth = report.leak.expect("a verdict").trend();
+    // 20 MiB per visit, one visit per track: 2000 MiB per 100 tracks (renderer overhead on top).
+    assert!(
+        growth.low > 1000.0 && growth.slope > 1500.0 && growth.slope < 3000.0,
+        "{growth:?}"
+    );
+    assert!(report.rounds.iter().all(|round| round.tracks_ok == 1));
+}
+
+#[test]
+fn the_same_soak_without_the_leak_passes_and_reports_rounds_memory_and_cold_start() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    let run = soak(directory.path(), "none");
+    run.succeeded();
+    run.printed("Soak: 10 round(s)")
+        .printed("--fail-on-leak 1000 MB per 100 tracks: passed")
+        .printed("browser (total)")
+        .printed("cold (session from round 1)");
+    let report = soak_report(directory.path());
+    assert!(!report.leak_gate_fails());
+    assert_eq!(report.rounds.len(), 10);
+    assert!(
+        report
+            .rounds
+            .iter()
+            .all(|round| (round.tracks_ok, round.tracks_failed) == (1, 0))
+    );
+    // One browser for the whole soak: one cold first track, nine warm ones.
+    assert_eq!(report.cold_warm.cold.len(), 1);
+    assert_eq!(report.cold_warm.warm_attempts, 9);
+    let boundaries: Vec<usize> = report
+        .samples
+        .iter()
+        .filter(|sample| sample.cause == automator::soak::memory::SampleCause::TrackBoundary)
+        .map(|sample| sample.tracks_done)
+        .collect();
+    assert_eq!(boundaries, (1..=10).collect::<Vec<_>>());
+    let kinds: Vec<&str> = report
+        .memory_summary
+        .iter()
+        .map(|series| series.series.as_str())
+        .collect();
+    for kind in [
+        "browser: chromedriver",
+        "browser: browser",
+        "browser: renderer",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+}
+
+#[test]
+fn restarting_the_browser_every_song_makes_every_round_cold() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    write_songs(directory.path(), &[SIMPLE_SONG]);
+    let run = run_automator(
+        directory.path(),
+        &[
+            "--time-scale",
+            "0.05",
+            "--repeat",
+            "3",
+            "--restart-browser-every",
+            "1",
+            "--max-tracks",
+            "1",
+            "--songs",
+            "songs.yaml",
+        ],
+        &[],
+    );
+    run.succeeded();
+    let report = soak_report(directory.path());
+    assert_eq!(
+        report
+            .cold_warm
+            .cold
+            .iter()
+            .map(|cold| cold.round)
+            .collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(report.cold_warm.warm_attempts, 0);
+    assert_eq!(report.restart_browser_every, Some(1));
+}
