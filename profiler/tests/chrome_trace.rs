@@ -422,7 +422,11 @@ fn without_shared_times_the_trace_times_spans_itself() {
     });
     let (profile, trace) = finish(&guard, &handle);
     assert!(trace.misnested.is_empty(), "{:#?}", trace.misnested);
-    let call = profile.keys.iter().find(|key| key.key == "driver.call").unwrap();
+    let call = profile
+        .keys
+        .iter()
+        .find(|key| key.key == "driver.call")
+        .unwrap();
     let traced = trace.spans["driver.call"];
     assert_eq!(traced.count, 1);
     assert!(traced.total_ns >= 3_000_000);

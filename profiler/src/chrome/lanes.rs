@@ -203,6 +203,46 @@ mod tests {
         );
     }
 
+    fn starting_at(id: u64, key: u32, start_ns: u64) -> OpenSpan {
+        OpenSpan {
+            start_ns,
+            ..span(id, key)
+        }
+    }
+
+    /// Times read before the trace's lock (the profiler's): a span placed after another
+    /// left a track may have started before that one ended, and must then go elsewhere.
+    #[test]
+    fn a_span_starting_before_a_track_was_left_takes_another_track() {
+        let mut lanes = Lanes::default();
+        lanes.place(starting_at(1, 0, 0), None);
+        assert_eq!(
+            lanes.place(starting_at(2, 5, 10), Some((1, 1))),
+            Placement::Existing(1)
+        );
+        lanes.remove(1, 2, 50);
+        // A sibling that started at 40 (before its sibling's end at 50) cannot nest there.
+        assert_eq!(
+            lanes.place(starting_at(3, 5, 40), Some((1, 1))),
+            Placement::New(2)
+        );
+        lanes.remove(2, 3, 80);
+        // Nor reuse the free key-5 track that was left at 80.
+        assert_eq!(
+            lanes.place(starting_at(4, 5, 70), Some((9, 9))),
+            Placement::New(3)
+        );
+        // One that started after both ends takes the parent's track, then the free one.
+        assert_eq!(
+            lanes.place(starting_at(5, 5, 90), Some((1, 1))),
+            Placement::Existing(1)
+        );
+        assert_eq!(
+            lanes.place(starting_at(6, 5, 90), Some((1, 1))),
+            Placement::Existing(2)
+        );
+    }
+
     #[test]
     fn overlapping_roots_never_share_a_track() {
         let mut lanes = Lanes::default();

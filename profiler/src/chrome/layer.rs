@@ -289,9 +289,11 @@ where
         let parent = Self::parent(&state, id, &ctx);
         // The profiler's start when it shares its times (it ran first), else the clock now,
         // under the lock, so a span placed after another closed starts after it.
-        let shared_start = ctx
-            .span(id)
-            .and_then(|span| span.extensions().get::<SpanTimes>().map(|times| times.start));
+        let shared_start = ctx.span(id).and_then(|span| {
+            span.extensions()
+                .get::<SpanTimes>()
+                .map(|times| times.start)
+        });
         let span = OpenSpan {
             id: id.into_u64(),
             key,
@@ -331,9 +333,11 @@ where
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let shared = &self.shared;
-        let profiler_end = ctx
-            .span(&id)
-            .and_then(|span| span.extensions().get::<SpanTimes>().and_then(|times| times.end));
+        let profiler_end = ctx.span(&id).and_then(|span| {
+            span.extensions()
+                .get::<SpanTimes>()
+                .and_then(|times| times.end)
+        });
         let mut state = shared.lock();
         let Some(track) = state.tracks.remove(&id.into_u64()) else {
             return;

@@ -65,7 +65,10 @@ pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
         ),
         false => None,
     };
-    let config = options.config.clone().share_span_times(options.chrome_trace);
+    let config = options
+        .config
+        .clone()
+        .share_span_times(options.chrome_trace);
     let (profiler_layer, handle) = ProfilerLayer::new(config);
     let (chrome_layer, chrome_guard) = match options.chrome_trace {
         true => {
