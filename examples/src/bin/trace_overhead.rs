@@ -95,6 +95,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(layer.with_filter(filter_fn(chrome_filter)))
     };
     let profiler = || profiler::ProfilerLayer::new(profiler::Config::default()).0;
+    // As `init` composes them with a trace: the profiler shares its span times, the trace
+    // (after it) takes them.
+    let sharing_profiler =
+        || profiler::ProfilerLayer::new(profiler::Config::default().share_span_times(true)).0;
     let subjects: Vec<(&str, Dispatch)> = vec![
         (
             "registry only",
@@ -109,11 +113,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Dispatch::new(tracing_subscriber::registry().with(own_trace()?)),
         ),
         (
-            "trace layer (own) + profiler",
+            "profiler + trace layer (own)",
             Dispatch::new(
                 tracing_subscriber::registry()
-                    .with(own_trace()?)
-                    .with(profiler()),
+                    .with(sharing_profiler())
+                    .with(own_trace()?),
             ),
         ),
         (
