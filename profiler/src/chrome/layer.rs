@@ -164,8 +164,9 @@ impl State {
     }
 
     /// Hands a full batch to the writer (waiting while its channel is full). Called at the
-    /// start of a callback, before its clock read and before the profiler's (the next layer),
-    /// so a wait for the writer lands outside the span in both figures or inside both.
+    /// start of a callback, before its own clock read. With the profiler's shared times
+    /// (read before this layer runs) a wait lands inside the span in both figures or outside
+    /// both, so the trace and the report still agree.
     fn hand_over(&mut self) {
         if self.pending.len() >= BATCH {
             self.flush();
