@@ -164,11 +164,13 @@ fn install_subscriber(
         .event_format(LogLine)
         .with_writer(LogWriter)
         .with_filter(filter.and(filter_fn(is_for_people)));
-    let (profiler_layer, profiler) =
-        match with_profiler.then(|| ProfilerLayer::new(profiler::Config::default())) {
-            Some((layer, handle)) => (Some(layer), Some(handle)),
-            None => (None, None),
-        };
+    let (profiler_layer, profiler) = match with_profiler.then(|| {
+        // The trace (composed after the profiler) takes the profiler's span times.
+        ProfilerLayer::new(profiler::Config::default().share_span_times(with_reports))
+    }) {
+        Some((layer, handle)) => (Some(layer), Some(handle)),
+        None => (None, None),
+    };
     let (trace_layer, reports) = match with_reports {
         true => {
             let (layer, reports) = ProfileReports::start()?;
@@ -178,8 +180,8 @@ fn install_subscriber(
     };
     let registry = tracing_subscriber::registry()
         .with(logs)
-        .with(trace_layer)
-        .with(profiler_layer);
+        .with(profiler_layer)
+        .with(trace_layer);
     if let Err(error) = registry.try_init() {
         eprintln!("warning: logging was already set up: {error}");
         return Ok(Observed {

@@ -26,7 +26,7 @@ pub struct ProfileReports {
 
 impl ProfileReports {
     /// Starts the Chrome trace into `logs/performance/`; compose the returned layer into the
-    /// subscriber just before the profiler layer (so both read the clock together).
+    /// subscriber after a profiler layer that shares its span times, so the trace takes them.
     pub fn start<S>() -> Result<(impl Layer<S> + Send + Sync, ProfileReports), ReportError>
     where
         S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync,

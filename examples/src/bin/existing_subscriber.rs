@@ -27,7 +27,9 @@ fn verify_all(files: usize, size: usize) -> u64 {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = Path::new(report::DEFAULT_REPORT_DIR);
     let stamp = Stamp::now();
-    let (profiler_layer, handle) = profiler::ProfilerLayer::new(profiler::Config::default());
+    // The profiler shares its span times with the trace, so the two agree exactly.
+    let config = profiler::Config::default().share_span_times(true);
+    let (profiler_layer, handle) = profiler::ProfilerLayer::new(config);
     let (chrome_layer, chrome_guard) = trace_layer(dir, &stamp)?;
     // The program's own logging, filtered to INFO. Filters are per layer: a global filter
     // would also hide spans from the profiler and the trace.
@@ -36,9 +38,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_filter(LevelFilter::INFO);
     tracing_subscriber::registry()
         .with(logging)
-        // The trace before the profiler, so both read the clock at nearly the same moments.
-        .with(chrome_layer.with_filter(filter_fn(chrome_filter)))
+        // The trace after the profiler, so it finds the times the profiler shared.
         .with(profiler_layer)
+        .with(chrome_layer.with_filter(filter_fn(chrome_filter)))
         .try_init()?;
 
     let mut runs = Vec::new();

@@ -86,15 +86,27 @@ where
     layer
 }
 
+/// The profiler's own trace layer, filtered as `init` filters it; its guard joins `guards`.
+fn own_trace<S>(
+    dir: &std::path::Path,
+    guards: &mut Vec<profiler::chrome::ChromeTraceGuard>,
+) -> Result<impl tracing_subscriber::Layer<S>, Box<dyn std::error::Error>>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    let (layer, guard) = trace_layer_with(dir, &Stamp::now(), TraceOptions::default())?;
+    guards.push(guard);
+    Ok(layer.with_filter(filter_fn(chrome_filter)))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("trace_overhead_{}", std::process::id()));
     let mut guards = Vec::new();
-    let mut own_trace = || -> Result<_, Box<dyn std::error::Error>> {
-        let (layer, guard) = trace_layer_with(&dir, &Stamp::now(), TraceOptions::default())?;
-        guards.push(guard);
-        Ok(layer.with_filter(filter_fn(chrome_filter)))
-    };
     let profiler = || profiler::ProfilerLayer::new(profiler::Config::default()).0;
+    // As `init` composes them with a trace: the profiler shares its span times, the trace
+    // (after it) takes them.
+    let sharing_profiler =
+        || profiler::ProfilerLayer::new(profiler::Config::default().share_span_times(true)).0;
     let subjects: Vec<(&str, Dispatch)> = vec![
         (
             "registry only",
@@ -106,14 +118,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         (
             "trace layer (own)",
-            Dispatch::new(tracing_subscriber::registry().with(own_trace()?)),
+            Dispatch::new(tracing_subscriber::registry().with(own_trace(&dir, &mut guards)?)),
         ),
         (
-            "trace layer (own) + profiler",
+            "profiler + trace layer (own)",
             Dispatch::new(
                 tracing_subscriber::registry()
-                    .with(own_trace()?)
-                    .with(profiler()),
+                    .with(sharing_profiler())
+                    .with(own_trace(&dir, &mut guards)?),
             ),
         ),
         (

@@ -23,6 +23,7 @@ use tracing_subscriber::registry::LookupSpan;
 use super::args::{ArgValue, SpanFields};
 use super::lanes::{Lanes, OpenSpan, Placement};
 use super::writer::{BATCH, Item, POLL_TRACKS};
+use crate::layer::SpanTimes;
 
 /// Records profiled spans into a Chrome trace; build it with
 /// [`trace_layer`](super::trace_layer). Spans without a `tier` field are ignored, so the
@@ -119,7 +120,12 @@ impl Shared {
     }
 
     fn now(&self) -> u64 {
-        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        self.since_origin(Instant::now())
+    }
+
+    /// Nanoseconds from the trace's origin to `moment` (0 for a moment before it).
+    fn since_origin(&self, moment: Instant) -> u64 {
+        u64::try_from(moment.saturating_duration_since(self.origin).as_nanos()).unwrap_or(u64::MAX)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -158,8 +164,9 @@ impl State {
     }
 
     /// Hands a full batch to the writer (waiting while its channel is full). Called at the
-    /// start of a callback, before its clock read and before the profiler's (the next layer),
-    /// so a wait for the writer lands outside the span in both figures or inside both.
+    /// start of a callback, before its own clock read. With the profiler's shared times
+    /// (read before this layer runs) a wait lands inside the span in both figures or outside
+    /// both, so the trace and the report still agree.
     fn hand_over(&mut self) {
         if self.pending.len() >= BATCH {
             self.flush();
@@ -281,21 +288,24 @@ where
         state.hand_over();
         let key = state.key(metadata, &mut fields);
         let parent = Self::parent(&state, id, &ctx);
+        // The profiler's start when it shares its times (it ran first), else the clock now,
+        // under the lock, so a span placed after another closed starts after it.
+        let shared_start = ctx.span(id).and_then(|span| {
+            span.extensions()
+                .get::<SpanTimes>()
+                .map(|times| times.start)
+        });
         let span = OpenSpan {
             id: id.into_u64(),
             key,
-            start_ns: 0,
+            start_ns: shared_start.map_or_else(|| shared.now(), |start| shared.since_origin(start)),
+            profiler_times: shared_start.is_some(),
             args: fields.others,
         };
         let placement = state.lanes.place(span, parent);
         state.tracks.insert(id.into_u64(), placement.track());
         if let Placement::New(track) = placement {
             state.push(Item::Track { track, key });
-        }
-        // The clock is read last, under the lock: the profiler (the next layer) reads it
-        // right after, and a span placed on a track after another left it starts later.
-        if let Some(span) = state.lanes.get_mut(placement.track(), id.into_u64()) {
-            span.start_ns = shared.now();
         }
     }
 
@@ -322,18 +332,33 @@ where
         }
     }
 
-    fn on_close(&self, id: Id, _ctx: Context<'_, S>) {
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let shared = &self.shared;
+        let profiler_end = ctx.span(&id).and_then(|span| {
+            span.extensions()
+                .get::<SpanTimes>()
+                .and_then(|times| times.end)
+        });
         let mut state = shared.lock();
         let Some(track) = state.tracks.remove(&id.into_u64()) else {
             return;
         };
         state.hand_over();
-        let Some(span) = state.lanes.remove(track, id.into_u64()) else {
+        let Some(profiler_times) = state
+            .lanes
+            .get_mut(track, id.into_u64())
+            .map(|span| span.profiler_times)
+        else {
             return;
         };
-        // Read last, as on creation: the profiler reads the clock right after.
-        let end_ns = shared.now();
+        // The profiler's end when its start was the profiler's too, else the clock now.
+        let end_ns = match profiler_end {
+            Some(end) if profiler_times => shared.since_origin(end),
+            _ => shared.now(),
+        };
+        let Some(span) = state.lanes.remove(track, id.into_u64(), end_ns) else {
+            return;
+        };
         state.push(Item::Span {
             track,
             key: span.key,

@@ -10,6 +10,8 @@ pub struct Config {
     /// Per tier: read the clock on every enter and exit to measure busy time.
     busy: [bool; 4],
     open_span_capacity: usize,
+    /// Leave each span's start and end in its extensions for the Chrome trace layer.
+    share_span_times: bool,
 }
 
 impl Default for Config {
@@ -22,6 +24,7 @@ impl Default for Config {
             memory: [true, true, false, false],
             busy: [true, true, true, false],
             open_span_capacity: 4096,
+            share_span_times: false,
         }
     }
 }
@@ -53,6 +56,20 @@ impl Config {
     pub fn open_span_capacity(mut self, capacity: usize) -> Self {
         self.open_span_capacity = capacity;
         self
+    }
+
+    /// Leaves each profiled span's start and end (the profiler's own clock readings) in the
+    /// span's extensions, where a [`TraceLayer`](crate::chrome::TraceLayer) composed after
+    /// this layer (`.with(profiler).with(trace)`) takes them: each trace event then lasts
+    /// exactly the wall time the report counts. Off by default: it costs two registry
+    /// look-ups per profiled span. [`init`](crate::init) turns it on with the trace.
+    pub fn share_span_times(mut self, enabled: bool) -> Self {
+        self.share_span_times = enabled;
+        self
+    }
+
+    pub fn shares_span_times(&self) -> bool {
+        self.share_span_times
     }
 
     pub(crate) fn capacity(&self) -> usize {

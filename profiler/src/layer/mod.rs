@@ -10,6 +10,7 @@ mod coverage;
 mod entered;
 mod fields;
 mod open_spans;
+mod span_times;
 mod thread_state;
 
 #[cfg(test)]
@@ -31,6 +32,7 @@ use fields::{
     ComponentField, ErrorEventVisitor, ErrorFieldVisitor, FieldRoles, SpanFieldVisitor, TierField,
 };
 use open_spans::{FAILED, MEASURES_BUSY, NewSpan, OpenSpans, Slot, SlotRef};
+pub(crate) use span_times::SpanTimes;
 use thread_state::{ThreadState, with_thread_state};
 
 /// Records every profiled span into the statistics read by its [`ProfilerHandle`].
@@ -148,11 +150,41 @@ impl ProfilerLayer {
                 memory_before,
             };
             self.open.insert(id.into_u64(), &span);
+            if self.config.shares_span_times() {
+                self.share_start(id, ctx, created_ns);
+            }
             state.shard.note_ran(epoch, key);
             if let Some(text) = error {
                 self.recorder.note_error(&mut state.shard, key, text);
             }
         });
+    }
+
+    /// Leaves the span's start in its extensions for the trace layer (see [`SpanTimes`]).
+    #[cold]
+    fn share_start<S>(&self, id: &Id, ctx: &Context<'_, S>, created_ns: u64)
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().replace(SpanTimes {
+                start: self.recorder.clock.instant_at(created_ns),
+                end: None,
+            });
+        }
+    }
+
+    /// Adds the span's end to the times [`share_start`](Self::share_start) left.
+    #[cold]
+    fn share_end<S>(&self, id: &Id, ctx: &Context<'_, S>, closed_ns: u64)
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        if let Some(span) = ctx.span(id)
+            && let Some(times) = span.extensions_mut().get_mut::<SpanTimes>()
+        {
+            times.end = Some(self.recorder.clock.instant_at(closed_ns));
+        }
     }
 
     fn warn_invalid_tier(&self, span: &str, value: &str) {
@@ -291,7 +323,8 @@ impl ProfilerLayer {
         slot.depth.store(depth.saturating_sub(1), Relaxed);
     }
 
-    fn close(&self, id: u64, slot: SlotRef<'_>) {
+    /// Records the closed span; returns the clock reading of its close.
+    fn close(&self, id: u64, slot: SlotRef<'_>) -> u64 {
         let closed_ns = self.recorder.clock.now();
         let created_ns = slot.created_ns.load(Relaxed);
         let wall_ns = closed_ns.saturating_sub(created_ns);
@@ -315,7 +348,7 @@ impl ProfilerLayer {
             }),
         };
         if epoch != self.recorder.epoch() {
-            return;
+            return closed_ns;
         }
         let memory = match memory_before {
             0 => None,
@@ -337,6 +370,7 @@ impl ProfilerLayer {
         if recorded.is_none() {
             self.recorder.record_without_thread_state(epoch, &record);
         }
+        closed_ns
     }
 
     fn error_event<S>(&self, event: &Event<'_>, ctx: &Context<'_, S>)
@@ -409,9 +443,14 @@ where
     }
 
     #[inline]
-    fn on_close(&self, id: Id, _ctx: Context<'_, S>) {
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         if let Some(slot) = self.open.get(id.into_u64()) {
-            self.guarded("closing a span", || self.close(id.into_u64(), slot));
+            self.guarded("closing a span", || {
+                let closed_ns = self.close(id.into_u64(), slot);
+                if self.config.shares_span_times() {
+                    self.share_end(&id, &ctx, closed_ns);
+                }
+            });
         }
     }
 

@@ -773,3 +773,75 @@ mod four_requests_in_flight {
         assert_eq!((self_by_tier, roots_wall), (320, 320));
     }
 }
+
+/// What a layer composed after the profiler finds in a span's extensions: the start on
+/// creation, then start and end on close.
+#[derive(Default, Clone)]
+struct SeenTimes(Arc<std::sync::Mutex<Vec<Option<super::SpanTimes>>>>);
+
+impl<S> tracing_subscriber::Layer<S> for SeenTimes
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_new_span(
+        &self,
+        _attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        self.note(id, &ctx);
+    }
+
+    fn on_close(&self, id: tracing::span::Id, ctx: tracing_subscriber::layer::Context<'_, S>) {
+        self.note(&id, &ctx);
+    }
+}
+
+impl SeenTimes {
+    fn note<S>(&self, id: &tracing::span::Id, ctx: &tracing_subscriber::layer::Context<'_, S>)
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        let times = ctx
+            .span(id)
+            .and_then(|span| span.extensions().get::<super::SpanTimes>().copied());
+        self.0.lock().unwrap().push(times);
+    }
+}
+
+/// Runs one 250 ns operation span under the profiler (with `config`) and a [`SeenTimes`]
+/// composed after it; returns what that layer saw and the profile.
+fn shared_times(config: Config) -> (Vec<Option<super::SpanTimes>>, Profile) {
+    let now = Arc::new(AtomicU64::new(1_000));
+    let (layer, handle) = ProfilerLayer::with_clock(config, Clock::manual(Arc::clone(&now)));
+    let seen = SeenTimes::default();
+    let dispatch = Dispatch::new(
+        tracing_subscriber::registry()
+            .with(layer)
+            .with(seen.clone()),
+    );
+    tracing::dispatcher::with_default(&dispatch, || {
+        let span = tracing::info_span!("check", tier = "operation", component = "files");
+        now.fetch_add(250, Ordering::SeqCst);
+        drop(span);
+    });
+    let seen = seen.0.lock().unwrap().clone();
+    (seen, handle.snapshot("shared"))
+}
+
+#[test]
+fn span_times_are_shared_with_later_layers_only_when_asked() {
+    let (seen, profile) = shared_times(Config::default().share_span_times(true));
+    let [Some(opened), Some(closed)] = seen[..] else {
+        panic!("times missing: {seen:?}");
+    };
+    assert_eq!(opened.end, None, "no end while the span is open");
+    assert_eq!(closed.start, opened.start);
+    let end = closed.end.expect("the end is shared on close");
+    let wall_ns = end.duration_since(closed.start).as_nanos() as u64;
+    assert_eq!(wall_ns, 250);
+    assert_eq!(profile.keys[0].total_ns, wall_ns, "the report's own figure");
+
+    let (seen, _) = shared_times(Config::default());
+    assert_eq!(seen, [None, None], "off by default: no registry look-ups");
+}

@@ -65,7 +65,11 @@ pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
         ),
         false => None,
     };
-    let (profiler_layer, handle) = ProfilerLayer::new(options.config.clone());
+    let config = options
+        .config
+        .clone()
+        .share_span_times(options.chrome_trace);
+    let (profiler_layer, handle) = ProfilerLayer::new(config);
     let (chrome_layer, chrome_guard) = match options.chrome_trace {
         true => {
             let trace_options = TraceOptions::default()
@@ -85,12 +89,12 @@ pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
             .with_ansi(colour_on_stderr())
             .with_filter(filter)
     });
-    // The trace layer goes first: its callbacks run before the profiler's, so both read the
-    // clock at nearly the same moments (the profiler samples memory after its own reads,
-    // which would otherwise stretch the trace's spans).
+    // The trace layer goes after the profiler: its callbacks run after the profiler's, so it
+    // takes the start and end the profiler shares (`Config::share_span_times`) and each trace
+    // event lasts exactly the wall time the report counts.
     let subscriber = tracing_subscriber::registry()
-        .with(chrome_layer)
         .with(profiler_layer)
+        .with(chrome_layer)
         .with(stderr_layer);
     let guard = ProfilerGuard {
         session: Arc::new(Session::new(
