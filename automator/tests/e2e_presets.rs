@@ -10,7 +10,8 @@ use profiler::baseline::PerformanceBaseline;
 use std::path::{Path, PathBuf};
 
 use support::{
-    SIMPLE_SONG, files_under, run_automator, run_automator_until_first_file, write_songs,
+    CLICK_SONG, COMPLEX_SONG, SIMPLE_SONG, files_under, run_automator,
+    run_automator_until_first_file, write_songs,
 };
 
 fn only_file(directory: &Path, prefix: &str, extension: &str) -> PathBuf {
@@ -134,7 +135,18 @@ fn baseline_test_saves_every_run_with_its_own_profile() {
 fn the_gate_fails_a_slow_presets_runs_against_a_fast_baseline_of_runs() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    let common = ["--max-tracks", "1", "--time-scale", "0.03", "--runs", "3"];
+    // The original demo songs (simple, click track, complex), one track each.
+    write_songs(directory.path(), &[SIMPLE_SONG, CLICK_SONG, COMPLEX_SONG]);
+    let common = [
+        "--songs",
+        "songs.yaml",
+        "--max-tracks",
+        "1",
+        "--time-scale",
+        "0.03",
+        "--runs",
+        "3",
+    ];
     let save = [&["--profile", "--save-baseline", "fast"][..], &common[..]].concat();
     let saved = run_automator(directory.path(), &save, &[]);
     saved.succeeded();
