@@ -137,21 +137,25 @@ fn the_gate_fails_a_slow_presets_runs_against_a_fast_baseline_of_runs() {
     let directory = tempfile::tempdir().unwrap();
     // The original demo songs (simple, click track, complex), one track each.
     write_songs(directory.path(), &[SIMPLE_SONG, CLICK_SONG, COMPLEX_SONG]);
+    // Power: the sample is a key's per-run median (two tracks per song give six calls a
+    // run), and four runs a side give Welch at least three degrees of freedom; with one track
+    // and three runs a 5x slowdown of `wait_for_solo` sometimes stays just above the
+    // Benjamini–Hochberg line across the ~40 keys (adjusted p 0.057).
     let common = [
         "--songs",
         "songs.yaml",
         "--max-tracks",
-        "1",
+        "2",
         "--time-scale",
         "0.03",
         "--runs",
-        "3",
+        "4",
     ];
     let save = [&["--profile", "--save-baseline", "fast"][..], &common[..]].concat();
     let saved = run_automator(directory.path(), &save, &[]);
     saved.succeeded();
     saved
-        .printed("Saved the performance baseline (3 run(s)): logs/performance/baselines/fast.json");
+        .printed("Saved the performance baseline (4 run(s)): logs/performance/baselines/fast.json");
     let html = only_file(directory.path(), "performance_", ".html");
     assert!(std::fs::read_to_string(html).unwrap().contains("<svg"));
     let stored = PerformanceBaseline::load(
@@ -160,14 +164,14 @@ fn the_gate_fails_a_slow_presets_runs_against_a_fast_baseline_of_runs() {
             .join("logs/performance/baselines/fast.json"),
     )
     .unwrap();
-    assert_eq!(stored.runs, 3);
+    assert_eq!(stored.runs, 4);
     assert_eq!(
         stored
             .key("track_management.wait_for_solo")
             .unwrap()
             .runs
             .len(),
-        3,
+        4,
         "one sample per run"
     );
 
@@ -198,7 +202,7 @@ fn the_gate_fails_a_slow_presets_runs_against_a_fast_baseline_of_runs() {
         .find(|line| line.starts_with("track_management.wait_for_solo"))
         .unwrap_or_else(|| panic!("{}", gated.stdout));
     assert!(solo.ends_with("REGRESSION"), "{solo}");
-    assert!(solo.contains("3 → 3"), "three clean runs per side: {solo}");
+    assert!(solo.contains("4 → 4"), "four clean runs per side: {solo}");
     gated.printed("FAIL: regression (--fail-on-regression)");
     gated.printed(RESTORED);
     let verdict: serde_json::Value =
