@@ -3,6 +3,9 @@
 
 pub mod app;
 pub mod browser;
+// The doc comments in `cli` are clap's `--help` text, read in a terminal, where `<NAME>`
+// placeholders and bare URLs are what the reader expects; rustdoc's markdown lints do not apply.
+#[allow(rustdoc::invalid_html_tags, rustdoc::bare_urls)]
 pub mod cli;
 pub mod commands;
 pub mod config;

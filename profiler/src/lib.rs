@@ -4,6 +4,8 @@
 //! their `component`; the [`layer::ProfilerLayer`] times them, and the rest of the crate turns
 //! what it recorded into reports, baselines, regression verdicts and A/B comparisons.
 
+#![warn(missing_docs)]
+
 pub mod abtest;
 pub mod atomic;
 pub mod baseline;

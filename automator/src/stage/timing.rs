@@ -114,7 +114,7 @@ impl TimingModel {
     }
 
     /// Bytes of audio in that mix as served at this scale: the scale-1 size times the scale
-    /// when below 1, at least [`MIN_MIX_BYTES`].
+    /// when below 1, at least `MIN_MIX_BYTES`.
     pub fn mix_bytes(&self, song: &str, mix_of: Option<usize>, attempt: u32) -> u64 {
         let megabytes = self.mix_megabytes(song, mix_of, attempt) * self.time_scale.min(1.0);
         ((megabytes * 1e6) as u64).max(MIN_MIX_BYTES)

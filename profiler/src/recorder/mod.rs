@@ -1,5 +1,5 @@
 //! The recorder: interned keys, per-thread shards of statistics, and the handle that
-//! turns them into a [`Profile`](crate::Profile) or starts over.
+//! turns them into a [`Profile`] or starts over.
 
 mod aggregate;
 mod clock;
