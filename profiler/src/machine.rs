@@ -2,12 +2,19 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The machine a profile or baseline was recorded on, read by [`MachineInfo::current`] and
+/// compared by [`MachineInfo::differences`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MachineInfo {
+    /// CPU model name (`model name` in `/proc/cpuinfo`), else the architecture (`x86_64`, …).
     pub cpu_model: String,
+    /// Logical cores available to the process (`std::thread::available_parallelism`), at least 1.
     pub cores: usize,
+    /// Total memory in bytes (`MemTotal` of `/proc/meminfo`); 0 when unknown.
     pub memory_bytes: u64,
+    /// Operating system (`PRETTY_NAME` of `/etc/os-release`), else `std::env::consts::OS`.
     pub os: String,
+    /// Host name (`/etc/hostname`), empty when unknown; shown, never compared.
     pub hostname: String,
 }
 

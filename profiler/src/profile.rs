@@ -20,6 +20,7 @@ pub const PROFILE_SCHEMA: u32 = 1;
 pub struct Profile {
     /// Always [`PROFILE_SCHEMA`] when written by this version.
     pub schema: u32,
+    /// What was recorded, when, for how long and on which machine.
     pub session: SessionInfo,
     /// Self time per tier, so tiers add up without double-counting nested spans.
     pub tiers: Vec<TierTotals>,
@@ -29,6 +30,7 @@ pub struct Profile {
     pub tree: Vec<CallEdge>,
 }
 
+/// The `session` object of a [`Profile`]: name, start, duration, machine and commit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionInfo {
     /// Free-form session name (e.g. the program or preset).
@@ -37,14 +39,21 @@ pub struct SessionInfo {
     pub started_at: String,
     /// Wall time from start to snapshot, nanoseconds.
     pub duration_ns: u64,
+    /// The machine the session ran on.
     pub machine: MachineInfo,
+    /// `git rev-parse HEAD` of the working directory, filled in when the session guard writes
+    /// the reports; `None` from a bare [`ProfilerHandle::snapshot`](crate::ProfilerHandle::snapshot).
     #[serde(default)]
     pub git_commit: Option<String>,
 }
 
+/// Totals of one [`Tier`] over every key of that tier; a [`Profile`] has all four, in
+/// [`Tier::ALL`] order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TierTotals {
+    /// The tier these totals are for.
     pub tier: Tier,
+    /// Spans of this tier that closed.
     pub calls: u64,
     /// Sum of self time of every span of this tier, nanoseconds.
     pub self_ns: u64,
@@ -63,29 +72,49 @@ pub struct TierTotals {
 pub struct KeyStats {
     /// `component.name`, e.g. `track_management.solo_track`.
     pub key: String,
+    /// The tier the key was first seen with.
     pub tier: Tier,
+    /// The part of `key` before the first dot: the span's `component` field (or its target).
     pub component: String,
+    /// The part of `key` after the dot: the span's name (for `#[instrument]`, the function name).
     pub name: String,
+    /// Calls: spans of the key that closed. Spans still open at the snapshot are not counted.
     pub count: u64,
+    /// Calls that did not fail; `successes + failures == count`.
     pub successes: u64,
+    /// Calls that failed: `#[instrument(err)]` returned `Err`, the span recorded an `error`
+    /// field, or an ERROR event happened inside it (innermost profiled span only).
     pub failures: u64,
+    /// Text of the most recent failure, cut to 500 characters; `None` without failures.
     #[serde(default)]
     pub last_error: Option<String>,
+    /// Sum of the calls' wall times (creation to close), nanoseconds.
     pub total_ns: u64,
     /// Wall time not covered by child spans.
     pub self_ns: u64,
     /// Time the span was actually entered (differs from wall for async spans).
     pub busy_ns: u64,
+    /// Shortest wall time of one call, nanoseconds (exact, not from the histogram).
     pub min_ns: u64,
+    /// Longest wall time of one call, nanoseconds (exact).
     pub max_ns: u64,
+    /// Mean wall time per call, nanoseconds: `total_ns / count`.
     pub mean_ns: f64,
+    /// Population standard deviation of the wall times, nanoseconds.
     pub stddev_ns: f64,
+    /// Median wall time, nanoseconds: nearest rank from the histogram, clamped to
+    /// `min_ns..=max_ns` (see the README, "Percentiles").
     pub p50_ns: u64,
+    /// 90th percentile of the wall time, nanoseconds (nearest rank, as `p50_ns`).
     pub p90_ns: u64,
+    /// 95th percentile of the wall time, nanoseconds (nearest rank, as `p50_ns`).
     pub p95_ns: u64,
+    /// 99th percentile of the wall time, nanoseconds (nearest rank, as `p50_ns`).
     pub p99_ns: u64,
     /// The wall-time distribution, enough to test significance later.
     pub histogram: Histogram,
+    /// Resident-memory samples, present when the key's tier samples memory
+    /// ([`Config::sample_memory`](crate::Config::sample_memory)).
     #[serde(default)]
     pub memory: Option<MemoryStats>,
     /// Names of the threads that created, entered or closed a span of the key
@@ -119,12 +148,15 @@ pub fn concurrency(total_ns: u64, first_start_ns: u64, last_end_ns: u64) -> f64 
 /// (2 significant digits).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
+    /// `(value_ns, count)` per recorded bucket, ascending by value; the counts add up to the
+    /// key's `count`.
     pub buckets: Vec<(u64, u64)>,
 }
 
 /// Resident-memory observations of a key, in bytes (only for tiers with sampling on).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemoryStats {
+    /// Spans of the key whose memory was sampled at open and close.
     pub samples: u64,
     /// Mean resident set size when the span opened.
     pub mean_before_bytes: u64,
@@ -139,9 +171,14 @@ pub struct MemoryStats {
 /// Aggregated parent → child relation of the call tree. `parent == None` marks roots.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallEdge {
+    /// Key of the nearest profiled ancestor; `None` for roots.
     pub parent: Option<String>,
+    /// Key of the calls this edge counts.
     pub child: String,
+    /// Calls of `child` made under `parent`.
     pub count: u64,
+    /// Their summed wall time, nanoseconds; over the parent key's `total_ns` it is the share of
+    /// parent (above 1 when the calls overlapped).
     pub total_ns: u64,
 }
 

@@ -17,8 +17,12 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// The four tiers from the outermost (`System`) to the innermost (`Operation`), the order
+    /// reports list them in.
     pub const ALL: [Tier; 4] = [Tier::System, Tier::Component, Tier::Method, Tier::Operation];
 
+    /// The lowercase name a span's `tier` field uses (`"system"` … `"operation"`); the inverse
+    /// of [`Tier::parse`].
     pub fn as_str(self) -> &'static str {
         match self {
             Tier::System => "system",
