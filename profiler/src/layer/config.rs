@@ -36,6 +36,7 @@ impl Config {
         self
     }
 
+    /// Whether spans of `tier` sample resident memory (set by [`Config::sample_memory`]).
     pub fn samples_memory(&self, tier: Tier) -> bool {
         self.memory[tier_index(tier)]
     }
@@ -47,6 +48,7 @@ impl Config {
         self
     }
 
+    /// Whether spans of `tier` measure busy time (set by [`Config::measure_busy_time`]).
     pub fn measures_busy_time(&self, tier: Tier) -> bool {
         self.busy[tier_index(tier)]
     }
@@ -68,6 +70,8 @@ impl Config {
         self
     }
 
+    /// Whether spans leave their start and end for the trace (set by
+    /// [`Config::share_span_times`]).
     pub fn shares_span_times(&self) -> bool {
         self.share_span_times
     }

@@ -18,20 +18,31 @@ use crate::profile::Profile;
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// A report file (or its directory) could not be created, written or renamed into place.
     #[error("cannot write report {path}: {source} (check that the directory is writable)")]
     Write {
+        /// The file that was being written.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
+    /// The Chrome trace's partial file could not be created or finished.
     #[error("cannot finish Chrome trace {path}: {reason}")]
-    Trace { path: PathBuf, reason: String },
+    Trace {
+        /// The trace file, `trace_<stamp>.json`.
+        path: PathBuf,
+        /// What failed, from the operating system or the trace writer.
+        reason: String,
+    },
 }
 
 /// Where the text and JSON reports of one session were written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportPaths {
+    /// `performance_<stamp>.log`, the text report.
     pub log: PathBuf,
+    /// `performance_<stamp>.json`, the JSON report (schema 1).
     pub json: PathBuf,
 }
 
@@ -74,7 +85,9 @@ pub fn write_html_with(
 /// left on device").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedReport {
+    /// The file that was not written (no temporary file is left behind).
     pub path: PathBuf,
+    /// The operating system's reason, e.g. "No space left on device".
     pub reason: String,
 }
 
@@ -97,10 +110,15 @@ impl FailedReport {
 /// The reports of one session: the path of each one written, and each one that failed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WrittenReports {
+    /// `performance_<stamp>.log`, when written.
     pub log: Option<PathBuf>,
+    /// `performance_<stamp>.json`, when written.
     pub json: Option<PathBuf>,
+    /// `performance_<stamp>.html`, when asked for and written.
     pub html: Option<PathBuf>,
+    /// `trace_<stamp>.json`, when the session had a Chrome trace and it was finished.
     pub trace: Option<PathBuf>,
+    /// The reports that could not be written, each with the reason.
     pub failed: Vec<FailedReport>,
 }
 

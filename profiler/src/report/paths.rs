@@ -54,6 +54,7 @@ impl Stamp {
         )
     }
 
+    /// The stamp as it appears in file names, e.g. `20250805_111204_042_31337`.
     pub fn as_str(&self) -> &str {
         &self.0
     }

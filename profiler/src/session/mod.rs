@@ -25,33 +25,67 @@ use guard::Session;
 /// Why [`init`] could not set up profiling.
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
+    /// `RUST_LOG` is set but does not parse as an `EnvFilter` directive list.
     #[error("RUST_LOG is not a valid log filter: {0} (example: RUST_LOG=info,automator=debug)")]
     LogFilter(#[from] FromEnvError),
+    /// The Chrome trace's partial file could not be created in the report directory.
     #[error(transparent)]
     Trace(#[from] ReportError),
     #[error(
         "a global tracing subscriber is already installed; compose ProfilerLayer::new into \
          that subscriber instead of calling profiler::init"
     )]
+    /// The process already has a global `tracing` subscriber (set by this or another crate).
     SubscriberAlreadySet,
     #[error(
         "cannot install the Ctrl-C handler ({0}); use Options::handle_ctrl_c(false) and call \
          SessionFinisher::finish from the program's own handler"
     )]
+    /// The Ctrl-C/SIGTERM handler could not be installed, typically because the program installed
+    /// one already.
     CtrlC(ctrlc::Error),
 }
 
 /// Installs the global subscriber (registry + profiler layer + stderr log lines + Chrome
 /// trace, as `options` say) and returns the guard that writes the reports.
 ///
-/// ```no_run
+/// The guard writes the text, JSON and HTML reports (and the trace, when on) into
+/// [`Options::report_dir`] once: on [`ProfilerGuard::write_reports`], on drop, or on
+/// Ctrl-C/SIGTERM (then the process exits with status 130).
+///
+/// ```
+/// use tracing::info_span;
+///
 /// fn main() -> Result<(), Box<dyn std::error::Error>> {
-///     let profiling = profiler::init(profiler::Options::new("my_program"))?;
-///     // ... instrumented work ...
-///     println!("{}", profiling.write_reports()?);
+///     let dir = tempfile::tempdir()?;
+///     let profiling = profiler::init(
+///         profiler::Options::new("my_program")
+///             .report_dir(dir.path())
+///             .chrome_trace(true),
+///     )?;
+///     {
+///         // A span is profiled when it names its tier; its key is `component.name`.
+///         let _run = info_span!("run", tier = "system", component = "app").entered();
+///         let _load = info_span!("load", tier = "method", component = "app").entered();
+///     }
+///     let written = profiling.write_reports()?; // or let the guard write them on drop
+///     println!("{written}"); // "text report:  …/performance_<stamp>.log", …
+///     assert!(written.failed.is_empty());
+///     assert!(written.log.is_some() && written.html.is_some() && written.trace.is_some());
+///
+///     let profile = profiling.handle().snapshot("my_program");
+///     let load = profile.keys.iter().find(|key| key.key == "app.load").unwrap();
+///     assert_eq!(load.count, 1);
 ///     Ok(())
 /// }
 /// ```
+///
+/// # Errors
+///
+/// [`InitError::SubscriberAlreadySet`] when a global subscriber is installed already (compose
+/// [`ProfilerLayer::new`] into it instead), [`InitError::LogFilter`] for an invalid `RUST_LOG`,
+/// [`InitError::Trace`] when the trace file cannot be created, and [`InitError::CtrlC`] when
+/// the signal handler cannot be installed. Nothing is written on any of them.
 pub fn init(options: Options) -> Result<ProfilerGuard, InitError> {
     if tracing::dispatcher::has_been_set() {
         return Err(InitError::SubscriberAlreadySet);

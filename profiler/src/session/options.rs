@@ -13,18 +13,28 @@ use crate::report::DEFAULT_REPORT_DIR;
 /// [`chrome_trace`](Self::chrome_trace).
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Name of the session, shown in every report (`Profile::session.name`) and the trace.
     pub session_name: String,
+    /// Directory the reports are written into (created if missing); default `logs/performance`,
+    /// relative to the working directory.
     pub report_dir: PathBuf,
+    /// Settings of the profiler layer (memory sampling, busy time, capacity).
     pub config: Config,
+    /// Whether to write the Chrome trace `trace_<stamp>.json`; default off.
     pub chrome_trace: bool,
     /// Busy intervals in the Chrome trace (see [`TraceOptions::polls`](crate::chrome::TraceOptions::polls)).
     pub trace_polls: bool,
+    /// Whether to write the HTML report `performance_<stamp>.html`; default on.
     pub html_report: bool,
+    /// Whether to print log lines on stderr, filtered by `RUST_LOG` (default `warn`); default on.
     pub log_to_stderr: bool,
+    /// Whether [`init`](super::init) installs the Ctrl-C/SIGTERM handler that writes the reports
+    /// and exits with status 130; default on.
     pub handle_ctrl_c: bool,
 }
 
 impl Options {
+    /// The defaults (see [`Options`]) for a session called `session_name`.
     pub fn new(session_name: impl Into<String>) -> Options {
         Options {
             session_name: session_name.into(),
@@ -38,11 +48,14 @@ impl Options {
         }
     }
 
+    /// Writes the reports into `dir` instead of `logs/performance` (created if missing).
     pub fn report_dir(mut self, dir: impl Into<PathBuf>) -> Options {
         self.report_dir = dir.into();
         self
     }
 
+    /// Uses `config` for the profiler layer. With the Chrome trace on, [`init`](super::init)
+    /// turns [`Config::share_span_times`] on whatever `config` says.
     pub fn config(mut self, config: Config) -> Options {
         self.config = config;
         self
@@ -60,11 +73,14 @@ impl Options {
         self
     }
 
+    /// Whether to write the HTML report `performance_<stamp>.html` (on by default).
     pub fn html_report(mut self, enabled: bool) -> Options {
         self.html_report = enabled;
         self
     }
 
+    /// Whether to print log lines on stderr, filtered by `RUST_LOG` (default `warn`; on by
+    /// default). Off, `RUST_LOG` is not read at all.
     pub fn log_to_stderr(mut self, enabled: bool) -> Options {
         self.log_to_stderr = enabled;
         self
