@@ -72,16 +72,20 @@ impl Default for TraceOptions {
 }
 
 impl TraceOptions {
+    /// Sets [`process_name`](Self::process_name), the name viewers show for the program.
     pub fn process_name(mut self, name: impl Into<String>) -> TraceOptions {
         self.process_name = name.into();
         self
     }
 
+    /// Sets [`polls`](Self::polls): also record each span's busy intervals (off by default).
     pub fn polls(mut self, enabled: bool) -> TraceOptions {
         self.polls = enabled;
         self
     }
 
+    /// Sets [`fields`](Self::fields): the span's other fields in each event's `args` (on by
+    /// default).
     pub fn fields(mut self, enabled: bool) -> TraceOptions {
         self.fields = enabled;
         self

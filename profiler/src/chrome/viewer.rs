@@ -11,12 +11,17 @@ use serde_json::Value;
 /// Why a trace could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ViewerError {
+    /// The trace file could not be read.
     #[error("cannot read trace {path}: {source}")]
     Read {
+        /// The trace file.
         path: std::path::PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
+    /// The text is not JSON, or not the trace-event format (an object with `traceEvents`, or an
+    /// array of events); the message says what is wrong.
     #[error("the trace is not trace-event JSON: {0}")]
     Json(String),
 }
@@ -24,7 +29,9 @@ pub enum ViewerError {
 /// Complete events of one name: how many, and their durations added, in nanoseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NameTotals {
+    /// Number of complete (`"ph":"X"`) events with this name.
     pub count: u64,
+    /// Their `dur` added up, converted from microseconds to nanoseconds.
     pub total_ns: u64,
 }
 

@@ -48,6 +48,51 @@ use thread_state::{ThreadState, with_thread_state};
 /// let profile = handle.snapshot("example");
 /// assert_eq!(profile.keys[0].key, "tracks.solo_track");
 /// ```
+///
+/// In a subscriber of your own, give the layer its own filter (a global filter such as
+/// `EnvFilter` on the whole subscriber would hide spans from it too), and compose the Chrome
+/// trace layer *after* it with [`Config::share_span_times`] on, so each trace event lasts
+/// exactly the wall time the report counts:
+///
+/// ```
+/// use profiler::chrome::{chrome_filter, trace_layer};
+/// use profiler::html::RunContext;
+/// use profiler::report::{self, Stamp};
+/// use tracing_subscriber::filter::{LevelFilter, filter_fn};
+/// use tracing_subscriber::prelude::*;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let config = profiler::Config::default().share_span_times(true);
+/// let (profiler_layer, handle) = profiler::ProfilerLayer::new(config);
+/// let stamp = Stamp::now();
+/// let (chrome_layer, chrome_guard) = trace_layer(dir.path(), &stamp)?;
+/// let subscriber = tracing_subscriber::registry()
+///     .with(profiler_layer.with_filter(LevelFilter::INFO)) // DEBUG spans are not profiled
+///     .with(chrome_layer.with_filter(filter_fn(chrome_filter))); // after the profiler
+/// tracing::subscriber::with_default(subscriber, || {
+///     let _song = tracing::info_span!("song", tier = "system", component = "app").entered();
+///     let _skipped = tracing::debug_span!("parse", tier = "method", component = "app").entered();
+///     tracing::info_span!("fetch", tier = "operation", component = "net").in_scope(|| {});
+/// });
+/// let profile = handle.snapshot("example");
+/// let keys: Vec<&str> = profile.keys.iter().map(|key| key.key.as_str()).collect();
+/// assert!(keys.contains(&"app.song") && keys.contains(&"net.fetch"));
+/// assert!(!keys.contains(&"app.parse"));
+///
+/// // Text, JSON and HTML reports, and the finished trace, each written on its own.
+/// let written = report::write_all(
+///     &profile,
+///     dir.path(),
+///     &stamp,
+///     Some(&RunContext::default()),
+///     Some(&chrome_guard),
+/// );
+/// assert!(written.failed.is_empty(), "{written}");
+/// assert!(written.trace.unwrap().exists());
+/// # Ok(())
+/// # }
+/// ```
 pub struct ProfilerLayer {
     recorder: Arc<Recorder>,
     open: OpenSpans,
