@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::{ExportError, ExportFormat, Exportable, Exporter};
 
+/// Writes Bencher Metric Format JSON (see the module documentation for what each subject gives).
 pub struct BmfExporter;
 
 impl Exporter for BmfExporter {

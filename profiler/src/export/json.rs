@@ -9,6 +9,7 @@ use crate::baseline::{GateReport, Verdict};
 /// Version of the gate verdict JSON layout.
 pub const GATE_EXPORT_SCHEMA: u32 = 1;
 
+/// Writes JSON: a profile or comparison as serialized, a gate report under its verdict.
 pub struct JsonExporter;
 
 impl Exporter for JsonExporter {

@@ -7,6 +7,7 @@ use super::{ExportError, ExportFormat, Exportable, Exporter, xml_escape};
 use crate::baseline::{GateReport, KeyComparison, LimitOutcome, Verdict};
 use crate::stats::format_change;
 
+/// Writes JUnit XML for the regression gate (one test case per compared key and per limit).
 pub struct JunitExporter;
 
 impl Exporter for JunitExporter {

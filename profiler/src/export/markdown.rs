@@ -5,6 +5,8 @@ use crate::baseline::markdown_cell;
 use crate::profile::Profile;
 use crate::stats::format_duration_ns;
 
+/// Writes Markdown: the gate's and the A/B comparison's own tables, one row per key for a
+/// profile.
 pub struct MarkdownExporter;
 
 impl Exporter for MarkdownExporter {

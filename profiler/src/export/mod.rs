@@ -32,8 +32,11 @@ pub use markdown::MarkdownExporter;
 /// What can be exported.
 #[derive(Debug, Clone, Copy)]
 pub enum Exportable<'a> {
+    /// One profiling session ([`Profile`]).
     Profile(&'a Profile),
+    /// A regression gate's verdict and per-key report ([`GateReport`]).
     Gate(&'a GateReport),
+    /// An A/B comparison of two presets ([`Comparison`]).
     AbTest(&'a Comparison),
 }
 
@@ -62,6 +65,7 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
+    /// Every format, in the order their flags are listed.
     pub const ALL: [ExportFormat; 4] = [
         ExportFormat::Json,
         ExportFormat::Markdown,
@@ -92,6 +96,7 @@ impl ExportFormat {
 
 /// Turns an [`Exportable`] into the text of one file format.
 pub trait Exporter {
+    /// The format this exporter writes.
     fn format(&self) -> ExportFormat;
 
     /// Whether this format can represent `subject` (JUnit is for the gate only).
@@ -107,26 +112,40 @@ pub enum ExportError {
     #[error(
         "{flag} cannot export {subject} (JUnit XML is written for the regression gate, --compare)"
     )]
+    /// The format cannot represent the subject (JUnit XML for anything but the gate).
     Unsupported {
+        /// The flag that asked for it, e.g. `--export-junit`.
         flag: &'static str,
+        /// What was to be exported ([`Exportable::kind`]).
         subject: &'static str,
     },
+    /// `serde_json` could not serialize the subject.
     #[error("{flag}: cannot serialize {subject}: {message}")]
     Serialize {
+        /// The flag that asked for it.
         flag: &'static str,
+        /// What was to be exported ([`Exportable::kind`]).
         subject: &'static str,
+        /// `serde_json`'s message.
         message: String,
     },
+    /// The export file could not be written (or renamed into place).
     #[error("{flag}: cannot write {}: {source} (check that the folder exists and is writable)", path.display())]
     Write {
+        /// The flag that asked for it.
         flag: &'static str,
+        /// The file that was being written.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
+    /// The GitHub step summary file could not be opened or appended to.
     #[error("cannot append to the GitHub step summary {}: {source}", path.display())]
     StepSummary {
+        /// The file `$GITHUB_STEP_SUMMARY` names.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
