@@ -13,7 +13,10 @@ use serde_json::{Map, Value, json};
 
 use super::{ExportError, ExportFormat, Exportable, Exporter};
 
-/// Writes Bencher Metric Format JSON (see the module documentation for what each subject gives).
+/// Writes Bencher Metric Format JSON, Bencher's `latency` measure in nanoseconds: per key of
+/// a profile the mean per call (lower/upper: ∓ one standard deviation), per key of a gate run
+/// the geometric mean of the per-run metric (lower/upper: the extreme runs), per A/B arm the
+/// median time per unit (lower/upper: the fastest and slowest run).
 pub struct BmfExporter;
 
 impl Exporter for BmfExporter {
