@@ -11,9 +11,17 @@ use super::trend::Trend;
 pub enum LeakVerdict {
     /// The interval includes zero (or lies below it): growth, if any, is at most `bound_mb`
     /// (the interval's upper end, floored at 0).
-    NoGrowth { bound_mb: f64, trend: Trend },
+    NoGrowth {
+        /// The most growth the data allow, MB per 100 tracks (0 or more).
+        bound_mb: f64,
+        /// The fitted growth, MB per 100 tracks.
+        trend: Trend,
+    },
     /// The whole interval lies above zero.
-    Grows { trend: Trend },
+    Grows {
+        /// The fitted growth, MB per 100 tracks, its whole 95% interval above 0.
+        trend: Trend,
+    },
 }
 
 /// The verdict on `per_100`: memory in MB regressed on completed tracks, scaled to 100 tracks.
@@ -34,6 +42,7 @@ impl LeakVerdict {
         matches!(self, LeakVerdict::Grows { trend } if trend.slope > limit_mb)
     }
 
+    /// The fitted growth behind the verdict, MB per 100 tracks.
     pub fn trend(&self) -> Trend {
         match self {
             LeakVerdict::NoGrowth { trend, .. } | LeakVerdict::Grows { trend } => *trend,

@@ -17,8 +17,11 @@ pub const MIN_TREND_POINTS: usize = 6;
 /// A slope with its 95% confidence interval, in units of `y` per unit of `x`.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Trend {
+    /// The Theil–Sen estimate: the median pairwise slope.
     pub slope: f64,
+    /// Lower end of Sen's 95% confidence interval for the slope.
     pub low: f64,
+    /// Upper end of Sen's 95% confidence interval for the slope.
     pub high: f64,
     /// Points the trend was fitted on.
     pub points: usize,
@@ -39,15 +42,27 @@ impl Trend {
 /// Why no trend could be fitted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TrendError {
+    /// Fewer than [`MIN_TREND_POINTS`] distinct `x` values.
     #[error(
         "{have} point(s) with distinct x, a trend with a 95% interval needs at least {need}; run longer"
     )]
-    TooFewPoints { have: usize, need: usize },
+    TooFewPoints {
+        /// Distinct `x` values among the points.
+        have: usize,
+        /// The fewest needed, [`MIN_TREND_POINTS`].
+        need: usize,
+    },
+    /// A coordinate is NaN or infinite.
     #[error("a point is not a finite number")]
     NotFinite,
 }
 
 /// The Theil–Sen slope of the points `(x, y)` with its 95% interval (see the module docs).
+///
+/// # Errors
+///
+/// [`TrendError::NotFinite`] when a coordinate is NaN or infinite, and
+/// [`TrendError::TooFewPoints`] with fewer than [`MIN_TREND_POINTS`] distinct `x` values.
 pub fn theil_sen(points: &[(f64, f64)]) -> Result<Trend, TrendError> {
     if points.iter().any(|(x, y)| !x.is_finite() || !y.is_finite()) {
         return Err(TrendError::NotFinite);
