@@ -25,7 +25,10 @@ use super::overlay::overlay;
 /// A named set of knob overrides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Preset {
+    /// The preset's name: letters, digits, `_` and `-` (it becomes part of file names); equal to
+    /// the file name without `.toml` for file presets.
     pub name: String,
+    /// One line saying what the preset is for, shown by `--list-baselines`.
     pub description: String,
     /// The overrides; nested tables address nested configuration structs.
     pub overrides: toml::Table,

@@ -15,7 +15,9 @@ use super::overlay::to_table;
 pub struct KnobChange {
     /// Dotted path for nested configuration structs, e.g. `download.interval`.
     pub knob: String,
+    /// The value in the first configuration; `None` when unset there.
     pub from: Option<Value>,
+    /// The value in the second configuration; `None` when unset there.
     pub to: Option<Value>,
 }
 

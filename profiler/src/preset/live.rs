@@ -42,6 +42,7 @@ impl<T> Clone for LiveConfig<T> {
 }
 
 impl<T> LiveConfig<T> {
+    /// A live configuration holding `value`, with no validation beyond deserialization.
     pub fn new(value: T) -> LiveConfig<T> {
         LiveConfig {
             state: Arc::new(RwLock::new(State {

@@ -67,6 +67,7 @@ impl PresetSet {
             })
     }
 
+    /// The presets' names, sorted.
     pub fn names(&self) -> Vec<String> {
         self.presets.keys().cloned().collect()
     }
@@ -76,10 +77,12 @@ impl PresetSet {
         self.presets.values()
     }
 
+    /// How many presets the set holds.
     pub fn len(&self) -> usize {
         self.presets.len()
     }
 
+    /// Whether the set holds no preset.
     pub fn is_empty(&self) -> bool {
         self.presets.is_empty()
     }
