@@ -13,9 +13,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Center {
+    /// The middle value (type 7 quantile at 0.5); the default.
     #[default]
     Median,
+    /// The arithmetic mean.
     Mean,
+    /// `exp(mean(ln x))`; needs positive values.
     #[serde(rename = "geometric_mean")]
     GeometricMean,
 }
@@ -46,6 +49,7 @@ impl Center {
         }
     }
 
+    /// The name reports print: `median`, `mean` or `geometric mean`.
     pub fn as_str(self) -> &'static str {
         match self {
             Center::Median => "median",

@@ -5,8 +5,11 @@ use serde::{Deserialize, Serialize};
 /// A point estimate with its interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ConfidenceInterval {
+    /// The point estimate, in the unit of the quantity (a ratio for the A/B effect).
     pub estimate: f64,
+    /// Lower bound of the interval.
     pub low: f64,
+    /// Upper bound of the interval.
     pub high: f64,
     /// Coverage the interval was built for (0.95 for a 95% interval).
     pub level: f64,

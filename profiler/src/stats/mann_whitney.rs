@@ -28,7 +28,10 @@ const EXACT_MAX_VALUES: usize = 100;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MannWhitneyMethod {
     /// Exact permutation distribution of U (small samples).
-    Exact { splits: u64 },
+    Exact {
+        /// Splits of the pooled values enumerated, C(n₁+n₂, n₁).
+        splits: u64,
+    },
     /// Normal approximation with tie and continuity corrections.
     Normal,
 }
@@ -38,13 +41,16 @@ pub enum MannWhitneyMethod {
 pub struct MannWhitney {
     /// Pairs (x from first, y from second) with y > x, plus half the tied pairs.
     pub u_second: f64,
+    /// Number of values in `first` (the histogram's counts added).
     pub n_first: u64,
+    /// Number of values in `second`.
     pub n_second: u64,
     /// `U / (n₁·n₂)`: the probability that a random value of `second` exceeds one of `first`
     /// (ties count half). 0.5 means no shift; above 0.5 means `second` is slower.
     pub prob_second_greater: f64,
     /// Two-sided.
     pub p_value: f64,
+    /// Whether `p_value` is exact or from the normal approximation.
     pub method: MannWhitneyMethod,
 }
 

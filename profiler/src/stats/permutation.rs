@@ -54,6 +54,7 @@ pub struct PermutationConfig {
     pub exact_limit: u64,
     /// Monte Carlo splits drawn when enumeration would be too slow.
     pub resamples: usize,
+    /// Seed of the ChaCha8 generator that draws the Monte Carlo splits, so results repeat.
     pub seed: u64,
 }
 
@@ -72,9 +73,17 @@ impl Default for PermutationConfig {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PermutationMethod {
     /// Every one of `splits` splits enumerated.
-    Exact { splits: u64 },
+    Exact {
+        /// Splits enumerated, C(n₁+n₂, n₁).
+        splits: u64,
+    },
     /// `resamples` random splits drawn with a ChaCha RNG seeded with `seed`.
-    MonteCarlo { resamples: usize, seed: u64 },
+    MonteCarlo {
+        /// Random splits drawn.
+        resamples: usize,
+        /// Seed of the ChaCha8 generator.
+        seed: u64,
+    },
 }
 
 impl std::fmt::Display for PermutationMethod {
@@ -93,7 +102,10 @@ impl std::fmt::Display for PermutationMethod {
 pub struct PermutationTest {
     /// The observed value of the statistic.
     pub observed: f64,
+    /// Two-sided p-value: the share of splits at least as extreme as the observed one
+    /// (`(1 + hits) / (1 + resamples)` for Monte Carlo).
     pub p_value: f64,
+    /// Whether the splits were enumerated or sampled.
     pub method: PermutationMethod,
 }
 

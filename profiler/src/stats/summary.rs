@@ -68,14 +68,21 @@ fn all_finite(sample: &[f64]) -> bool {
 /// Centre and spread of one sample, as reports print them.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// Number of values.
     pub n: usize,
+    /// Arithmetic mean.
     pub mean: f64,
+    /// Median (type 7 quantile at 0.5).
     pub median: f64,
     /// Sample standard deviation; 0 for a single value.
     pub stddev: f64,
+    /// Median absolute deviation from the median, unscaled (see [`mad`]).
     pub mad: f64,
+    /// Interquartile range, `q(0.75) − q(0.25)` (type 7 quantiles).
     pub iqr: f64,
+    /// Smallest value.
     pub min: f64,
+    /// Largest value.
     pub max: f64,
 }
 

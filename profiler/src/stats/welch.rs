@@ -34,7 +34,9 @@ pub struct WelchTest {
     pub p_value: f64,
     /// Interval of `difference` at `level`.
     pub low: f64,
+    /// Upper end of the interval of `difference` at `level` (`low` is the lower end).
     pub high: f64,
+    /// Coverage the interval was built for (0.95 for a 95% interval).
     pub level: f64,
 }
 
