@@ -49,12 +49,16 @@ pub enum GateMetric {
     /// Robust to the odd slow call; the default.
     #[default]
     Median,
+    /// Mean of the run's calls; every slow call counts.
     Mean,
+    /// 95th percentile of the run's calls (nearest rank, see [`KeyStats::p95_ns`](crate::KeyStats::p95_ns)).
     P95,
+    /// 99th percentile of the run's calls (nearest rank).
     P99,
 }
 
 impl GateMetric {
+    /// The metric over all of `key`'s calls (the pooled distribution), nanoseconds.
     pub fn of(self, key: &KeyBaseline) -> f64 {
         match self {
             GateMetric::Median => key.median_ns as f64,
@@ -74,6 +78,7 @@ impl GateMetric {
         }
     }
 
+    /// The name reports print: `median`, `mean`, `p95` or `p99`.
     pub fn as_str(self) -> &'static str {
         match self {
             GateMetric::Median => "median",
@@ -87,6 +92,8 @@ impl GateMetric {
 /// A threshold for one key (`pattern` exact) or a family of keys (`pattern` ending in `*`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyThreshold {
+    /// An exact key (`track_management.solo_track`) or a prefix ending in `*`
+    /// (`download_management.*`).
     pub pattern: String,
     /// Relative change, 0.3 for 30%.
     pub threshold: f64,
@@ -149,10 +156,13 @@ pub struct GateConfig {
     pub alpha: f64,
     /// The per-run statistic compared (median of the run's calls by default).
     pub metric: GateMetric,
+    /// Absolute budgets checked on the current run's pooled calls; a broken one always fails the
+    /// gate.
     pub hard_limits: Vec<HardLimit>,
     /// Clean runs (every call of the key succeeded) needed on each side for the timing test;
     /// at least 2 (Welch's test needs a spread on each side).
     pub min_runs: usize,
+    /// What fails the gate besides a broken hard limit.
     pub policy: GatePolicy,
 }
 
@@ -194,16 +204,23 @@ pub enum Verdict {
     Regression,
     /// Too few runs or calls to test, and slower (or fewer successes) beyond the threshold.
     UntestedChange,
+    /// Significantly faster, beyond the threshold.
     Improvement,
+    /// Beyond the threshold, tested, but not significant at α.
     WithinNoise,
     /// Too few runs to test; nothing beyond the threshold in the bad direction.
     NotTestable,
+    /// Tested, and the change lies within the threshold.
     NoChange,
+    /// Only the current run has the key.
     New,
+    /// Only the baseline has the key.
     Missing,
 }
 
 impl Verdict {
+    /// The verdict as the text report prints it, upper case for what fails: `REGRESSION`,
+    /// `UNTESTED CHANGE`, `improvement`, ….
     pub fn label(self) -> &'static str {
         match self {
             Verdict::FewerSuccesses => "REGRESSION (success rate)",
@@ -246,7 +263,9 @@ pub struct SideSummary {
     pub runs: usize,
     /// Runs in which every call of the key succeeded: the timing samples.
     pub clean_runs: usize,
+    /// Calls of the key over all runs of this side.
     pub calls: u64,
+    /// Failed calls among them.
     pub failures: u64,
     /// Geometric mean of the gate metric over the clean runs, nanoseconds.
     pub value_ns: Option<f64>,
@@ -296,10 +315,15 @@ impl SideSummary {
 /// One key of the gate report. Durations are the gate metric in nanoseconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyComparison {
+    /// The key, `component.name`.
     pub key: String,
+    /// The key's tier (the current side's when both have it).
     pub tier: Tier,
+    /// The gate's call on the key.
     pub verdict: Verdict,
+    /// The baseline's runs of the key.
     pub baseline: SideSummary,
+    /// The current runs of the key.
     pub current: SideSummary,
     /// Ratio of the geometric means of the clean runs' values, minus 1 (`None` when a side
     /// has no clean run).
@@ -313,6 +337,7 @@ pub struct KeyComparison {
     /// BH-adjusted one-sided Fisher p-value of a success-rate drop; `None` when neither
     /// side failed or too few calls to ever reach α.
     pub success_p_value: Option<f64>,
+    /// The noise threshold that applied to the key, as a fraction (0.2 = 20%).
     pub threshold: f64,
     /// Why the key could not be tested, in words (empty when it was).
     #[serde(default)]
@@ -346,25 +371,35 @@ impl KeyComparison {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LimitOutcome {
+    /// The key's value is within the budget.
     Pass,
+    /// The key's value broke the budget.
     Fail,
     /// The run has no such key, so the budget could not be checked (reported, not failed:
     /// a run may legitimately not exercise every key).
     NotMeasured,
 }
 
+/// One hard limit held against the current run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LimitCheck {
+    /// The budget, as given.
     pub limit: HardLimit,
+    /// The key's value of the limit's metric over the current run's pooled calls, nanoseconds;
+    /// `None` when the run has no such key.
     pub actual_ns: Option<f64>,
+    /// Whether the value stayed within the budget.
     pub outcome: LimitOutcome,
 }
 
 /// Identity of one side of a comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunInfo {
+    /// The baseline's name (a preset, `--save-baseline NAME`, or the file's name).
     pub name: String,
+    /// RFC 3339 time its first measured run started.
     pub recorded_at: String,
+    /// The commit it was measured on, when known.
     pub git_commit: Option<String>,
     /// Runs measured.
     pub runs: u32,
@@ -384,21 +419,31 @@ impl RunInfo {
 /// Everything the gate found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateReport {
+    /// The saved baseline compared against.
     pub baseline: RunInfo,
+    /// The runs being judged.
     pub current: RunInfo,
+    /// The per-run statistic compared.
     pub metric: GateMetric,
+    /// The default noise threshold, as a fraction (0.2 = 20%); per-key ones are in each
+    /// [`KeyComparison::threshold`].
     pub threshold: f64,
+    /// Significance level of the Benjamini–Hochberg-adjusted tests.
     pub alpha: f64,
+    /// Clean runs needed per side for the timing test (at least 2).
     pub min_runs: usize,
+    /// What fails the gate besides a broken hard limit.
     pub policy: GatePolicy,
     /// Differences between the machines, when timings may not be comparable.
     pub machine_warnings: Vec<String>,
     /// Most important first.
     pub keys: Vec<KeyComparison>,
+    /// Every hard limit, in the order given.
     pub limits: Vec<LimitCheck>,
 }
 
 impl GateReport {
+    /// How many keys got `verdict`.
     pub fn count(&self, verdict: Verdict) -> usize {
         self.keys
             .iter()
@@ -414,10 +459,12 @@ impl GateReport {
             .count()
     }
 
+    /// Whether any key got a tested regression ([`Verdict::is_regression`]).
     pub fn has_regression(&self) -> bool {
         self.regressions() > 0
     }
 
+    /// How many hard limits the current run broke.
     pub fn limit_failures(&self) -> usize {
         self.limits
             .iter()

@@ -12,11 +12,17 @@ use crate::stats::format_duration_ns;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LimitMetric {
+    /// Mean wall time per call.
     Mean,
+    /// Median (`p50` or `median` in a limit).
     P50,
+    /// 90th percentile.
     P90,
+    /// 95th percentile.
     P95,
+    /// 99th percentile.
     P99,
+    /// Longest call.
     Max,
 }
 
@@ -33,6 +39,7 @@ impl LimitMetric {
         })
     }
 
+    /// The name a limit is written with: `mean`, `p50`, `p90`, `p95`, `p99` or `max`.
     pub fn as_str(self) -> &'static str {
         match self {
             LimitMetric::Mean => "mean",
@@ -60,8 +67,11 @@ impl LimitMetric {
 /// `key:metric<duration` (or `<=`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HardLimit {
+    /// The key the budget is for, `component.name`.
     pub key: String,
+    /// Which statistic of the key's pooled calls is bounded.
     pub metric: LimitMetric,
+    /// The budget, nanoseconds.
     pub limit_ns: f64,
     /// `<=` rather than `<`.
     pub inclusive: bool,

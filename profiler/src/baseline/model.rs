@@ -23,17 +23,24 @@ pub const BASELINE_SCHEMA: u32 = 1;
 /// key's calls in that run, failed ones included (the profile keeps one distribution per key).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyRun {
+    /// Calls of the key in the run.
     pub calls: u64,
+    /// Failed calls among them.
     pub failures: u64,
+    /// Mean wall time per call.
     pub mean_ns: f64,
+    /// Median wall time (the profile's `p50_ns`, nearest rank).
     pub median_ns: u64,
+    /// 95th percentile of the wall time (nearest rank).
     pub p95_ns: u64,
+    /// 99th percentile of the wall time (nearest rank).
     pub p99_ns: u64,
     /// Sum of the calls' wall times.
     pub total_ns: u64,
 }
 
 impl KeyRun {
+    /// One run's values of a key from its [`KeyStats`] in that run's profile.
     pub fn from_stats(stats: &KeyStats) -> KeyRun {
         KeyRun {
             calls: stats.count,
@@ -56,18 +63,28 @@ impl KeyRun {
 /// One key's measurements. Durations are wall time in nanoseconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyBaseline {
+    /// The key, `component.name`.
     pub key: String,
+    /// The key's tier.
     pub tier: Tier,
     /// Number of calls over all runs.
     pub count: u64,
+    /// Failed calls over all runs (0 in files that predate it).
     #[serde(default)]
     pub failures: u64,
+    /// Mean wall time per call over all runs.
     pub mean_ns: f64,
+    /// Median of all calls, from the pooled histogram (nearest rank).
     pub median_ns: u64,
+    /// 90th percentile of all calls (nearest rank).
     pub p90_ns: u64,
+    /// 95th percentile of all calls (nearest rank).
     pub p95_ns: u64,
+    /// 99th percentile of all calls (nearest rank).
     pub p99_ns: u64,
+    /// Shortest call.
     pub min_ns: u64,
+    /// Longest call.
     pub max_ns: u64,
     /// All calls of all runs.
     pub histogram: Histogram,
@@ -128,11 +145,15 @@ fn one_run() -> u32 {
 pub struct PerformanceBaseline {
     /// Always [`BASELINE_SCHEMA`] when written by this version.
     pub schema: u32,
+    /// The baseline's name: the preset or `--save-baseline NAME`, or the file name for a profile
+    /// loaded as a baseline.
     pub name: String,
     /// RFC 3339 time the first measured run started.
     pub recorded_at: String,
+    /// The commit the first run was measured on, when known.
     #[serde(default)]
     pub git_commit: Option<String>,
+    /// The machine of the first run; the gate warns when the current one differs.
     pub machine: MachineInfo,
     /// How many runs were measured (1 in files written before runs were kept).
     #[serde(default = "one_run")]
@@ -166,6 +187,7 @@ impl PerformanceBaseline {
         }
     }
 
+    /// The entry of `key`, if the baseline measured it.
     pub fn key(&self, key: &str) -> Option<&KeyBaseline> {
         self.keys.iter().find(|entry| entry.key == key)
     }

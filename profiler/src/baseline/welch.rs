@@ -15,6 +15,7 @@ pub struct LogWelch {
     pub ratio: f64,
     /// 95% Welch interval of `ratio`.
     pub ratio_low: f64,
+    /// Upper end of that interval (`ratio_low` is the lower end).
     pub ratio_high: f64,
     /// Two-sided p-value (not yet adjusted for multiple keys).
     pub p_value: f64,
