@@ -491,7 +491,68 @@ impl GateReport {
     }
 }
 
-/// Compares `current` with `baseline` key by key.
+/// Compares `current` with `baseline` key by key: per key a verdict from Welch's t-test on
+/// the log per-run values (Benjamini–Hochberg-adjusted over the keys) and Fisher's exact test
+/// on the success counts, then the hard limits on the current runs (see the module
+/// documentation for the rules). Keys come out most important first.
+///
+/// Save a baseline from three runs, gate three later runs against it, read the verdict:
+///
+/// ```
+/// use profiler::baseline::{GateConfig, GatePolicy, PerformanceBaseline, Verdict, compare};
+/// # use profiler::{Histogram, Profile};
+/// # use tracing_subscriber::prelude::*;
+/// # /// One run's profile: `tracks.solo_track` called 3 times, around `ms` milliseconds each
+/// # /// (recorded through the layer, durations then set so that the example is deterministic).
+/// # fn run(ms: f64) -> Profile {
+/// #     let (layer, handle) = profiler::ProfilerLayer::new(profiler::Config::default());
+/// #     tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+/// #         for _ in 0..3 {
+/// #             tracing::info_span!("solo_track", tier = "method", component = "tracks")
+/// #                 .in_scope(|| {});
+/// #         }
+/// #     });
+/// #     let mut profile = handle.snapshot("run");
+/// #     let calls = [0.95, 1.0, 1.05].map(|factor| (factor * ms * 1e6) as u64);
+/// #     let key = &mut profile.keys[0];
+/// #     key.total_ns = calls.iter().sum();
+/// #     key.mean_ns = key.total_ns as f64 / 3.0;
+/// #     (key.min_ns, key.p50_ns, key.max_ns) = (calls[0], calls[1], calls[2]);
+/// #     (key.p90_ns, key.p95_ns, key.p99_ns) = (calls[2], calls[2], calls[2]);
+/// #     key.histogram = Histogram { buckets: calls.iter().map(|&ns| (ns, 1)).collect() };
+/// #     profile
+/// # }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("baseline_main.json");
+///
+/// // One profile per run (`ProfilerHandle::snapshot` after each), here with solo_track's
+/// // per-run median at 40, 42 and 41 ms.
+/// let runs: Vec<Profile> = [40.0, 42.0, 41.0].into_iter().map(run).collect();
+/// PerformanceBaseline::from_profiles("main", &runs).save(&path)?;
+///
+/// // Later: three runs of the changed program, now around 65 ms.
+/// let baseline = PerformanceBaseline::load(&path)?;
+/// let runs: Vec<Profile> = [65.0, 66.0, 64.0].into_iter().map(run).collect();
+/// let current = PerformanceBaseline::from_profiles("this change", &runs);
+/// let config = GateConfig {
+///     policy: GatePolicy { fail_on_regression: true, allow_untested: false },
+///     ..GateConfig::default() // 20% threshold, α = 0.05, median per run, 2 runs a side
+/// };
+/// let report = compare(&baseline, &current, &config);
+///
+/// let solo = &report.keys[0];
+/// assert_eq!(solo.key, "tracks.solo_track");
+/// assert_eq!(solo.verdict, Verdict::Regression);
+/// let change = solo.change.unwrap(); // current / baseline − 1 of the geometric means
+/// assert!((change - 0.585).abs() < 0.01, "{change}");
+/// assert!(solo.p_value.unwrap() < 0.05);
+/// println!("{}", report.render_text());
+/// assert_eq!(report.exit_code(), 1); // what CI gets
+/// # Ok(())
+/// # }
+/// ```
 pub fn compare(
     baseline: &PerformanceBaseline,
     current: &PerformanceBaseline,
