@@ -27,7 +27,9 @@ use crate::stats::WelchTest;
 /// (exact names, or prefixes ending in `*`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KnobRule {
+    /// Substring a key's name must contain (case-insensitive) to fall under this rule.
     pub key_pattern: String,
+    /// Knob names the rule governs, exact or prefixes ending in `*` (`solo_*`).
     pub knobs: Vec<String>,
 }
 
@@ -50,10 +52,12 @@ impl KnobRule {
 /// Rules tried in order; the first matching rule gets the key.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct KnobMap {
+    /// The rules, tried in order.
     pub rules: Vec<KnobRule>,
 }
 
 impl KnobMap {
+    /// An empty map: every key is [`UNMAPPED`].
     pub fn new() -> KnobMap {
         KnobMap::default()
     }
@@ -71,6 +75,7 @@ impl KnobMap {
 /// The part of the run-time change that falls on one rule's keys.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attribution {
+    /// The rule's [`KnobRule::key_pattern`], or [`UNMAPPED`] for keys no rule claimed.
     pub key_pattern: String,
     /// Knobs of this rule whose values differ between A (`from`) and B (`to`).
     pub knobs: Vec<KnobChange>,
@@ -88,6 +93,7 @@ pub struct Attribution {
     /// The group's p-value after Holm's adjustment over all groups.
     #[serde(default)]
     pub holm_p_value: Option<f64>,
+    /// What the group's Holm-adjusted test says: moved, negligible, unclear or not testable.
     #[serde(default)]
     pub reading: KeyReading,
     /// `share`, given only when the change in run time is significant and the work was

@@ -24,6 +24,7 @@ impl<C, D, E, F> Blocking<C, D, E, F>
 where
     F: FnMut(&C, &RunContext<'_>) -> Result<RunOutcome<D>, E>,
 {
+    /// Wraps `run`, called once per run with the arm's configuration and the run's context.
     pub fn new(run: F) -> Self {
         Blocking {
             run,

@@ -28,6 +28,7 @@ pub enum Outcome {
 /// One arm's runs, summarised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArmSummary {
+    /// The arm's label: the preset's name (`<name>-A`/`<name>-B` in an A/A test).
     pub name: String,
     /// Runs of this arm, usable or not.
     pub runs: usize,
@@ -54,7 +55,9 @@ pub struct Comparison {
     pub schema: u32,
     /// What one unit of work is called in reports ("track").
     pub unit: String,
+    /// Arm A, the first preset given (the reference of the ratio).
     pub a: ArmSummary,
+    /// Arm B, the second preset given.
     pub b: ArmSummary,
     /// Centre whose ratio is the effect: the geometric mean (Welch on log times).
     pub center: Center,
@@ -72,11 +75,13 @@ pub struct Comparison {
     pub rank_p_value: f64,
     /// How `rank_p_value` was computed.
     pub test: PermutationMethod,
+    /// Significance level of the verdict (0.05 by default).
     pub alpha: f64,
     /// `p_value < alpha`, which for Welch is the same as the interval excluding 1.
     pub significant: bool,
     /// The faster arm, when the difference is significant.
     pub faster: Option<Arm>,
+    /// Different, equivalent or inconclusive.
     pub outcome: Outcome,
     /// Relative margin within which a difference does not matter (0.05 = ±5%).
     pub equivalence_margin: f64,
@@ -100,7 +105,9 @@ pub struct Comparison {
     pub key_deltas: Vec<KeyDelta>,
     /// How many keys the rendered tables show.
     pub top_keys: usize,
+    /// The run-time change split by [`KnobMap`](super::KnobMap) rule, largest first.
     pub attributions: Vec<Attribution>,
+    /// What to do about the result, in the order of the rules in [`Recommendation`].
     pub recommendations: Vec<Recommendation>,
     /// Caveats: excluded runs, too few runs for significance, differing success rates.
     pub notes: Vec<String>,
@@ -140,6 +147,11 @@ impl Comparison {
         })
     }
 
+    /// Reads a comparison back from [`Comparison::to_json`]'s text.
+    ///
+    /// # Errors
+    ///
+    /// `serde_json`'s error when the text is not a comparison of this schema.
     pub fn from_json(text: &str) -> Result<Comparison, serde_json::Error> {
         serde_json::from_str(text)
     }

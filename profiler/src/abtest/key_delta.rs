@@ -52,13 +52,21 @@ impl std::fmt::Display for KeyReading {
 /// One key's time per run in arm A and arm B, in seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyDelta {
+    /// The key, `component.name`.
     pub key: String,
+    /// The key's tier.
     pub tier: Tier,
+    /// Mean calls per run in arm A (a run without the key counts 0).
     pub calls_per_run_a: f64,
+    /// Mean calls per run in arm B.
     pub calls_per_run_b: f64,
+    /// Mean total (inclusive) time per run in arm A, seconds.
     pub total_per_run_a: f64,
+    /// Mean total (inclusive) time per run in arm B, seconds.
     pub total_per_run_b: f64,
+    /// Mean self time per run in arm A, seconds: what the table ranks and tests.
     pub self_per_run_a: f64,
+    /// Mean self time per run in arm B, seconds.
     pub self_per_run_b: f64,
     /// Welch test and interval of B − A of self seconds per run.
     #[serde(default)]
@@ -66,6 +74,7 @@ pub struct KeyDelta {
     /// `self_test`'s p-value after Holm's adjustment over every tested key.
     #[serde(default)]
     pub holm_p_value: Option<f64>,
+    /// What the key's Holm-adjusted test says: moved, negligible, unclear or not testable.
     #[serde(default)]
     pub reading: KeyReading,
 }

@@ -35,6 +35,9 @@ pub(crate) fn success(arm: &ArmSummary) -> String {
 }
 
 impl Comparison {
+    /// The comparison as GitHub Markdown: the verdict, one table of both arms (runs, time per
+    /// unit, correct units), the knobs that differ, where the time moved, the
+    /// recommendations, notes and the method.
     pub fn render_markdown(&self) -> String {
         let (a, b) = (&self.a, &self.b);
         let unit = &self.unit;

@@ -29,6 +29,7 @@ const EXPLAINS: f64 = 0.10;
 /// Share of unexplained change worth a look.
 const INVESTIGATE: f64 = 0.25;
 
+/// What a [`Recommendation`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecommendationKind {
@@ -48,9 +49,15 @@ pub enum RecommendationKind {
     Investigate,
 }
 
+/// One recommendation drawn from the comparison. The rules, in order: an inconclusive result
+/// asks for more runs (with how many); an equivalent one says either preset will do; a faster
+/// preset with fewer correct units is rejected; otherwise the faster preset is adopted and the
+/// knob differences that explain the change are named.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recommendation {
+    /// What it is about.
     pub kind: RecommendationKind,
+    /// One or two sentences, with the numbers they rest on.
     pub text: String,
 }
 

@@ -29,8 +29,11 @@ pub type RepeatRun<W> = Result<
 /// What [`Repeat::run`] produced.
 #[derive(Debug)]
 pub struct RepeatResult<D, E> {
+    /// Measured runs planned.
     pub planned_runs: usize,
+    /// The warm-up runs, in order; not measured.
     pub warmups: Vec<CompletedRun<D>>,
+    /// The measured runs, in order (each as arm A).
     pub runs: Vec<CompletedRun<D>>,
     /// [`Ending::Completed`], [`Ending::Interrupted`] or [`Ending::Failed`].
     pub ending: Ending<E>,
@@ -40,6 +43,7 @@ impl<'a, C> Repeat<'a, C>
 where
     C: Serialize + DeserializeOwned + Clone,
 {
+    /// `runs` measured runs of `preset` through `harness`, no warm-up.
     pub fn new(harness: Harness<'a, C>, preset: Preset, runs: usize) -> Self {
         Repeat {
             harness,

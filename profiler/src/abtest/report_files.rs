@@ -9,7 +9,9 @@ use super::comparison::Comparison;
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {}: {source} (check that the folder is writable)", path.display())]
 pub struct ReportFileError {
+    /// The file (or folder) that could not be written.
     pub path: PathBuf,
+    /// The operating system's error.
     #[source]
     pub source: std::io::Error,
 }

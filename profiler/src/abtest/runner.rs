@@ -79,7 +79,10 @@ pub enum Ending<E> {
     /// Every planned run was done.
     Completed,
     /// The stop rule was met at the end of an A B B A block after this many measured runs.
-    StoppedEarly { after_runs: usize },
+    StoppedEarly {
+        /// Measured runs done (both arms).
+        after_runs: usize,
+    },
     /// An interrupt was requested (between runs, or a run reported it).
     Interrupted,
     /// A run failed; the runs before it are kept.
@@ -104,6 +107,7 @@ pub struct AbResult<D, E> {
     pub warmups: Vec<CompletedRun<D>>,
     /// The measured runs, in schedule order.
     pub runs: Vec<CompletedRun<D>>,
+    /// Why the runs ended: all done, stopped early, interrupted or failed.
     pub ending: Ending<E>,
     /// The rule early stopping used, if any.
     pub stop_rule: Option<StopRule>,

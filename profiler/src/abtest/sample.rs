@@ -8,8 +8,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::schedule::Arm;
 use crate::profile::Profile;
 
+/// One measured run as the analysis sees it: arm, duration, units of work and the run's own
+/// profile. The timing sample is [`RunSample::seconds_per_unit`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSample {
+    /// The preset the run used.
     pub arm: Arm,
     /// Wall time of the run, stored as seconds in JSON.
     #[serde(serialize_with = "as_seconds", deserialize_with = "from_seconds")]

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 /// One of the two presets under comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Arm {
+    /// The first preset given, the reference: ratios are B over A.
     A,
+    /// The second preset given.
     B,
 }
 

@@ -14,8 +14,12 @@
 
 use super::comparison::Comparison;
 
+/// The early-stopping rule (Haybittle–Peto style, see the module documentation): stop after a
+/// complete A B B A block once both arms have `min_runs_per_arm` usable runs, the Welch p-value
+/// is below the interim `alpha` and the interval of B/A excludes 1.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StopRule {
+    /// Usable runs each arm needs before stopping is considered (4 by default).
     pub min_runs_per_arm: usize,
     /// Interim significance level.
     pub alpha: f64,

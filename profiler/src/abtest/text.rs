@@ -74,6 +74,8 @@ impl Comparison {
         ]
     }
 
+    /// The comparison as plain text for a terminal: the verdict, per-arm figures, where the time
+    /// moved, the recommendations and the method.
     pub fn render_text(&self) -> String {
         let (a, b) = (&self.a, &self.b);
         let unit = &self.unit;

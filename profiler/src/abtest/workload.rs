@@ -27,12 +27,14 @@ pub enum Phase {
 /// What the runner tells the workload about the run it asks for.
 #[derive(Debug, Clone, Copy)]
 pub struct RunContext<'a> {
+    /// The arm this run belongs to.
     pub arm: Arm,
     /// The preset applied for this run.
     pub preset: &'a Preset,
     /// The arm's name in reports: the preset's name, or `<name>-A` / `<name>-B` in an A/A
     /// test of one preset against itself.
     pub label: &'a str,
+    /// Warm-up (discarded) or measured.
     pub phase: Phase,
     /// Position of the run within its phase (0-based; measured runs in schedule order).
     pub index: usize,
@@ -79,18 +81,23 @@ impl RunOutcome<()> {
 /// run alone) and the workload's own detail.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompletedRun<D> {
+    /// The arm's name in reports, as in [`RunContext::label`].
     pub label: String,
+    /// Warm-up (discarded) or measured.
     pub phase: Phase,
     /// As in [`RunContext::index`].
     pub index: usize,
     /// As in [`RunContext::planned`].
     pub planned: usize,
+    /// As in [`RunContext::replicate`].
     pub replicate: u64,
     /// Wall time of the workload call.
     pub wall: Duration,
+    /// The run reported an interrupt ([`RunOutcome::interrupted`]).
     pub interrupted: bool,
     /// Arm, measured duration, units, successful units and profile.
     pub sample: RunSample,
+    /// The workload's own record of the run ([`RunOutcome::detail`]).
     pub detail: D,
 }
 
