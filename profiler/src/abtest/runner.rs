@@ -29,7 +29,13 @@
 //! let comparison = result.comparison.unwrap();
 //! assert_eq!((comparison.a.runs, comparison.b.runs), (4, 4));
 //! assert_eq!(comparison.unit, "request");
-//! println!("{}", comparison.verdict);
+//! // The knobs that differ, `from` = A (slow) and `to` = B (fast).
+//! assert_eq!(comparison.knob_differences[0].describe(), "passes: 60 → 1");
+//! // The effect: geometric mean time per request of B over A with its 95% interval, below 1
+//! // when B is faster; `faster` names the arm when p < α.
+//! let ratio = comparison.ratio_b_over_a;
+//! println!("B/A = {:.2} ({:.2}–{:.2}), p = {:.1e}", ratio.estimate, ratio.low, ratio.high, comparison.p_value);
+//! println!("{}", comparison.verdict); // e.g. "fast is 25.3x faster than slow per request (…)"
 //! ```
 //!
 //! The live configuration is restored after every run by a guard (see [`Harness`]); when the
