@@ -35,7 +35,7 @@
 //! // when B is faster; `faster` names the arm when p < α.
 //! let ratio = comparison.ratio_b_over_a;
 //! println!("B/A = {:.2} ({:.2}–{:.2}), p = {:.1e}", ratio.estimate, ratio.low, ratio.high, comparison.p_value);
-//! println!("{}", comparison.verdict); // e.g. "fast is 9.8x faster than slow per request (…)"
+//! println!("{}", comparison.verdict); // e.g. "fast is 9.80x faster than slow per request (95% CI …)"
 //! ```
 //!
 //! The live configuration is restored after every run by a guard (see [`Harness`]); when the
