@@ -5,6 +5,11 @@ use std::path::Path;
 
 /// Writes `contents` to `path` through a temporary file in the same directory, flushed
 /// and renamed into place. Creates missing parent directories.
+///
+/// # Errors
+///
+/// The I/O error of creating the directory or the temporary file, writing, syncing or
+/// renaming; the temporary file is removed and an existing `path` is left as it was.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,

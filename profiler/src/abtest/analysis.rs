@@ -84,6 +84,12 @@ pub struct Explanation {
 
 /// Compares arm A (`a_name`) with arm B (`b_name`) over `runs`. Needs at least two usable
 /// runs per arm (one run has no spread, so no interval).
+///
+/// # Errors
+///
+/// [`AbTestError::NoUsableRuns`] when an arm has no run with work and a duration,
+/// [`AbTestError::TooFewRuns`] when it has only one, and [`AbTestError::Stats`] when a
+/// statistic rejects the values (a non-finite duration).
 pub fn analyze(
     a_name: &str,
     b_name: &str,

@@ -61,6 +61,12 @@ where
 
     /// Checks the inputs (runs ≥ 1, the preset applies), then runs. `Err` only before the
     /// first run; a later failure ends the runs and is reported in [`RepeatResult::ending`].
+    ///
+    /// # Errors
+    ///
+    /// [`RunnerError::NoRuns`](super::RunnerError::NoRuns) for 0 runs, and the preset's
+    /// [`PresetError`](crate::preset::PresetError) when it does not apply to the live
+    /// configuration; both before any run.
     pub async fn run<W>(self, workload: &mut W) -> RepeatRun<W>
     where
         W: Workload<Config = C>,
@@ -88,6 +94,10 @@ where
     }
 
     /// [`Repeat::run`] on this thread without an async runtime.
+    ///
+    /// # Errors
+    ///
+    /// As [`Repeat::run`].
     pub fn run_blocking<W>(self, workload: &mut W) -> RepeatRun<W>
     where
         W: Workload<Config = C>,

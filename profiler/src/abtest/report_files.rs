@@ -20,6 +20,11 @@ impl Comparison {
     /// Writes the JSON ([`Comparison::to_json`]), Markdown ([`Comparison::render_markdown`])
     /// and HTML ([`crate::html::render_comparison`]) reports as `<dir>/<stem>.<ext>`, creating
     /// `dir`; returns the paths in that order.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportFileError`] naming the folder or file that could not be created or written; files
+    /// written before it stay.
     pub fn write_reports(&self, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, ReportFileError> {
         std::fs::create_dir_all(dir).map_err(|source| ReportFileError {
             path: dir.to_path_buf(),

@@ -235,6 +235,12 @@ where
     /// the warm-ups and the schedule, and analyses the measured runs. `Err` only when a check
     /// fails before the first run; a failure during the runs ends them and is reported in
     /// [`AbResult::ending`] with the runs so far.
+    ///
+    /// # Errors
+    ///
+    /// [`RunnerError::NoRuns`] for 0 runs per arm, and the [`PresetError`](crate::preset::PresetError)
+    /// of a preset that does not apply to the live configuration (unknown knob, wrong type,
+    /// refused by the validator); both before any run.
     pub async fn run<W>(self, workload: &mut W) -> AbTestRun<W>
     where
         W: Workload<Config = C>,
@@ -300,6 +306,10 @@ where
 
     /// [`AbTest::run`] on this thread without an async runtime, for synchronous workloads
     /// (see [`super::Blocking`] for a closure).
+    ///
+    /// # Errors
+    ///
+    /// As [`AbTest::run`].
     pub fn run_blocking<W>(self, workload: &mut W) -> AbTestRun<W>
     where
         W: Workload<Config = C>,

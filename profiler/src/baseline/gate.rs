@@ -101,6 +101,11 @@ pub struct KeyThreshold {
 
 impl KeyThreshold {
     /// Parses `track_management.solo_track=30%` or `download_management.*=50`.
+    ///
+    /// # Errors
+    ///
+    /// [`BaselineError::BadThreshold`] without a `=`, or when the percentage is not a
+    /// non-negative number.
     pub fn parse(text: &str) -> Result<KeyThreshold, BaselineError> {
         let (pattern, percent) =
             text.split_once('=')
@@ -123,6 +128,10 @@ impl KeyThreshold {
 }
 
 /// Parses a percentage (`20`, `20%`, `12.5 %`) into a fraction (0.2).
+///
+/// # Errors
+///
+/// [`BaselineError::BadThreshold`] when the text is not a finite, non-negative number.
 pub fn parse_percent(text: &str) -> Result<f64, BaselineError> {
     let number = text.trim().trim_end_matches('%').trim();
     match number.parse::<f64>() {

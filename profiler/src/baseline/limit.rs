@@ -79,6 +79,11 @@ pub struct HardLimit {
 
 impl HardLimit {
     /// Parses `track_management.solo_track:p95<33ms`. Units: ns, us/µs, ms, s, min.
+    ///
+    /// # Errors
+    ///
+    /// [`BaselineError::BadLimit`] saying what is missing or wrong: the `:`, the key, the `<`, the
+    /// metric, or a positive duration with its unit.
     pub fn parse(text: &str) -> Result<HardLimit, BaselineError> {
         let bad = |problem: &str| BaselineError::BadLimit {
             text: text.to_string(),

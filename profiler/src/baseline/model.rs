@@ -194,6 +194,10 @@ impl PerformanceBaseline {
 
     /// Rejects a baseline that lists a key twice (its calls would be counted twice); `path`
     /// names the file in the message.
+    ///
+    /// # Errors
+    ///
+    /// [`BaselineError::DuplicateKey`] naming the first key listed twice.
     pub fn check_unique_keys(&self, path: &Path) -> Result<(), BaselineError> {
         let mut seen = BTreeSet::new();
         match self.keys.iter().find(|key| !seen.insert(key.key.as_str())) {

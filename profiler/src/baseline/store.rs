@@ -10,6 +10,11 @@ use crate::profile::{PROFILE_SCHEMA, Profile};
 
 impl PerformanceBaseline {
     /// Writes the baseline as pretty JSON through a temporary file and a rename.
+    ///
+    /// # Errors
+    ///
+    /// [`BaselineError::Write`] when the file cannot be written; an existing file is left as it
+    /// was.
     pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
         let mut json =
             serde_json::to_string_pretty(self).map_err(|error| BaselineError::Write {
@@ -24,6 +29,12 @@ impl PerformanceBaseline {
     }
 
     /// Reads a baseline file.
+    ///
+    /// # Errors
+    ///
+    /// [`BaselineError::Read`] when the file cannot be read, [`BaselineError::Corrupt`] when it is
+    /// not a baseline, [`BaselineError::Schema`] for a newer schema, and
+    /// [`BaselineError::DuplicateKey`] when a key is listed twice.
     pub fn load(path: &Path) -> Result<PerformanceBaseline, BaselineError> {
         let text = read(path)?;
         check_schema(path, &text, BASELINE_SCHEMA)?;
@@ -35,6 +46,11 @@ impl PerformanceBaseline {
 
     /// Reads either a baseline file or a profile JSON report (which becomes a baseline named
     /// after the file), so a gate can compare against whatever the user has at hand.
+    ///
+    /// # Errors
+    ///
+    /// As [`PerformanceBaseline::load`]: a file with a `session` object is checked as a profile
+    /// report (its schema against [`PROFILE_SCHEMA`]), anything else as a baseline.
     pub fn load_any(path: &Path) -> Result<PerformanceBaseline, BaselineError> {
         let text = read(path)?;
         let value: serde_json::Value =

@@ -97,6 +97,10 @@ impl TraceOptions {
 /// [`ProfilerLayer`](crate::ProfilerLayer), ideally with
 /// `.with_filter(filter_fn(chrome_filter))` (a global filter such as `EnvFilter` would hide
 /// the spans it needs).
+///
+/// # Errors
+///
+/// [`ReportError::Write`] when the directory or the partial file cannot be created.
 pub fn trace_layer(
     dir: &Path,
     stamp: &Stamp,
@@ -105,6 +109,10 @@ pub fn trace_layer(
 }
 
 /// [`trace_layer`] with options. Fails when the partial file cannot be created.
+///
+/// # Errors
+///
+/// [`ReportError::Write`] when the directory or the partial file cannot be created.
 pub fn trace_layer_with(
     dir: &Path,
     stamp: &Stamp,
@@ -203,6 +211,11 @@ impl ChromeTraceGuard {
     /// Spans still open are closed now and marked `"unfinished"`. Later calls return the
     /// first call's outcome; spans after it are not recorded. A write error (e.g. disk
     /// full) is returned naming the trace file; no partial file is left behind.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError::Trace`] naming the trace file when writing or renaming failed (the partial
+    /// file is removed).
     pub fn finish(&self) -> Result<PathBuf, ReportError> {
         self.inner.finish()
     }

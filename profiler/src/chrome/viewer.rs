@@ -54,6 +54,10 @@ pub struct TraceSummary {
 
 impl TraceSummary {
     /// Reads and summarizes the trace at `path`.
+    ///
+    /// # Errors
+    ///
+    /// [`ViewerError::Read`] when the file cannot be read, else as [`TraceSummary::parse`].
     pub fn load(path: &Path) -> Result<TraceSummary, ViewerError> {
         let text = std::fs::read_to_string(path).map_err(|source| ViewerError::Read {
             path: path.to_owned(),
@@ -63,6 +67,11 @@ impl TraceSummary {
     }
 
     /// Summarizes trace JSON (the object form, or a bare array of events).
+    ///
+    /// # Errors
+    ///
+    /// [`ViewerError::Json`] when the text is not JSON, or neither an array of events nor an
+    /// object with a `traceEvents` array.
     pub fn parse(text: &str) -> Result<TraceSummary, ViewerError> {
         let json: Value =
             serde_json::from_str(text).map_err(|error| ViewerError::Json(error.to_string()))?;

@@ -103,6 +103,11 @@ pub trait Exporter {
     fn supports(&self, subject: &Exportable<'_>) -> bool;
 
     /// The file's text; [`ExportError::Unsupported`] when `supports` is false.
+    ///
+    /// # Errors
+    ///
+    /// [`ExportError::Unsupported`] when the format cannot represent `subject`,
+    /// [`ExportError::Serialize`] when JSON serialization fails.
     fn render(&self, subject: &Exportable<'_>) -> Result<String, ExportError>;
 }
 
@@ -153,6 +158,11 @@ pub enum ExportError {
 
 /// Renders `subject` in `format` and writes it to `path` atomically (a temporary file in the
 /// same folder, renamed into place).
+///
+/// # Errors
+///
+/// As [`Exporter::render`], and [`ExportError::Write`] when the file cannot be written (an
+/// existing file is left as it was).
 pub fn write_export(
     format: ExportFormat,
     subject: &Exportable<'_>,
@@ -168,6 +178,10 @@ pub fn write_export(
 
 /// Appends `markdown` to the file GitHub Actions names in `$GITHUB_STEP_SUMMARY` (appending,
 /// not replacing, is that file's contract: every step adds its part).
+///
+/// # Errors
+///
+/// [`ExportError::StepSummary`] when the file cannot be opened or appended to.
 pub fn append_step_summary(path: &Path, markdown: &str) -> Result<(), ExportError> {
     let failed = |source| ExportError::StepSummary {
         path: path.to_path_buf(),

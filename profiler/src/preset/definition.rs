@@ -65,6 +65,10 @@ impl Preset {
     }
 
     /// Reads and parses one preset file.
+    ///
+    /// # Errors
+    ///
+    /// [`PresetError::Read`] when the file cannot be read, else as [`Preset::parse`].
     pub fn load(path: &Path) -> Result<Preset, PresetError> {
         let text = std::fs::read_to_string(path).map_err(|source| PresetError::Read {
             path: path.to_path_buf(),
@@ -74,6 +78,12 @@ impl Preset {
     }
 
     /// Parses preset text; `path` names the origin in error messages.
+    ///
+    /// # Errors
+    ///
+    /// [`PresetError::Syntax`] for invalid TOML or an unknown top-level key,
+    /// [`PresetError::BadName`] for a name with other characters than letters, digits, `_` and
+    /// `-`, and [`PresetError::NameMismatch`] when a file's `name` differs from its file name.
     pub fn parse(text: &str, path: &Path) -> Result<Preset, PresetError> {
         let file: PresetFile = toml::from_str(text).map_err(|error| PresetError::Syntax {
             path: path.to_path_buf(),
@@ -114,6 +124,12 @@ impl Preset {
     /// base is serialized to a TOML table, the overrides are laid over it, and the result is
     /// deserialized back. A knob the base does not have, a value of the wrong type or a value
     /// `T` rejects is an error naming the file, line and knob.
+    ///
+    /// # Errors
+    ///
+    /// [`PresetError::UnknownKnob`], [`PresetError::WrongType`] or [`PresetError::BadValue`] naming
+    /// the file, line and knob, and [`PresetError::NotRepresentable`] when `base` is not a TOML
+    /// table.
     pub fn apply_to<T>(&self, base: &T) -> Result<T, PresetError>
     where
         T: Serialize + DeserializeOwned,
@@ -123,6 +139,10 @@ impl Preset {
 
     /// [`Preset::apply_to`] plus the application's own checks (ranges, relations between
     /// knobs), reported against the line that set the offending knob.
+    ///
+    /// # Errors
+    ///
+    /// As [`Preset::apply_to`], and [`PresetError::BadValue`] for a value `validate` refuses.
     pub fn apply_validated<T>(
         &self,
         base: &T,
@@ -136,6 +156,10 @@ impl Preset {
 
     /// The knobs whose value this preset actually changes relative to `base` (a knob set to
     /// its base value is not a change), in knob-name order.
+    ///
+    /// # Errors
+    ///
+    /// As [`Preset::apply_to`].
     pub fn changes_against<T>(&self, base: &T) -> Result<Vec<KnobChange>, PresetError>
     where
         T: Serialize + DeserializeOwned,

@@ -43,6 +43,10 @@ pub fn format_knob_value(value: &Value) -> String {
 }
 
 /// Every knob (leaf, by dotted path) whose value differs between `from` and `to`.
+///
+/// # Errors
+///
+/// [`PresetError::NotRepresentable`] when a configuration is not a TOML table.
 pub fn diff_configs<T: Serialize>(from: &T, to: &T) -> Result<Vec<KnobChange>, PresetError> {
     let from = flatten(&to_table(from)?);
     let mut to = flatten(&to_table(to)?);

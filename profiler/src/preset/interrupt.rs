@@ -39,6 +39,10 @@ pub struct InterruptSignal {
 impl InterruptSignal {
     /// Installs the process-wide handler (once; later calls return the same signal). Fails if
     /// another handler was installed through `ctrlc` first.
+    ///
+    /// # Errors
+    ///
+    /// [`PresetError::InterruptHandler`] when another Ctrl-C handler was installed first.
     pub fn install() -> Result<InterruptSignal, PresetError> {
         INSTALLED
             .get_or_init(|| {
@@ -62,6 +66,10 @@ impl InterruptSignal {
     }
 
     /// `Err(Interrupted)` once Ctrl-C was pressed; put it between units of work.
+    ///
+    /// # Errors
+    ///
+    /// [`Interrupted`] once Ctrl-C was pressed.
     pub fn check(&self) -> Result<(), Interrupted> {
         if self.is_requested() {
             Err(Interrupted)
@@ -72,6 +80,10 @@ impl InterruptSignal {
 
     /// Sleeps for `duration` but returns `Err(Interrupted)` within a few milliseconds of
     /// Ctrl-C, so long blind waits do not hold an interrupted run hostage.
+    ///
+    /// # Errors
+    ///
+    /// [`Interrupted`] when Ctrl-C is pressed before `duration` is over (or was already).
     pub fn sleep(&self, duration: Duration) -> Result<(), Interrupted> {
         let deadline = Instant::now() + duration;
         loop {

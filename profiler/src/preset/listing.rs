@@ -19,6 +19,10 @@ impl PresetSet {
     /// ```
     ///
     /// Fails on the first preset that does not apply to `default`, naming its file and knob.
+    ///
+    /// # Errors
+    ///
+    /// As [`Preset::apply_to`](super::Preset::apply_to), for the first preset that does not apply.
     pub fn render_listing<T>(&self, default: &T) -> Result<String, PresetError>
     where
         T: Serialize + DeserializeOwned,

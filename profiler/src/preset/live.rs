@@ -83,6 +83,12 @@ impl<T> LiveConfig<T> {
     }
 
     /// Applies `preset` on top of the current value until the returned guard is dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`PresetError::AlreadyApplied`] while another preset's guard is alive, and the errors of
+    /// [`Preset::apply_validated`] with this configuration's validator; the value is then
+    /// unchanged.
     pub fn apply(&self, preset: &Preset) -> Result<PresetGuard<T>, PresetError>
     where
         T: Serialize + DeserializeOwned,

@@ -16,6 +16,11 @@ impl PresetSet {
     /// Loads every `*.toml` file of `folder`. Each preset's `name` must equal its file name
     /// (so `--baseline-test NAME` and the file agree); a bad file fails the whole load with an
     /// error naming it, rather than silently dropping a preset someone meant to use.
+    ///
+    /// # Errors
+    ///
+    /// [`PresetError::ReadDir`] when the folder cannot be listed, and the first file's error of
+    /// [`Preset::load`].
     pub fn load_dir(folder: &Path) -> Result<PresetSet, PresetError> {
         let read_dir_error = |source| PresetError::ReadDir {
             path: folder.to_path_buf(),
@@ -58,6 +63,10 @@ impl PresetSet {
     }
 
     /// The preset called `name`; an unknown name lists the available ones.
+    ///
+    /// # Errors
+    ///
+    /// [`PresetError::UnknownPreset`] listing the available names.
     pub fn get(&self, name: &str) -> Result<&Preset, PresetError> {
         self.presets
             .get(name)

@@ -11,6 +11,10 @@ pub fn render(profile: &Profile) -> String {
 }
 
 /// Reads a JSON report, e.g. one written by an earlier run.
+///
+/// # Errors
+///
+/// `serde_json`'s error (with line and column) when the text is not a profile report.
 pub fn parse(text: &str) -> Result<Profile, serde_json::Error> {
     serde_json::from_str(text)
 }

@@ -48,6 +48,11 @@ pub struct ReportPaths {
 
 /// Writes `performance_<stamp>.log` and `performance_<stamp>.json` into `dir` (created if
 /// missing), each atomically: a reader never sees a half-written report.
+///
+/// # Errors
+///
+/// [`ReportError::Write`] for the first report that cannot be written; the text report is
+/// written first, so a failure there leaves no JSON report either.
 pub fn write_reports(
     profile: &Profile,
     dir: &Path,
@@ -63,12 +68,20 @@ pub fn write_reports(
 }
 
 /// Writes `performance_<stamp>.html` (the self-contained HTML report) into `dir`.
+///
+/// # Errors
+///
+/// [`ReportError::Write`] when the file cannot be written.
 pub fn write_html(profile: &Profile, dir: &Path, stamp: &Stamp) -> Result<PathBuf, ReportError> {
     write_html_with(profile, &RunContext::default(), dir, stamp)
 }
 
 /// Writes `performance_<stamp>.html` into `dir` with `context` (preset, time scale, target,
 /// trace link) in its header; the trace is linked relative to `dir`.
+///
+/// # Errors
+///
+/// [`ReportError::Write`] when the file cannot be written.
 pub fn write_html_with(
     profile: &Profile,
     context: &RunContext,

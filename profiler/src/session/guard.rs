@@ -123,6 +123,11 @@ impl ProfilerGuard {
     /// return the same paths without writing again. A report that cannot be written is
     /// listed in [`SessionPaths::failed`] (and printed as a warning), not an error; the
     /// error is only for a session whose setup failed.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError`] only when the session's setup failed; reports that cannot be written are
+    /// listed in [`SessionPaths::failed`].
     pub fn write_reports(&self) -> Result<SessionPaths, ReportError> {
         self.session.write_once()
     }
@@ -155,6 +160,10 @@ pub struct SessionFinisher {
 
 impl SessionFinisher {
     /// Same as [`ProfilerGuard::write_reports`].
+    ///
+    /// # Errors
+    ///
+    /// As [`ProfilerGuard::write_reports`].
     pub fn finish(&self) -> Result<SessionPaths, ReportError> {
         self.session.write_once()
     }

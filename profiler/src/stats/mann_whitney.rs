@@ -55,6 +55,10 @@ pub struct MannWhitney {
 }
 
 /// Tests whether the values of `second` tend to be larger or smaller than those of `first`.
+///
+/// # Errors
+///
+/// [`StatsError::Empty`] when a histogram has no values.
 pub fn mann_whitney(
     first: &Histogram,
     second: &Histogram,

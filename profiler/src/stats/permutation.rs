@@ -110,6 +110,10 @@ pub struct PermutationTest {
 }
 
 /// Tests whether `first` and `second` come from different distributions, two-sided.
+///
+/// # Errors
+///
+/// [`StatsError::Empty`] or [`StatsError::NonFinite`] naming the sample.
 pub fn permutation_test(
     first: &[f64],
     second: &[f64],

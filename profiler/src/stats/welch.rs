@@ -51,6 +51,12 @@ impl WelchTest {
 /// Each sample needs at least two finite values. Same numbers as
 /// `scipy.stats.ttest_ind(second, first, equal_var=False)` and its
 /// `confidence_interval(level)`.
+///
+/// # Errors
+///
+/// [`StatsError::Empty`] or [`StatsError::NonFinite`] naming the sample,
+/// [`StatsError::TooFewValues`] with fewer than 2 values in a sample, and
+/// [`StatsError::BadLevel`] unless `0 < level < 1`.
 pub fn welch(first: &[f64], second: &[f64], level: f64) -> Result<WelchTest, StatsError> {
     check_finite(first, "first")?;
     check_finite(second, "second")?;
@@ -101,6 +107,10 @@ pub fn welch(first: &[f64], second: &[f64], level: f64) -> Result<WelchTest, Sta
 /// Welch on log durations: the ratio of geometric means `numerator / denominator` with the
 /// `exp` of the Welch interval of the mean log difference, and the test behind it.
 /// Same numbers as `scipy.stats.ttest_ind(log(numerator), log(denominator), equal_var=False)`.
+///
+/// # Errors
+///
+/// [`StatsError::NonPositive`] for a value of 0 or below (no logarithm), else as [`welch`].
 pub fn log_ratio(
     numerator: &[f64],
     denominator: &[f64],
