@@ -500,10 +500,16 @@ impl GateReport {
     }
 }
 
-/// Compares `current` with `baseline` key by key: per key a verdict from Welch's t-test on
-/// the log per-run values (Benjamini–Hochberg-adjusted over the keys) and Fisher's exact test
-/// on the success counts, then the hard limits on the current runs (see the module
-/// documentation for the rules). Keys come out most important first.
+/// Compares `current` with `baseline` key by key, then checks the hard limits on the current
+/// runs' pooled calls. Keys come out most important first (regressions, then untested
+/// changes, improvements, …).
+///
+/// The run is the unit: each run gives a key one value, the [`GateMetric`] of its calls in
+/// that run, and only clean runs (no failed call of the key) count. The change is the ratio of
+/// the geometric means of those values minus 1 (positive: slower), tested with Welch's t-test
+/// on their logarithms, one-sided per direction and Benjamini–Hochberg-adjusted over the keys,
+/// once both sides have [`GateConfig::min_runs`] clean runs; success counts are compared with
+/// Fisher's exact test. Each [`Verdict`] variant states its rule.
 ///
 /// Save a baseline from three runs, gate three later runs against it, read the verdict:
 ///
