@@ -54,8 +54,8 @@ impl Options {
         self
     }
 
-    /// Uses `config` for the profiler layer. With the Chrome trace on, [`init`](super::init)
-    /// turns [`Config::share_span_times`] on whatever `config` says.
+    /// Uses `config` for the profiler layer. [`init`](super::init) overrides its
+    /// [`Config::share_span_times`]: on exactly when the Chrome trace is on.
     pub fn config(mut self, config: Config) -> Options {
         self.config = config;
         self
