@@ -13,11 +13,11 @@ pub enum BaselineError {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// The file is not JSON, or not a baseline or profile report.
     #[error(
         "{}: not a valid baseline or profile file (line {line}, column {column}: {message}); save a new one with --save-baseline",
         path.display()
     )]
-    /// The file is not JSON, or not a baseline or profile report.
     Corrupt {
         /// The file.
         path: PathBuf,
@@ -28,11 +28,11 @@ pub enum BaselineError {
         /// `serde_json`'s message.
         message: String,
     },
+    /// The file's `schema` is one this version does not read (a newer one).
     #[error(
         "{}: baseline schema {found} is not supported (this version reads schema {supported}); save a new baseline",
         path.display()
     )]
-    /// The file's `schema` is one this version does not read (a newer one).
     Schema {
         /// The file.
         path: PathBuf,
@@ -41,11 +41,11 @@ pub enum BaselineError {
         /// The schema this version reads, [`BASELINE_SCHEMA`](super::BASELINE_SCHEMA).
         supported: u32,
     },
+    /// A key is listed twice in the file.
     #[error(
         "{}: key `{key}` is listed twice (its calls would be counted twice); keep one entry or save a new baseline",
         path.display()
     )]
-    /// A key is listed twice in the file.
     DuplicateKey {
         /// The file.
         path: PathBuf,
@@ -60,20 +60,20 @@ pub enum BaselineError {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// A hard limit does not parse as `KEY:METRIC<DURATION` (or `<=`).
     #[error(
         "bad hard limit `{text}`: {problem} (expected KEY:METRIC<DURATION, e.g. track_management.solo_track:p95<33ms)"
     )]
-    /// A hard limit does not parse as `KEY:METRIC<DURATION` (or `<=`).
     BadLimit {
         /// The limit as given.
         text: String,
         /// What is wrong with it.
         problem: String,
     },
+    /// A threshold is not a non-negative percentage, or a per-key threshold lacks `KEY=`.
     #[error(
         "bad threshold `{text}`: {problem} (expected a percentage such as 20 or 20%, or KEY=PCT for one key)"
     )]
-    /// A threshold is not a non-negative percentage, or a per-key threshold lacks `KEY=`.
     BadThreshold {
         /// The threshold as given.
         text: String,

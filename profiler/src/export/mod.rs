@@ -114,10 +114,10 @@ pub trait Exporter {
 /// Why an export could not be written, as one line naming the flag or file.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// The format cannot represent the subject (JUnit XML for anything but the gate).
     #[error(
         "{flag} cannot export {subject} (JUnit XML is written for the regression gate, --compare)"
     )]
-    /// The format cannot represent the subject (JUnit XML for anything but the gate).
     Unsupported {
         /// The flag that asked for it, e.g. `--export-junit`.
         flag: &'static str,

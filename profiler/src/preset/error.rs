@@ -54,11 +54,11 @@ pub enum PresetError {
         /// The TOML parser's message.
         message: String,
     },
+    /// The preset's `name` differs from its file name (without `.toml`); they must agree.
     #[error(
         "{}: preset name `{name}` differs from the file name `{stem}.toml`; make them equal",
         path.display()
     )]
-    /// The preset's `name` differs from its file name, so `--preset NAME` would not find it.
     NameMismatch {
         /// The file.
         path: PathBuf,
@@ -67,10 +67,10 @@ pub enum PresetError {
         /// The file name without `.toml`.
         stem: String,
     },
+    /// The preset's name has characters other than letters, digits, `_` and `-`.
     #[error(
         "{location}: preset name `{name}` may only use letters, digits, `_` and `-` (it becomes part of file names)"
     )]
-    /// The preset's name has characters other than letters, digits, `_` and `-`.
     BadName {
         /// Where the name was written.
         location: Box<Location>,
@@ -97,11 +97,11 @@ pub enum PresetError {
         /// Every knob at that level of the configuration.
         known: Vec<String>,
     },
+    /// The knob's value has another TOML type than the configuration's default (an integer is
+    /// accepted for a float knob).
     #[error(
         "{location}: knob `{knob}` must be {expected} (the default is {default}), found {found}"
     )]
-    /// The knob's value has another TOML type than the configuration's default (an integer is
-    /// accepted for a float knob).
     WrongType {
         /// Where the knob was written.
         location: Box<Location>,
@@ -126,16 +126,16 @@ pub enum PresetError {
         /// Why, from serde or the validator.
         message: String,
     },
+    /// The configuration cannot be converted to a TOML table (e.g. a map with non-string keys),
+    /// so presets cannot be laid over it.
     #[error(
         "the configuration cannot be written as TOML ({0}); use only TOML-representable fields"
     )]
-    /// The configuration cannot be converted to a TOML table (e.g. a map with non-string keys),
-    /// so presets cannot be laid over it.
     NotRepresentable(String),
+    /// Another preset is applied to the same live configuration; presets do not stack.
     #[error(
         "cannot apply preset `{requested}`: preset `{active}` is still applied; drop its guard first"
     )]
-    /// Another preset is applied to the same live configuration; presets do not stack.
     AlreadyApplied {
         /// The preset that was to be applied.
         requested: String,

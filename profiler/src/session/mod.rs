@@ -31,18 +31,18 @@ pub enum InitError {
     /// The Chrome trace's partial file could not be created in the report directory.
     #[error(transparent)]
     Trace(#[from] ReportError),
+    /// The process already has a global `tracing` subscriber (set by this or another crate).
     #[error(
         "a global tracing subscriber is already installed; compose ProfilerLayer::new into \
          that subscriber instead of calling profiler::init"
     )]
-    /// The process already has a global `tracing` subscriber (set by this or another crate).
     SubscriberAlreadySet,
+    /// The Ctrl-C/SIGTERM handler could not be installed, typically because the program installed
+    /// one already.
     #[error(
         "cannot install the Ctrl-C handler ({0}); use Options::handle_ctrl_c(false) and call \
          SessionFinisher::finish from the program's own handler"
     )]
-    /// The Ctrl-C/SIGTERM handler could not be installed, typically because the program installed
-    /// one already.
     CtrlC(ctrlc::Error),
 }
 
