@@ -14,7 +14,9 @@ use crate::profile::Profile;
 pub struct RunSample {
     /// The preset the run used.
     pub arm: Arm,
-    /// Wall time of the run, stored as seconds in JSON.
+    /// The run's measured duration: the total of the harness's work key when its profile has
+    /// it, else the workload's own [`RunOutcome::duration`](super::RunOutcome::duration), else
+    /// the wall time of the call. Stored as seconds in JSON.
     #[serde(serialize_with = "as_seconds", deserialize_with = "from_seconds")]
     pub duration: Duration,
     /// Units of work attempted (tracks).
