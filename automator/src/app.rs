@@ -12,8 +12,9 @@ use profiler::report::ReportError;
 use profiler::{ProfilerHandle, ProfilerLayer};
 
 use crate::cli::{Cli, Command};
-use crate::commands::run_inputs::{RunInputsError, prepare_run};
-use crate::commands::{self, CommandError, PresetScope, ProfiledRunEnd};
+use crate::commands::preflight::{Checked, PreparedRun, preflight};
+use crate::commands::run_inputs::RunInputsError;
+use crate::commands::{self, CommandError, ProfiledRunEnd};
 use crate::flow::Rounds;
 use crate::flow::RunError;
 use crate::flow::progress::{LogWriter, print_line};
@@ -55,9 +56,15 @@ pub enum AppError {
 
 /// Runs the command line and returns the process exit code.
 pub fn main(cli: Cli) -> u8 {
+    // Nothing is written (no report folder, no trace, no "Profile reports in…") before every
+    // input the command line names has been read and checked.
+    let checked = match preflight(&cli) {
+        Ok(checked) => checked,
+        Err(error) => return commands::report(&error),
+    };
     let observed = match install_subscriber(
         commands::needs_profiler(&cli),
-        cli.profile,
+        commands::writes_profile_reports(&cli),
         commands::quiet_log_filter(&cli),
     ) {
         Ok(observed) => observed,
@@ -70,7 +77,7 @@ pub fn main(cli: Cli) -> u8 {
         Ok(runtime) => runtime,
         Err(error) => return report_error(&AppError::Runtime(error)),
     };
-    let result = runtime.block_on(dispatch(&cli, observed.profiler.as_ref()));
+    let result = runtime.block_on(dispatch(&cli, checked, observed.profiler.as_ref()));
     drop(runtime);
     let code = match result {
         Ok(code) => code,
@@ -192,7 +199,11 @@ fn install_subscriber(
     Ok(Observed { profiler, reports })
 }
 
-async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, AppError> {
+async fn dispatch(
+    cli: &Cli,
+    checked: Checked,
+    profiler: Option<&ProfilerHandle>,
+) -> Result<u8, AppError> {
     if let Some(Command::Stage(args)) = &cli.command {
         run_standalone(args.clone()).await?;
         return Ok(EXIT_OK);
@@ -201,13 +212,20 @@ async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, Ap
     let _signals = signals::Listener::install().inspect_err(|error| {
         tracing::warn!("cannot listen for Ctrl-C, SIGTERM and SIGHUP: {error}")
     });
-    if let Some(code) = commands::dispatch(cli, profiler).await {
-        return Ok(code);
-    }
-    // The gate's and exports' inputs are checked before anything starts a browser.
-    let plan = commands::ProfiledRunPlan::prepare(cli, commands::gate_flags(cli))?;
-    let (options, knobs, target) = prepare_run(cli)?;
-    let preset = PresetScope::enter(cli.preset.as_deref(), cli.baselines.as_deref(), knobs)?;
+    let run = match checked {
+        Checked::Run(run) => *run,
+        Checked::Command => {
+            return Ok(commands::dispatch(cli, profiler)
+                .await
+                .unwrap_or(EXIT_BAD_INPUT));
+        }
+    };
+    let PreparedRun {
+        plan,
+        options,
+        target,
+        preset,
+    } = run;
     if cli.is_soak() {
         let settings = SoakSettings {
             rounds: Rounds {

@@ -224,7 +224,8 @@ pub fn automator_command(directory: &Path, args: &[&str], marker: &str) -> std::
         .env(TEST_MARKER_VAR, marker)
         .env_remove("KV_USERNAME")
         .env_remove("KV_PASSWORD")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        .env_remove("AUTOMATOR_CHROMEDRIVER");
     command
 }
 
