@@ -19,7 +19,12 @@ use crate::stage::{FaultSpec, StageArgs};
 ///
 /// `-h` prints a short line per flag; `--help` prints the details.
 #[derive(Debug, Parser)]
-#[command(name = "automator", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "automator",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 #[command(group = clap::ArgGroup::new("soak").args(["repeat", "duration"]).multiple(true).conflicts_with_all(["compare", "save_baseline"]))]
 #[command(group = clap::ArgGroup::new("preset_runs").args(["baseline_test", "ab_test"]).multiple(true))]
 pub struct Cli {

@@ -53,8 +53,14 @@ fn every_flag_sits_under_a_heading() {
     let command = <Cli as clap::CommandFactory>::command();
     let loose: Vec<&str> = command
         .get_arguments()
-        .filter(|arg| arg.get_long().is_some_and(|long| long != "help" && long != "version"))
-        .filter(|arg| arg.get_help_heading().is_none_or(|h| !HEADINGS.contains(&h)))
+        .filter(|arg| {
+            arg.get_long()
+                .is_some_and(|long| long != "help" && long != "version")
+        })
+        .filter(|arg| {
+            arg.get_help_heading()
+                .is_none_or(|h| !HEADINGS.contains(&h))
+        })
         .filter_map(|arg| arg.get_long())
         .collect();
     assert!(loose.is_empty(), "flags without a heading: {loose:?}");
@@ -83,7 +89,12 @@ fn short_help_is_one_line_per_flag_and_long_help_has_the_details() {
     let short = help("-h", 100);
     let long = help("--help", 100);
     assert!(short.lines().count() * 2 < long.lines().count());
-    for detail in ["Early stop", "Benjamini–Hochberg", "Theil–Sen", "speedscope"] {
+    for detail in [
+        "Early stop",
+        "Benjamini–Hochberg",
+        "Theil–Sen",
+        "speedscope",
+    ] {
         assert!(!short.contains(detail), "-h shows {detail:?}");
         assert!(long.contains(detail), "--help lacks {detail:?}");
     }
@@ -95,7 +106,9 @@ fn defaults_are_written_one_way() {
         let text = help(flag, 100);
         let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(!flat.contains("(default"), "{flag}");
-        let prose = flat.match_indices("default:").filter(|(at, _)| !flat[..*at].ends_with('['));
+        let prose = flat
+            .match_indices("default:")
+            .filter(|(at, _)| !flat[..*at].ends_with('['));
         assert_eq!(prose.count(), 0, "{flag}: a default outside `[default: …]`");
         for default in [
             "[default: downloads]",
@@ -118,7 +131,12 @@ fn the_profile_help_names_every_report_it_writes() {
     let start = long.find("--profile").unwrap();
     let profile = &long[start..start + long[start..].find("--max-tracks").unwrap()];
     let profile = profile.split_whitespace().collect::<Vec<_>>().join(" ");
-    for report in ["performance_<stamp>.log (text)", ".json", ".html", "trace_<stamp>.json (Chrome trace"] {
+    for report in [
+        "performance_<stamp>.log (text)",
+        ".json",
+        ".html",
+        "trace_<stamp>.json (Chrome trace",
+    ] {
         assert!(profile.contains(report), "{report}: {profile}");
     }
 }

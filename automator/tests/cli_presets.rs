@@ -507,6 +507,10 @@ fn help_documents_the_comparison_commands() {
         "--preset <NAME>",
         "--baselines <DIR>",
     ] {
-        assert!(words.contains(text), "--help lacks `{text}`:\n{}", help.stdout);
+        assert!(
+            words.contains(text),
+            "--help lacks `{text}`:\n{}",
+            help.stdout
+        );
     }
 }

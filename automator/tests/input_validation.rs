@@ -143,15 +143,27 @@ fn a_rejected_command_line_writes_nothing() {
         (&["--preset", "curent", "--repeat", "2"], "curent"),
         (&["--profile", "--ab-test", "current", "curent"], "curent"),
         (&["--profile", "--baseline-test", "curent"], "curent"),
-        (&["--profile", "--compare", "no_such_baseline"], "no_such_baseline"),
+        (
+            &["--profile", "--compare", "no_such_baseline"],
+            "no_such_baseline",
+        ),
         (&["--baseline", "corrupt.json"], "corrupt.json"),
-        (&["--save-baseline", "nightly", "--knobs", "knobs.toml"], "knobs.toml"),
+        (
+            &["--save-baseline", "nightly", "--knobs", "knobs.toml"],
+            "knobs.toml",
+        ),
         (&["--profile", "--knobs", "knobs.toml"], "knobs.toml"),
         (&["--profile", "--site-profile", "site.toml"], "site.toml"),
         (&["--profile", "--songs", "songs.yaml"], "songs.yaml"),
         (&["--profile", "--knobs", "missing.toml"], "missing.toml"),
-        (&["--profile", "--chromedriver", "/nonexistent/cd"], "/nonexistent/cd"),
-        (&["--profile", "--export-junit", "gate.xml"], "--export-junit"),
+        (
+            &["--profile", "--chromedriver", "/nonexistent/cd"],
+            "/nonexistent/cd",
+        ),
+        (
+            &["--profile", "--export-junit", "gate.xml"],
+            "--export-junit",
+        ),
         (&["--profile", "--runs", "0"], "--runs"),
     ] {
         let run = support::run_automator(folder, args, &[]);

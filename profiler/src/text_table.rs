@@ -94,7 +94,11 @@ impl TextTable {
             column.set_padding((0, gap));
             // Cells wrap between words, never inside one: a key name stays whole.
             let longest_word = std::iter::once(title.as_str())
-                .chain(self.rows.iter().filter_map(|row| row.get(index).map(String::as_str)))
+                .chain(
+                    self.rows
+                        .iter()
+                        .filter_map(|row| row.get(index).map(String::as_str)),
+                )
                 .flat_map(str::split_whitespace)
                 .map(|word| word.chars().count())
                 .max()
@@ -138,7 +142,10 @@ mod tests {
     }
 
     fn widest(text: &str) -> usize {
-        text.lines().map(|line| line.chars().count()).max().unwrap_or(0)
+        text.lines()
+            .map(|line| line.chars().count())
+            .max()
+            .unwrap_or(0)
     }
 
     #[test]
@@ -166,15 +173,24 @@ mod tests {
         for columns in [100u16, 80, 70] {
             let text = sample().render_within(TableWidth::Columns(columns));
             assert!(widest(&text) <= columns as usize, "{columns}:\n{text}");
-            assert!(text.lines().count() > 3, "{columns}: nothing wrapped:\n{text}");
+            assert!(
+                text.lines().count() > 3,
+                "{columns}: nothing wrapped:\n{text}"
+            );
             let words: Vec<&str> = text.split_whitespace().collect();
-            for word in ["track_management.finalize_solo_activation", "12.3", "µs", "configured"]
-            {
+            for word in [
+                "track_management.finalize_solo_activation",
+                "12.3",
+                "µs",
+                "configured",
+            ] {
                 assert!(words.contains(&word), "{columns}: {word} lost:\n{text}");
             }
             let header = text.lines().next().unwrap();
             assert!(
-                header.starts_with("key") && header.contains("time") && header.contains("last error"),
+                header.starts_with("key")
+                    && header.contains("time")
+                    && header.contains("last error"),
                 "{header}"
             );
         }
@@ -194,7 +210,11 @@ mod tests {
         assert!(text.lines().all(|line| line.starts_with("  ")), "{text}");
         // Too narrow for the key and the longest words: as narrow as they allow.
         let narrow = sample().render_within(TableWidth::Columns(20));
-        assert_eq!(widest(&narrow), 41 + 2 + 4 + 2 + "configured".len(), "{narrow}");
+        assert_eq!(
+            widest(&narrow),
+            41 + 2 + 4 + 2 + "configured".len(),
+            "{narrow}"
+        );
         assert!(narrow.lines().next().unwrap().contains("last"), "{narrow}");
     }
 

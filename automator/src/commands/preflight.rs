@@ -110,13 +110,21 @@ mod tests {
             (&["--preset", "curent"][..], "curent"),
             (&["--ab-test", "current", "curent"], "curent"),
             (&["--baseline-test", "curent"], "curent"),
-            (&["--compare", "/nonexistent/base.json"], "/nonexistent/base.json"),
+            (
+                &["--compare", "/nonexistent/base.json"],
+                "/nonexistent/base.json",
+            ),
             (&["--compare", corrupt], "corrupt.json"),
             (&["--knobs", "/nonexistent/knobs.toml"], "knobs.toml"),
             (&["--site-profile", "/nonexistent/site.toml"], "site.toml"),
-            (&["--chromedriver", "/nonexistent/chromedriver"], "/nonexistent/chromedriver"),
+            (
+                &["--chromedriver", "/nonexistent/chromedriver"],
+                "/nonexistent/chromedriver",
+            ),
         ] {
-            let error = checked(args).err().unwrap_or_else(|| panic!("{args:?} passed"));
+            let error = checked(args)
+                .err()
+                .unwrap_or_else(|| panic!("{args:?} passed"));
             let message = error.to_string();
             assert!(message.contains(expected), "{args:?}: {message}");
             assert_eq!(error.exit_code(), 2, "{args:?}");
@@ -126,7 +134,12 @@ mod tests {
     #[test]
     fn a_webdriver_endpoint_needs_no_chromedriver() {
         assert!(matches!(
-            checked(&["--chromedriver", "/nonexistent/cd", "--webdriver", "http://127.0.0.1:1"]),
+            checked(&[
+                "--chromedriver",
+                "/nonexistent/cd",
+                "--webdriver",
+                "http://127.0.0.1:1"
+            ]),
             Ok(Checked::Run(_))
         ));
         assert!(matches!(
