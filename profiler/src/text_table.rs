@@ -16,9 +16,9 @@ pub enum TableWidth {
     #[default]
     Unlimited,
     /// At most this many characters per line (a terminal's width): when the table would be
-    /// wider, the widest cells wrap onto more lines, between words. A table whose columns
-    /// cannot shrink that far (a column keeps at least its longest word, so a key name stays
-    /// whole) is as narrow as they allow.
+    /// wider, the widest text cells wrap onto more lines, between words. A table whose columns
+    /// cannot shrink that far (a text column keeps at least its longest word, so a key name
+    /// stays whole, and a figure column its widest figure) is as narrow as they allow.
     Columns(u16),
 }
 
