@@ -192,3 +192,59 @@ fn baseline_is_the_criterion_spelling_of_compare() {
     );
     assert!(help("-h", 100).contains("[alias: --baseline]"));
 }
+
+/// `automator -h` in a real terminal (a pseudo-terminal of 70 columns made by util-linux's
+/// `script`), with or without `NO_COLOR`: the text without its escape sequences and carriage
+/// returns, and whether it had any.
+fn help_in_a_terminal(no_color: bool) -> (String, bool) {
+    let mut command = std::process::Command::new("script");
+    command
+        .args([
+            "-qec",
+            &format!(
+                "stty cols 70 rows 30; '{}' -h",
+                env!("CARGO_BIN_EXE_automator")
+            ),
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::null())
+        .env_remove("COLUMNS")
+        .env_remove("NO_COLOR");
+    if no_color {
+        command.env("NO_COLOR", "1");
+    }
+    let output = command.output().expect("util-linux `script` runs");
+    let raw = String::from_utf8(output.stdout).unwrap();
+    let mut plain = String::new();
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => {
+                // CSI … final byte (a letter).
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            '\r' => {}
+            c => plain.push(c),
+        }
+    }
+    (plain, raw.contains('\u{1b}'))
+}
+
+#[test]
+fn in_a_terminal_help_wraps_to_its_width_and_no_color_turns_styles_off() {
+    let (plain, styled) = help_in_a_terminal(false);
+    assert!(plain.contains("Regression gate:"), "{plain}");
+    let too_long: Vec<&str> = plain
+        .lines()
+        .filter(|line| line.chars().count() > 70)
+        .collect();
+    assert!(too_long.is_empty(), "a 70-column terminal: {too_long:#?}");
+    assert!(styled, "headings are styled on a terminal");
+    let (plain, styled) = help_in_a_terminal(true);
+    assert!(plain.contains("Regression gate:"), "{plain}");
+    assert!(!styled, "NO_COLOR: no escape sequences");
+}
