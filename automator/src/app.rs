@@ -1,5 +1,5 @@
-//! What `automator` does with its command line: set up logging (and profiling with
-//! `--profile`), run the automation or serve the stage, print the summary, and turn every
+//! What `automator` does with its command line: check every input it names (writing nothing
+//! until they all pass), set up logging (and profiling with `--profile`), run the automation or serve the stage, print the summary, and turn every
 //! outcome into an exit code — 0 all ok, 1 some tracks failed, 2 bad input or setup, 128 + the
 //! signal's number when SIGINT, SIGTERM or SIGHUP interrupted the run (130, 143, 129).
 
@@ -13,7 +13,6 @@ use profiler::{ProfilerHandle, ProfilerLayer};
 
 use crate::cli::{Cli, Command};
 use crate::commands::preflight::{Checked, PreparedRun, preflight};
-use crate::commands::run_inputs::RunInputsError;
 use crate::commands::{self, CommandError, ProfiledRunEnd};
 use crate::flow::Rounds;
 use crate::flow::RunError;
@@ -36,8 +35,6 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 /// one line naming the file or flag and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error(transparent)]
-    Inputs(#[from] RunInputsError),
     #[error(transparent)]
     Run(#[from] RunError),
     #[error(transparent)]
@@ -214,6 +211,7 @@ async fn dispatch(
     });
     let run = match checked {
         Checked::Run(run) => *run,
+        // Every command line the checks leave to a command is one `commands::dispatch` runs.
         Checked::Command => {
             return Ok(commands::dispatch(cli, profiler)
                 .await
