@@ -221,8 +221,8 @@ pub struct Cli {
 
     /// The chromedriver to start (unless --webdriver is given).
     ///
-    /// Checked before anything starts: a missing or non-executable file is an error (exit
-    /// code 2). Chromium itself is the first of chromium, chromium-browser, google-chrome
+    /// A bare name (no `/`) is looked up on PATH. Checked before anything starts: a missing or
+    /// non-executable file is an error (exit code 2). Chromium itself is the first of chromium, chromium-browser, google-chrome
     /// and google-chrome-stable on PATH.
     #[arg(long, value_name = "PATH", env = "AUTOMATOR_CHROMEDRIVER", default_value = DEFAULT_CHROMEDRIVER, help_heading = RUN)]
     pub chromedriver: PathBuf,

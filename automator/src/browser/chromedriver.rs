@@ -156,15 +156,33 @@ impl Drop for ChromeDriver {
 }
 
 /// Checks that `binary` is an executable file, so a wrong `--chromedriver` is reported before
-/// anything starts rather than when the first browser does.
+/// anything starts rather than when the first browser does. A bare name (no `/`) is looked up
+/// on `PATH`, as starting it does.
 pub fn check_chromedriver(binary: &Path) -> Result<(), BrowserError> {
-    use std::os::unix::fs::PermissionsExt;
     let path = binary.to_path_buf();
+    if !binary.as_os_str().is_empty() && binary.components().count() == 1 && !binary.is_absolute() {
+        let on_path = std::env::var_os("PATH")
+            .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .any(|directory| is_executable_file(&directory.join(binary)));
+        return match on_path {
+            true => Ok(()),
+            false => Err(BrowserError::ChromedriverMissing { path }),
+        };
+    }
     match std::fs::metadata(binary) {
         Err(_) => Err(BrowserError::ChromedriverMissing { path }),
-        Ok(metadata) if metadata.is_file() && metadata.permissions().mode() & 0o111 != 0 => Ok(()),
+        Ok(_) if is_executable_file(binary) => Ok(()),
         Ok(_) => Err(BrowserError::ChromedriverNotExecutable { path }),
     }
+}
+
+/// Whether `path` is a file someone may execute.
+fn is_executable_file(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .is_ok_and(|metadata| metadata.is_file() && metadata.permissions().mode() & 0o111 != 0)
 }
 
 /// A port the kernel just handed out on loopback (closed again; chromedriver binds it next).
@@ -219,6 +237,14 @@ mod tests {
             "{error}"
         );
         assert!(check_chromedriver(Path::new("/bin/sh")).is_ok());
+        assert!(
+            check_chromedriver(Path::new("sh")).is_ok(),
+            "a bare name is looked up on PATH"
+        );
+        assert!(matches!(
+            check_chromedriver(Path::new("no-such-chromedriver")),
+            Err(BrowserError::ChromedriverMissing { .. })
+        ));
     }
 
     /// The kernel ends the child with the thread that spawned it (here a short-lived thread;
