@@ -1,5 +1,5 @@
-//! What `automator` does with its command line: set up logging (and profiling with
-//! `--profile`), run the automation or serve the stage, print the summary, and turn every
+//! What `automator` does with its command line: check every input it names (writing nothing
+//! until they all pass), set up logging (and profiling with `--profile`), run the automation or serve the stage, print the summary, and turn every
 //! outcome into an exit code — 0 all ok, 1 some tracks failed, 2 bad input or setup, 128 + the
 //! signal's number when SIGINT, SIGTERM or SIGHUP interrupted the run (130, 143, 129).
 
@@ -12,8 +12,8 @@ use profiler::report::ReportError;
 use profiler::{ProfilerHandle, ProfilerLayer};
 
 use crate::cli::{Cli, Command};
-use crate::commands::run_inputs::{RunInputsError, prepare_run};
-use crate::commands::{self, CommandError, PresetScope, ProfiledRunEnd};
+use crate::commands::preflight::{Checked, PreparedRun, preflight};
+use crate::commands::{self, CommandError, ProfiledRunEnd};
 use crate::flow::Rounds;
 use crate::flow::RunError;
 use crate::flow::progress::{LogWriter, print_line};
@@ -36,8 +36,6 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
-    Inputs(#[from] RunInputsError),
-    #[error(transparent)]
     Run(#[from] RunError),
     #[error(transparent)]
     Stage(#[from] StageError),
@@ -55,9 +53,15 @@ pub enum AppError {
 
 /// Runs the command line and returns the process exit code.
 pub fn main(cli: Cli) -> u8 {
+    // Nothing is written (no report folder, no trace, no "Profile reports in…") before every
+    // input the command line names has been read and checked.
+    let checked = match preflight(&cli) {
+        Ok(checked) => checked,
+        Err(error) => return commands::report(&error),
+    };
     let observed = match install_subscriber(
         commands::needs_profiler(&cli),
-        cli.profile,
+        commands::writes_profile_reports(&cli),
         commands::quiet_log_filter(&cli),
     ) {
         Ok(observed) => observed,
@@ -70,7 +74,7 @@ pub fn main(cli: Cli) -> u8 {
         Ok(runtime) => runtime,
         Err(error) => return report_error(&AppError::Runtime(error)),
     };
-    let result = runtime.block_on(dispatch(&cli, observed.profiler.as_ref()));
+    let result = runtime.block_on(dispatch(&cli, checked, observed.profiler.as_ref()));
     drop(runtime);
     let code = match result {
         Ok(code) => code,
@@ -192,7 +196,11 @@ fn install_subscriber(
     Ok(Observed { profiler, reports })
 }
 
-async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, AppError> {
+async fn dispatch(
+    cli: &Cli,
+    checked: Checked,
+    profiler: Option<&ProfilerHandle>,
+) -> Result<u8, AppError> {
     if let Some(Command::Stage(args)) = &cli.command {
         run_standalone(args.clone()).await?;
         return Ok(EXIT_OK);
@@ -201,13 +209,21 @@ async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Result<u8, Ap
     let _signals = signals::Listener::install().inspect_err(|error| {
         tracing::warn!("cannot listen for Ctrl-C, SIGTERM and SIGHUP: {error}")
     });
-    if let Some(code) = commands::dispatch(cli, profiler).await {
-        return Ok(code);
-    }
-    // The gate's and exports' inputs are checked before anything starts a browser.
-    let plan = commands::ProfiledRunPlan::prepare(cli, commands::gate_flags(cli))?;
-    let (options, knobs, target) = prepare_run(cli)?;
-    let preset = PresetScope::enter(cli.preset.as_deref(), cli.baselines.as_deref(), knobs)?;
+    let run = match checked {
+        Checked::Run(run) => *run,
+        // Every command line the checks leave to a command is one `commands::dispatch` runs.
+        Checked::Command => {
+            return Ok(commands::dispatch(cli, profiler)
+                .await
+                .unwrap_or(EXIT_BAD_INPUT));
+        }
+    };
+    let PreparedRun {
+        plan,
+        options,
+        target,
+        preset,
+    } = run;
     if cli.is_soak() {
         let settings = SoakSettings {
             rounds: Rounds {

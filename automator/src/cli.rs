@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::browser::chromedriver::DEFAULT_CHROMEDRIVER;
 use crate::stage::{FaultSpec, StageArgs};
 
 /// Downloads custom backing tracks (one mix per soloed track) from a karaoke site with headless
@@ -12,226 +13,252 @@ use crate::stage::{FaultSpec, StageArgs};
 /// Without --site it runs against the embedded stage (a local replica of the site with its
 /// demo account and demo catalog), so everything works offline. Credentials for a real site
 /// come from KV_USERNAME / KV_PASSWORD (environment or a .env file), never from the command line.
+///
+/// Every file and name the command line mentions is read and checked before anything is
+/// written: a bad one is one `error:` line and exit code 2.
+///
+/// `-h` prints a short line per flag; `--help` prints the details.
 #[derive(Debug, Parser)]
-#[command(name = "automator", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "automator",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 #[command(group = clap::ArgGroup::new("soak").args(["repeat", "duration"]).multiple(true).conflicts_with_all(["compare", "save_baseline"]))]
 #[command(group = clap::ArgGroup::new("preset_runs").args(["baseline_test", "ab_test"]).multiple(true))]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Profile the run and write text, JSON and Chrome-trace reports into logs/performance/.
-    #[arg(long)]
+    /// Profile the run: text, JSON, HTML and Chrome-trace reports in logs/performance/.
+    ///
+    /// Writes logs/performance/performance_<stamp>.log (text), .json, .html (self-contained:
+    /// call tree, histograms, memory, failures, a link to the trace) and trace_<stamp>.json
+    /// (Chrome trace for chrome://tracing, Perfetto or speedscope), also after a failed or
+    /// interrupted run. Implied by --save-baseline and --compare when they run the automation.
+    #[arg(long, help_heading = RUN)]
     pub profile: bool,
 
-    /// List the configuration presets and the knobs each changes relative to the default.
+    /// List the configuration presets and the knobs each changes.
     ///
     /// Presets are read from --baselines DIR, else ./baselines/ when it exists, else the
     /// presets built into this binary (current, download_only, optimized, pre_optimization,
     /// solo_only). The built-in default configuration is `optimized`.
-    #[arg(long)]
+    #[arg(long, help_heading = PRESETS)]
     pub list_baselines: bool,
 
-    /// Run under one preset --runs times (default 3) and save
-    /// logs/performance/baselines/baseline_<NAME>_<YYYYMMDD_HHMMSS>.json.
+    /// Run under one preset --runs times and save the runs as a preset-run file.
     ///
-    /// The file holds the preset, its knobs, the machine, and per run the durations, per-track
-    /// times, success counts, errors and the run's own profile. Against the stage the default
-    /// time scale is 0.03 (see --time-scale).
-    #[arg(long, value_name = "NAME")]
+    /// The file, logs/performance/baselines/baseline_<NAME>_<stamp>.json, holds the preset,
+    /// its knobs, the machine, and per run the durations, per-track times, success counts,
+    /// errors and the run's own profile. Against the stage the time scale is 0.03 unless
+    /// --time-scale says otherwise.
+    #[arg(long, value_name = "NAME", help_heading = PRESETS)]
     pub baseline_test: Option<String>,
 
-    /// A/B-compare two presets: runs interleaved A B B A … on the same songs and tracks, one
-    /// fresh profile per run.
+    /// A/B-compare two presets, runs interleaved A B B A … on the same songs and tracks.
     ///
-    /// Reports time per track (time spent in the songs over tracks attempted; browser start
-    /// and login excluded) for each preset, the ratio B/A of geometric means with a 95%
-    /// interval and p-value from one model (Welch's t-test on log time per track), a
-    /// rank-sum permutation p-value as a robustness check, a verdict (faster / no meaningful
-    /// difference within ±5% / inconclusive with the runs needed), correct tracks, where the
-    /// time moved per key with intervals and which knob differences explain it. Saves a
-    /// baseline file per preset and the comparison as JSON, Markdown and HTML in
-    /// logs/performance/baselines/.
+    /// Each run gets a fresh profile. Reports time per track (time spent in the songs over
+    /// tracks attempted; browser start and login excluded) for each preset, the ratio B/A of
+    /// geometric means with a 95% interval and p-value from one model (Welch's t-test on log
+    /// time per track), a rank-sum permutation p-value as a robustness check, a verdict
+    /// (faster / no meaningful difference within ±5% / inconclusive with the runs needed),
+    /// correct tracks, where the time moved per key with intervals and which knob differences
+    /// explain it. Saves a baseline file per preset and the comparison as JSON, Markdown and
+    /// HTML in logs/performance/baselines/.
     ///
-    /// --runs defaults to 8 per preset. Early stop: after every complete A B B A block the
-    /// runs so far are analysed, and the test stops when at least 4 runs per preset give
-    /// p < 0.0002 (stricter than the final 0.05, so looking early does not inflate false
-    /// alarms); a clear difference stops after 4 runs each.
-    /// Against the stage the default time scale is 0.03 (a default
-    /// `--ab-test current solo_only --max-tracks 2` takes about 4 minutes).
-    /// With --fail-on-regression, exits 1 when B is significantly slower than A.
-    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    /// Early stop: after every complete A B B A block the runs so far are analysed, and the
+    /// test stops when at least 4 runs per preset give p < 0.0002 (stricter than the final
+    /// 0.05, so looking early does not inflate false alarms); a clear difference stops after
+    /// 4 runs each. Against the stage the time scale is 0.03 unless --time-scale says
+    /// otherwise (`--ab-test current solo_only --max-tracks 2` takes about 4 minutes). With
+    /// --fail-on-regression, exits 1 when B is significantly slower than A.
+    #[arg(long, num_args = 2, value_names = ["A", "B"], help_heading = PRESETS)]
     pub ab_test: Option<Vec<String>>,
 
-    /// Runs per preset for --baseline-test (default 3) and --ab-test (default 8, may stop
-    /// early); with --save-baseline / --compare, how many times the profiled run is repeated
-    /// (default 1; the gate tests timing only with 2 or more runs per side, 3 recommended).
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    /// Runs per preset, or repetitions of a gated run [default: 3 for --baseline-test, 8 for
+    /// --ab-test, 1 otherwise]
+    ///
+    /// --ab-test may stop early (see there). With --save-baseline / --compare the profiled run
+    /// is repeated N times; the gate tests timing only with 2 or more runs per side, and 3 are
+    /// recommended.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, help_heading = PRESETS)]
     pub runs: Option<u32>,
 
-    /// Warm-up runs per preset for --baseline-test and --ab-test (default 0): run first
-    /// (alternating A B for --ab-test), shown as "warm-up" lines, and discarded — not in the
-    /// statistics nor in the saved files. For a first run that pays for cold caches or a
-    /// browser download.
-    #[arg(long, value_name = "N", default_value_t = 0, requires = "preset_runs")]
+    /// Warm-up runs per preset for --baseline-test and --ab-test, discarded.
+    ///
+    /// They run first (alternating A B for --ab-test), are shown as "warm-up" lines, and are
+    /// in neither the statistics nor the saved files: for a first run that pays for cold
+    /// caches or a browser download.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "preset_runs", help_heading = PRESETS)]
     pub warmup: u32,
 
-    /// Folder of preset files (one TOML file per preset); default ./baselines/ when it
-    /// exists, else the presets built into this binary.
-    #[arg(long, value_name = "DIR")]
+    /// Folder of preset files, one TOML file per preset [default: ./baselines/ when it
+    /// exists, else the built-in presets]
+    #[arg(long, value_name = "DIR", help_heading = PRESETS)]
     pub baselines: Option<PathBuf>,
 
-    /// Run once under this preset (e.g. `--profile --preset current`); the configuration is
-    /// restored afterwards.
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["baseline_test", "ab_test"])]
+    /// Run once under this preset; the configuration is restored afterwards.
+    ///
+    /// For example `automator --profile --preset current`. See --list-baselines for the names.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["baseline_test", "ab_test"], help_heading = PRESETS)]
     pub preset: Option<String>,
 
     /// At most N tracks per song (1 or more).
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), help_heading = RUN)]
     pub max_tracks: Option<u32>,
 
-    /// songs.yaml to download (`songs: [{url, name?, description?, key?}]`). Default: the
-    /// stage's demo catalog, or ./songs.yaml with --site.
-    #[arg(long, value_name = "FILE")]
+    /// The songs to download, a YAML file [default: the stage's demo catalog, or ./songs.yaml
+    /// with --site]
+    ///
+    /// Format: `songs: [{url, name?, description?, key?}]`.
+    #[arg(long, value_name = "FILE", help_heading = RUN)]
     pub songs: Option<PathBuf>,
 
-    /// The real site's base URL (e.g. https://www.karaoke-version.com); default: the stage.
-    #[arg(long, value_name = "URL")]
+    /// The real site's base URL, e.g. https://www.karaoke-version.com [default: the embedded
+    /// stage]
+    #[arg(long, value_name = "URL", help_heading = RUN)]
     pub site: Option<String>,
 
-    /// Use a running W3C WebDriver endpoint (e.g. a Selenium Grid) instead of chromedriver.
-    #[arg(long, value_name = "URL")]
-    pub webdriver: Option<String>,
-
     /// Where mixes are filed, as <DIR>/<Song>/<Track>.mp3.
-    #[arg(long, value_name = "DIR", default_value = "downloads")]
+    #[arg(long, value_name = "DIR", default_value = "downloads", help_heading = RUN)]
     pub download_dir: PathBuf,
 
     /// Show the browser window (debugging).
-    #[arg(long)]
+    #[arg(long, help_heading = RUN)]
     pub headed: bool,
 
     /// Log in even if a saved session is still valid.
-    #[arg(long)]
+    #[arg(long, help_heading = RUN)]
     pub force_login: bool,
 
     /// Delete the saved session first.
-    #[arg(long)]
+    #[arg(long, help_heading = RUN)]
     pub clear_session: bool,
 
-    /// Multiply every wait (and the stage's delays) by F; e.g. 0.05 runs 20x faster.
-    /// Default 1, except --ab-test and --baseline-test against the stage, which default to
-    /// 0.03. Allowed: greater than 0, at most 100.
-    #[arg(long, value_name = "F", allow_negative_numbers = true, value_parser = parse_time_scale)]
+    /// Multiply every wait (and the stage's delays) by F [default: 1; 0.03 for --ab-test and
+    /// --baseline-test against the stage]
+    ///
+    /// For example 0.05 runs 20x faster. Allowed: greater than 0, at most 100.
+    #[arg(long, value_name = "F", allow_negative_numbers = true, value_parser = parse_time_scale, help_heading = RUN)]
     pub time_scale: Option<f64>,
 
-    /// Exit 1 when --compare finds a regression (or --ab-test finds B significantly slower).
+    /// Exit 1 when --compare finds a regression, or --ab-test finds B significantly slower.
+    ///
     /// A broken --limit always exits 1.
-    #[arg(long)]
+    #[arg(long, help_heading = GATE)]
     pub fail_on_regression: bool,
 
-    /// Noise threshold of the regression gate in percent (default 20): a key regresses when
-    /// its per-run median moved by more than this AND Welch's t-test on the log per-run
-    /// values (Benjamini–Hochberg-adjusted over all keys) says the shift is real; or when its success rate
-    /// dropped (Fisher's exact test).
-    /// A negative value is refused by the regression gate, naming this flag.
-    #[arg(long, value_name = "PCT", allow_negative_numbers = true)]
+    /// Noise threshold of the regression gate in percent [default: 20]
+    ///
+    /// A key regresses when its per-run median moved by more than this AND Welch's t-test on
+    /// the log per-run values (Benjamini–Hochberg-adjusted over all keys) says the shift is
+    /// real; or when its success rate dropped (Fisher's exact test). A negative value is
+    /// refused.
+    #[arg(long, value_name = "PCT", allow_negative_numbers = true, help_heading = GATE)]
     pub threshold: Option<f64>,
 
-    /// With --fail-on-regression: do not fail on an untested change (a key slower beyond the
-    /// threshold, or failing more often, with too few runs or calls to test). Without this
-    /// flag such a change fails the gate; the report names it either way.
-    #[arg(long)]
+    /// With --fail-on-regression: do not fail on an untested change.
+    ///
+    /// An untested change is a key slower beyond the threshold, or failing more often, with
+    /// too few runs or calls to test. Without this flag such a change fails the gate; the
+    /// report names it either way.
+    #[arg(long, help_heading = GATE)]
     pub allow_untested: bool,
 
-    /// Write the profile (plain --profile run), the gate's verdict and report (--compare) or
-    /// the A/B comparison (--ab-test) as JSON to FILE (atomically).
-    #[arg(long, value_name = "FILE")]
-    pub export_json: Option<PathBuf>,
-
-    /// Write the profile, the gate or the A/B comparison as Markdown to FILE. The gate's and
-    /// the A/B's Markdown is also appended to $GITHUB_STEP_SUMMARY when that is set.
-    #[arg(long, value_name = "FILE")]
-    pub export_markdown: Option<PathBuf>,
-
-    /// Write Bencher Metric Format JSON to FILE: {"<key>": {"latency": {"value": ns,
-    /// "lower_value": ns, "upper_value": ns}}}.
-    #[arg(long, value_name = "FILE")]
-    pub export_bmf: Option<PathBuf>,
-
-    /// With --compare: write the gate as JUnit XML to FILE (one test case per key and hard
-    /// limit, a failure per regression).
-    #[arg(long, value_name = "FILE")]
-    pub export_junit: Option<PathBuf>,
-
-    /// A threshold for one key or a family (`download_management.*=50`); repeatable.
-    #[arg(long, value_name = "KEY=PCT")]
+    /// A threshold for one key or a family, e.g. `download_management.*=50`; repeatable.
+    #[arg(long, value_name = "KEY=PCT", help_heading = GATE)]
     pub key_threshold: Vec<String>,
 
-    /// A hard limit checked on the run, e.g. `track_management.solo_track:p95<33ms`
-    /// (metrics mean, p50, p90, p95, p99, max; units ns, us, ms, s, min); repeatable.
-    #[arg(long, value_name = "KEY:METRIC<DURATION")]
+    /// A hard limit checked on the run, e.g. `track_management.solo_track:p95<33ms`; repeatable.
+    ///
+    /// Metrics: mean, p50, p90, p95, p99, max. Units: ns, us, ms, s, min.
+    #[arg(long, value_name = "KEY:METRIC<DURATION", help_heading = GATE)]
     pub limit: Vec<String>,
 
-    /// After this run (or its --runs repetitions), save the profiles as a performance
-    /// baseline, one sample per run. A NAME (letters, digits, `.`, `_`, `-`) is stored as
-    /// logs/performance/baselines/<NAME>.json; a value ending in `.json` is a file path.
-    #[arg(long, value_name = "NAME|FILE")]
+    /// Save this run's profiles as a performance baseline (implies --profile).
+    ///
+    /// After this run (or its --runs repetitions), one sample per run. A NAME (letters,
+    /// digits, `.`, `_`, `-`) is stored as logs/performance/baselines/<NAME>.json; a value
+    /// ending in `.json` is a file path. The profile reports of --profile are written too.
+    #[arg(long, value_name = "NAME|FILE", help_heading = GATE)]
     pub save_baseline: Option<String>,
 
     /// Print a saved baseline (gate baseline, profile JSON report or preset-run file) and exit.
-    #[arg(long, value_name = "NAME|FILE")]
+    #[arg(long, value_name = "NAME|FILE", help_heading = GATE)]
     pub show_baseline: Option<String>,
 
-    /// Compare this run (or its --runs repetitions), or the file given with --against, with
-    /// a saved baseline: per key regression / untested change / improvement / within noise /
-    /// not testable / no change, hard limits, and a warning when the machines differ. The
-    /// baseline is read before the browser starts. Exit codes: 0 ok, 1 regression (or
-    /// untested change, see --allow-untested) with --fail-on-regression or a broken
-    /// --limit, 2 bad input.
-    #[arg(long, value_name = "NAME|FILE")]
+    /// Compare this run with a saved baseline (implies --profile).
+    ///
+    /// Compares this run (or its --runs repetitions), or the file given with --against, per
+    /// key: regression / untested change / improvement / within noise / not testable / no
+    /// change, hard limits, and a warning when the machines differ. The baseline is read
+    /// before the browser starts. A run writes the profile reports of --profile too (not
+    /// with --against, which runs nothing). Exit codes: 0 ok, 1 regression (or untested
+    /// change, see --allow-untested) with --fail-on-regression or a broken --limit, 2 bad
+    /// input. `--baseline NAME` is criterion's spelling of the same flag.
+    #[arg(long, visible_alias = "baseline", value_name = "NAME|FILE", help_heading = GATE)]
     pub compare: Option<String>,
 
     /// With --compare: compare this saved file instead of running.
-    #[arg(long, value_name = "NAME|FILE", requires = "compare")]
+    #[arg(long, value_name = "NAME|FILE", requires = "compare", help_heading = GATE)]
     pub against: Option<String>,
 
-    /// Knob overrides (TOML, e.g. `solo_wait = "poll"`) on top of the default configuration.
-    #[arg(long, value_name = "FILE")]
+    /// Knob overrides on top of the default configuration, a TOML file.
+    ///
+    /// For example `solo_wait = "poll"`; see --list-baselines for the knobs.
+    #[arg(long, value_name = "FILE", help_heading = RUN)]
     pub knobs: Option<PathBuf>,
 
     /// A site profile (selectors and site facts) replacing the built-in one.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = RUN)]
     pub site_profile: Option<PathBuf>,
 
     /// Where the login session is kept between runs.
-    #[arg(long, value_name = "FILE", default_value = "logs/session.json")]
+    #[arg(long, value_name = "FILE", default_value = "logs/session.json", help_heading = RUN)]
     pub session_file: PathBuf,
 
-    /// Soak: run the catalog N times in one process (fresh downloads each round, one browser
-    /// unless --restart-browser-every), sampling the memory of the automator and of the whole
-    /// browser process tree; prints per-round figures, cold vs warm tracks, the memory
-    /// series' start/peak/end and a leak verdict, and saves logs/performance/soak_<stamp>.json.
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["baseline_test", "ab_test"])]
+    /// The chromedriver to start (unless --webdriver is given).
+    ///
+    /// A bare name (no `/`) is looked up on PATH. Checked before anything starts: a missing or
+    /// non-executable file is an error (exit code 2). Chromium itself is the first of chromium, chromium-browser, google-chrome
+    /// and google-chrome-stable on PATH.
+    #[arg(long, value_name = "PATH", env = "AUTOMATOR_CHROMEDRIVER", default_value = DEFAULT_CHROMEDRIVER, help_heading = RUN)]
+    pub chromedriver: PathBuf,
+
+    /// Soak: run the catalog N times in one process.
+    ///
+    /// Fresh downloads each round, one browser unless --restart-browser-every, sampling the
+    /// memory of the automator and of the whole browser process tree; prints per-round
+    /// figures, cold vs warm tracks, the memory series' start/peak/end and a leak verdict, and
+    /// saves logs/performance/soak_<stamp>.json.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["baseline_test", "ab_test"], help_heading = SOAK)]
     pub repeat: Option<u32>,
 
-    /// Soak: start new rounds until this much time has passed (e.g. 90s, 10m, 1h 30m); the
-    /// round under way finishes. With --repeat, whichever ends first.
-    #[arg(long, value_name = "D", value_parser = crate::soak::command::parse_duration, conflicts_with_all = ["baseline_test", "ab_test"])]
+    /// Soak: start new rounds until this much time has passed, e.g. 90s, 10m, 1h 30m.
+    ///
+    /// The round under way finishes. With --repeat, whichever ends first.
+    #[arg(long, value_name = "D", value_parser = crate::soak::command::parse_duration, conflicts_with_all = ["baseline_test", "ab_test"], help_heading = SOAK)]
     pub duration: Option<std::time::Duration>,
 
-    /// Soak: exit 1 when the browser tree's memory grows by more than MB per 100 tracks
-    /// (growth detected: the 95% interval of the Theil–Sen slope lies above zero, and its
-    /// estimate exceeds MB).
-    #[arg(long, value_name = "MB", allow_negative_numbers = true, value_parser = parse_leak_limit, requires = "soak")]
+    /// Soak: exit 1 when the browser's memory grows by more than MB per 100 tracks.
+    ///
+    /// Growth is detected when the 95% interval of the Theil–Sen slope of the browser process
+    /// tree's memory lies above zero, and its estimate exceeds MB.
+    #[arg(long, value_name = "MB", allow_negative_numbers = true, value_parser = parse_leak_limit, requires = "soak", help_heading = SOAK)]
     pub fail_on_leak: Option<f64>,
 
     /// Soak: replace the browser (new chromedriver, Chromium and login) after every K songs.
-    #[arg(long, value_name = "K", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires = "soak")]
+    #[arg(long, value_name = "K", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..), requires = "soak", help_heading = SOAK)]
     pub restart_browser_every: Option<u32>,
 
+    /// Use a running W3C WebDriver endpoint (e.g. a Selenium Grid) instead of chromedriver.
+    #[arg(long, value_name = "URL", help_heading = GRID)]
+    pub webdriver: Option<String>,
+
     /// Stage only: faults to inject, e.g. `http500=0.05,solo_stuck=0.05`.
-    #[arg(long, value_name = "SPEC", default_value = "none", value_parser = FaultSpec::parse)]
+    #[arg(long, value_name = "SPEC", default_value = "none", value_parser = FaultSpec::parse, help_heading = STAGE)]
     pub faults: FaultSpec,
 
     /// Stage only: seed of its timing and fault draws (0 to 18446744073709551615).
@@ -239,10 +266,55 @@ pub struct Cli {
         long,
         value_name = "N",
         default_value_t = 0,
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        help_heading = STAGE
     )]
     pub seed: u64,
+
+    /// Write the profile, the gate's verdict or the A/B comparison as JSON to FILE.
+    ///
+    /// The profile of a plain --profile run, the gate's verdict and report with --compare,
+    /// the comparison with --ab-test; written atomically.
+    #[arg(long, value_name = "FILE", help_heading = OUTPUT)]
+    pub export_json: Option<PathBuf>,
+
+    /// Write the profile, the gate or the A/B comparison as Markdown to FILE.
+    ///
+    /// The gate's and the A/B's Markdown is also appended to $GITHUB_STEP_SUMMARY when that
+    /// is set.
+    #[arg(long, value_name = "FILE", help_heading = OUTPUT)]
+    pub export_markdown: Option<PathBuf>,
+
+    /// Write Bencher Metric Format JSON to FILE.
+    ///
+    /// Shape: {"<key>": {"latency": {"value": ns, "lower_value": ns, "upper_value": ns}}}.
+    #[arg(long, value_name = "FILE", help_heading = OUTPUT)]
+    pub export_bmf: Option<PathBuf>,
+
+    /// With --compare: write the gate as JUnit XML to FILE.
+    ///
+    /// One test case per key and hard limit, a failure per regression.
+    #[arg(long, value_name = "FILE", help_heading = OUTPUT)]
+    pub export_junit: Option<PathBuf>,
 }
+
+/// The headings `--help` groups the flags under, in this order (clap orders headings by the
+/// first flag that names each, so the fields of [`Cli`] keep that order).
+pub const RUN: &str = "Run";
+/// See [`RUN`].
+pub const PRESETS: &str = "Presets and A/B";
+/// See [`RUN`].
+pub const GATE: &str = "Regression gate";
+/// See [`RUN`].
+pub const SOAK: &str = "Soak";
+/// See [`RUN`].
+pub const GRID: &str = "Sessions and Grid";
+/// See [`RUN`].
+pub const STAGE: &str = "Stage";
+/// See [`RUN`].
+pub const OUTPUT: &str = "Output";
+/// Every heading, in the order `--help` shows them.
+pub const HEADINGS: [&str; 7] = [RUN, PRESETS, GATE, SOAK, GRID, STAGE, OUTPUT];
 
 /// The largest `--time-scale`: every knob and stage delay is multiplied by it, and 100 × the
 /// largest knob (one day) still fits a timer; nobody needs a run slower than 100× real time.

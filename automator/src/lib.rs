@@ -15,6 +15,7 @@ pub mod profiling;
 pub mod signals;
 pub mod soak;
 pub mod stage;
+pub mod table_width;
 
 pub use config::Knobs;
 pub use flow::{RunError, RunOptions, RunOutcome, Target, run};

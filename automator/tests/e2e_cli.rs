@@ -253,3 +253,64 @@ fn ctrl_c_stops_the_run_in_order_and_keeps_the_files() {
         "the browser's incoming directory is removed: {leftovers:?}"
     );
 }
+
+/// `--save-baseline` says it implies `--profile`: the profile reports are written and listed
+/// beside the baseline. The per-track summary fits the `COLUMNS` it is given when piped.
+#[test]
+fn save_baseline_writes_the_profile_reports_and_the_summary_fits_the_width() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    write_songs(directory.path(), &[SIMPLE_SONG]);
+    let run = run_automator(
+        directory.path(),
+        &[
+            "--save-baseline",
+            "nightly",
+            "--max-tracks",
+            "2",
+            "--time-scale",
+            "0.05",
+            "--songs",
+            "songs.yaml",
+        ],
+        &[("COLUMNS", "64")],
+    );
+    run.succeeded()
+        .printed("Summary: 2 of 2 tracks downloaded, 0 failed")
+        .printed("Saved the performance baseline (1 run(s))")
+        .printed("Profile reports in logs/performance");
+    let reports: Vec<String> = files_under(&directory.path().join("logs/performance"))
+        .iter()
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for (prefix, extension) in [
+        ("performance_", ".log"),
+        ("performance_", ".json"),
+        ("performance_", ".html"),
+        ("trace_", ".json"),
+    ] {
+        assert!(
+            reports
+                .iter()
+                .any(|name| name.starts_with(prefix) && name.ends_with(extension)),
+            "no {prefix}*{extension} in {reports:?}"
+        );
+    }
+    assert!(reports.contains(&"nightly.json".to_string()), "{reports:?}");
+    let table: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("Summary:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .collect();
+    // Unwrapped, "  Paper Moon Parade  Drums  ok  …" takes 70 columns.
+    assert!(
+        table.len() > 3,
+        "a title and two tracks, wrapped: {table:#?}"
+    );
+    assert!(
+        table.iter().all(|line| line.chars().count() <= 64),
+        "{table:#?}"
+    );
+}

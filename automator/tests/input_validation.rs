@@ -109,3 +109,128 @@ fn the_same_song_in_two_keys_is_refused() {
         "{line}"
     );
 }
+
+/// Every path and name the folder's contents were before `automator` ran in it.
+fn snapshot(directory: &Path) -> Vec<std::path::PathBuf> {
+    let mut entries = Vec::new();
+    let mut pending = vec![directory.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path.clone());
+            }
+            entries.push(path);
+        }
+    }
+    entries.sort();
+    entries
+}
+
+/// A rejected command line is one line and exit 2, and writes nothing: no report folder, no
+/// trace, no "Profile reports in…", whichever input is bad and whatever it was combined with.
+#[test]
+fn a_rejected_command_line_writes_nothing() {
+    let directory = tempfile::tempdir().unwrap();
+    let folder = directory.path();
+    std::fs::write(folder.join("corrupt.json"), "{ \"keys\": [1, 2").unwrap();
+    std::fs::write(folder.join("knobs.toml"), "solo_wait = \"sometimes\"\n").unwrap();
+    std::fs::write(folder.join("site.toml"), "selectors = 3\n").unwrap();
+    std::fs::write(folder.join("songs.yaml"), "songs: 12\n").unwrap();
+    let before = snapshot(folder);
+    for (args, named) in [
+        (&["--profile", "--preset", "curent"][..], "curent"),
+        (&["--preset", "curent", "--repeat", "2"], "curent"),
+        (&["--profile", "--ab-test", "current", "curent"], "curent"),
+        (&["--profile", "--baseline-test", "curent"], "curent"),
+        (
+            &["--profile", "--compare", "no_such_baseline"],
+            "no_such_baseline",
+        ),
+        (&["--baseline", "corrupt.json"], "corrupt.json"),
+        (
+            &["--save-baseline", "nightly", "--knobs", "knobs.toml"],
+            "knobs.toml",
+        ),
+        (&["--profile", "--knobs", "knobs.toml"], "knobs.toml"),
+        (&["--profile", "--site-profile", "site.toml"], "site.toml"),
+        (&["--profile", "--songs", "songs.yaml"], "songs.yaml"),
+        (&["--profile", "--knobs", "missing.toml"], "missing.toml"),
+        (
+            &["--profile", "--chromedriver", "/nonexistent/cd"],
+            "/nonexistent/cd",
+        ),
+        (
+            &["--profile", "--export-junit", "gate.xml"],
+            "--export-junit",
+        ),
+        (&["--profile", "--runs", "0"], "--runs"),
+    ] {
+        let run = support::run_automator(folder, args, &[]);
+        let line = run.usage_error();
+        assert!(line.contains(named), "{args:?}: {line}");
+        assert!(run.stdout.is_empty(), "{args:?} printed:\n{}", run.stdout);
+        assert_eq!(snapshot(folder), before, "{args:?} wrote into the folder");
+    }
+}
+
+#[test]
+fn a_missing_chromedriver_is_one_line_before_anything_starts() {
+    let directory = tempfile::tempdir().unwrap();
+    let run = support::run_automator(
+        directory.path(),
+        &["--profile", "--chromedriver", "/nonexistent/chromedriver"],
+        &[],
+    );
+    let line = run.usage_error();
+    assert!(
+        line.contains("chromedriver not found at /nonexistent/chromedriver")
+            && line.contains("--chromedriver"),
+        "{line}"
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let plain_file = elsewhere.path().join("chromedriver");
+    std::fs::write(&plain_file, "not a program").unwrap();
+    let plain_file = plain_file.to_str().unwrap();
+    let from_environment = support::run_automator(
+        directory.path(),
+        &["--max-tracks", "1"],
+        &[("AUTOMATOR_CHROMEDRIVER", plain_file)],
+    );
+    let line = from_environment.usage_error();
+    assert!(
+        line.contains(&format!("{plain_file} is not an executable file")),
+        "{line}"
+    );
+    assert!(snapshot(directory.path()).is_empty());
+}
+
+/// `--baseline NAME` (criterion's spelling) and `--compare NAME` are the same flag: the same
+/// baseline is read and the same comparison printed.
+#[test]
+fn baseline_and_compare_compare_alike() {
+    let directory = tempfile::tempdir().unwrap();
+    let missing = |flag: &str| {
+        support::run_automator(directory.path(), &[flag, "nightly"], &[])
+            .usage_error()
+            .to_string()
+    };
+    assert_eq!(missing("--baseline"), missing("--compare"));
+    assert!(missing("--baseline").contains("no baseline named `nightly`"));
+
+    let empty = profiler::baseline::PerformanceBaseline::from_profiles("empty", &[]);
+    empty.save(&directory.path().join("a.json")).unwrap();
+    empty.save(&directory.path().join("b.json")).unwrap();
+    let compared = |flag: &str| {
+        let run = support::run_automator(
+            directory.path(),
+            &[flag, "a.json", "--against", "b.json"],
+            &[],
+        );
+        run.succeeded();
+        run.stdout
+    };
+    let criterion = compared("--baseline");
+    assert!(criterion.starts_with("Regression gate"), "{criterion}");
+    assert_eq!(criterion, compared("--compare"));
+}

@@ -96,7 +96,7 @@ pub mod report;
 pub mod session;
 pub mod soak;
 pub mod stats;
-mod text_table;
+pub mod text_table;
 pub mod tier;
 
 pub use layer::{Config, ProfilerLayer};

@@ -42,11 +42,7 @@ impl ChromeDriver {
         run_tag: &str,
         folders: &[PathBuf],
     ) -> Result<ChromeDriver, BrowserError> {
-        if !binary.is_file() {
-            return Err(BrowserError::ChromedriverMissing {
-                path: binary.to_path_buf(),
-            });
-        }
+        check_chromedriver(binary)?;
         let port = free_port().map_err(|source| BrowserError::Spawn {
             path: binary.to_path_buf(),
             source,
@@ -159,6 +155,36 @@ impl Drop for ChromeDriver {
     }
 }
 
+/// Checks that `binary` is an executable file, so a wrong `--chromedriver` is reported before
+/// anything starts rather than when the first browser does. A bare name (no `/`) is looked up
+/// on `PATH`, as starting it does.
+pub fn check_chromedriver(binary: &Path) -> Result<(), BrowserError> {
+    let path = binary.to_path_buf();
+    if !binary.as_os_str().is_empty() && binary.components().count() == 1 && !binary.is_absolute() {
+        let on_path = std::env::var_os("PATH")
+            .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .any(|directory| is_executable_file(&directory.join(binary)));
+        return match on_path {
+            true => Ok(()),
+            false => Err(BrowserError::ChromedriverMissing { path }),
+        };
+    }
+    match std::fs::metadata(binary) {
+        Err(_) => Err(BrowserError::ChromedriverMissing { path }),
+        Ok(_) if is_executable_file(binary) => Ok(()),
+        Ok(_) => Err(BrowserError::ChromedriverNotExecutable { path }),
+    }
+}
+
+/// Whether `path` is a file someone may execute.
+fn is_executable_file(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .is_ok_and(|metadata| metadata.is_file() && metadata.permissions().mode() & 0o111 != 0)
+}
+
 /// A port the kernel just handed out on loopback (closed again; chromedriver binds it next).
 fn free_port() -> std::io::Result<u16> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
@@ -193,6 +219,32 @@ mod tests {
         let message = error.to_string();
         assert!(message.contains("/nonexistent/chromedriver"), "{message}");
         assert!(message.contains("apt-get install"), "{message}");
+    }
+
+    #[test]
+    fn a_folder_or_a_plain_file_is_not_a_chromedriver() {
+        let folder = tempfile::tempdir().unwrap();
+        let error = check_chromedriver(folder.path()).unwrap_err();
+        assert!(
+            matches!(error, BrowserError::ChromedriverNotExecutable { .. }),
+            "{error}"
+        );
+        let plain = folder.path().join("chromedriver");
+        std::fs::write(&plain, "#!/bin/sh\n").unwrap();
+        let error = check_chromedriver(&plain).unwrap_err().to_string();
+        assert!(
+            error.contains("not an executable file") && error.contains("--chromedriver"),
+            "{error}"
+        );
+        assert!(check_chromedriver(Path::new("/bin/sh")).is_ok());
+        assert!(
+            check_chromedriver(Path::new("sh")).is_ok(),
+            "a bare name is looked up on PATH"
+        );
+        assert!(matches!(
+            check_chromedriver(Path::new("no-such-chromedriver")),
+            Err(BrowserError::ChromedriverMissing { .. })
+        ));
     }
 
     /// The kernel ends the child with the thread that spawned it (here a short-lived thread;

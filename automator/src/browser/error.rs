@@ -7,8 +7,14 @@ pub const INSTALL_HINT: &str = "install them with: apt-get install -y chromium c
 
 #[derive(Debug, thiserror::Error)]
 pub enum BrowserError {
-    #[error("chromedriver not found at {path}; {INSTALL_HINT}")]
+    #[error(
+        "chromedriver not found at {path} (give its path with --chromedriver PATH or AUTOMATOR_CHROMEDRIVER); {INSTALL_HINT}"
+    )]
     ChromedriverMissing { path: PathBuf },
+    #[error(
+        "chromedriver {path} is not an executable file (check --chromedriver / AUTOMATOR_CHROMEDRIVER, or make it executable with chmod +x)"
+    )]
+    ChromedriverNotExecutable { path: PathBuf },
     #[error(
         "Chromium not found on PATH (looked for chromium, chromium-browser, google-chrome); {INSTALL_HINT}"
     )]

@@ -5,17 +5,22 @@
 use std::fmt::Write;
 
 use profiler::abtest::Comparison;
+use profiler::text_table::TableWidth;
 
 use super::run_set::PresetRunSet;
 
-/// The full report. `how_it_ended` says how many runs were done and why the test stopped;
+/// The full report, its tables at most `width` wide where their words allow. `how_it_ended` says how many runs were done and why the test stopped;
 /// `sets` are the runs of A and B (for retries, which the comparison does not count).
 pub fn render_ab_report(
     comparison: &Comparison,
     sets: &[PresetRunSet; 2],
     how_it_ended: &str,
+    width: TableWidth,
 ) -> String {
-    let mut out = format!("\n{how_it_ended}\n\n{}", comparison.render_text());
+    let mut out = format!(
+        "\n{how_it_ended}\n\n{}",
+        comparison.render_text_within(width)
+    );
     let (a, b) = (&comparison.a, &comparison.b);
     let unit = &comparison.unit;
     let _ = writeln!(
@@ -115,7 +120,12 @@ mod tests {
             run_set("current", vec![record(8, 0, 20.0)]),
             run_set("solo_only", vec![record(8, 3, 10.0)]),
         ];
-        let text = render_ab_report(&comparison, &sets, "All 10 planned runs done.");
+        let text = render_ab_report(
+            &comparison,
+            &sets,
+            "All 10 planned runs done.",
+            TableWidth::Unlimited,
+        );
         assert!(text.contains("All 10 planned runs done."), "{text}");
         assert!(
             text.contains("time per track, median                2.50 s         1.26 s"),

@@ -108,7 +108,12 @@ pub async fn ab_test(
                 source: error.source,
             })?,
     );
-    print_line(&render_ab_report(&comparison, &sets, &how_it_ended));
+    print_line(&render_ab_report(
+        &comparison,
+        &sets,
+        &how_it_ended,
+        crate::table_width::stdout_table_width(),
+    ));
     print_saved(&saved);
     print_line(&setup.live.confirm_restored()?);
     if let Some(failure) = failure {

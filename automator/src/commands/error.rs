@@ -19,6 +19,8 @@ pub enum CommandError {
     #[error(transparent)]
     Run(#[from] RunError),
     #[error(transparent)]
+    Browser(#[from] crate::browser::BrowserError),
+    #[error(transparent)]
     Export(#[from] profiler::export::ExportError),
     #[error("cannot compare the presets: {0}")]
     AbTest(#[from] AbTestError),

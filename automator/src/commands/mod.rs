@@ -17,6 +17,7 @@ pub mod knob_map;
 pub mod list_baselines;
 pub mod live;
 pub mod paths;
+pub mod preflight;
 pub mod preset_scope;
 pub mod presets;
 pub mod profile_run;
@@ -56,6 +57,16 @@ pub fn needs_profiler(cli: &Cli) -> bool {
         || cli.ab_test.is_some()
         || cli.save_baseline.is_some()
         || (cli.compare.is_some() && cli.against.is_none())
+}
+
+/// Whether the `--profile` reports are written: with `--profile`, and implied by
+/// `--save-baseline` and `--compare` when they run the automation. Commands that run nothing
+/// (`--list-baselines`, `--show-baseline`, `--compare … --against …`) write none.
+pub fn writes_profile_reports(cli: &Cli) -> bool {
+    let runs_nothing = cli.list_baselines
+        || cli.show_baseline.is_some()
+        || (cli.compare.is_some() && cli.against.is_some());
+    !runs_nothing && (cli.profile || cli.save_baseline.is_some() || cli.compare.is_some())
 }
 
 /// The log filter of the commands that run the automation many times (unless `RUST_LOG` says
@@ -140,11 +151,8 @@ fn runs(cli: &Cli, default: usize, hint: &str) -> Result<usize, CommandError> {
     }
 }
 
-async fn run_baseline_test(
-    cli: &Cli,
-    profiler: Option<&ProfilerHandle>,
-    name: &str,
-) -> Result<u8, CommandError> {
+/// The runs of `--baseline-test`, with its flags checked before anything is read.
+pub(crate) fn baseline_test_runs(cli: &Cli) -> Result<usize, CommandError> {
     if let Some((format, _)) = Exports::from_cli(cli).files.first() {
         return Err(CommandError::BadFlag {
             flag: format.flag(),
@@ -152,10 +160,34 @@ async fn run_baseline_test(
                 .into(),
         });
     }
-    let runs = runs(cli, DEFAULT_BASELINE_RUNS, "")?;
+    runs(cli, DEFAULT_BASELINE_RUNS, "")
+}
+
+async fn run_baseline_test(
+    cli: &Cli,
+    profiler: Option<&ProfilerHandle>,
+    name: &str,
+) -> Result<u8, CommandError> {
+    let runs = baseline_test_runs(cli)?;
     let setup = Setup::from_cli(cli, profiler, "--baseline-test", &[name])?;
     baseline_test(&setup, name, runs, cli.warmup as usize).await?;
     Ok(0)
+}
+
+/// The exports and settings of `--ab-test`, checked before anything is read.
+pub(crate) fn ab_test_flags(cli: &Cli) -> Result<(Exports, AbSettings), CommandError> {
+    let exports = Exports::from_cli(cli);
+    exports.check(ExportSubject::AbTest)?;
+    let settings = AbSettings {
+        runs_per_arm: runs(
+            cli,
+            DEFAULT_AB_RUNS,
+            " (4 or more per preset for a significant A/B result)",
+        )?,
+        warmup: cli.warmup as usize,
+        fail_on_regression: cli.fail_on_regression,
+    };
+    Ok((exports, settings))
 }
 
 /// `--ab-test A B`; the same name twice is run as a labelled A/A test (see [`ab_test`]).
@@ -170,17 +202,7 @@ async fn run_ab_test(
             problem: "needs exactly two preset names".into(),
         });
     };
-    let exports = Exports::from_cli(cli);
-    exports.check(ExportSubject::AbTest)?;
-    let settings = AbSettings {
-        runs_per_arm: runs(
-            cli,
-            DEFAULT_AB_RUNS,
-            " (4 or more per preset for a significant A/B result)",
-        )?,
-        warmup: cli.warmup as usize,
-        fail_on_regression: cli.fail_on_regression,
-    };
+    let (exports, settings) = ab_test_flags(cli)?;
     let setup = Setup::from_cli(cli, profiler, "--ab-test", &[a, b])?;
     let outcome = ab_test(&setup, a, b, settings).await?;
     for path in exports.write(&Exportable::AbTest(&outcome.comparison))? {

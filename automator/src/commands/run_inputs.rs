@@ -74,6 +74,7 @@ pub fn prepare_run(cli: &Cli) -> Result<(RunOptions, Knobs, Target), RunInputsEr
         clear_session: cli.clear_session,
         time_scale: cli.time_scale.unwrap_or(1.0),
         webdriver: cli.webdriver.clone(),
+        chromedriver: cli.chromedriver.clone(),
         headed: cli.headed,
         site_profile,
         show_progress: true,

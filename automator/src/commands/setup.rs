@@ -33,6 +33,40 @@ pub fn comparison_time_scale(given: Option<f64>, target: &Target) -> f64 {
     }
 }
 
+/// What a preset command reads from the command line, all checked: the presets, the starting
+/// knobs, the run options (at the comparison time scale) and the target.
+pub struct SetupInputs {
+    pub catalog: PresetCatalog,
+    pub knobs: Knobs,
+    pub options: RunOptions,
+    pub target: Target,
+}
+
+impl SetupInputs {
+    /// Reads the inputs of a preset command over the presets `names`. The names are looked
+    /// up first, so a typo is reported before anything else is read; then every input of a
+    /// run is read and each preset is checked against the starting knobs. Reads only:
+    /// `automator` calls it before it writes anything (see `preflight`).
+    pub fn read(cli: &Cli, names: &[&str]) -> Result<SetupInputs, CommandError> {
+        let catalog = PresetCatalog::load(cli.baselines.as_deref())?;
+        for name in names {
+            catalog.presets.get(name)?;
+        }
+        let (mut options, knobs, target) =
+            prepare_run(cli).map_err(|error| CommandError::Prepare(error.to_string()))?;
+        for name in names {
+            catalog.checked(name, &knobs)?;
+        }
+        options.time_scale = comparison_time_scale(cli.time_scale, &target);
+        Ok(SetupInputs {
+            catalog,
+            knobs,
+            options,
+            target,
+        })
+    }
+}
+
 /// Everything a preset command runs with.
 pub struct Setup {
     pub catalog: PresetCatalog,
@@ -44,30 +78,20 @@ pub struct Setup {
 
 impl Setup {
     /// The presets, live configuration, run options and profiler of a preset command
-    /// (`flag`). The preset names are looked up first, so a typo is reported before anything
-    /// else is read; then every input of a run is read and checked.
+    /// (`flag`), from [`SetupInputs::read`].
     pub fn from_cli(
         cli: &Cli,
         profiler: Option<&ProfilerHandle>,
         flag: &'static str,
         names: &[&str],
     ) -> Result<Setup, CommandError> {
-        let catalog = PresetCatalog::load(cli.baselines.as_deref())?;
-        for name in names {
-            catalog.presets.get(name)?;
-        }
+        let inputs = SetupInputs::read(cli, names)?;
         let profiler = profiler.cloned().ok_or(CommandError::NoProfiler { flag })?;
-        let (mut options, knobs, target) =
-            prepare_run(cli).map_err(|error| CommandError::Prepare(error.to_string()))?;
-        for name in names {
-            catalog.checked(name, &knobs)?;
-        }
-        options.time_scale = comparison_time_scale(cli.time_scale, &target);
         Ok(Setup {
-            catalog,
-            live: LiveKnobs::new(knobs),
-            options,
-            target,
+            catalog: inputs.catalog,
+            live: LiveKnobs::new(inputs.knobs),
+            options: inputs.options,
+            target: inputs.target,
             profiler,
         })
     }

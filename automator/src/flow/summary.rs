@@ -4,10 +4,20 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::outcome::{RunOutcome, SongStatus};
+use profiler::text_table::{Align, TableWidth, TextTable};
 
-/// The summary as plain text (several lines, no trailing newline).
+use super::outcome::{RunOutcome, SongStatus};
+use crate::table_width::stdout_table_width;
+
+/// The summary as printed on stdout, its table fitted to the terminal (see
+/// [`stdout_table_width`]).
 pub fn render_summary(outcome: &RunOutcome) -> String {
+    render_summary_within(outcome, stdout_table_width())
+}
+
+/// The summary as plain text (several lines, no trailing newline), the per-track table at most
+/// `width` wide where its words allow.
+pub fn render_summary_within(outcome: &RunOutcome, width: TableWidth) -> String {
     let mut text = String::new();
     let not_purchased: Vec<&str> = outcome
         .songs
@@ -35,7 +45,7 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
     }
     if !outcome.tracks.is_empty() {
         text.push('\n');
-        text.push_str(&track_table(outcome));
+        text.push_str(track_table(outcome, width).trim_end());
     }
     if let Some(wall) = outcome.median_wall() {
         let _ = write!(text, "\nPer track: wall median {}", seconds(wall));
@@ -102,28 +112,26 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
     text
 }
 
-fn track_table(outcome: &RunOutcome) -> String {
-    let with_intrinsic = outcome.against_stage;
-    let mut rows = vec![
-        [
-            "Song",
-            "Track",
-            "Result",
-            "Tries",
-            "Wall",
-            "Intrinsic",
-            "Overhead",
-        ]
-        .map(String::from)
-        .to_vec(),
+/// One row per track, indented by two spaces.
+fn track_table(outcome: &RunOutcome, width: TableWidth) -> String {
+    let mut columns = vec![
+        ("Song", Align::Left),
+        ("Track", Align::Left),
+        ("Result", Align::Left),
+        ("Tries", Align::Right),
+        ("Wall", Align::Right),
     ];
+    if outcome.against_stage {
+        columns.extend([("Intrinsic", Align::Right), ("Overhead", Align::Right)]);
+    }
+    let mut table = TextTable::new(&columns);
     for track in &outcome.tracks {
         let result = match (track.ok, track.wrong_mixes) {
             (true, 0) => "ok".to_string(),
             (true, wrong) => format!("ok ({wrong} wrong mix)"),
             (false, _) => "FAILED".to_string(),
         };
-        rows.push(vec![
+        table.row(vec![
             track.song.clone(),
             track.name.clone(),
             result,
@@ -133,31 +141,7 @@ fn track_table(outcome: &RunOutcome) -> String {
             track.overhead().map(seconds).unwrap_or_else(|| "–".into()),
         ]);
     }
-    let columns = if with_intrinsic { 7 } else { 5 };
-    let widths: Vec<usize> = (0..columns)
-        .map(|column| {
-            rows.iter()
-                .map(|row| row[column].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    rows.iter()
-        .map(|row| {
-            let cells: Vec<String> = (0..columns)
-                .map(|column| {
-                    let numeric = column >= 3;
-                    if numeric {
-                        format!("{:>width$}", row[column], width = widths[column])
-                    } else {
-                        format!("{:<width$}", row[column], width = widths[column])
-                    }
-                })
-                .collect();
-            format!("  {}", cells.join("  ").trim_end())
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    table.render_indented(width, 2)
 }
 
 fn seconds(duration: Duration) -> String {
@@ -215,7 +199,7 @@ mod tests {
             login: None,
             against_stage: true,
         };
-        let text = render_summary(&outcome);
+        let text = render_summary_within(&outcome, TableWidth::Unlimited);
         assert!(text.starts_with("Summary: 1 of 2 tracks downloaded, 1 failed; 1 song(s) not purchased (skipped) — run took 1m 15.0s"), "{text}");
         assert!(text.contains("automation overhead median 0.20 s"), "{text}");
         assert!(text.contains("wall/intrinsic 1.024x"), "{text}");
@@ -245,7 +229,7 @@ mod tests {
             login: None,
             against_stage: true,
         };
-        let text = render_summary(&outcome);
+        let text = render_summary_within(&outcome, TableWidth::Unlimited);
         assert!(
             text.contains("\nUnverified (filed, but neither the file name nor the solo state shows the track): Paper Moon Parade › Bass"),
             "{text}"
@@ -270,7 +254,7 @@ mod tests {
             against_stage: false,
         };
         outcome.mark_interrupted();
-        let text = render_summary(&outcome);
+        let text = render_summary_within(&outcome, TableWidth::Unlimited);
         assert!(text.contains("run took 9.0 s (interrupted)"), "{text}");
         assert!(
             text.ends_with("Failures:\n  Paper Moon Parade › Bass — interrupted"),
@@ -280,5 +264,49 @@ mod tests {
             !text.contains("Intrinsic") && !text.contains("overhead"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_track_table_fits_the_width_and_files_keep_one_line_per_track() {
+        let mut long = track("Lead Electric Guitar (solo, left channel)", true, 8.7, 8.5);
+        long.song = "A Song With A Title Long Enough To Crowd Any Terminal".into();
+        let outcome = RunOutcome {
+            songs: vec![],
+            tracks: vec![track("Drums", true, 8.7, 8.5), long],
+            wall: Duration::from_secs(20),
+            interrupted: false,
+            login: None,
+            against_stage: true,
+        };
+        let table = |width| {
+            let text = render_summary_within(&outcome, width);
+            text.lines()
+                .skip(1)
+                .take_while(|line| line.starts_with("  "))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let unlimited = table(TableWidth::Unlimited);
+        assert_eq!(
+            unlimited.len(),
+            3,
+            "title and one line per track: {unlimited:#?}"
+        );
+        assert!(unlimited.iter().any(|line| line.chars().count() > 100));
+        for columns in [100, 80] {
+            let fitted = table(TableWidth::Columns(columns));
+            assert!(fitted.len() > 3, "{columns}: nothing wrapped: {fitted:#?}");
+            assert!(
+                fitted
+                    .iter()
+                    .all(|line| line.chars().count() <= columns as usize),
+                "{columns}: {fitted:#?}"
+            );
+            let words = fitted.join(" ");
+            assert!(
+                words.contains("Overhead") && words.contains("Terminal"),
+                "{words}"
+            );
+        }
     }
 }

@@ -215,7 +215,7 @@ impl Finished {
 
 /// The built `automator` binary, ready to run in `directory` with `args`: marked with `marker`
 /// so that every process it starts can be found afterwards, and without credentials or log
-/// settings from the test's own environment.
+/// settings, chromedriver path or terminal width from the test's own environment.
 pub fn automator_command(directory: &Path, args: &[&str], marker: &str) -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_automator"));
     command
@@ -224,7 +224,9 @@ pub fn automator_command(directory: &Path, args: &[&str], marker: &str) -> std::
         .env(TEST_MARKER_VAR, marker)
         .env_remove("KV_USERNAME")
         .env_remove("KV_PASSWORD")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        .env_remove("AUTOMATOR_CHROMEDRIVER")
+        .env_remove("COLUMNS");
     command
 }
 

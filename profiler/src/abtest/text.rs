@@ -10,7 +10,7 @@ use crate::stats::{
     Center, format_p_value, format_seconds, format_signed_seconds as signed_seconds,
     smallest_p_value,
 };
-use crate::text_table::{Align, TextTable};
+use crate::text_table::{Align, TableWidth, TextTable};
 
 /// "−1.20 s to +3.40 s", or "–" without an interval.
 pub(crate) fn interval_cell(test: Option<&crate::stats::WelchTest>) -> String {
@@ -74,9 +74,15 @@ impl Comparison {
         ]
     }
 
-    /// The comparison as plain text for a terminal: the verdict, per-arm figures, where the time
-    /// moved, the recommendations and the method.
+    /// The comparison as plain text: the verdict, per-arm figures, where the time moved, the
+    /// recommendations and the method; its tables as wide as their cells (the layout of files).
     pub fn render_text(&self) -> String {
+        self.render_text_within(TableWidth::Unlimited)
+    }
+
+    /// The comparison as plain text, its tables at most `width` wide where their words allow
+    /// (for a terminal; see [`TableWidth`]).
+    pub fn render_text_within(&self, width: TableWidth) -> String {
         let (a, b) = (&self.a, &self.b);
         let unit = &self.unit;
         let mut out = format!("{}\n\n", self.verdict);
@@ -108,7 +114,7 @@ impl Comparison {
             format_seconds(b.per_unit.iqr),
         ]);
         arms.row(vec![format!("correct {unit}s"), success(a), success(b)]);
-        out.push_str(&arms.render());
+        out.push_str(&arms.render_within(width));
         let _ = writeln!(out, "run times  A: {}", run_list(&a.run_seconds));
         let _ = writeln!(out, "           B: {}", run_list(&b.run_seconds));
         for line in self.statistics_lines() {
@@ -148,7 +154,7 @@ impl Comparison {
                 delta.reading.to_string(),
             ]);
         }
-        out.push_str(&keys.render());
+        out.push_str(&keys.render_within(width));
 
         if !self.attributions.is_empty() {
             let _ = writeln!(
@@ -189,7 +195,7 @@ impl Comparison {
                         .join(", "),
                 ]);
             }
-            out.push_str(&groups.render());
+            out.push_str(&groups.render_within(width));
         }
 
         out.push_str("\nRecommendations:\n");
