@@ -19,6 +19,17 @@ impl Comparison {
     /// and HTML ([`crate::html::render_comparison`]) reports as `<dir>/<stem>.<ext>`, creating
     /// `dir`; returns the paths in that order.
     pub fn write_reports(&self, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, ReportFileError> {
+        self.write_reports_with(dir, stem, &crate::html::RunContext::default())
+    }
+
+    /// [`Comparison::write_reports`] with the HTML header completed by `context` (time
+    /// scale, target, further facts; see [`crate::html::render_comparison_with`]).
+    pub fn write_reports_with(
+        &self,
+        dir: &Path,
+        stem: &str,
+        context: &crate::html::RunContext,
+    ) -> Result<Vec<PathBuf>, ReportFileError> {
         std::fs::create_dir_all(dir).map_err(|source| ReportFileError {
             path: dir.to_path_buf(),
             source,
@@ -27,7 +38,7 @@ impl Comparison {
         for (extension, contents) in [
             ("json", self.to_json()),
             ("md", self.render_markdown()),
-            ("html", crate::html::render_comparison(self)),
+            ("html", crate::html::render_comparison_with(self, context)),
         ] {
             let path = dir.join(format!("{stem}.{extension}"));
             crate::atomic::write_atomic(&path, contents.as_bytes()).map_err(|source| {

@@ -6,11 +6,15 @@ mod context;
 mod escape;
 mod flame;
 mod histogram;
+mod moved_bars;
 mod page;
 mod profile;
+mod ratio_chart;
+mod run_order;
 mod svg;
+mod wrapped_label;
 
-pub use comparison::render_comparison;
+pub use comparison::{render_comparison, render_comparison_with};
 pub use context::RunContext;
 pub use escape::escape;
 pub use profile::{render_profile, render_profile_with};
