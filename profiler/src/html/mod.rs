@@ -6,11 +6,13 @@ mod context;
 mod escape;
 mod flame;
 mod histogram;
+mod level_chart;
 mod moved_bars;
 mod page;
 mod profile;
 mod ratio_chart;
 mod run_order;
+mod scaling;
 mod svg;
 mod wrapped_label;
 
@@ -18,3 +20,4 @@ pub use comparison::{render_comparison, render_comparison_with};
 pub use context::RunContext;
 pub use escape::escape;
 pub use profile::{render_profile, render_profile_with};
+pub use scaling::render_scaling;

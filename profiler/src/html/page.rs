@@ -69,6 +69,7 @@ svg .line.speedup { stroke: var(--b); }
 svg .band { fill: var(--a); opacity: 0.15; }
 svg .band.speedup { fill: var(--b); }
 svg .knee { stroke: var(--bad); stroke-dasharray: 6 3; stroke-width: 1.5; }
+tr.knee-row td { font-weight: 600; }
 "#;
 
 /// A complete HTML document with `body` (already escaped markup) inside.
