@@ -81,6 +81,12 @@ pub fn render_comparison_with(comparison: &Comparison, context: &RunContext) -> 
     page(&format!("A/B test: {} vs {}", a.name, b.name), &body)
 }
 
+/// `key` escaped, with break opportunities after its joints (`.` and `_`) so a long key
+/// wraps there in a narrow table cell instead of mid-word.
+fn breakable(key: &str) -> String {
+    escape(key).replace('.', ".<wbr>").replace('_', "_<wbr>")
+}
+
 /// "Intel Xeon … · 2 cores · 7.8 GiB · Ubuntu 24.04 · host ci-3".
 fn machine_text(machine: &MachineInfo) -> String {
     let mut text = format!(
@@ -300,10 +306,15 @@ fn moved(body: &mut String, comparison: &Comparison) {
         .sum();
     let _ = writeln!(
         body,
-        "<section id=\"moved\"><h2>Where the time moved: self time per run, B − A</h2>\n<p class=\"meta\">Self time is the time a key spent outside its profiled children, so a parent (e.g. a run or song span) shows only its own time and no second is counted twice. Over all {} keys the self-time changes add up to {} per run; the mean run time changed by {}. Bars: the {} largest changes; whiskers: {:.0}% Welch intervals; faint bars are not significant after Holm's correction over keys.</p>\n<p class=\"legend\"><span><i class=\"swatch\" style=\"background:#c0392b\"></i>slower in {}</span><span><i class=\"swatch\" style=\"background:#2e8b57\"></i>faster in {}</span></p>",
+        "<section id=\"moved\"><h2>Where the time moved: self time per run, B − A</h2>\n<p class=\"meta\">Self time is the time a key spent outside its profiled children, so a parent (e.g. a run or song span) shows only its own time and no second is counted twice. Over all {} keys the self-time changes add up to {} per run; the mean run time changed by {}{}. Bars: the {} largest changes; whiskers: {:.0}% Welch intervals; faint bars are not significant after Holm's correction over keys.</p>\n<p class=\"legend\"><span><i class=\"swatch\" style=\"background:#c0392b\"></i>slower in {}</span><span><i class=\"swatch\" style=\"background:#2e8b57\"></i>faster in {}</span></p>",
         comparison.key_deltas.len(),
         escape(&signed(all_keys)),
         escape(&signed(comparison.run_delta)),
+        if comparison.sequential {
+            ""
+        } else {
+            " (spans overlapped, so the two need not match: see the notes)"
+        },
         comparison.top_keys,
         (1.0 - comparison.alpha) * 100.0,
         escape(&b.name),
@@ -331,7 +342,7 @@ fn moved(body: &mut String, comparison: &Comparison) {
         let _ = writeln!(
             body,
             "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            escape(&delta.key),
+            breakable(&delta.key),
             delta.tier,
             format_seconds(delta.self_per_run_a),
             format_seconds(delta.self_per_run_b),

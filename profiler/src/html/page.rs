@@ -56,7 +56,7 @@ svg .hist-bar:hover { fill: var(--b); }
 i.swatch { font-style: normal; }
 footer { color: var(--muted); margin-top: 32px; font-size: 12px; }
 .direction { color: var(--ink); margin: 6px 0 0; }
-table.knobs td code, table.keys td code { overflow-wrap: anywhere; }
+table.knobs td code { overflow-wrap: anywhere; }
 svg .margin { fill: var(--good); opacity: 0.12; }
 svg .side { fill: var(--muted); }
 svg .trend { fill: none; stroke: var(--a); stroke-width: 1.5; opacity: 0.6; }

@@ -91,7 +91,13 @@ pub fn render_scaling(report: &ScalingReport, context: &RunContext) -> String {
     body.push_str(&level_chart(
         &throughput,
         report.knee.concurrency,
-        &|value| format!("{value:.1}"),
+        &|value| {
+            if value >= 100.0 {
+                format!("{value:.0}")
+            } else {
+                format!("{value:.1}")
+            }
+        },
         &format!("{unit}s per minute"),
         "throughput",
     ));

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::config::ScalingConfig;
 use super::knee::Knee;
 use super::level::LevelSummary;
+use crate::stats::format_seconds;
 
 /// What bounds throughput.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,11 +72,11 @@ pub(crate) fn find_limit(levels: &[LevelSummary], knee: &Knee, config: &ScalingC
         let base_queue = base.queue_seconds_per_unit.unwrap_or(0.0);
         if queue >= config.site_queue_share * latency && queue > base_queue {
             site.push(format!(
-                "site queue time per {} rose from {:.2} s at {} to {:.2} s at {} ({:.0}% of the median latency)",
+                "site queue time per {} rose from {} at {} to {} at {} ({:.0}% of the median latency)",
                 config.unit,
-                base_queue,
+                format_seconds(base_queue),
                 base.concurrency,
-                queue,
+                format_seconds(queue),
                 past.concurrency,
                 queue / latency * 100.0
             ));
