@@ -714,3 +714,82 @@ async fn the_ab_page_draws_its_header_knobs_ratio_run_order_and_self_time_charts
     assert_eq!(page["scripts"], 0);
     assert_eq!(page["resources"], 0, "the page fetched something: {page}");
 }
+
+const SCALING_CHARTS: &str = r#"
+const sized = (selector) => [...document.querySelectorAll(selector)].map((element) => {
+  const box = element.getBoundingClientRect();
+  return { width: box.width, height: box.height };
+});
+return {
+  throughputDots: sized('#throughput svg.levels circle.dot.level'),
+  throughputLines: sized('#throughput svg.levels polyline'),
+  speedupDots: sized('#speedup svg.levels circle.dot.level'),
+  knees: sized('svg.levels line.knee'),
+  rows: document.querySelectorAll('#levels tr').length,
+  answer: (document.querySelector('#answer') || {}).textContent || '',
+  scripts: document.querySelectorAll('script').length,
+  resources: performance.getEntriesByType('resource').length,
+};
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scaling_page_draws_throughput_and_speedup_against_perfect_scaling() {
+    // A site serving three units at once, 10 s each; 12 units per run.
+    let mut calls = std::collections::HashMap::new();
+    let report = profiler::scaling::ScalingStudy::new([1, 2, 4, 8])
+        .repeats(3)
+        .run(|sessions| {
+            let call: &mut usize = calls.entry(sessions).or_default();
+            *call += 1;
+            let wall = 120.0 / sessions.min(3) as f64 * (1.0 + [-0.01, 0.0, 0.01][*call % 3]);
+            Ok::<_, std::convert::Infallible>(profiler::scaling::ScalingRun::new(
+                Duration::from_secs_f64(wall),
+                12,
+            ))
+        })
+        .unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let url = write(
+        directory.path(),
+        "scaling.html",
+        &profiler::html::render_scaling(&report, &RunContext::default().time_scale(0.25)),
+    );
+
+    let _lock = browser_lock();
+    let driver = ChromeDriver::start();
+    let client = driver.session().await;
+    client.goto(&url).await.unwrap();
+    let page = client.execute(SCALING_CHARTS, vec![]).await.unwrap();
+    client.close().await.unwrap();
+    drop(driver);
+
+    assert_eq!(
+        page["throughputDots"].as_array().unwrap().len(),
+        4,
+        "{page}"
+    );
+    assert!(all_drawn(&page["throughputDots"]), "{page}");
+    // The measured line and the dashed line of perfect scaling.
+    assert_eq!(
+        page["throughputLines"].as_array().unwrap().len(),
+        2,
+        "{page}"
+    );
+    assert!(all_drawn(&page["throughputLines"]), "{page}");
+    assert_eq!(page["speedupDots"].as_array().unwrap().len(), 4, "{page}");
+    assert!(all_drawn(&page["speedupDots"]), "{page}");
+    // The knee is a vertical line: laid out with a height, no width.
+    let knees = page["knees"].as_array().unwrap();
+    assert_eq!(knees.len(), 2, "{page}");
+    assert!(
+        knees
+            .iter()
+            .all(|knee| knee["height"].as_f64().unwrap_or(0.0) > 100.0),
+        "{page}"
+    );
+    assert_eq!(page["rows"], 1 + 4);
+    assert_eq!(page["answer"], report.answer.as_str());
+    assert!(report.answer.starts_with("Use 4 ("), "{}", report.answer);
+    assert_eq!(page["scripts"], 0);
+    assert_eq!(page["resources"], 0, "the page fetched something: {page}");
+}
