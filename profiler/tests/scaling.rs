@@ -41,7 +41,7 @@ fn site_pool(capacity: usize) -> impl FnMut(usize) -> Result<ScalingRun, Infalli
         let latency = Duration::from_secs_f64(SERVICE_SECONDS + queue_per_unit);
         Ok(ScalingRun::new(Duration::from_secs_f64(wall), UNITS)
             .latencies(std::iter::repeat_n(latency, UNITS as usize))
-            .resource(10.0 * sessions as f64, sessions as u64 * 300 << 20)
+            .resource(10.0 * sessions as f64, (sessions as u64 * 300) << 20)
             .site(queue_per_unit * UNITS as f64, 0))
     }
 }
@@ -93,7 +93,7 @@ fn a_machine_whose_cpu_saturates_is_named_the_limit() {
             let wall = UNITS as f64 * SERVICE_SECONDS / busy * wobble(&mut calls, sessions);
             Ok::<_, Infallible>(
                 ScalingRun::new(Duration::from_secs_f64(wall), UNITS)
-                    .resource(busy / 2.0 * 98.0, sessions as u64 * 400 << 20)
+                    .resource(busy / 2.0 * 98.0, (sessions as u64 * 400) << 20)
                     .site(0.0, 0),
             )
         })
