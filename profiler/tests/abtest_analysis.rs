@@ -832,6 +832,12 @@ fn json_round_trips_with_a_schema_and_markdown_reads_well() {
     let text = comparison.render_text();
     assert!(text.starts_with(&comparison.verdict));
     assert!(text.contains("time per track, geometric mean"));
+    assert!(
+        text.lines()
+            .any(|line| line.split_whitespace().collect::<Vec<_>>()
+                == ["solo_activation_delay", "12.0", "5.0"]),
+        "{text}"
+    );
 }
 
 #[test]

@@ -238,3 +238,34 @@ fn the_report_renders_as_text_json_and_html() {
     assert_eq!(html.matches("class=\"knee\"").count(), 2);
     assert!(html.contains("id=\"answer\""));
 }
+
+#[test]
+fn the_report_files_are_written_side_by_side() {
+    let report = ScalingStudy::new([1, 2])
+        .repeats(2)
+        .config(config())
+        .run(site_pool(3))
+        .unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let paths = report
+        .write_reports(
+            &folder.path().join("scaling"),
+            "scaling_1_2",
+            &profiler::html::RunContext::default(),
+        )
+        .unwrap();
+    let names: Vec<String> = paths
+        .iter()
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["scaling_1_2.json", "scaling_1_2.txt", "scaling_1_2.html"]
+    );
+    let json = std::fs::read_to_string(&paths[0]).unwrap();
+    assert_eq!(ScalingReport::from_json(&json).unwrap(), report);
+    assert_eq!(
+        std::fs::read_to_string(&paths[1]).unwrap(),
+        report.render_text()
+    );
+}

@@ -6,8 +6,8 @@
 //!
 //! `cargo run -p examples --bin scaling_pool -- [--out DIR]`
 //!
-//! Prints the answer and the table; with `--out DIR` also writes `DIR/scaling_pool.json`
-//! and `DIR/scaling_pool.html`. Bad arguments: one line, exit 2.
+//! Prints the answer and the table; with `--out DIR` also writes `DIR/scaling_pool.json`,
+//! `.txt` and `.html`. Bad arguments: one line, exit 2.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use profiler::html::{RunContext, render_scaling};
+use profiler::html::RunContext;
 use profiler::scaling::{ScalingRun, ScalingStudy};
 
 /// Servers in the pool: requests beyond this many wait.
@@ -131,21 +131,16 @@ fn main() -> ExitCode {
             "in-process server pool, capacity {CAPACITY}, {} ms per request",
             SERVICE.as_millis()
         ));
-        for (name, contents) in [
-            ("scaling_pool.json", report.to_json()),
-            ("scaling_pool.html", render_scaling(&report, &context)),
-        ] {
-            let path = dir.join(name);
-            let written = std::fs::create_dir_all(&dir)
-                .and_then(|()| profiler::atomic::write_atomic(&path, contents.as_bytes()));
-            if let Err(error) = written {
-                eprintln!(
-                    "scaling_pool: cannot write {}: {error} (check that the folder is writable)",
-                    path.display()
-                );
+        match report.write_reports(&dir, "scaling_pool", &context) {
+            Ok(paths) => {
+                for path in paths {
+                    println!("wrote {}", path.display());
+                }
+            }
+            Err(error) => {
+                eprintln!("scaling_pool: {error}");
                 return ExitCode::FAILURE;
             }
-            println!("wrote {}", path.display());
         }
     }
     ExitCode::SUCCESS

@@ -145,6 +145,28 @@ impl Comparison {
         ]);
         arms.row(vec![format!("correct {unit}s"), success(a), success(b)]);
         out.push_str(&arms.render());
+        if !self.knob_differences.is_empty() {
+            let a_column = format!("A: {}", a.name);
+            let b_column = format!("B: {}", b.name);
+            let mut knobs = TextTable::new(&[
+                ("knob that differs", Align::Left),
+                (&a_column, Align::Left),
+                (&b_column, Align::Left),
+            ]);
+            let show = |value: &Option<toml::Value>| {
+                value
+                    .as_ref()
+                    .map_or_else(|| "unset".to_string(), crate::preset::format_knob_value)
+            };
+            for change in &self.knob_differences {
+                knobs.row(vec![
+                    change.knob.clone(),
+                    show(&change.from),
+                    show(&change.to),
+                ]);
+            }
+            out.push_str(&knobs.render());
+        }
         let _ = writeln!(out, "run times  A: {}", run_list(&a.run_seconds));
         let _ = writeln!(out, "           B: {}", run_list(&b.run_seconds));
         for line in self.statistics_lines() {

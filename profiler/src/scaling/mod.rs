@@ -18,6 +18,7 @@ mod limit;
 pub mod order;
 mod record;
 mod report;
+mod report_files;
 mod run;
 mod study;
 mod text;
