@@ -269,3 +269,37 @@ fn the_report_files_are_written_side_by_side() {
         report.render_text()
     );
 }
+
+#[test]
+fn refusals_and_full_memory_at_once_name_both_the_site_and_the_machine() {
+    // Two sessions fit; from four on the site answers 429 and the browsers fill 16 GiB.
+    let mut calls = HashMap::new();
+    let report = ScalingStudy::new([1, 2, 4])
+        .repeats(3)
+        .config(config())
+        .run(|sessions| {
+            let served = sessions.min(2) as f64;
+            let wall = UNITS as f64 * SERVICE_SECONDS / served * wobble(&mut calls, sessions);
+            let refused = if sessions > 2 { 3 } else { 0 };
+            Ok::<_, Infallible>(
+                ScalingRun::new(Duration::from_secs_f64(wall), UNITS)
+                    .resource(40.0, sessions as u64 * 4 * GIB)
+                    .site(0.0, refused),
+            )
+        })
+        .unwrap();
+    assert_eq!(report.knee.concurrency, Some(2));
+    assert_eq!(report.limit.kind, LimitKind::SiteAndMachine);
+    assert_eq!(
+        report.limit.evidence,
+        [
+            "9 request(s) answered HTTP 429 at 4",
+            "memory 16384 MiB of 16384 MiB at 4"
+        ]
+    );
+    assert!(
+        report
+            .answer
+            .contains("another machine alone will not help")
+    );
+}

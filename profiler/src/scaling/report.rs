@@ -77,6 +77,8 @@ pub struct StudySetting {
     pub warmup_runs_per_level: usize,
     /// RFC 3339 UTC start of the first measured run, if known.
     pub started_at: Option<String>,
+    /// The machine the runs ran on ([`MachineInfo::current`] when run by the study).
+    pub machine: MachineInfo,
 }
 
 /// Summarises `runs` per level, finds the knee and the limit, and words the answer.
@@ -99,7 +101,7 @@ pub fn analyze(
         schema: SCALING_SCHEMA,
         unit: config.unit.clone(),
         started_at: setting.started_at.clone(),
-        machine: MachineInfo::current(),
+        machine: setting.machine.clone(),
         repeats: setting.repeats,
         warmup_runs_per_level: setting.warmup_runs_per_level,
         levels: summaries,

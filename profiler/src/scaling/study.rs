@@ -129,6 +129,7 @@ impl ScalingStudy {
             repeats: self.repeats,
             warmup_runs_per_level: self.warmup,
             started_at: Some(started_at),
+            machine: crate::machine::MachineInfo::current(),
         };
         Ok(analyze(runs, &setting, &self.config)?)
     }
