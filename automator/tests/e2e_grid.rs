@@ -1,0 +1,183 @@
+//! End to end through a real Selenium Grid 4 on loopback (the jar from npm, Java 17, the
+//! machine's headless Chromium): files come back through Grid's managed downloads, the same
+//! as a direct run, and two sessions through a hub are spread over its two nodes.
+//!
+//! Each Grid is started before the machine-wide browser lock is taken, so Java's start-up
+//! overlaps other tests' browser work.
+
+mod support;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::Duration;
+
+use support::grid::Grid;
+
+/// Three tracks each; file names with the key first (`Count Off`) and with no instrument at
+/// all (`Nameless Tune`, verified by the solo state), so the mirror's files go through both
+/// of the monitor's verifications.
+const COUNT_OFF: &str = "/custombackingtrack/prefix-club/count-off.html";
+const NAMELESS_TUNE: &str = "/custombackingtrack/anonymous-ensemble/nameless-tune.html";
+
+fn run_args<'a>(webdriver: Option<&'a str>, download_dir: &'a str) -> Vec<&'a str> {
+    let mut args = vec![
+        "--songs",
+        "songs.yaml",
+        "--time-scale",
+        "0.02",
+        "--download-dir",
+        download_dir,
+    ];
+    if let Some(url) = webdriver {
+        args.extend(["--webdriver", url]);
+    }
+    args
+}
+
+/// Every file under `folder` by its path inside it, with its bytes.
+fn inventory(folder: &Path) -> BTreeMap<String, Vec<u8>> {
+    support::files_under(folder)
+        .into_iter()
+        .map(|file| {
+            let name = file.strip_prefix(folder).unwrap().display().to_string();
+            (name, std::fs::read(&file).unwrap())
+        })
+        .collect()
+}
+
+/// How many files the run's managed-downloads mirror said it brought back (summed over the
+/// run's browser sessions).
+fn brought_back(stderr: &str) -> usize {
+    stderr
+        .lines()
+        .filter_map(|line| {
+            line.split("managed downloads: ")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
+        .sum()
+}
+
+/// Asserts every filed file is a complete stage mix of the track its name says.
+fn assert_complete_mixes(files: &BTreeMap<String, Vec<u8>>) {
+    for (name, bytes) in files {
+        let tag = automator::stage::read_mix_tag(bytes)
+            .unwrap_or_else(|error| panic!("{name} is not a complete mix: {error}"));
+        let track = Path::new(name).file_stem().unwrap().to_string_lossy();
+        assert_eq!(tag.solo.as_deref(), Some(track.as_ref()), "{name}");
+    }
+}
+
+#[test]
+fn a_run_through_a_standalone_grid_files_the_same_mixes_as_a_direct_run_all_via_managed_downloads()
+{
+    let grid = Grid::standalone(1);
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    support::write_songs(directory.path(), &[COUNT_OFF, NAMELESS_TUNE]);
+
+    let through_grid = support::run_automator(
+        directory.path(),
+        &run_args(Some(grid.url()), "through-grid"),
+        &[],
+    );
+    through_grid.succeeded();
+    let direct = support::run_automator(directory.path(), &run_args(None, "direct"), &[]);
+    direct.succeeded();
+    grid.stop();
+
+    let from_grid = inventory(&directory.path().join("through-grid"));
+    let from_direct = inventory(&directory.path().join("direct"));
+    assert_eq!(from_grid.len(), 6, "{:?}", from_grid.keys());
+    assert_eq!(
+        from_grid.keys().collect::<Vec<_>>(),
+        from_direct.keys().collect::<Vec<_>>(),
+        "the same file names"
+    );
+    for (name, bytes) in &from_grid {
+        assert_eq!(bytes.len(), from_direct[name].len(), "size of {name}");
+        assert!(bytes == &from_direct[name], "contents of {name}");
+    }
+    assert_complete_mixes(&from_grid);
+    assert_eq!(
+        brought_back(&through_grid.stderr),
+        from_grid.len(),
+        "every filed file came through the managed-downloads mirror:\n{}",
+        through_grid.stderr
+    );
+    assert_eq!(
+        brought_back(&direct.stderr),
+        0,
+        "a direct run saves locally:\n{}",
+        direct.stderr
+    );
+}
+
+#[test]
+fn two_sessions_through_a_hub_land_on_different_nodes_and_bring_every_file_back() {
+    let grid = Grid::hub_and_nodes(2);
+    let _lock = support::browser_lock();
+    let folders = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    for (folder, song) in folders.iter().zip([COUNT_OFF, NAMELESS_TUNE]) {
+        support::write_songs(folder.path(), &[song]);
+    }
+    let mut runs: Vec<_> = folders
+        .iter()
+        .map(|folder| {
+            support::spawn_automator(
+                folder.path(),
+                &run_args(Some(grid.url()), "downloads"),
+                &[],
+            )
+        })
+        .collect();
+
+    // Which node serves each session, read from the hub while the runs go on.
+    let mut node_of_session: HashMap<String, String> = HashMap::new();
+    while runs
+        .iter_mut()
+        .any(|run| run.child.try_wait().unwrap().is_none())
+    {
+        node_of_session.extend(grid.nodes_by_session());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let outputs: Vec<_> = runs
+        .into_iter()
+        .map(|run| {
+            let output = run.child.wait_with_output().unwrap();
+            support::assert_no_processes_marked(&run.marker);
+            output
+        })
+        .collect();
+    grid.stop();
+
+    for (folder, output) in folders.iter().zip(&outputs) {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}\n{stderr}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        let files = inventory(&folder.path().join("downloads"));
+        assert_eq!(files.len(), 3, "{:?}", files.keys());
+        assert_complete_mixes(&files);
+        assert_eq!(brought_back(&stderr), 3, "{stderr}");
+    }
+    let mut nodes: Vec<&String> = node_of_session.values().collect();
+    nodes.sort();
+    nodes.dedup();
+    assert_eq!(
+        node_of_session.len(),
+        2,
+        "one session per run: {node_of_session:?}"
+    );
+    assert_eq!(
+        nodes.len(),
+        2,
+        "the two sessions ran on different nodes: {node_of_session:?}"
+    );
+}
