@@ -166,7 +166,11 @@ impl Grid {
         for node in status["value"]["nodes"].as_array().into_iter().flatten() {
             let uri = node["uri"].as_str().unwrap_or_default().to_string();
             for slot in node["slots"].as_array().into_iter().flatten() {
-                if let Some(id) = slot["session"]["sessionId"].as_str() {
+                // A slot being filled shows the id "reserved" until its session exists.
+                if let Some(id) = slot["session"]["sessionId"]
+                    .as_str()
+                    .filter(|id| *id != "reserved")
+                {
                     sessions.push((id.to_string(), uri.clone()));
                 }
             }
