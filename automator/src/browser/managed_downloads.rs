@@ -321,18 +321,21 @@ impl SessionFiles {
 
     async fn list(&self) -> Result<Vec<RemoteFile>, ManagedDownloadsError> {
         let response = self.http.get(self.url.clone()).send().await;
-        Ok(parse_listing(&Self::answer("listing the files", response).await?))
+        Ok(parse_listing(
+            &Self::answer("listing the files", response).await?,
+        ))
     }
 
     async fn fetch(&self, name: &str) -> Result<Vec<u8>, ManagedDownloadsError> {
         let request = Self::json_body(self.http.post(self.url.clone()), &json!({ "name": name }));
         let answer = Self::answer("fetching a file", request.send().await).await?;
-        let contents = answer["value"]["contents"].as_str().ok_or_else(|| {
-            ManagedDownloadsError::Archive {
-                name: name.to_string(),
-                message: "the answer has no contents".into(),
-            }
-        })?;
+        let contents =
+            answer["value"]["contents"]
+                .as_str()
+                .ok_or_else(|| ManagedDownloadsError::Archive {
+                    name: name.to_string(),
+                    message: "the answer has no contents".into(),
+                })?;
         unpack(name, contents)
     }
 
@@ -459,9 +462,10 @@ async fn mirror_pass(
 ) -> Result<(), ManagedDownloadsError> {
     let listing = files.list().await?;
     let listed: HashSet<&str> = listing.iter().map(|file| file.name.as_str()).collect();
+    let finishing = listing.iter().any(|file| is_scratch(&file.name));
     state.brought.retain(|name| listed.contains(name.as_str()));
     let mut ready = Vec::new();
-    for file in &listing {
+    for file in listing.iter().filter(|file| !is_scratch(&file.name)) {
         let transferring = listed.contains(format!("{}{PARTIAL_SUFFIX}", file.name).as_str());
         match file.name.strip_suffix(PARTIAL_SUFFIX) {
             Some(finished_name) => {
@@ -489,7 +493,9 @@ async fn mirror_pass(
             }
         }
     }
-    drop_abandoned_placeholders(state, incoming, &listed);
+    if !finishing {
+        drop_abandoned_placeholders(state, incoming, &listed);
+    }
     if !ready.is_empty() {
         clear_when_all_here(files, state).await;
     }
@@ -518,6 +524,13 @@ async fn clear_when_all_here(files: &SessionFiles, state: &mut MirrorState) {
             Err(error) => tracing::debug!("{error}"),
         }
     }
+}
+
+/// Chromium's own scratch files (`.org.chromium.Chromium.XXXXXX`, hidden): listed for a moment
+/// while a transfer is being finished, between its partial file and the final name. Never a
+/// download, and while one is there a partial file that vanished is not a dropped transfer.
+fn is_scratch(name: &str) -> bool {
+    name.starts_with('.')
 }
 
 /// The local name for the remote `name`: the same, or Chromium's ` (n)` form when the local

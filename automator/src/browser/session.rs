@@ -146,15 +146,12 @@ impl Browser {
         let mirror = match route {
             DownloadRoute::Local => None,
             DownloadRoute::Managed => {
-                let session_id = client
-                    .session_id()
-                    .await
-                    .ok()
-                    .flatten()
-                    .ok_or_else(|| BrowserError::Session {
+                let session_id = client.session_id().await.ok().flatten().ok_or_else(|| {
+                    BrowserError::Session {
                         endpoint: redacted(&endpoint),
                         message: "the new session has no id".into(),
-                    })?;
+                    }
+                })?;
                 Some(Mirror::start(
                     &endpoint,
                     &session_id,
@@ -189,9 +186,7 @@ impl Browser {
     pub async fn shutdown(mut self) {
         if let Some(mirror) = self.mirror.take() {
             let brought = mirror.finish().await;
-            tracing::info!(
-                "managed downloads: {brought} file(s) brought back from the Grid node"
-            );
+            tracing::info!("managed downloads: {brought} file(s) brought back from the Grid node");
         }
         if let Err(error) = self.driver.clone().close().await {
             tracing::debug!(%error, "closing the browser session failed; killing the processes instead");

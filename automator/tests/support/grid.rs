@@ -1,5 +1,4 @@
-//! A real Selenium Grid 4 on loopback for the Grid tests: a standalone server, or a hub with
-//! nodes, each node driving the machine's headless Chromium through /usr/bin/chromedriver with
+//! A real Selenium Grid 4 on loopback for the Grid tests: a hub with nodes, each node driving the machine's headless Chromium through /usr/bin/chromedriver with
 //! managed downloads on. Every Java process runs in its own process group, carries a marker in
 //! its environment (inherited by chromedriver and Chromium), and dies with the thread that
 //! started it; [`Grid::stop`] (and drop, as a safety net) kills the groups and every marked
@@ -71,27 +70,22 @@ pub struct Grid {
 }
 
 impl Grid {
-    /// `standalone` on a free port: one node inside the server, up to `max_sessions`.
-    pub fn standalone(max_sessions: u32) -> Grid {
-        let jar = require_java_and_jar();
-        let port = free_port();
-        let mut grid = Grid::empty(port);
-        let mut args = strings(&["--host", "127.0.0.1", "--port", &port.to_string()]);
-        args.extend(node_flags(max_sessions));
-        grid.spawn(&jar, "standalone", args);
-        grid.wait_until_ready(1);
-        grid
-    }
-
     /// A hub and `nodes` nodes of one session each, all on free loopback ports, with the event
-    /// bus on free ports too (the defaults, 4442 and 4443, may be taken).
+    /// bus on free ports too (the defaults, 4442 and 4443, may be taken). Returns once Java is
+    /// started; [`Grid::wait_until_ready`] waits for the Grid (so a test can do other work
+    /// meanwhile).
     pub fn hub_and_nodes(nodes: usize) -> Grid {
         let jar = require_java_and_jar();
         let port = free_port();
         let publish = format!("tcp://127.0.0.1:{}", free_port());
         let subscribe = format!("tcp://127.0.0.1:{}", free_port());
         let mut grid = Grid::empty(port);
-        let bus = strings(&["--publish-events", &publish, "--subscribe-events", &subscribe]);
+        let bus = strings(&[
+            "--publish-events",
+            &publish,
+            "--subscribe-events",
+            &subscribe,
+        ]);
         let mut hub_args = strings(&["--host", "127.0.0.1", "--port", &port.to_string()]);
         hub_args.extend(bus.iter().cloned());
         grid.spawn(&jar, "hub", hub_args);
@@ -104,7 +98,6 @@ impl Grid {
             args.extend(node_flags(1));
             grid.spawn(&jar, "node", args);
         }
-        grid.wait_until_ready(nodes);
         grid
     }
 
@@ -118,7 +111,10 @@ impl Grid {
     }
 
     fn spawn(&mut self, jar: &std::path::Path, role: &str, args: Vec<String>) {
-        let log = self.logs.path().join(format!("{role}-{}.log", self.processes.len()));
+        let log = self
+            .logs
+            .path()
+            .join(format!("{role}-{}.log", self.processes.len()));
         let output = std::fs::File::create(&log).expect("a Grid log file");
         let mut command = Command::new("java");
         command
@@ -178,19 +174,24 @@ impl Grid {
         sessions
     }
 
-    fn wait_until_ready(&mut self, nodes: usize) {
+    /// Waits until the Grid says it is ready with `nodes` nodes up (fails the test, with the
+    /// Grid's logs, after [`READY_TIMEOUT`] or when a Java process exits).
+    pub fn wait_until_ready(&mut self, nodes: usize) {
         let started = Instant::now();
         loop {
             let status = self.status();
-            let up = status["value"]["nodes"]
-                .as_array()
-                .map_or(0, |all| all.iter().filter(|n| n["availability"] == "UP").count());
+            let up = status["value"]["nodes"].as_array().map_or(0, |all| {
+                all.iter().filter(|n| n["availability"] == "UP").count()
+            });
             if status["value"]["ready"] == true && up == nodes {
                 return;
             }
             for child in &mut self.processes {
                 if let Ok(Some(exit)) = child.try_wait() {
-                    panic!("a Grid process exited during start-up ({exit}):\n{}", self.logs_text());
+                    panic!(
+                        "a Grid process exited during start-up ({exit}):\n{}",
+                        self.logs_text()
+                    );
                 }
             }
             assert!(
@@ -206,7 +207,11 @@ impl Grid {
     /// Every Grid process's log, for a failure message.
     pub fn logs_text(&self) -> String {
         let mut text = String::new();
-        for entry in std::fs::read_dir(self.logs.path()).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(self.logs.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let log = std::fs::read_to_string(entry.path()).unwrap_or_default();
             let tail: Vec<&str> = log.lines().rev().take(30).collect();
             text.push_str(&format!("== {}\n", entry.file_name().to_string_lossy()));
