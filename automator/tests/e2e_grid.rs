@@ -103,13 +103,17 @@ fn two_runs_through_a_hub_use_both_nodes_and_file_the_same_mixes_as_a_direct_run
         })
         .collect();
 
-    // Which node serves each session, read from the hub while the runs go on.
+    // Which node serves each session, read from the hub while the runs go on; and how many
+    // processes carry the Grid's marker (more than its three JVMs once the nodes' browsers
+    // run, so the final no-leftover check covers chromedriver and Chromium too).
     let mut node_of_session: HashMap<String, String> = HashMap::new();
+    let mut most_grid_processes = 0;
     while runs
         .iter_mut()
         .any(|run| run.child.try_wait().unwrap().is_none())
     {
         node_of_session.extend(grid.nodes_by_session());
+        most_grid_processes = most_grid_processes.max(grid.processes().len());
         std::thread::sleep(Duration::from_millis(50));
     }
     let outputs: Vec<_> = runs
@@ -121,6 +125,10 @@ fn two_runs_through_a_hub_use_both_nodes_and_file_the_same_mixes_as_a_direct_run
         })
         .collect();
     grid.stop();
+    assert!(
+        most_grid_processes > 3,
+        "the nodes' browsers carry the Grid's marker: at most {most_grid_processes} processes seen"
+    );
 
     for (folder, output) in folders.iter().zip(&outputs) {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -162,5 +170,50 @@ fn two_runs_through_a_hub_use_both_nodes_and_file_the_same_mixes_as_a_direct_run
         nodes.len(),
         2,
         "the two sessions ran on different nodes: {node_of_session:?}"
+    );
+}
+
+/// Serves one HTTP request on a loopback port with `body` as JSON; returns the port.
+fn serve_status_once(body: &'static str) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
+/// A Grid whose only node is on another machine and keeps downloads to itself: the files
+/// could never arrive, so the run stops before any song, with one line naming the fix.
+#[test]
+fn a_grid_without_managed_downloads_on_another_machine_is_refused_before_any_song() {
+    let port = serve_status_once(
+        r#"{"value": {"ready": true, "nodes": [{"uri": "http://10.0.0.7:5555", "availability": "UP",
+            "slots": [{"stereotype": {"browserName": "chrome", "platformName": "linux"}}]}]}}"#,
+    );
+    let directory = tempfile::tempdir().unwrap();
+    support::write_songs(directory.path(), &[COUNT_OFF]);
+    std::fs::write(directory.path().join("knobs.toml"), KNOBS).unwrap();
+    let webdriver = format!("http://grid-user:grid-secret@127.0.0.1:{port}");
+    let finished = support::run_automator(
+        directory.path(),
+        &run_args(Some(&webdriver), "downloads"),
+        &[],
+    );
+    let line = finished.usage_error();
+    assert!(line.contains("--enable-managed-downloads true"), "{line}");
+    assert!(!line.contains("grid-secret"), "{line}");
+    assert!(
+        support::files_under(&directory.path().join("downloads")).is_empty(),
+        "no song was worked on"
     );
 }

@@ -107,8 +107,25 @@ pub fn redacted(url: &str) -> String {
 fn request_error(action: &'static str, error: reqwest::Error) -> ManagedDownloadsError {
     ManagedDownloadsError::Request {
         action,
-        message: error.without_url().to_string(),
+        message: describe(error),
     }
+}
+
+/// A request error with its deepest cause (e.g. "Connection refused"), without the address
+/// (which may carry credentials).
+fn describe(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    let mut deepest = None;
+    while let Some(cause) = source {
+        deepest = Some(cause.to_string());
+        source = cause.source();
+    }
+    if let Some(cause) = deepest.filter(|cause| !message.contains(cause.as_str())) {
+        message = format!("{message}: {cause}");
+    }
+    message
 }
 
 fn http_client() -> reqwest::Client {
@@ -146,11 +163,11 @@ pub async fn choose_route(endpoint: &str) -> Result<DownloadRoute, ManagedDownlo
         .get(url)
         .send()
         .await
-        .map_err(|error| status_error(error.without_url().to_string()))?;
+        .map_err(|error| status_error(describe(error)))?;
     let status: Value = response
         .json()
         .await
-        .map_err(|error| status_error(error.without_url().to_string()))?;
+        .map_err(|error| status_error(describe(error)))?;
     route_from_status(endpoint, &status)
 }
 

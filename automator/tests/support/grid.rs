@@ -155,6 +155,15 @@ impl Grid {
         get_json(&format!("{}/status", self.url)).unwrap_or(Value::Null)
     }
 
+    /// Every live process this Grid started: the Java servers, and the chromedriver and
+    /// Chromium processes of its nodes (they inherit the marker).
+    pub fn processes(&self) -> Vec<u32> {
+        automator::browser::processes::processes_with_environment(
+            super::TEST_MARKER_VAR,
+            &self.marker,
+        )
+    }
+
     /// The node (its address) running each current session, by session id.
     pub fn nodes_by_session(&self) -> Vec<(String, String)> {
         let status = self.status();
@@ -230,10 +239,7 @@ impl Grid {
             let _ = child.wait();
         }
         self.processes.clear();
-        for pid in automator::browser::processes::processes_with_environment(
-            super::TEST_MARKER_VAR,
-            &self.marker,
-        ) {
+        for pid in self.processes() {
             // SAFETY: kill(2) on a process this test started; no memory is involved.
             unsafe {
                 libc::kill(pid as libc::pid_t, libc::SIGKILL);
