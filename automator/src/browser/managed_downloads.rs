@@ -222,12 +222,13 @@ fn is_loopback(url: &Url) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteFile {
     pub name: String,
-    /// Bytes so far (Grid 4.26 and later list sizes; older Grids only names, read as 0).
+    /// Bytes so far (Grid 4.48 lists sizes; older Grids list only names, read as 0, and a
+    /// transfer's progress then does not show locally until it is complete).
     pub size: u64,
 }
 
-/// The listing: `{"value": {"names": [...], "files": [{"name", "size", ...}]}}` (`files` since
-/// Grid 4.26; `names` in every Grid 4).
+/// The listing: `{"value": {"names": [...], "files": [{"name", "size", ...}]}}` (`files` in
+/// recent Grids such as 4.48; `names` in every Grid 4).
 pub fn parse_listing(listing: &Value) -> Vec<RemoteFile> {
     let value = &listing["value"];
     if let Some(files) = value["files"].as_array() {
