@@ -499,6 +499,7 @@ async fn mirror_pass(
             .any(|file| file.name.ends_with(PARTIAL_SUFFIX));
     state.brought.retain(|name| listed.contains(name.as_str()));
     let mut ready = Vec::new();
+    let mut failure = None;
     for file in listing.iter().filter(|file| !is_scratch(&file.name)) {
         let transferring = listed.contains(format!("{}{PARTIAL_SUFFIX}", file.name).as_str());
         match file.name.strip_suffix(PARTIAL_SUFFIX) {
@@ -512,19 +513,16 @@ async fn mirror_pass(
             }
             // Chromium's empty placeholder under the final name, or a file already here.
             None if transferring || state.brought.contains(&file.name) => {}
-            None => {
-                let bytes = files.fetch(&file.name).await?;
-                let local = local_name(state, incoming, &file.name);
-                let partial = incoming.join(format!("{local}{PARTIAL_SUFFIX}"));
-                std::fs::write(&partial, &bytes).map_err(|source| {
-                    ManagedDownloadsError::Write {
-                        path: partial.clone(),
-                        source,
-                    }
-                })?;
-                state.brought.insert(file.name.clone());
-                ready.push((file.name.clone(), partial, incoming.join(&local)));
-            }
+            // A file that cannot be fetched now is tried again next pass; the others go on.
+            None => match stage_locally(files, state, incoming, &file.name).await {
+                Ok((partial, finished)) => {
+                    state.brought.insert(file.name.clone());
+                    ready.push((file.name.clone(), partial, finished));
+                }
+                Err(error) => {
+                    failure.get_or_insert(error);
+                }
+            },
         }
     }
     if !finishing {
@@ -542,7 +540,28 @@ async fn mirror_pass(
         brought.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(file = %finished.display(), "brought back from the Grid node");
     }
-    Ok(under_way)
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(under_way),
+    }
+}
+
+/// Fetches the finished remote file `name` into its local partial file; returns that file and
+/// the final name it is to be renamed to.
+async fn stage_locally(
+    files: &SessionFiles,
+    state: &mut MirrorState,
+    incoming: &Path,
+    name: &str,
+) -> Result<(PathBuf, PathBuf), ManagedDownloadsError> {
+    let bytes = files.fetch(name).await?;
+    let local = local_name(state, incoming, name);
+    let partial = incoming.join(format!("{local}{PARTIAL_SUFFIX}"));
+    std::fs::write(&partial, &bytes).map_err(|source| ManagedDownloadsError::Write {
+        path: partial.clone(),
+        source,
+    })?;
+    Ok((partial, incoming.join(&local)))
 }
 
 /// Empties the node's folder when a fresh listing holds nothing but files already brought
@@ -776,5 +795,142 @@ mod tests {
         assert!(placeholder.exists());
         drop_abandoned_placeholders(&mut state, folder.path(), &HashSet::new());
         assert!(!placeholder.exists());
+    }
+
+    /// A node's `/se/files` for one session (`s`): the files it lists (name, bytes, and the
+    /// size to list) and how often it was cleared.
+    #[derive(Default)]
+    struct FakeNode {
+        files: Vec<(String, Vec<u8>)>,
+        clears: usize,
+    }
+
+    async fn fake_node() -> (String, Arc<std::sync::Mutex<FakeNode>>) {
+        use axum::routing::get;
+        let node = Arc::new(std::sync::Mutex::new(FakeNode::default()));
+        let (list, fetch, clear) = (node.clone(), node.clone(), node.clone());
+        let router = axum::Router::new().route(
+            "/session/s/se/files",
+            get(move || {
+                let files = list.lock().unwrap().files.clone();
+                let listed: Vec<Value> = files
+                    .iter()
+                    .map(|(name, bytes)| json!({"name": name, "size": bytes.len()}))
+                    .collect();
+                async move { axum::Json(json!({"value": {"files": listed}})) }
+            })
+            .post(move |body: String| {
+                let name = serde_json::from_str::<Value>(&body).unwrap()["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                let node = fetch.lock().unwrap();
+                let (_, bytes) = node.files.iter().find(|(n, _)| *n == name).unwrap();
+                let contents = zipped(&name, bytes);
+                async move { axum::Json(json!({"value": {"filename": name, "contents": contents}})) }
+            })
+            .delete(move || {
+                let mut node = clear.lock().unwrap();
+                node.files.clear();
+                node.clears += 1;
+                async { axum::Json(json!({"value": null})) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (url, node)
+    }
+
+    #[tokio::test]
+    async fn a_transfer_on_the_node_shows_as_a_growing_partial_file_then_arrives_whole() {
+        let (url, node) = fake_node().await;
+        let files = SessionFiles::new(&url, "s").unwrap();
+        let folder = tempfile::tempdir().unwrap();
+        let incoming = folder.path();
+        let mut state = MirrorState::default();
+        let brought = AtomicUsize::new(0);
+        let mix: Vec<u8> = (0..50_000u32).map(|i| (i % 253) as u8).collect();
+        let set = |files: Vec<(&str, Vec<u8>)>| {
+            node.lock().unwrap().files = files
+                .into_iter()
+                .map(|(name, bytes)| (name.to_string(), bytes))
+                .collect();
+        };
+        let partial = incoming.join("A(Bass).mp3.crdownload");
+
+        set(vec![("A(Bass).mp3.crdownload", mix[..1000].to_vec())]);
+        assert!(
+            mirror_pass(&files, incoming, &mut state, &brought)
+                .await
+                .unwrap()
+        );
+        assert_eq!(std::fs::metadata(&partial).unwrap().len(), 1000);
+
+        // Chromium's scratch file between the partial file and the final name: still under way.
+        set(vec![(".org.chromium.Chromium.x1", mix.clone())]);
+        assert!(
+            mirror_pass(&files, incoming, &mut state, &brought)
+                .await
+                .unwrap()
+        );
+        assert!(partial.exists(), "not taken for a dropped transfer");
+
+        // Chromium's empty placeholder under the final name while the partial file grows.
+        set(vec![
+            ("A(Bass).mp3", Vec::new()),
+            ("A(Bass).mp3.crdownload", mix[..30_000].to_vec()),
+        ]);
+        mirror_pass(&files, incoming, &mut state, &brought)
+            .await
+            .unwrap();
+        assert!(!incoming.join("A(Bass).mp3").exists(), "not finished yet");
+        assert_eq!(std::fs::metadata(&partial).unwrap().len(), 30_000);
+
+        set(vec![("A(Bass).mp3", mix.clone())]);
+        assert!(
+            !mirror_pass(&files, incoming, &mut state, &brought)
+                .await
+                .unwrap()
+        );
+        assert_eq!(std::fs::read(incoming.join("A(Bass).mp3")).unwrap(), mix);
+        assert!(!partial.exists());
+        assert_eq!(brought.load(Ordering::Relaxed), 1);
+        assert_eq!(
+            node.lock().unwrap().clears,
+            1,
+            "the node's folder was emptied"
+        );
+
+        // The same track again, while the first file is still in the local folder.
+        set(vec![("A(Bass).mp3", mix[..2000].to_vec())]);
+        mirror_pass(&files, incoming, &mut state, &brought)
+            .await
+            .unwrap();
+        assert_eq!(
+            std::fs::read(incoming.join("A(Bass) (1).mp3")).unwrap(),
+            mix[..2000]
+        );
+        assert_eq!(brought.load(Ordering::Relaxed), 2);
+    }
+
+    #[tokio::test]
+    async fn a_transfer_the_node_dropped_takes_its_partial_file_away() {
+        let (url, node) = fake_node().await;
+        let files = SessionFiles::new(&url, "s").unwrap();
+        let folder = tempfile::tempdir().unwrap();
+        let mut state = MirrorState::default();
+        let brought = AtomicUsize::new(0);
+        node.lock().unwrap().files = vec![("B.mp3.crdownload".into(), vec![1; 10])];
+        mirror_pass(&files, folder.path(), &mut state, &brought)
+            .await
+            .unwrap();
+        assert!(folder.path().join("B.mp3.crdownload").exists());
+        node.lock().unwrap().files.clear();
+        mirror_pass(&files, folder.path(), &mut state, &brought)
+            .await
+            .unwrap();
+        assert!(!folder.path().join("B.mp3.crdownload").exists());
+        assert_eq!(brought.load(Ordering::Relaxed), 0);
     }
 }
