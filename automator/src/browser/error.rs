@@ -29,6 +29,8 @@ pub enum BrowserError {
     ChromedriverExited { path: PathBuf, status: String },
     #[error("chromedriver {path} did not listen within {seconds} s")]
     ChromedriverTimeout { path: PathBuf, seconds: u64 },
+    #[error("{0}")]
+    ManagedDownloads(#[from] super::managed_downloads::ManagedDownloadsError),
     #[error("cannot open a browser session at WebDriver {endpoint}: {message}")]
     Session { endpoint: String, message: String },
     #[error("cannot prepare the browser's directories: {0}")]

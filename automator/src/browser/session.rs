@@ -15,6 +15,7 @@ use super::chromedriver::{ChromeDriver, find_chromium};
 use super::command::Driver;
 use super::error::BrowserError;
 use super::leftovers;
+use super::managed_downloads::{self, DownloadRoute, Mirror, redacted};
 use super::processes::new_run_tag;
 
 /// How to get a browser.
@@ -26,7 +27,8 @@ pub struct BrowserOptions {
     pub chromedriver: PathBuf,
     /// Show the browser window (debugging).
     pub headed: bool,
-    /// Where Chromium saves downloads (must be on this machine).
+    /// Where downloads arrive on this machine: Chromium saves into it, or — when `webdriver`
+    /// is a Grid on another machine — the managed-downloads mirror writes into it.
     pub download_dir: PathBuf,
     /// Bound of every single WebDriver command.
     pub command_timeout: Duration,
@@ -65,6 +67,9 @@ pub struct Browser {
     driver: Driver,
     /// Declared after `driver` so the session handle goes first on drop.
     _chromedriver: Option<ChromeDriver>,
+    /// Brings files back from a Grid node (see `managed_downloads`); `None` when Chromium
+    /// saves straight into the local download folder.
+    mirror: Option<Mirror>,
     /// Chromium's fresh profile directory; removed after chromedriver is gone.
     _profile_dir: Option<tempfile::TempDir>,
     run_tag: String,
@@ -96,14 +101,18 @@ impl Browser {
                 (Some(driver), Some(profile_dir), endpoint)
             }
         };
-        let chromium = match &options.webdriver {
-            Some(_) => None,
-            None => Some(find_chromium().ok_or(BrowserError::ChromiumMissing)?),
+        let (chromium, route) = match &options.webdriver {
+            Some(endpoint) => (None, managed_downloads::choose_route(endpoint).await?),
+            None => (
+                Some(find_chromium().ok_or(BrowserError::ChromiumMissing)?),
+                DownloadRoute::Local,
+            ),
         };
         let capabilities = capabilities(
             options,
             profile_dir.as_ref().map(|dir| dir.path().to_path_buf()),
             chromium,
+            route,
         );
         let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(capabilities);
@@ -122,18 +131,38 @@ impl Browser {
                     .next()
                     .unwrap_or("unknown error")
                     .to_string();
-                return Err(BrowserError::Session { endpoint, message });
+                return Err(BrowserError::Session {
+                    endpoint: redacted(&endpoint),
+                    message,
+                });
             }
             Err(_) => {
                 return Err(BrowserError::Session {
-                    endpoint,
+                    endpoint: redacted(&endpoint),
                     message: "no answer (timed out)".into(),
                 });
+            }
+        };
+        let mirror = match route {
+            DownloadRoute::Local => None,
+            DownloadRoute::Managed => {
+                let session_id = client.session_id().await.ok().flatten().ok_or_else(|| {
+                    BrowserError::Session {
+                        endpoint: redacted(&endpoint),
+                        message: "the new session has no id".into(),
+                    }
+                })?;
+                Some(Mirror::start(
+                    &endpoint,
+                    &session_id,
+                    options.download_dir.clone(),
+                )?)
             }
         };
         Ok(Browser {
             driver: Driver::new(client, options.command_timeout),
             _chromedriver: chromedriver,
+            mirror,
             _profile_dir: profile_dir,
             run_tag,
         })
@@ -154,7 +183,11 @@ impl Browser {
         skip_all,
         fields(tier = "component", component = "browser")
     )]
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
+        if let Some(mirror) = self.mirror.take() {
+            let brought = mirror.finish().await;
+            tracing::info!("managed downloads: {brought} file(s) brought back from the Grid node");
+        }
         if let Err(error) = self.driver.clone().close().await {
             tracing::debug!(%error, "closing the browser session failed; killing the processes instead");
         }
@@ -166,6 +199,7 @@ fn capabilities(
     options: &BrowserOptions,
     profile_dir: Option<PathBuf>,
     chromium: Option<PathBuf>,
+    route: DownloadRoute,
 ) -> serde_json::Map<String, Value> {
     let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|arg| arg.to_string()).collect();
     if !options.headed {
@@ -177,7 +211,6 @@ fn capabilities(
     let mut chrome_options = json!({
         "args": args,
         "prefs": {
-            "download.default_directory": options.download_dir.display().to_string(),
             "download.prompt_for_download": false,
             "download.directory_upgrade": true,
             "safebrowsing.enabled": false,
@@ -187,14 +220,22 @@ fn capabilities(
     if let Some(chromium) = chromium {
         chrome_options["binary"] = Value::String(chromium.display().to_string());
     }
+    // With managed downloads the node chooses its own folder; a local path means nothing there.
+    if route == DownloadRoute::Local {
+        chrome_options["prefs"]["download.default_directory"] =
+            Value::String(options.download_dir.display().to_string());
+    }
     let script_ms = options.script_timeout.as_millis() as u64;
     let command_ms = options.command_timeout.as_millis() as u64;
-    let capabilities = json!({
+    let mut capabilities = json!({
         "browserName": "chrome",
         "pageLoadStrategy": "normal",
         "timeouts": { "script": script_ms, "pageLoad": command_ms, "implicit": 0 },
         "goog:chromeOptions": chrome_options,
     });
+    if route == DownloadRoute::Managed {
+        capabilities[managed_downloads::DOWNLOADS_CAPABILITY] = Value::Bool(true);
+    }
     match capabilities {
         Value::Object(map) => map,
         _ => serde_json::Map::new(),

@@ -1,6 +1,8 @@
 //! Fixtures shared by the automator's integration tests.
 #![allow(dead_code)]
 
+pub mod grid;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
