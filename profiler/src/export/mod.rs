@@ -196,6 +196,24 @@ pub fn append_step_summary(path: &Path, markdown: &str) -> Result<(), ExportErro
         .map_err(failed)
 }
 
+/// `value` as pretty-printed JSON text ending in a newline, the body of the JSON and BMF
+/// exports; a serialization failure becomes [`ExportError::Serialize`] naming `format`'s flag.
+fn pretty_json(
+    format: ExportFormat,
+    subject: &Exportable<'_>,
+    value: Result<serde_json::Value, serde_json::Error>,
+) -> Result<String, ExportError> {
+    let serialize_error = |error: serde_json::Error| ExportError::Serialize {
+        flag: format.flag(),
+        subject: subject.kind(),
+        message: error.to_string(),
+    };
+    let mut text =
+        serde_json::to_string_pretty(&value.map_err(serialize_error)?).map_err(serialize_error)?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// `text` with the five XML special characters escaped (and other control characters
 /// dropped, since XML 1.0 cannot carry them).
 pub(crate) fn xml_escape(text: &str) -> String {
