@@ -24,10 +24,6 @@ impl Exporter for BmfExporter {
         ExportFormat::Bmf
     }
 
-    fn supports(&self, _subject: &Exportable<'_>) -> bool {
-        true
-    }
-
     fn render(&self, subject: &Exportable<'_>) -> Result<String, ExportError> {
         let mut benchmarks = Map::new();
         match subject {

@@ -17,10 +17,6 @@ impl Exporter for JsonExporter {
         ExportFormat::Json
     }
 
-    fn supports(&self, _subject: &Exportable<'_>) -> bool {
-        true
-    }
-
     fn render(&self, subject: &Exportable<'_>) -> Result<String, ExportError> {
         let value = match subject {
             Exportable::Profile(profile) => serde_json::to_value(profile),

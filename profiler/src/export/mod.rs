@@ -99,8 +99,11 @@ pub trait Exporter {
     /// The format this exporter writes.
     fn format(&self) -> ExportFormat;
 
-    /// Whether this format can represent `subject` (JUnit is for the gate only).
-    fn supports(&self, subject: &Exportable<'_>) -> bool;
+    /// Whether this format can represent `subject`; every subject unless the format says
+    /// otherwise (JUnit is for the gate only).
+    fn supports(&self, _subject: &Exportable<'_>) -> bool {
+        true
+    }
 
     /// The file's text; [`ExportError::Unsupported`] when `supports` is false.
     ///
