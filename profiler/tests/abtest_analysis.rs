@@ -115,6 +115,30 @@ fn current_vs_solo_only(
     analyze("current", "solo_only", samples, explanation, &config())
 }
 
+/// `current` against itself on `samples`, no knob differences.
+fn current_vs_current(samples: &[RunSample]) -> Comparison {
+    analyze(
+        "current",
+        "current",
+        samples,
+        &Explanation::default(),
+        &config(),
+    )
+    .unwrap()
+}
+
+/// `current` (arm A) against `fast` (arm B) on `samples`, no knob differences.
+fn current_vs_fast(samples: &[RunSample]) -> Comparison {
+    analyze(
+        "current",
+        "fast",
+        samples,
+        &Explanation::default(),
+        &config(),
+    )
+    .unwrap()
+}
+
 fn solo_knobs() -> Vec<KnobChange> {
     vec![
         knob("solo_activation_delay", 12.0, 5.0),
@@ -511,14 +535,7 @@ fn a_steady_a_a_run_is_no_meaningful_difference() {
         &[10.02, 9.97, 10.08, 9.93, 10.03, 10.0],
         timed_run,
     );
-    let comparison = analyze(
-        "current",
-        "current",
-        &samples,
-        &Explanation::default(),
-        &config(),
-    )
-    .unwrap();
+    let comparison = current_vs_current(&samples);
     assert_eq!(comparison.outcome, Outcome::Equivalent);
     assert!(
         comparison.verdict.starts_with(
@@ -538,14 +555,7 @@ fn one_far_out_run_hides_a_difference_from_the_verdict_and_a_note_says_so() {
     // B is 20% faster in seven runs and ten times slower in one.
     let a = [10.0, 10.1, 9.9, 10.05, 9.95, 10.02, 10.08, 9.92];
     let b = [8.0, 8.1, 7.9, 8.05, 7.95, 8.02, 8.08, 80.0];
-    let comparison = analyze(
-        "current",
-        "fast",
-        &interleave(&a, &b, timed_run),
-        &Explanation::default(),
-        &config(),
-    )
-    .unwrap();
+    let comparison = current_vs_fast(&interleave(&a, &b, timed_run));
     // scipy.stats.ttest_ind(np.log(b), np.log(a), equal_var=False).pvalue = 0.8251093747037801
     assert!((comparison.p_value - 0.8251093747037801).abs() < 1e-9);
     assert_eq!(comparison.outcome, Outcome::Inconclusive);
@@ -565,14 +575,11 @@ fn one_far_out_run_hides_a_difference_from_the_verdict_and_a_note_says_so() {
 
 #[test]
 fn runs_without_spread_still_round_trip_through_json() {
-    let comparison = analyze(
-        "current",
-        "fast",
-        &interleave(&[10.0, 10.0, 10.0], &[8.0, 8.0, 8.0], timed_run),
-        &Explanation::default(),
-        &config(),
-    )
-    .unwrap();
+    let comparison = current_vs_fast(&interleave(
+        &[10.0, 10.0, 10.0],
+        &[8.0, 8.0, 8.0],
+        timed_run,
+    ));
     assert_eq!(comparison.log_test.t, None);
     assert_eq!((comparison.p_value, comparison.faster), (0.0, Some(Arm::B)));
     assert!(comparison.render_text().contains("t = – (no spread)"));
@@ -665,14 +672,7 @@ fn concurrent_work_gets_no_shares_and_no_works_against() {
 fn an_a_a_test_is_called_significant_in_at_most_about_five_percent_of_trials() {
     let rate = share_of_trials(200, |trial| {
         let samples = runs(CURRENT, CURRENT, 6, 10_000 + trial);
-        let comparison = analyze(
-            "current",
-            "current",
-            &samples,
-            &Explanation::default(),
-            &config(),
-        )
-        .unwrap();
+        let comparison = current_vs_current(&samples);
         assert_eq!(
             comparison.significant,
             !comparison.ratio_b_over_a.contains(1.0)
