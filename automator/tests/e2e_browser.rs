@@ -8,14 +8,21 @@ use std::time::Duration;
 use automator::browser::Browser;
 use support::headless_browser_options;
 
-#[tokio::test]
-async fn starts_runs_scripts_and_shuts_down_without_leftovers() {
-    let _lock = support::browser_lock();
+/// A headless browser started under the machine-wide browser lock, with the lock, its
+/// download folder's parent and its run tag (the lock and folder must outlive the browser).
+async fn started_browser() -> (support::BrowserLock, tempfile::TempDir, Browser, String) {
+    let lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
     let browser = Browser::start(&headless_browser_options(directory.path().join("incoming")))
         .await
         .unwrap();
     let tag = browser.run_tag().to_string();
+    (lock, directory, browser, tag)
+}
+
+#[tokio::test]
+async fn starts_runs_scripts_and_shuts_down_without_leftovers() {
+    let (_lock, _directory, browser, tag) = started_browser().await;
     assert!(
         automator::browser::processes::tagged_processes(&tag).len() >= 2,
         "chromedriver and Chromium should carry the run tag"
@@ -43,12 +50,7 @@ async fn starts_runs_scripts_and_shuts_down_without_leftovers() {
 
 #[tokio::test]
 async fn dropping_without_shutdown_still_kills_chromium() {
-    let _lock = support::browser_lock();
-    let directory = tempfile::tempdir().unwrap();
-    let browser = Browser::start(&headless_browser_options(directory.path().join("incoming")))
-        .await
-        .unwrap();
-    let tag = browser.run_tag().to_string();
+    let (_lock, _directory, browser, tag) = started_browser().await;
     drop(browser);
     support::assert_no_processes_left(&tag);
 }

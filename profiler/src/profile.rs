@@ -203,10 +203,11 @@ pub fn children_by_parent(edges: &[CallEdge]) -> BTreeMap<Option<&str>, Vec<&Cal
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn edge(parent: Option<&str>, child: &str, total_ns: u64) -> CallEdge {
+    /// A call edge called once, for tests here and in the flame graph's.
+    pub(crate) fn edge(parent: Option<&str>, child: &str, total_ns: u64) -> CallEdge {
         CallEdge {
             parent: parent.map(str::to_owned),
             child: child.to_owned(),

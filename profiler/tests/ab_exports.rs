@@ -1,6 +1,7 @@
 //! The CI exports of an A/B comparison: JSON round-trips, Markdown is the comparison's own,
 //! BMF has one latency benchmark per arm, JUnit is refused.
 
+mod support;
 mod synthetic;
 
 use std::time::Duration;
@@ -10,6 +11,7 @@ use profiler::abtest::{
     AnalysisConfig, Arm, Comparison, Explanation, RunSample, Schedule, analyze,
 };
 use profiler::export::{ExportFormat, Exportable};
+use support::{junit_refusal, render};
 use synthetic::{key_stats, profile};
 
 /// Three runs per arm of two tracks each: A takes 20 s per run (±1 s), B 10 s.
@@ -60,14 +62,14 @@ fn comparison() -> Comparison {
 fn an_ab_comparison_exports_json_markdown_and_bmf() {
     let comparison = comparison();
     let subject = Exportable::AbTest(&comparison);
-    let json = ExportFormat::Json.exporter().render(&subject).unwrap();
+    let json = render(ExportFormat::Json, &subject);
     assert_eq!(Comparison::from_json(&json).unwrap(), comparison);
 
-    let markdown = ExportFormat::Markdown.exporter().render(&subject).unwrap();
+    let markdown = render(ExportFormat::Markdown, &subject);
     assert_eq!(markdown, comparison.render_markdown());
 
     let bmf: serde_json::Value =
-        serde_json::from_str(&ExportFormat::Bmf.exporter().render(&subject).unwrap()).unwrap();
+        serde_json::from_str(&render(ExportFormat::Bmf, &subject)).unwrap();
     let benchmarks = bmf.as_object().unwrap();
     assert_eq!(benchmarks.len(), 2, "{bmf}");
     for (name, arm) in [
@@ -97,11 +99,7 @@ fn an_ab_comparison_exports_json_markdown_and_bmf() {
         Some(10e9)
     );
 
-    let error = ExportFormat::Junit
-        .exporter()
-        .render(&subject)
-        .unwrap_err()
-        .to_string();
+    let error = junit_refusal(&subject);
     assert!(
         error.starts_with("--export-junit cannot export an A/B test"),
         "{error}"

@@ -2,6 +2,7 @@
 //! where the time moved, attribution to knobs, recommendations, early stopping, A/A
 //! behaviour, the reproductions, and the JSON / Markdown outputs.
 
+mod support;
 mod synthetic;
 
 use std::time::Duration;
@@ -15,6 +16,7 @@ use profiler::stats::PermutationMethod;
 use profiler::{KeyStats, Tier};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use support::{assert_a_a_rate_at_most, share_of_trials};
 use synthetic::{key_stats, profile};
 
 /// What one arm's configuration costs per track, seconds.
@@ -105,6 +107,38 @@ fn config() -> AnalysisConfig {
     }
 }
 
+/// `current` (arm A) against `solo_only` (arm B) on `samples`, time per track.
+fn current_vs_solo_only(
+    samples: &[RunSample],
+    explanation: &Explanation,
+) -> Result<Comparison, AbTestError> {
+    analyze("current", "solo_only", samples, explanation, &config())
+}
+
+/// `current` against itself on `samples`, no knob differences.
+fn current_vs_current(samples: &[RunSample]) -> Comparison {
+    analyze(
+        "current",
+        "current",
+        samples,
+        &Explanation::default(),
+        &config(),
+    )
+    .unwrap()
+}
+
+/// `current` (arm A) against `fast` (arm B) on `samples`, no knob differences.
+fn current_vs_fast(samples: &[RunSample]) -> Comparison {
+    analyze(
+        "current",
+        "fast",
+        samples,
+        &Explanation::default(),
+        &config(),
+    )
+    .unwrap()
+}
+
 fn solo_knobs() -> Vec<KnobChange> {
     vec![
         knob("solo_activation_delay", 12.0, 5.0),
@@ -114,14 +148,8 @@ fn solo_knobs() -> Vec<KnobChange> {
 
 #[test]
 fn finds_the_faster_preset_with_interval_and_p_value_and_blames_the_solo_knobs() {
-    let comparison = analyze(
-        "current",
-        "solo_only",
-        &runs(CURRENT, SOLO_ONLY, 6, 1),
-        &explanation(solo_knobs()),
-        &config(),
-    )
-    .unwrap();
+    let comparison =
+        current_vs_solo_only(&runs(CURRENT, SOLO_ONLY, 6, 1), &explanation(solo_knobs())).unwrap();
     // True ratio of time per track: (2/2 + 12 + 33 + 0.15) / (1 + 5 + 33 + 0.15) ≈ 1.18.
     let (prefix, rest) = comparison
         .verdict
@@ -224,14 +252,7 @@ fn interleave(a: &[f64], b: &[f64], make: impl Fn(Arm, f64) -> RunSample) -> Vec
 fn three_runs_per_arm_give_a_significant_verdict_whose_interval_and_p_agree() {
     // The run: `--ab-test current solo_only --max-tracks 1 --runs 3`.
     let samples = interleave(&[12.8, 12.8, 13.1], &[9.03, 9.18, 9.22], timed_run);
-    let comparison = analyze(
-        "current",
-        "solo_only",
-        &samples,
-        &Explanation::default(),
-        &config(),
-    )
-    .unwrap();
+    let comparison = current_vs_solo_only(&samples, &Explanation::default()).unwrap();
     // scipy.stats.ttest_ind(np.log(b), np.log(a), equal_var=False) with these runs:
     // p = 6.0759962184286355e-06; exp of the mean log difference = 0.7087994510689526;
     // exp(confidence_interval(0.95)) = (0.6891162905999416, 0.7290448197041812).
@@ -514,14 +535,7 @@ fn a_steady_a_a_run_is_no_meaningful_difference() {
         &[10.02, 9.97, 10.08, 9.93, 10.03, 10.0],
         timed_run,
     );
-    let comparison = analyze(
-        "current",
-        "current",
-        &samples,
-        &Explanation::default(),
-        &config(),
-    )
-    .unwrap();
+    let comparison = current_vs_current(&samples);
     assert_eq!(comparison.outcome, Outcome::Equivalent);
     assert!(
         comparison.verdict.starts_with(
@@ -541,14 +555,7 @@ fn one_far_out_run_hides_a_difference_from_the_verdict_and_a_note_says_so() {
     // B is 20% faster in seven runs and ten times slower in one.
     let a = [10.0, 10.1, 9.9, 10.05, 9.95, 10.02, 10.08, 9.92];
     let b = [8.0, 8.1, 7.9, 8.05, 7.95, 8.02, 8.08, 80.0];
-    let comparison = analyze(
-        "current",
-        "fast",
-        &interleave(&a, &b, timed_run),
-        &Explanation::default(),
-        &config(),
-    )
-    .unwrap();
+    let comparison = current_vs_fast(&interleave(&a, &b, timed_run));
     // scipy.stats.ttest_ind(np.log(b), np.log(a), equal_var=False).pvalue = 0.8251093747037801
     assert!((comparison.p_value - 0.8251093747037801).abs() < 1e-9);
     assert_eq!(comparison.outcome, Outcome::Inconclusive);
@@ -568,14 +575,11 @@ fn one_far_out_run_hides_a_difference_from_the_verdict_and_a_note_says_so() {
 
 #[test]
 fn runs_without_spread_still_round_trip_through_json() {
-    let comparison = analyze(
-        "current",
-        "fast",
-        &interleave(&[10.0, 10.0, 10.0], &[8.0, 8.0, 8.0], timed_run),
-        &Explanation::default(),
-        &config(),
-    )
-    .unwrap();
+    let comparison = current_vs_fast(&interleave(
+        &[10.0, 10.0, 10.0],
+        &[8.0, 8.0, 8.0],
+        timed_run,
+    ));
     assert_eq!(comparison.log_test.t, None);
     assert_eq!((comparison.p_value, comparison.faster), (0.0, Some(Arm::B)));
     assert!(comparison.render_text().contains("t = – (no spread)"));
@@ -666,32 +670,16 @@ fn concurrent_work_gets_no_shares_and_no_works_against() {
 
 #[test]
 fn an_a_a_test_is_called_significant_in_at_most_about_five_percent_of_trials() {
-    let trials = 200;
-    let mut significant = 0;
-    for trial in 0..trials {
+    let rate = share_of_trials(200, |trial| {
         let samples = runs(CURRENT, CURRENT, 6, 10_000 + trial);
-        let comparison = analyze(
-            "current",
-            "current",
-            &samples,
-            &Explanation::default(),
-            &config(),
-        )
-        .unwrap();
+        let comparison = current_vs_current(&samples);
         assert_eq!(
             comparison.significant,
             !comparison.ratio_b_over_a.contains(1.0)
         );
-        if comparison.significant {
-            significant += 1;
-        }
-    }
-    let rate = significant as f64 / trials as f64;
-    eprintln!("A/A significant in {rate:.3} of trials");
-    assert!(
-        rate <= 0.06,
-        "A/A called significant in {rate:.3} of trials"
-    );
+        comparison.significant
+    });
+    assert_a_a_rate_at_most("fixed-size A/A test", rate, 0.06);
 }
 
 /// Runs blocks of A B B A up to `max_per_arm`, analysing after each block; returns the
@@ -714,16 +702,10 @@ fn sequential(a: Costs, b: Costs, max_per_arm: usize, seed: u64) -> (usize, bool
 
 #[test]
 fn early_stopping_keeps_the_a_a_false_positive_rate_near_five_percent() {
-    let trials = 120;
-    let alarms = (0..trials)
-        .filter(|trial| sequential(CURRENT, CURRENT, 8, 20_000 + trial).1)
-        .count();
-    let rate = alarms as f64 / trials as f64;
-    eprintln!("sequential A/A significant in {rate:.3} of trials");
-    assert!(
-        rate <= 0.08,
-        "sequential A/A called significant in {rate:.3} of trials"
-    );
+    let rate = share_of_trials(120, |trial| {
+        sequential(CURRENT, CURRENT, 8, 20_000 + trial).1
+    });
+    assert_a_a_rate_at_most("sequential", rate, 0.08);
 }
 
 #[test]
@@ -741,14 +723,7 @@ fn arms_without_enough_usable_runs_are_an_error_naming_the_preset() {
     for sample in samples.iter_mut().filter(|sample| sample.arm == Arm::B) {
         sample.units = 0;
     }
-    let error = analyze(
-        "current",
-        "solo_only",
-        &samples,
-        &Explanation::default(),
-        &config(),
-    )
-    .unwrap_err();
+    let error = current_vs_solo_only(&samples, &Explanation::default()).unwrap_err();
     assert!(matches!(error, AbTestError::NoUsableRuns { ref arm } if arm == "solo_only"));
     assert!(
         error
@@ -756,14 +731,8 @@ fn arms_without_enough_usable_runs_are_an_error_naming_the_preset() {
             .starts_with("preset `solo_only` has no usable run")
     );
     assert!(analyze("a", "b", &[], &Explanation::default(), &config()).is_err());
-    let single = analyze(
-        "current",
-        "solo_only",
-        &runs(CURRENT, SOLO_ONLY, 1, 6),
-        &Explanation::default(),
-        &config(),
-    )
-    .unwrap_err();
+    let single =
+        current_vs_solo_only(&runs(CURRENT, SOLO_ONLY, 1, 6), &Explanation::default()).unwrap_err();
     assert_eq!(
         single.to_string(),
         "preset `current` has 1 usable run(s); an interval needs at least 2 per arm (3 or more for useful power): run more"
@@ -775,14 +744,7 @@ fn runs_that_did_no_work_are_left_out_and_noted() {
     let mut samples = runs(CURRENT, SOLO_ONLY, 5, 7);
     samples[0].units = 0;
     samples[0].correct_units = 0;
-    let comparison = analyze(
-        "current",
-        "solo_only",
-        &samples,
-        &explanation(solo_knobs()),
-        &config(),
-    )
-    .unwrap();
+    let comparison = current_vs_solo_only(&samples, &explanation(solo_knobs())).unwrap();
     assert_eq!((comparison.a.runs, comparison.a.usable_runs), (5, 4));
     assert!(
         comparison.notes[0].starts_with("1 run(s) of current attempted no work"),
@@ -793,14 +755,8 @@ fn runs_that_did_no_work_are_left_out_and_noted() {
 
 #[test]
 fn json_round_trips_with_a_schema_and_markdown_reads_well() {
-    let comparison = analyze(
-        "current",
-        "solo_only",
-        &runs(CURRENT, SOLO_ONLY, 4, 8),
-        &explanation(solo_knobs()),
-        &config(),
-    )
-    .unwrap();
+    let comparison =
+        current_vs_solo_only(&runs(CURRENT, SOLO_ONLY, 4, 8), &explanation(solo_knobs())).unwrap();
     let json = comparison.to_json();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["schema"], 2);

@@ -2,6 +2,7 @@
 //! limits, machine warnings, exit codes, the text report and the CI exports. Each run is one
 //! synthetic profile; the reproductions are here with their values.
 
+mod support;
 mod synthetic;
 
 use profiler::Tier;
@@ -10,6 +11,7 @@ use profiler::baseline::{
     PerformanceBaseline, Verdict, compare,
 };
 use profiler::export::{ExportFormat, Exportable, write_export};
+use support::{junit_refusal, render};
 use synthetic::{key_stats, lognormal_ns, profile};
 
 const SOLO: &str = "track_management.solo_track";
@@ -483,10 +485,10 @@ fn a_profile_exports_as_json_markdown_and_bmf_but_not_junit() {
     let profile = run(1, 65.8e6, 3, 1.0);
     let subject = Exportable::Profile(&profile);
     let json: profiler::Profile =
-        serde_json::from_str(&ExportFormat::Json.exporter().render(&subject).unwrap()).unwrap();
+        serde_json::from_str(&render(ExportFormat::Json, &subject)).unwrap();
     assert_eq!(json, profile);
     let bmf: serde_json::Value =
-        serde_json::from_str(&ExportFormat::Bmf.exporter().render(&subject).unwrap()).unwrap();
+        serde_json::from_str(&render(ExportFormat::Bmf, &subject)).unwrap();
     assert_eq!(bmf.as_object().unwrap().len(), 4);
     assert_eq!(
         bmf[SOLO]["latency"]["value"].as_f64(),
@@ -499,16 +501,12 @@ fn a_profile_exports_as_json_markdown_and_bmf_but_not_junit() {
                 .mean_ns
         )
     );
-    let markdown = ExportFormat::Markdown.exporter().render(&subject).unwrap();
+    let markdown = render(ExportFormat::Markdown, &subject);
     assert!(
         markdown.contains(&format!("| {SOLO} | method | 2 | 0 |")),
         "{markdown}"
     );
-    let error = ExportFormat::Junit
-        .exporter()
-        .render(&subject)
-        .unwrap_err()
-        .to_string();
+    let error = junit_refusal(&subject);
     assert!(
         error.starts_with("--export-junit cannot export a profile"),
         "{error}"

@@ -3,37 +3,31 @@
 //! difference is found. (The full calibration tables, with early stopping, come from
 //! `cargo bench -p profiler --bench ab_calibration`.)
 
+mod support;
+mod synthetic;
+
 use profiler::Histogram;
 use profiler::stats::{
     PermutationConfig, PermutationMethod, Statistic, log_ratio, mann_whitney, permutation_test,
 };
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use support::{assert_a_a_rate_at_most, share_of_trials};
+use synthetic::{histogram, lognormal};
 
 /// Log-normal durations with the given median: right-skewed like real run times.
 fn durations(rng: &mut ChaCha8Rng, n: usize, median: f64, sigma: f64) -> Vec<f64> {
-    (0..n)
-        .map(|_| {
-            // Box-Muller: two uniforms → one standard normal.
-            let u1: f64 = rng.random_range(f64::EPSILON..1.0);
-            let u2: f64 = rng.random();
-            let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-            median * (sigma * z).exp()
-        })
-        .collect()
+    (0..n).map(|_| lognormal(rng, median, sigma)).collect()
 }
 
-/// Buckets nanosecond values to three significant digits, as the HDR histogram does.
+/// Rounds to whole nanoseconds and buckets to three significant digits, as the HDR histogram
+/// does.
 fn bucketed(values: &[f64]) -> Histogram {
-    let mut counts = std::collections::BTreeMap::new();
-    for value in values {
-        let value = value.round().max(1.0) as u64;
-        let scale = 10u64.pow((value.ilog10()).saturating_sub(2));
-        *counts.entry(value / scale * scale).or_insert(0u64) += 1;
-    }
-    Histogram {
-        buckets: counts.into_iter().collect(),
-    }
+    let nanoseconds: Vec<u64> = values
+        .iter()
+        .map(|value| value.round().max(1.0) as u64)
+        .collect();
+    histogram(&nanoseconds)
 }
 
 #[test]
@@ -67,51 +61,32 @@ fn welch_log_interval_covers_the_true_ratio_at_three_runs_per_arm_and_agrees_wit
 
 #[test]
 fn welch_on_logs_calls_an_a_a_comparison_significant_in_about_five_percent() {
-    let trials = 2_000;
-    let alarms = (0..trials)
-        .filter(|trial| {
-            let mut rng = ChaCha8Rng::seed_from_u64(5_000 + trial);
-            let a = durations(&mut rng, 3, 10.0, 0.3);
-            let b = durations(&mut rng, 3, 10.0, 0.3);
-            log_ratio(&b, &a, 0.95).unwrap().1.p_value < 0.05
-        })
-        .count();
-    let rate = alarms as f64 / trials as f64;
-    eprintln!("Welch log A/A rate at n = 3: {rate:.3}");
-    assert!(
-        rate <= 0.055,
-        "A/A called significant in {rate:.3} of trials"
-    );
+    let rate = share_of_trials(2_000, |trial| {
+        let mut rng = ChaCha8Rng::seed_from_u64(5_000 + trial);
+        let a = durations(&mut rng, 3, 10.0, 0.3);
+        let b = durations(&mut rng, 3, 10.0, 0.3);
+        log_ratio(&b, &a, 0.95).unwrap().1.p_value < 0.05
+    });
+    assert_a_a_rate_at_most("Welch log at n = 3", rate, 0.055);
 }
 
 #[test]
 fn exact_permutation_test_calls_an_a_a_comparison_significant_in_at_most_five_percent() {
-    let trials = 400;
-    let mut significant = 0;
-    for trial in 0..trials {
+    let rate = share_of_trials(400, |trial| {
         let mut rng = ChaCha8Rng::seed_from_u64(trial);
         let a = durations(&mut rng, 6, 10.0, 0.4);
         let b = durations(&mut rng, 6, 10.0, 0.4);
         let test =
             permutation_test(&a, &b, Statistic::RankSum, &PermutationConfig::default()).unwrap();
         assert_eq!(test.method, PermutationMethod::Exact { splits: 924 });
-        if test.p_value < 0.05 {
-            significant += 1;
-        }
-    }
-    let rate = significant as f64 / trials as f64;
-    eprintln!("A/A significant rate: {rate:.3}");
-    assert!(
-        rate <= 0.07,
-        "A/A called significant in {rate:.3} of trials"
-    );
+        test.p_value < 0.05
+    });
+    assert_a_a_rate_at_most("exact permutation", rate, 0.07);
 }
 
 #[test]
 fn monte_carlo_permutation_test_keeps_the_a_a_rate_near_five_percent() {
-    let trials = 500;
-    let mut significant = 0;
-    for trial in 0..trials {
+    let rate = share_of_trials(500, |trial| {
         let mut rng = ChaCha8Rng::seed_from_u64(50_000 + trial);
         let a = durations(&mut rng, 12, 10.0, 0.4);
         let b = durations(&mut rng, 12, 10.0, 0.4);
@@ -122,16 +97,9 @@ fn monte_carlo_permutation_test_keeps_the_a_a_rate_near_five_percent() {
         };
         let test = permutation_test(&a, &b, Statistic::MeanDifference, &config).unwrap();
         assert!(matches!(test.method, PermutationMethod::MonteCarlo { .. }));
-        if test.p_value < 0.05 {
-            significant += 1;
-        }
-    }
-    let rate = significant as f64 / trials as f64;
-    eprintln!("A/A significant rate: {rate:.3}");
-    assert!(
-        rate <= 0.08,
-        "A/A called significant in {rate:.3} of trials"
-    );
+        test.p_value < 0.05
+    });
+    assert_a_a_rate_at_most("Monte Carlo permutation", rate, 0.08);
 }
 
 #[test]
@@ -171,12 +139,8 @@ fn mann_whitney_on_histograms_keeps_the_a_a_rate_near_five_percent_and_finds_a_s
             detected += 1;
         }
     }
-    let rate = false_alarms as f64 / trials as f64;
-    eprintln!("Mann-Whitney A/A rate {rate:.3}, power {detected}/{trials}");
-    assert!(
-        rate <= 0.08,
-        "A/A called significant in {rate:.3} of trials"
-    );
+    eprintln!("Mann-Whitney power {detected}/{trials}");
+    assert_a_a_rate_at_most("Mann-Whitney", false_alarms as f64 / trials as f64, 0.08);
     assert!(
         detected as f64 / trials as f64 >= 0.9,
         "1.3x shift found {detected}/{trials}"

@@ -6,10 +6,10 @@ use serde::de::DeserializeOwned;
 
 use super::blocking::block_on;
 use super::harness::Harness;
-use super::runner::Ending;
+use super::runner::{Ending, run_order};
 use super::runner_error::RunnerError;
 use super::schedule::Arm;
-use super::workload::{CompletedRun, Phase, RunContext, Workload};
+use super::workload::{CompletedRun, Phase, Workload};
 use crate::preset::Preset;
 
 /// `runs` runs of one preset after `warmup` discarded ones. Runs are reported as arm A.
@@ -105,6 +105,7 @@ where
         block_on(self.run(workload))
     }
 
+    /// `count` runs of the preset as arm A in `phase`, each pushed onto `kept`.
     async fn run_phase<W>(
         &self,
         workload: &mut W,
@@ -115,30 +116,19 @@ where
     where
         W: Workload<Config = C>,
     {
-        for index in 0..count {
-            if self.harness.interrupted() {
-                return Some(Ending::Interrupted);
-            }
-            let context = RunContext {
-                arm: Arm::A,
-                preset: &self.preset,
-                label: &self.preset.name,
-                phase,
-                index,
-                planned: count,
-                replicate: index as u64,
-            };
-            match self.harness.execute(workload, context).await {
-                Ok(run) => {
-                    let interrupted = run.interrupted;
-                    kept.push(run);
-                    if interrupted {
-                        return Some(Ending::Interrupted);
-                    }
-                }
-                Err(error) => return Some(Ending::Failed(error)),
-            }
-        }
-        None
+        let name = self.preset.name.as_str();
+        run_order(
+            &self.harness,
+            workload,
+            [&self.preset; 2],
+            [name; 2],
+            phase,
+            &vec![Arm::A; count],
+            |run| {
+                kept.push(run);
+                false
+            },
+        )
+        .await
     }
 }

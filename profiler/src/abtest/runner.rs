@@ -260,19 +260,34 @@ where
             .map(|index| if index % 2 == 0 { Arm::A } else { Arm::B })
             .collect();
         let schedule = self.schedule();
+        let presets = [&self.a, &self.b];
+        let arm_labels = [labels[0].as_str(), labels[1].as_str()];
         let mut warmups = Vec::new();
-        let mut ending = self
-            .run_phase(workload, &labels, Phase::Warmup, &warm_order, |run| {
+        let mut ending = run_order(
+            &self.harness,
+            workload,
+            presets,
+            arm_labels,
+            Phase::Warmup,
+            &warm_order,
+            |run| {
                 warmups.push(run);
                 false
-            })
-            .await;
+            },
+        )
+        .await;
         let mut runs: Vec<CompletedRun<W::Detail>> = Vec::new();
         let mut samples: Vec<RunSample> = Vec::new();
         if ending.is_none() {
             let (analysis, stop) = (&self.analysis, self.stop);
-            ending = self
-                .run_phase(workload, &labels, Phase::Measured, &schedule, |run| {
+            ending = run_order(
+                &self.harness,
+                workload,
+                presets,
+                arm_labels,
+                Phase::Measured,
+                &schedule,
+                |run| {
                     let position = run.index;
                     samples.push(run.sample.clone());
                     runs.push(run);
@@ -283,8 +298,9 @@ where
                             analyze(&labels[0], &labels[1], &samples, &explanation, analysis)
                                 .is_ok_and(|interim| rule.is_clear(&interim))
                         })
-                })
-                .await;
+                },
+            )
+            .await;
         }
         let comparison = analyze(
             &labels[0],
@@ -320,54 +336,58 @@ where
     {
         block_on(self.run(workload))
     }
+}
 
-    /// Runs `order`, handing each finished run to `keep`, which says whether to stop early.
-    /// `None` means every run was done (or the stop rule was not met); otherwise how it ended.
-    async fn run_phase<W>(
-        &self,
-        workload: &mut W,
-        labels: &[String; 2],
-        phase: Phase,
-        order: &[Arm],
-        mut keep: impl FnMut(CompletedRun<W::Detail>) -> bool,
-    ) -> Option<Ending<W::Error>>
-    where
-        W: Workload<Config = C>,
-    {
-        let mut done = [0u64; 2];
-        for (index, arm) in order.iter().copied().enumerate() {
-            if self.harness.interrupted() {
-                return Some(Ending::Interrupted);
-            }
-            let slot = usize::from(arm == Arm::B);
-            let context = RunContext {
-                arm,
-                preset: if arm == Arm::A { &self.a } else { &self.b },
-                label: &labels[slot],
-                phase,
-                index,
-                planned: order.len(),
-                replicate: done[slot],
-            };
-            done[slot] += 1;
-            match self.harness.execute(workload, context).await {
-                Ok(run) => {
-                    let interrupted = run.interrupted;
-                    let clear = keep(run);
-                    if interrupted {
-                        return Some(Ending::Interrupted);
-                    }
-                    if clear {
-                        return Some(Ending::StoppedEarly {
-                            after_runs: index + 1,
-                        });
-                    }
-                }
-                Err(error) => return Some(Ending::Failed(error)),
-            }
+/// Runs `order` through `harness`, arm A with `presets[0]` and `labels[0]`, arm B with the
+/// second ones, handing each finished run to `keep`, which says whether to stop early. `None`
+/// means every run was done (or the stop rule was not met); otherwise how it ended. Shared by
+/// [`AbTest`] and [`Repeat`](super::Repeat) (which runs arm A only).
+pub(super) async fn run_order<C, W>(
+    harness: &Harness<'_, C>,
+    workload: &mut W,
+    presets: [&Preset; 2],
+    labels: [&str; 2],
+    phase: Phase,
+    order: &[Arm],
+    mut keep: impl FnMut(CompletedRun<W::Detail>) -> bool,
+) -> Option<Ending<W::Error>>
+where
+    C: Serialize + DeserializeOwned + Clone,
+    W: Workload<Config = C>,
+{
+    let mut done = [0u64; 2];
+    for (index, arm) in order.iter().copied().enumerate() {
+        if harness.interrupted() {
+            return Some(Ending::Interrupted);
         }
-        None
+        let slot = usize::from(arm == Arm::B);
+        let context = RunContext {
+            arm,
+            preset: presets[slot],
+            label: labels[slot],
+            phase,
+            index,
+            planned: order.len(),
+            replicate: done[slot],
+        };
+        done[slot] += 1;
+        match harness.execute(workload, context).await {
+            Ok(run) => {
+                let interrupted = run.interrupted;
+                let clear = keep(run);
+                if interrupted {
+                    return Some(Ending::Interrupted);
+                }
+                if clear {
+                    return Some(Ending::StoppedEarly {
+                        after_runs: index + 1,
+                    });
+                }
+            }
+            Err(error) => return Some(Ending::Failed(error)),
+        }
     }
+    None
 }
 
 #[cfg(test)]

@@ -72,14 +72,7 @@ pub(crate) fn run<W: Write>(
     out: W,
     process_name: &str,
 ) -> io::Result<()> {
-    let mut writer = TraceWriter {
-        out: io::BufWriter::with_capacity(1 << 16, out),
-        pid: std::process::id(),
-        keys: Vec::new(),
-        text: String::with_capacity(512),
-        first: true,
-        error: None,
-    };
+    let mut writer = TraceWriter::new(out);
     writer.write_raw("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
     writer.metadata(0, "process_name", "name", |text| {
         write_string(text, process_name)
@@ -111,6 +104,17 @@ struct TraceWriter<W: Write> {
 }
 
 impl<W: Write> TraceWriter<W> {
+    fn new(out: W) -> Self {
+        TraceWriter {
+            out: io::BufWriter::with_capacity(1 << 16, out),
+            pid: std::process::id(),
+            keys: Vec::new(),
+            text: String::with_capacity(512),
+            first: true,
+            error: None,
+        }
+    }
+
     fn write_raw(&mut self, raw: &str) {
         if self.error.is_none()
             && let Err(error) = self.out.write_all(raw.as_bytes())
@@ -229,18 +233,20 @@ impl<W: Write> TraceWriter<W> {
         );
     }
 
-    fn span(
+    /// Starts a complete event (`"ph":"X"`) of `key` on `track`: separator, header, times and
+    /// name. Returns the key's index, or `None` with nothing started (the separator state
+    /// untouched) when the key is unknown.
+    fn begin_complete(
         &mut self,
         track: u32,
         key: u32,
         (start_ns, end_ns): (u64, u64),
-        args: &Args,
-        unfinished: bool,
-    ) {
+    ) -> Option<usize> {
+        let index = key as usize;
+        if index >= self.keys.len() {
+            return None;
+        }
         self.begin();
-        let Some(info) = self.keys.get(key as usize) else {
-            return;
-        };
         let _ = write!(
             self.text,
             "{{\"ph\":\"X\",\"pid\":{},\"tid\":{track},",
@@ -248,19 +254,32 @@ impl<W: Write> TraceWriter<W> {
         );
         Self::times(&mut self.text, start_ns, end_ns);
         self.text.push_str(",\"name\":");
-        write_string(&mut self.text, &info.key);
+        write_string(&mut self.text, &self.keys[index].key);
+        Some(index)
+    }
+
+    /// `,"name":value` for each argument.
+    fn push_args(text: &mut String, args: &Args) {
+        for (name, value) in args {
+            text.push(',');
+            write_string(text, name);
+            text.push(':');
+            write_value(text, value);
+        }
+    }
+
+    fn span(&mut self, track: u32, key: u32, times: (u64, u64), args: &Args, unfinished: bool) {
+        let Some(index) = self.begin_complete(track, key, times) else {
+            return;
+        };
+        let info = &self.keys[index];
         let _ = write!(
             self.text,
             ",\"cat\":\"{}\",\"args\":{{\"tier\":\"{}\",\"component\":",
             info.tier, info.tier
         );
         write_string(&mut self.text, &info.component);
-        for (name, value) in args {
-            self.text.push(',');
-            write_string(&mut self.text, name);
-            self.text.push(':');
-            write_value(&mut self.text, value);
-        }
+        Self::push_args(&mut self.text, args);
         if unfinished {
             self.text.push_str(",\"unfinished\":true");
         }
@@ -269,18 +288,12 @@ impl<W: Write> TraceWriter<W> {
     }
 
     fn poll(&mut self, track: u32, key: u32, start_ns: u64, end_ns: u64) {
-        self.begin();
-        let Some(info) = self.keys.get(key as usize) else {
+        if self
+            .begin_complete(track, key, (start_ns, end_ns))
+            .is_none()
+        {
             return;
-        };
-        let _ = write!(
-            self.text,
-            "{{\"ph\":\"X\",\"pid\":{},\"tid\":{track},",
-            self.pid
-        );
-        Self::times(&mut self.text, start_ns, end_ns);
-        self.text.push_str(",\"name\":");
-        write_string(&mut self.text, &info.key);
+        }
         self.text.push_str(",\"cat\":\"poll\"}");
         self.end();
     }
@@ -299,13 +312,111 @@ impl<W: Write> TraceWriter<W> {
             self.text,
             ",\"cat\":\"{level}\",\"args\":{{\"level\":\"{level}\""
         );
-        for (name, value) in args {
-            self.text.push(',');
-            write_string(&mut self.text, name);
-            self.text.push(':');
-            write_value(&mut self.text, value);
-        }
+        Self::push_args(&mut self.text, args);
         self.text.push_str("}}");
         self.end();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::super::args::ArgValue;
+
+    use super::*;
+
+    const UNKNOWN_KEY: u32 = 7;
+
+    fn key(id: u32) -> Item {
+        Item::Key {
+            id,
+            tier: Tier::Operation,
+            component: "stage".into(),
+            name: "load".into(),
+        }
+    }
+
+    fn span(key: u32) -> Item {
+        Item::Span {
+            track: 1,
+            key,
+            start_ns: 1_500,
+            end_ns: 4_250,
+            args: vec![("n", ArgValue::Unsigned(3))],
+            unfinished: false,
+        }
+    }
+
+    fn poll(key: u32) -> Item {
+        Item::Poll {
+            track: POLL_TRACKS,
+            key,
+            start_ns: 2_000,
+            end_ns: 3_000,
+        }
+    }
+
+    fn names_and_categories(events: &[serde_json::Value]) -> Vec<(&str, &str)> {
+        events
+            .iter()
+            .map(|event| {
+                (
+                    event["name"].as_str().unwrap(),
+                    event["cat"].as_str().unwrap_or(""),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn events_of_unknown_keys_are_skipped_and_the_trace_stays_valid_json() {
+        let (send, batches) = mpsc::channel();
+        send.send(vec![span(UNKNOWN_KEY), poll(UNKNOWN_KEY), key(0)])
+            .unwrap();
+        send.send(vec![span(UNKNOWN_KEY), span(0), poll(UNKNOWN_KEY), poll(0)])
+            .unwrap();
+        drop(send);
+        let mut out = Vec::new();
+        run(batches, &mut out, "app").unwrap();
+
+        let trace: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let events = trace["traceEvents"].as_array().unwrap();
+        assert_eq!(
+            names_and_categories(events),
+            [
+                ("process_name", ""),
+                ("stage.load", "operation"),
+                ("stage.load", "poll")
+            ]
+        );
+        assert_eq!(events[1]["ts"], 1.5);
+        assert_eq!(events[1]["dur"], 2.75);
+        assert_eq!(events[1]["args"]["n"], 3);
+    }
+
+    #[test]
+    fn a_skipped_first_event_leaves_no_leading_separator() {
+        let mut out = Vec::new();
+        let mut writer = TraceWriter::new(&mut out);
+        writer.write_raw("[");
+        for item in [
+            span(UNKNOWN_KEY),
+            poll(UNKNOWN_KEY),
+            key(0),
+            poll(0),
+            span(0),
+        ] {
+            writer.item(item);
+        }
+        writer.write_raw("]");
+        writer.out.flush().unwrap();
+        drop(writer);
+
+        let events: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            names_and_categories(&events),
+            [("stage.load", "poll"), ("stage.load", "operation")]
+        );
     }
 }

@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{ExportError, ExportFormat, Exportable, Exporter};
+use super::{ExportError, ExportFormat, Exportable, Exporter, pretty_json};
 
 /// Writes Bencher Metric Format JSON, Bencher's `latency` measure in nanoseconds: per key of
 /// a profile the mean per call (lower/upper: ∓ one standard deviation), per key of a gate run
@@ -22,10 +22,6 @@ pub struct BmfExporter;
 impl Exporter for BmfExporter {
     fn format(&self) -> ExportFormat {
         ExportFormat::Bmf
-    }
-
-    fn supports(&self, _subject: &Exportable<'_>) -> bool {
-        true
     }
 
     fn render(&self, subject: &Exportable<'_>) -> Result<String, ExportError> {
@@ -66,16 +62,7 @@ impl Exporter for BmfExporter {
                 }
             }
         }
-        let mut text =
-            serde_json::to_string_pretty(&Value::Object(benchmarks)).map_err(|error| {
-                ExportError::Serialize {
-                    flag: self.format().flag(),
-                    subject: subject.kind(),
-                    message: error.to_string(),
-                }
-            })?;
-        text.push('\n');
-        Ok(text)
+        pretty_json(self.format(), subject, Ok(Value::Object(benchmarks)))
     }
 }
 

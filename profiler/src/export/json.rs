@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{ExportError, ExportFormat, Exportable, Exporter};
+use super::{ExportError, ExportFormat, Exportable, Exporter, pretty_json};
 use crate::baseline::{GateReport, Verdict};
 
 /// Version of the gate verdict JSON layout.
@@ -17,29 +17,13 @@ impl Exporter for JsonExporter {
         ExportFormat::Json
     }
 
-    fn supports(&self, _subject: &Exportable<'_>) -> bool {
-        true
-    }
-
     fn render(&self, subject: &Exportable<'_>) -> Result<String, ExportError> {
         let value = match subject {
             Exportable::Profile(profile) => serde_json::to_value(profile),
             Exportable::Gate(report) => gate_json(report),
             Exportable::AbTest(comparison) => serde_json::to_value(comparison),
-        }
-        .map_err(|error| ExportError::Serialize {
-            flag: self.format().flag(),
-            subject: subject.kind(),
-            message: error.to_string(),
-        })?;
-        let mut text =
-            serde_json::to_string_pretty(&value).map_err(|error| ExportError::Serialize {
-                flag: self.format().flag(),
-                subject: subject.kind(),
-                message: error.to_string(),
-            })?;
-        text.push('\n');
-        Ok(text)
+        };
+        pretty_json(self.format(), subject, value)
     }
 }
 

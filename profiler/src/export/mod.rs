@@ -99,8 +99,11 @@ pub trait Exporter {
     /// The format this exporter writes.
     fn format(&self) -> ExportFormat;
 
-    /// Whether this format can represent `subject` (JUnit is for the gate only).
-    fn supports(&self, subject: &Exportable<'_>) -> bool;
+    /// Whether this format can represent `subject`; every subject unless the format says
+    /// otherwise (JUnit is for the gate only).
+    fn supports(&self, _subject: &Exportable<'_>) -> bool {
+        true
+    }
 
     /// The file's text; [`ExportError::Unsupported`] when `supports` is false.
     ///
@@ -194,6 +197,24 @@ pub fn append_step_summary(path: &Path, markdown: &str) -> Result<(), ExportErro
         .map_err(failed)?;
     file.write_all(format!("{markdown}\n").as_bytes())
         .map_err(failed)
+}
+
+/// `value` as pretty-printed JSON text ending in a newline, the body of the JSON and BMF
+/// exports; a serialization failure becomes [`ExportError::Serialize`] naming `format`'s flag.
+fn pretty_json(
+    format: ExportFormat,
+    subject: &Exportable<'_>,
+    value: Result<serde_json::Value, serde_json::Error>,
+) -> Result<String, ExportError> {
+    let serialize_error = |error: serde_json::Error| ExportError::Serialize {
+        flag: format.flag(),
+        subject: subject.kind(),
+        message: error.to_string(),
+    };
+    let mut text =
+        serde_json::to_string_pretty(&value.map_err(serialize_error)?).map_err(serialize_error)?;
+    text.push('\n');
+    Ok(text)
 }
 
 /// `text` with the five XML special characters escaped (and other control characters

@@ -224,15 +224,7 @@ pub(crate) fn icicle(edges: &[CallEdge], keys: &[KeyStats]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn edge(parent: Option<&str>, child: &str, total_ns: u64) -> CallEdge {
-        CallEdge {
-            parent: parent.map(str::to_owned),
-            child: child.to_owned(),
-            count: 1,
-            total_ns,
-        }
-    }
+    use crate::profile::tests::edge;
 
     fn frame<'a>(layout: &'a Layout, key: &str) -> Vec<&'a Frame> {
         layout

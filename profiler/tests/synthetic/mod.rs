@@ -13,13 +13,17 @@ use rand_chacha::ChaCha8Rng;
 pub fn lognormal_ns(seed: u64, n: usize, median_ns: f64, sigma: f64) -> Vec<u64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     (0..n)
-        .map(|_| {
-            let u1: f64 = rng.random_range(f64::EPSILON..1.0);
-            let u2: f64 = rng.random();
-            let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-            (median_ns * (sigma * z).exp()).round().max(1.0) as u64
-        })
+        .map(|_| lognormal(&mut rng, median_ns, sigma).round().max(1.0) as u64)
         .collect()
+}
+
+/// One log-normal draw with the given median and log-scale `sigma` (Box-Muller: two uniforms
+/// → one standard normal).
+pub fn lognormal(rng: &mut ChaCha8Rng, median: f64, sigma: f64) -> f64 {
+    let u1: f64 = rng.random_range(f64::EPSILON..1.0);
+    let u2: f64 = rng.random();
+    let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+    median * (sigma * z).exp()
 }
 
 /// Three-significant-digit buckets, as the HDR histogram of the recorder keeps them.
