@@ -242,6 +242,16 @@ pub struct Cli {
         allow_negative_numbers = true
     )]
     pub seed: u64,
+
+    /// Stage only: mixes the site generates at once (1 to 1024); more wait in a FIFO queue,
+    /// reported as queue time apart from service time.
+    #[arg(long, value_name = "K", default_value_t = crate::stage::DEFAULT_CAPACITY, allow_negative_numbers = true, value_parser = crate::stage::parse_capacity, help_heading = "Stage")]
+    pub capacity: usize,
+
+    /// Stage only: mix requests the account may make, e.g. `6/min` (also N/s, N/h; scaled by
+    /// --time-scale); more get HTTP 429 with Retry-After, and the automator backs off.
+    #[arg(long, value_name = "N/min", value_parser = crate::stage::RateLimit::parse, help_heading = "Stage")]
+    pub rate_limit: Option<crate::stage::RateLimit>,
 }
 
 /// The largest `--time-scale`: every knob and stage delay is multiplied by it, and 100 × the
