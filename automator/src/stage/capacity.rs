@@ -64,7 +64,10 @@ mod tests {
         tokio::task::yield_now().await;
         let fourth = waiter("fourth");
         tokio::task::yield_now().await;
-        assert!(order.lock().unwrap().is_empty(), "both wait while the pool is full");
+        assert!(
+            order.lock().unwrap().is_empty(),
+            "both wait while the pool is full"
+        );
         drop(first);
         let third_slot = third.await.unwrap();
         assert_eq!(*order.lock().unwrap(), ["third"]);

@@ -84,10 +84,7 @@ pub(crate) struct RateWindow {
 impl RateWindow {
     /// A window for `limit` at `time_scale` (the period is scaled; never shorter than 1 ms).
     pub(crate) fn new(limit: RateLimit, time_scale: f64) -> RateWindow {
-        let window = limit
-            .per
-            .mul_f64(time_scale)
-            .max(Duration::from_millis(1));
+        let window = limit.per.mul_f64(time_scale).max(Duration::from_millis(1));
         RateWindow {
             requests: limit.requests as usize,
             window,
@@ -142,7 +139,10 @@ mod tests {
         let limit = RateLimit::parse("6/min").unwrap();
         assert_eq!((limit.requests, limit.per), (6, Duration::from_secs(60)));
         assert_eq!(limit.to_string(), "6/min");
-        assert_eq!(RateLimit::parse(" 2 / s ").unwrap().per, Duration::from_secs(1));
+        assert_eq!(
+            RateLimit::parse(" 2 / s ").unwrap().per,
+            Duration::from_secs(1)
+        );
         assert_eq!(RateLimit::parse("100/h").unwrap().to_string(), "100/h");
         assert!(matches!(
             RateLimit::parse("6"),
@@ -157,7 +157,10 @@ mod tests {
             Err(RateLimitError::Count(_))
         ));
         let error = RateLimit::parse("lots/min").unwrap_err().to_string();
-        assert!(error.contains("`lots/min`") && error.contains("6/min"), "{error}");
+        assert!(
+            error.contains("`lots/min`") && error.contains("6/min"),
+            "{error}"
+        );
     }
 
     #[test]

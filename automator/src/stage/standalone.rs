@@ -137,7 +137,10 @@ mod tests {
         assert_eq!(config.time_scale, 1.0);
         assert!(config.faults.is_none());
         assert_eq!((config.seed, config.port), (0, 0));
-        assert_eq!((config.capacity, config.rate_limit), (DEFAULT_CAPACITY, None));
+        assert_eq!(
+            (config.capacity, config.rate_limit),
+            (DEFAULT_CAPACITY, None)
+        );
     }
 
     #[test]
@@ -200,6 +203,9 @@ mod tests {
         assert!(text.contains(DEMO_USERNAME) && text.contains(DEMO_PASSWORD));
         assert!(text.contains("(not purchased)"));
         assert!(text.contains("faults none"));
-        assert!(text.contains("capacity 4 mixes at once, rate limit none"), "{text}");
+        assert!(
+            text.contains("capacity 4 mixes at once, rate limit none"),
+            "{text}"
+        );
     }
 }
