@@ -308,6 +308,7 @@ mod tests {
             wrong_mixes: u32::from(!ok),
             wall: Duration::from_secs_f64(seconds),
             intrinsic: Some(Duration::from_secs_f64(seconds / 2.0)),
+            queue: None,
             error: (!ok).then(|| "wrong mix: got Bass".to_string()),
             verified: ok,
             file: None,
@@ -329,6 +330,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            mix_requests: Default::default(),
         }
     }
 

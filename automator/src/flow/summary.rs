@@ -189,6 +189,7 @@ mod tests {
             wrong_mixes: if ok { 0 } else { 2 },
             wall: Duration::from_secs_f64(wall),
             intrinsic: Some(Duration::from_secs_f64(intrinsic)),
+            queue: None,
             error: (!ok).then(|| "wrong mix: expected track \"Bass\"".into()),
             verified: ok,
             file: None,
@@ -214,6 +215,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            mix_requests: Default::default(),
         };
         let text = render_summary(&outcome);
         assert!(text.starts_with("Summary: 1 of 2 tracks downloaded, 1 failed; 1 song(s) not purchased (skipped) — run took 1m 15.0s"), "{text}");
@@ -244,6 +246,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            mix_requests: Default::default(),
         };
         let text = render_summary(&outcome);
         assert!(
@@ -268,6 +271,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: false,
+            mix_requests: Default::default(),
         };
         outcome.mark_interrupted();
         let text = render_summary(&outcome);
