@@ -210,20 +210,14 @@ async fn request_mix(ctx: &FlowContext<'_>) -> Result<(), FlowError> {
 
 /// Waits for the run's mix limiter to allow one more mix request at the site (at once unless
 /// other sessions hold every permit or a 429 asked everyone to hold off).
-#[tracing::instrument(
-    skip_all,
-    fields(tier = "method", component = "download_management")
-)]
+#[tracing::instrument(skip_all, fields(tier = "method", component = "download_management"))]
 async fn wait_for_mix_slot(ctx: &FlowContext<'_>) -> MixPermit {
     ctx.mix_limiter.acquire().await
 }
 
 /// Holds off after a 429 for the bounded `Retry-After` (a profile key of its own: its count is
 /// the number of 429s, its time the back-off).
-#[tracing::instrument(
-    skip_all,
-    fields(tier = "method", component = "download_management")
-)]
+#[tracing::instrument(skip_all, fields(tier = "method", component = "download_management"))]
 async fn rate_limit_backoff(wait: Duration) {
     tokio::time::sleep(wait).await;
 }

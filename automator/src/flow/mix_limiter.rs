@@ -242,7 +242,11 @@ mod tests {
             limiter.acquire().await.ready(secs(100.0));
         }
         assert_eq!(limiter.limit(), 1);
-        assert_eq!(MixLimiter::new(0).limit(), 1, "a ceiling of 0 is taken as 1");
+        assert_eq!(
+            MixLimiter::new(0).limit(),
+            1,
+            "a ceiling of 0 is taken as 1"
+        );
     }
 
     #[tokio::test]
@@ -250,7 +254,11 @@ mod tests {
         let limiter = MixLimiter::new(8);
         limiter.acquire().await.ready(secs(4.0));
         limiter.acquire().await.ready(secs(9.0));
-        assert_eq!(limiter.limit(), 8, "9 s is within 2.5 × 4 s: service jitter");
+        assert_eq!(
+            limiter.limit(),
+            8,
+            "9 s is within 2.5 × 4 s: service jitter"
+        );
         limiter.acquire().await.ready(secs(10.5));
         assert_eq!(limiter.limit(), 6);
         let stats = limiter.take_stats();
@@ -279,7 +287,11 @@ mod tests {
         let started = Instant::now();
         limiter.acquire().await.rate_limited(secs(3.0));
         let permit = limiter.acquire().await;
-        assert_eq!(started.elapsed(), secs(3.0), "paused clock: exactly the hold");
+        assert_eq!(
+            started.elapsed(),
+            secs(3.0),
+            "paused clock: exactly the hold"
+        );
         drop(permit);
         assert_eq!(limiter.take_stats().backoff, secs(3.0));
     }

@@ -93,9 +93,8 @@ pub fn backoff(
                 .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO)),
         }
     });
-    let wait = told.unwrap_or_else(|| {
-        fallback.saturating_mul(1 << consecutive.saturating_sub(1).min(16))
-    });
+    let wait =
+        told.unwrap_or_else(|| fallback.saturating_mul(1 << consecutive.saturating_sub(1).min(16)));
     wait.min(MAX_BACKOFF)
 }
 

@@ -44,14 +44,26 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
         {
             let _ = write!(
                 text,
-                " · site's intrinsic time median {} · automation overhead median {}",
-                seconds(intrinsic),
-                seconds(overhead)
+                " · site's intrinsic time median {}",
+                seconds(intrinsic)
             );
+            if let Some(queue) = outcome.median_queue() {
+                let _ = write!(
+                    text,
+                    " (queued for a mix slot {} + service {})",
+                    seconds(queue),
+                    seconds(intrinsic.saturating_sub(queue))
+                );
+            }
+            let _ = write!(text, " · automation overhead median {}", seconds(overhead));
         }
         if let Some(ratio) = outcome.wall_to_intrinsic() {
             let _ = write!(text, " · wall/intrinsic {ratio:.3}x");
         }
+    }
+    if let Some(line) = mix_request_line(outcome) {
+        text.push('\n');
+        text.push_str(&line);
     }
     if !not_purchased.is_empty() {
         let _ = write!(text, "\nNot purchased: {}", not_purchased.join(", "));
@@ -102,6 +114,32 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
     text
 }
 
+/// The site's load as the run met it, when there was any: 429s and the time held off for
+/// them, mixes that queued (the stage's ledger and the limiter's latency signal), and the mix
+/// concurrency limit.
+fn mix_request_line(outcome: &RunOutcome) -> Option<String> {
+    let stats = &outcome.mix_requests;
+    let queued = outcome.total_queue().filter(|queue| !queue.is_zero());
+    if stats.rate_limited == 0 && stats.queued == 0 && queued.is_none() {
+        return None;
+    }
+    let mut line = format!(
+        "Mix requests: {} · HTTP 429 (rate limit) {} × · held off {}",
+        stats.requests,
+        stats.rate_limited,
+        seconds(stats.backoff)
+    );
+    if let Some(queue) = queued {
+        let _ = write!(line, " · queued at the site {} in all", seconds(queue));
+    }
+    let _ = write!(
+        line,
+        " · concurrency limit {} (lowest {})",
+        stats.limit, stats.min_limit
+    );
+    Some(line)
+}
+
 fn track_table(outcome: &RunOutcome) -> String {
     let with_intrinsic = outcome.against_stage;
     let mut rows = vec![
@@ -113,6 +151,7 @@ fn track_table(outcome: &RunOutcome) -> String {
             "Wall",
             "Intrinsic",
             "Overhead",
+            "Queue",
         ]
         .map(String::from)
         .to_vec(),
@@ -131,9 +170,10 @@ fn track_table(outcome: &RunOutcome) -> String {
             seconds(track.wall),
             track.intrinsic.map(seconds).unwrap_or_else(|| "–".into()),
             track.overhead().map(seconds).unwrap_or_else(|| "–".into()),
+            track.queue.map(seconds).unwrap_or_else(|| "–".into()),
         ]);
     }
-    let columns = if with_intrinsic { 7 } else { 5 };
+    let columns = if with_intrinsic { 8 } else { 5 };
     let widths: Vec<usize> = (0..columns)
         .map(|column| {
             rows.iter()
@@ -176,6 +216,7 @@ fn human(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::mix_limiter::MixRequestStats;
     use crate::flow::outcome::{SongOutcome, TrackOutcome};
 
     fn track(name: &str, ok: bool, wall: f64, intrinsic: f64) -> TrackOutcome {
@@ -233,6 +274,49 @@ mod tests {
             header.contains("Intrinsic") && header.contains("Overhead"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn queue_time_and_429s_are_shown_apart_from_service_time() {
+        let mut queued = track("Drums", true, 9.0, 8.0);
+        queued.queue = Some(Duration::from_secs(3));
+        let mut served = track("Bass", true, 7.0, 6.0);
+        served.queue = Some(Duration::ZERO);
+        let quiet = RunOutcome {
+            songs: vec![],
+            tracks: vec![served.clone()],
+            wall: Duration::from_secs(20),
+            interrupted: false,
+            login: None,
+            against_stage: true,
+            mix_requests: Default::default(),
+        };
+        let text = render_summary(&quiet);
+        assert!(
+            text.contains("site's intrinsic time median 6.00 s (queued for a mix slot 0.00 s + service 6.00 s)"),
+            "{text}"
+        );
+        assert!(!text.contains("Mix requests:"), "nothing to report: {text}");
+        let busy = RunOutcome {
+            tracks: vec![queued, served],
+            mix_requests: MixRequestStats {
+                requests: 5,
+                rate_limited: 2,
+                backoff: Duration::from_secs(4),
+                queued: 1,
+                limit: 1,
+                min_limit: 1,
+            },
+            ..quiet
+        };
+        let text = render_summary(&busy);
+        assert!(
+            text.contains("Mix requests: 5 · HTTP 429 (rate limit) 2 × · held off 4.00 s · queued at the site 3.00 s in all · concurrency limit 1 (lowest 1)"),
+            "{text}"
+        );
+        let header = text.lines().nth(1).unwrap();
+        assert!(header.trim_end().ends_with("Queue"), "{text}");
+        assert!(text.lines().nth(2).unwrap().ends_with("3.00 s"), "{text}");
     }
 
     #[test]
