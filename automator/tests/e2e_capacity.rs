@@ -56,10 +56,7 @@ async fn a_rate_limited_run_backs_off_and_still_files_every_track() {
     }
     let summary = render_summary(&outcome);
     assert!(
-        summary.contains(&format!(
-            "HTTP 429 (rate limit) {} ×",
-            stats.rate_limited
-        )),
+        summary.contains(&format!("HTTP 429 (rate limit) {} ×", stats.rate_limited)),
         "{summary}"
     );
     assert!(summary.contains("(queued for a mix slot "), "{summary}");
