@@ -20,7 +20,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -32,14 +32,15 @@ pub const QUEUE_DECREASE: f64 = 0.75;
 pub const RATE_LIMIT_DECREASE: f64 = 0.5;
 
 /// What the limiter saw during one round of a run (reset by [`MixLimiter::take_stats`]).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MixRequestStats {
     /// Mix requests made (every click, including those answered 429).
     pub requests: u32,
     /// Requests the site refused with HTTP 429.
     pub rate_limited: u32,
     /// Time spent holding off after 429s (the honoured `Retry-After`s), seconds in JSON.
-    #[serde(serialize_with = "secs")]
+    #[serde(with = "secs")]
     pub backoff: Duration,
     /// Ready mixes whose latency showed queueing at the site (see the module docs).
     pub queued: u32,
@@ -200,8 +201,19 @@ impl Drop for MixPermit {
     }
 }
 
-fn secs<S: serde::Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_f64(value.as_secs_f64())
+/// Serde helper: a `Duration` as seconds (f64).
+mod secs {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(value.as_secs_f64())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        let seconds = f64::deserialize(deserializer)?;
+        Duration::try_from_secs_f64(seconds).map_err(serde::de::Error::custom)
+    }
 }
 
 #[cfg(test)]
