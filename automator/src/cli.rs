@@ -389,6 +389,24 @@ mod tests {
     }
 
     #[test]
+    fn the_stage_capacity_and_rate_limit_reach_the_embedded_stage() {
+        let cli = Cli::try_parse_from(["automator"]).unwrap();
+        assert_eq!(
+            (cli.capacity, cli.rate_limit),
+            (crate::stage::DEFAULT_CAPACITY, None)
+        );
+        let cli =
+            Cli::try_parse_from(["automator", "--capacity", "2", "--rate-limit", "6/min"]).unwrap();
+        assert_eq!(cli.capacity, 2);
+        assert_eq!(
+            cli.rate_limit.map(|limit| limit.to_string()).as_deref(),
+            Some("6/min")
+        );
+        assert!(usage_error(&["--capacity", "0"]).contains("--capacity"));
+        assert!(usage_error(&["--rate-limit", "fast"]).contains("N/min"));
+    }
+
+    #[test]
     fn the_largest_time_scale_is_accepted() {
         let cli = Cli::try_parse_from(["automator", "--time-scale", "100"]).unwrap();
         assert_eq!(cli.time_scale, Some(MAX_TIME_SCALE));
