@@ -84,33 +84,7 @@ pub async fn download_track(
     let mut refused = 0;
     let arrived = loop {
         let mut permit = Some(wait_for_mix_slot(ctx).await);
-        request_mix(ctx).await?;
-        let requested = Instant::now();
-        let arrived = match watch.as_mut() {
-            Some(watch) => {
-                let max_wait = ctx.seconds(ctx.knobs.download_max_wait);
-                let ready = wait_for_readiness(ctx, max_wait).await;
-                close_modal(ctx).await;
-                match ready {
-                    Ok(()) => {
-                        if let Some(permit) = permit.take() {
-                            permit.ready(requested.elapsed());
-                        }
-                        let remaining = max_wait.saturating_sub(requested.elapsed());
-                        monitor_download_watching(ctx, &before, wanted, watch, remaining).await
-                    }
-                    Err(error) => Err(error),
-                }
-            }
-            None => {
-                let arrived = monitor_download_polling(ctx, &before, wanted).await;
-                close_modal(ctx).await;
-                if let (Ok(_), Some(permit)) = (&arrived, permit.take()) {
-                    permit.ready(requested.elapsed());
-                }
-                arrived
-            }
-        };
+        let arrived = request_and_receive(ctx, &before, wanted, watch.as_mut(), &mut permit).await;
         // A failure the page showed may be the site's 429: hold off as it asks, then ask again.
         let retry_after = match &arrived {
             Err(FlowError::MixFailed(_)) => rate_limited::noted_429(ctx).await?,
@@ -172,6 +146,38 @@ pub async fn download_track(
         }
     };
     Ok((file, verification))
+}
+
+/// One mix request and its file: clicks "download", waits until the site has generated the mix
+/// and the file has arrived (per `download_wait`: `watch` is the directory watch, `None` to
+/// poll). Tells the limiter (taking `permit`) how long the mix took once it is ready; a failure
+/// leaves the permit for the caller, who may learn it was a 429.
+async fn request_and_receive(
+    ctx: &FlowContext<'_>,
+    before: &Snapshot,
+    wanted: Wanted<'_>,
+    watch: Option<&mut DirectoryWatch>,
+    permit: &mut Option<MixPermit>,
+) -> Result<PathBuf, FlowError> {
+    request_mix(ctx).await?;
+    let requested = Instant::now();
+    let Some(watch) = watch else {
+        let arrived = monitor_download_polling(ctx, before, wanted).await;
+        close_modal(ctx).await;
+        if let (Ok(_), Some(permit)) = (&arrived, permit.take()) {
+            permit.ready(requested.elapsed());
+        }
+        return arrived;
+    };
+    let max_wait = ctx.seconds(ctx.knobs.download_max_wait);
+    let ready = wait_for_readiness(ctx, max_wait).await;
+    close_modal(ctx).await;
+    ready?;
+    if let Some(permit) = permit.take() {
+        permit.ready(requested.elapsed());
+    }
+    let remaining = max_wait.saturating_sub(requested.elapsed());
+    monitor_download_watching(ctx, before, wanted, watch, remaining).await
 }
 
 /// Fails with [`FlowError::DiskFull`] when the download folder's file system has less than
