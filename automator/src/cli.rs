@@ -271,6 +271,16 @@ pub struct Cli {
     )]
     pub seed: u64,
 
+    /// Stage only: mixes the site generates at once (1 to 1024); more wait in a FIFO queue,
+    /// reported as queue time apart from service time.
+    #[arg(long, value_name = "K", default_value_t = crate::stage::DEFAULT_CAPACITY, allow_negative_numbers = true, value_parser = crate::stage::parse_capacity, help_heading = STAGE)]
+    pub capacity: usize,
+
+    /// Stage only: mix requests the account may make, e.g. `6/min` (also N/s, N/h; scaled by
+    /// --time-scale); more get HTTP 429 with Retry-After, and the automator backs off.
+    #[arg(long, value_name = "N/min", value_parser = crate::stage::RateLimit::parse, help_heading = STAGE)]
+    pub rate_limit: Option<crate::stage::RateLimit>,
+
     /// Write the profile, the gate's verdict or the A/B comparison as JSON to FILE.
     ///
     /// The profile of a plain --profile run, the gate's verdict and report with --compare,
@@ -448,6 +458,24 @@ mod tests {
             );
         }
         assert!(usage_error(&["--time-scale", "1e300"]).contains("at most 100"));
+    }
+
+    #[test]
+    fn the_stage_capacity_and_rate_limit_reach_the_embedded_stage() {
+        let cli = Cli::try_parse_from(["automator"]).unwrap();
+        assert_eq!(
+            (cli.capacity, cli.rate_limit),
+            (crate::stage::DEFAULT_CAPACITY, None)
+        );
+        let cli =
+            Cli::try_parse_from(["automator", "--capacity", "2", "--rate-limit", "6/min"]).unwrap();
+        assert_eq!(cli.capacity, 2);
+        assert_eq!(
+            cli.rate_limit.map(|limit| limit.to_string()).as_deref(),
+            Some("6/min")
+        );
+        assert!(usage_error(&["--capacity", "0"]).contains("--capacity"));
+        assert!(usage_error(&["--rate-limit", "fast"]).contains("N/min"));
     }
 
     #[test]

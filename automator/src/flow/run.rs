@@ -16,6 +16,7 @@ use crate::stage::{DEMO_PASSWORD, DEMO_USERNAME, Ledger, Stage, StageConfig};
 
 use super::auth::{self, SessionStore};
 use super::incoming::IncomingDir;
+use super::mix_limiter::MixLimiter;
 use super::options::{RunOptions, Target};
 use super::outcome::{NOT_PROCESSED, RunOutcome, SongOutcome, SongStatus};
 use super::plan::{PlannedSong, parse_base_url, plan_songs, prepare_download_dir};
@@ -153,6 +154,9 @@ async fn run_against(
         progress: Progress::new(options.show_progress, songs.len()),
         log,
         restart_browser_every: rounds.restart_browser_every,
+        // One browser session today: a ceiling of 1 mix at a time; the limiter still holds
+        // off after a 429.
+        mix_limiter: MixLimiter::new(1),
     };
     let soak_started = Instant::now();
     let mut round_started = soak_started;
@@ -175,6 +179,7 @@ async fn run_against(
                 &mut songs_in_session,
             )
             .await?;
+            state.mix_requests = env.mix_limiter.take_stats();
             finished_rounds.push((std::mem::take(&mut state), round_started.elapsed()));
             round += 1;
         }
@@ -200,6 +205,7 @@ async fn run_against(
             "interrupted by {}: the browser was closed, files already downloaded are kept",
             signal.description()
         );
+        state.mix_requests = env.mix_limiter.take_stats();
         finished_rounds.push((state, round_started.elapsed()));
     } else if let Some((_, wall)) = finished_rounds.last_mut() {
         // The last round's wall time includes the browser's shutdown, as a plain run's does.
@@ -216,6 +222,7 @@ async fn run_against(
             interrupted: false,
             login: state.login,
             against_stage: ledger.is_some(),
+            mix_requests: state.mix_requests,
         })
         .collect();
     if let Some(last) = outcomes.last_mut().filter(|_| interrupted) {
@@ -366,7 +373,8 @@ async fn start_browser<'b>(
     Ok(slot.insert(browser))
 }
 
-/// Copies the stage's ground truth onto each track: the sum of its records' intrinsic times.
+/// Copies the stage's ground truth onto each track: the sum of its records' intrinsic times,
+/// and the part of them its mixes spent queued for a generation slot.
 fn attach_intrinsic_times(outcome: &mut RunOutcome, ledger: &Ledger) {
     let records = ledger.records();
     for track in &mut outcome.tracks {
@@ -376,6 +384,7 @@ fn attach_intrinsic_times(outcome: &mut RunOutcome, ledger: &Ledger) {
             .collect();
         if !matching.is_empty() {
             track.intrinsic = Some(matching.iter().map(|record| record.intrinsic()).sum());
+            track.queue = Some(matching.iter().map(|record| record.queue()).sum());
         }
     }
 }

@@ -3,6 +3,7 @@
 //! attempt in the run's state.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use url::Url;
@@ -17,6 +18,7 @@ use super::download;
 use super::error::FlowError;
 use super::files;
 use super::incoming::IncomingDir;
+use super::mix_limiter::{MixLimiter, MixRequestStats};
 use super::options::RunOptions;
 use super::outcome::{SongOutcome, SongStatus, TrackOutcome};
 use super::plan::PlannedSong;
@@ -38,6 +40,8 @@ pub(crate) struct RunEnv<'a> {
     pub(crate) log: Option<&'a SoakLog>,
     /// Replace the browser after this many songs (`--restart-browser-every`).
     pub(crate) restart_browser_every: Option<u32>,
+    /// The run's shared limit on concurrent mix requests.
+    pub(crate) mix_limiter: Arc<MixLimiter>,
 }
 
 /// What the passes accumulate (survives Ctrl-C).
@@ -46,6 +50,8 @@ pub(crate) struct RunState {
     pub(crate) songs: Vec<SongOutcome>,
     pub(crate) tracks: Vec<TrackOutcome>,
     pub(crate) login: Option<auth::LoginKind>,
+    /// What the mix limiter saw this round (429s, back-off, queueing).
+    pub(crate) mix_requests: MixRequestStats,
 }
 
 /// Why a song pass stopped early.
@@ -71,6 +77,7 @@ pub(crate) fn context<'a>(env: &'a RunEnv<'_>, browser: &'a Browser) -> FlowCont
         knobs: &env.knobs,
         base_url: &env.base_url,
         incoming: &env.incoming,
+        mix_limiter: &env.mix_limiter,
     }
 }
 
@@ -132,6 +139,7 @@ pub(crate) async fn song_pass(
                     wrong_mixes: 0,
                     wall: Duration::ZERO,
                     intrinsic: None,
+                    queue: None,
                     error: None,
                     verified: false,
                     file: None,

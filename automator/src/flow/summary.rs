@@ -54,14 +54,26 @@ pub fn render_summary_within(outcome: &RunOutcome, width: TableWidth) -> String 
         {
             let _ = write!(
                 text,
-                " · site's intrinsic time median {} · automation overhead median {}",
-                seconds(intrinsic),
-                seconds(overhead)
+                " · site's intrinsic time median {}",
+                seconds(intrinsic)
             );
+            if let Some(queue) = outcome.median_queue() {
+                let _ = write!(
+                    text,
+                    " (queued for a mix slot {} + service {})",
+                    seconds(queue),
+                    seconds(intrinsic.saturating_sub(queue))
+                );
+            }
+            let _ = write!(text, " · automation overhead median {}", seconds(overhead));
         }
         if let Some(ratio) = outcome.wall_to_intrinsic() {
             let _ = write!(text, " · wall/intrinsic {ratio:.3}x");
         }
+    }
+    if let Some(line) = mix_request_line(outcome) {
+        text.push('\n');
+        text.push_str(&line);
     }
     if !not_purchased.is_empty() {
         let _ = write!(text, "\nNot purchased: {}", not_purchased.join(", "));
@@ -112,6 +124,32 @@ pub fn render_summary_within(outcome: &RunOutcome, width: TableWidth) -> String 
     text
 }
 
+/// The site's load as the run met it, when there was any: 429s and the time held off for
+/// them, mixes that queued (the stage's ledger and the limiter's latency signal), and the mix
+/// concurrency limit.
+fn mix_request_line(outcome: &RunOutcome) -> Option<String> {
+    let stats = &outcome.mix_requests;
+    let queued = outcome.total_queue().filter(|queue| !queue.is_zero());
+    if stats.rate_limited == 0 && stats.queued == 0 && queued.is_none() {
+        return None;
+    }
+    let mut line = format!(
+        "Mix requests: {} · HTTP 429 (rate limit) {} × · held off {}",
+        stats.requests,
+        stats.rate_limited,
+        seconds(stats.backoff)
+    );
+    if let Some(queue) = queued {
+        let _ = write!(line, " · queued at the site {} in all", seconds(queue));
+    }
+    let _ = write!(
+        line,
+        " · concurrency limit {} (lowest {})",
+        stats.limit, stats.min_limit
+    );
+    Some(line)
+}
+
 /// One row per track, indented by two spaces.
 fn track_table(outcome: &RunOutcome, width: TableWidth) -> String {
     let mut columns = vec![
@@ -122,7 +160,11 @@ fn track_table(outcome: &RunOutcome, width: TableWidth) -> String {
         ("Wall", Align::Right),
     ];
     if outcome.against_stage {
-        columns.extend([("Intrinsic", Align::Right), ("Overhead", Align::Right)]);
+        columns.extend([
+            ("Intrinsic", Align::Right),
+            ("Overhead", Align::Right),
+            ("Queue", Align::Right),
+        ]);
     }
     let mut table = TextTable::new(&columns);
     for track in &outcome.tracks {
@@ -139,6 +181,7 @@ fn track_table(outcome: &RunOutcome, width: TableWidth) -> String {
             seconds(track.wall),
             track.intrinsic.map(seconds).unwrap_or_else(|| "–".into()),
             track.overhead().map(seconds).unwrap_or_else(|| "–".into()),
+            track.queue.map(seconds).unwrap_or_else(|| "–".into()),
         ]);
     }
     table.render_indented(width, 2)
@@ -160,6 +203,7 @@ fn human(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::mix_limiter::MixRequestStats;
     use crate::flow::outcome::{SongOutcome, TrackOutcome};
 
     fn track(name: &str, ok: bool, wall: f64, intrinsic: f64) -> TrackOutcome {
@@ -173,6 +217,7 @@ mod tests {
             wrong_mixes: if ok { 0 } else { 2 },
             wall: Duration::from_secs_f64(wall),
             intrinsic: Some(Duration::from_secs_f64(intrinsic)),
+            queue: None,
             error: (!ok).then(|| "wrong mix: expected track \"Bass\"".into()),
             verified: ok,
             file: None,
@@ -198,6 +243,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            mix_requests: Default::default(),
         };
         let text = render_summary_within(&outcome, TableWidth::Unlimited);
         assert!(text.starts_with("Summary: 1 of 2 tracks downloaded, 1 failed; 1 song(s) not purchased (skipped) — run took 1m 15.0s"), "{text}");
@@ -218,6 +264,49 @@ mod tests {
     }
 
     #[test]
+    fn queue_time_and_429s_are_shown_apart_from_service_time() {
+        let mut queued = track("Drums", true, 9.0, 8.0);
+        queued.queue = Some(Duration::from_secs(3));
+        let mut served = track("Bass", true, 7.0, 6.0);
+        served.queue = Some(Duration::ZERO);
+        let quiet = RunOutcome {
+            songs: vec![],
+            tracks: vec![served.clone()],
+            wall: Duration::from_secs(20),
+            interrupted: false,
+            login: None,
+            against_stage: true,
+            mix_requests: Default::default(),
+        };
+        let text = render_summary(&quiet);
+        assert!(
+            text.contains("site's intrinsic time median 6.00 s (queued for a mix slot 0.00 s + service 6.00 s)"),
+            "{text}"
+        );
+        assert!(!text.contains("Mix requests:"), "nothing to report: {text}");
+        let busy = RunOutcome {
+            tracks: vec![queued, served],
+            mix_requests: MixRequestStats {
+                requests: 5,
+                rate_limited: 2,
+                backoff: Duration::from_secs(4),
+                queued: 1,
+                limit: 1,
+                min_limit: 1,
+            },
+            ..quiet
+        };
+        let text = render_summary(&busy);
+        assert!(
+            text.contains("Mix requests: 5 · HTTP 429 (rate limit) 2 × · held off 4.00 s · queued at the site 3.00 s in all · concurrency limit 1 (lowest 1)"),
+            "{text}"
+        );
+        let header = text.lines().nth(1).unwrap();
+        assert!(header.trim_end().ends_with("Queue"), "{text}");
+        assert!(text.lines().nth(2).unwrap().ends_with("3.00 s"), "{text}");
+    }
+
+    #[test]
     fn a_filed_but_unverified_mix_is_named_in_the_summary() {
         let mut unsure = track("Bass", true, 8.7, 8.5);
         unsure.verified = false;
@@ -228,6 +317,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            mix_requests: Default::default(),
         };
         let text = render_summary_within(&outcome, TableWidth::Unlimited);
         assert!(
@@ -252,6 +342,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: false,
+            mix_requests: Default::default(),
         };
         outcome.mark_interrupted();
         let text = render_summary_within(&outcome, TableWidth::Unlimited);
