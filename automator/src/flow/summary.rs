@@ -368,6 +368,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            mix_requests: Default::default(),
         };
         let table = |width| {
             let text = render_summary_within(&outcome, width);
