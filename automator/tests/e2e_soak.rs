@@ -27,33 +27,60 @@ fn soak_report(directory: &Path) -> SoakReport {
 /// 10 rounds of one track: 8 points after the 2 warm-up tracks. Without a leak the browser
 /// grows well under 1000 MB per 100 tracks (a few MB per track while it warms up); 20 MB a
 /// visit is about 2000.
-fn soak(directory: &Path, faults: &str) -> support::Finished {
+fn soak(directory: &Path, faults: &str, extra: &[&str]) -> support::Finished {
     write_songs(directory, &[SIMPLE_SONG]);
-    run_automator(
-        directory,
-        &[
-            "--time-scale",
-            "0.05",
-            "--repeat",
-            "10",
-            "--max-tracks",
-            "1",
-            "--songs",
-            "songs.yaml",
-            "--faults",
-            faults,
-            "--fail-on-leak",
-            "1000",
-        ],
-        &[],
-    )
+    let mut args = vec![
+        "--time-scale",
+        "0.05",
+        "--repeat",
+        "10",
+        "--max-tracks",
+        "1",
+        "--songs",
+        "songs.yaml",
+        "--faults",
+        faults,
+        "--fail-on-leak",
+        "1000",
+    ];
+    args.extend_from_slice(extra);
+    run_automator(directory, &args, &[])
+}
+
+/// The profile's HTML report the run wrote under `logs/performance/`.
+fn html_report(directory: &Path) -> String {
+    let path = files_under(&directory.join("logs/performance"))
+        .into_iter()
+        .find(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "html")
+        })
+        .expect("a performance_<stamp>.html report");
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// The `points` of every memory line drawn in `html`, as (x, y) pairs.
+fn memory_lines(html: &str) -> Vec<Vec<(f64, f64)>> {
+    html.split("class=\"memory-line\"")
+        .skip(1)
+        .map(|line| {
+            let points = &line[line.find("points=\"").unwrap() + 8..];
+            points[..points.find('"').unwrap()]
+                .split(' ')
+                .map(|pair| {
+                    let (x, y) = pair.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect()
+        })
+        .collect()
 }
 
 #[test]
 fn fail_on_leak_catches_a_song_page_that_leaks_20_mb_a_visit() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    let run = soak(directory.path(), "leak=20");
+    let run = soak(directory.path(), "leak=20", &[]);
     assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
     run.printed("--fail-on-leak 1000 MB per 100 tracks: FAILED");
     let report = soak_report(directory.path());
@@ -70,8 +97,27 @@ fn fail_on_leak_catches_a_song_page_that_leaks_20_mb_a_visit() {
 fn the_same_soak_without_the_leak_passes_and_reports_rounds_memory_and_cold_start() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    let run = soak(directory.path(), "none");
+    let run = soak(directory.path(), "none", &["--profile"]);
     run.succeeded();
+    // The profile's HTML report draws the memory series over time and over the 10 tracks.
+    let html = html_report(directory.path());
+    assert!(
+        html.contains("Leak verdict: no growth detected"),
+        "no verdict in the HTML report"
+    );
+    let lines = memory_lines(&html);
+    let browser_over_time = &lines[0];
+    assert!(browser_over_time.len() >= 10, "{browser_over_time:?}");
+    let over_tracks = lines.len() / 2;
+    assert_eq!(
+        lines[over_tracks].len(),
+        10,
+        "one point per completed track"
+    );
+    assert!(
+        browser_over_time.iter().any(|(_, y)| *y == 12.0),
+        "the browser tree, the largest series, peaks at the top of the plot: {browser_over_time:?}"
+    );
     run.printed("Soak: 10 round(s)")
         .printed("--fail-on-leak 1000 MB per 100 tracks: passed")
         .printed("browser (total)")

@@ -20,7 +20,7 @@ use super::options::{RunOptions, Target};
 use super::outcome::{NOT_PROCESSED, RunOutcome, SongOutcome, SongStatus};
 use super::plan::{PlannedSong, parse_base_url, plan_songs, prepare_download_dir};
 use super::progress::Progress;
-use super::rounds::{Rounds, SoakLog};
+use super::rounds::{Rounds, SessionPhase, SoakLog};
 use super::run_error::RunError;
 use super::song_pass::{Pass, PassStop, RunEnv, RunState, context, failed_tracks, song_pass};
 
@@ -153,6 +153,7 @@ async fn run_against(
         progress: Progress::new(options.show_progress, songs.len()),
         log,
         restart_browser_every: rounds.restart_browser_every,
+        phase: SessionPhase::default(),
     };
     let soak_started = Instant::now();
     let mut round_started = soak_started;
@@ -360,6 +361,7 @@ async fn start_browser<'b>(
 ) -> Result<&'b Browser, RunError> {
     let started = Instant::now();
     let browser = Browser::start(&env.browser_options).await?;
+    env.phase.browser_started();
     if let Some(log) = env.log {
         log.browser_started(started);
     }

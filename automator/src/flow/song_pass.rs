@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use tracing::Instrument;
 use url::Url;
 
 use crate::browser::{Browser, BrowserOptions};
@@ -21,7 +22,7 @@ use super::options::RunOptions;
 use super::outcome::{SongOutcome, SongStatus, TrackOutcome};
 use super::plan::PlannedSong;
 use super::progress::Progress;
-use super::rounds::SoakLog;
+use super::rounds::{SessionPhase, SoakLog};
 use super::tracks::{self, SongAccess, TrackInfo};
 
 /// Everything the passes share (read-only).
@@ -38,6 +39,8 @@ pub(crate) struct RunEnv<'a> {
     pub(crate) log: Option<&'a SoakLog>,
     /// Replace the browser after this many songs (`--restart-browser-every`).
     pub(crate) restart_browser_every: Option<u32>,
+    /// Cold (first track of a browser session) or warm: names each attempt's span.
+    pub(crate) phase: SessionPhase,
 }
 
 /// What the passes accumulate (survives Ctrl-C).
@@ -181,7 +184,9 @@ pub(crate) async fn song_pass(
             .find(|(index, _)| *index == track.index)
             .map_or(track.name.as_str(), |(_, name)| name.as_str());
         let file_name = with_key(file_name, song.song.key);
-        let attempt = attempt_track(env, ctx, song, &folder, track, &file_name, &tracks).await;
+        let attempt = attempt_track(env, ctx, song, &folder, track, &file_name, &tracks)
+            .instrument(env.phase.track_span(&track.name))
+            .await;
         let elapsed = started.elapsed();
         env.progress
             .track_done(&track.name, elapsed, attempt.is_ok());

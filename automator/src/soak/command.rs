@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use profiler::report::{DEFAULT_REPORT_DIR, Stamp};
 
+use profiler::soak::MemoryOverRun;
+
+use super::chart::memory_over_run;
 use super::report::{SOAK_KIND, SOAK_SCHEMA, SoakReport};
 use super::sampler::{Sampler, Series, interval_at};
 use super::summary::{browser_leak, cold_warm, round_figures, series_summaries, warmup_tracks};
@@ -25,13 +28,22 @@ pub struct SoakSettings {
     pub report_dir: Option<PathBuf>,
 }
 
-/// Runs the soak, prints its report and saves it; returns the exit code.
+/// How a soak ended: its exit code, and its memory series for the profile's HTML report.
+#[derive(Debug, Clone)]
+pub struct SoakEnd {
+    /// 0, or 1 when a track failed or `--fail-on-leak` tripped.
+    pub code: u8,
+    /// The memory series and leak verdict, drawn by the HTML report under `--profile`.
+    pub memory: MemoryOverRun,
+}
+
+/// Runs the soak, prints its report and saves it; returns the exit code and the memory series.
 pub async fn run_soak(
     options: &RunOptions,
     knobs: &Knobs,
     target: &Target,
     settings: &SoakSettings,
-) -> Result<u8, RunError> {
+) -> Result<SoakEnd, RunError> {
     let started_at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
@@ -94,10 +106,13 @@ pub async fn run_soak(
         ),
     }
     let tracks_failed = report.rounds.iter().any(|round| round.tracks_failed > 0);
-    Ok(if tracks_failed || report.leak_gate_fails() {
-        EXIT_FAILED_TRACKS
-    } else {
-        EXIT_OK
+    Ok(SoakEnd {
+        code: if tracks_failed || report.leak_gate_fails() {
+            EXIT_FAILED_TRACKS
+        } else {
+            EXIT_OK
+        },
+        memory: memory_over_run(&report),
     })
 }
 

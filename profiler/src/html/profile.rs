@@ -1,6 +1,6 @@
 //! The HTML report of one profile run: the run header, time by tier, the call tree as an
 //! icicle chart, the slowest keys, per-key latency histograms, the call tree as a table,
-//! memory and failures.
+//! memory (and, for a long run, memory over the run with its leak verdict) and failures.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -10,6 +10,7 @@ use super::context::RunContext;
 use super::escape::escape;
 use super::flame::icicle;
 use super::histogram::histogram;
+use super::memory_chart::memory_over_run;
 use super::page::page;
 use super::svg::{Bar, Spread, bars, percentiles};
 use crate::profile::{CallEdge, KeyStats, Profile, children_by_parent};
@@ -52,6 +53,9 @@ pub fn render_profile_with(
     body.push_str(&call_tree_rows(&profile.tree));
     body.push_str("</table></div></details></section>\n");
     memory(&mut body, profile);
+    if let Some(memory) = &context.memory {
+        body.push_str(&memory_over_run(memory));
+    }
     failures(&mut body, profile);
     page(&format!("Profile: {}", profile.session.name), &body)
 }
