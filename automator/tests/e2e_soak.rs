@@ -101,9 +101,18 @@ fn the_same_soak_without_the_leak_passes_and_reports_rounds_memory_and_cold_star
     run.succeeded();
     // The profile's HTML report draws the memory series over time and over the 10 tracks.
     let html = html_report(directory.path());
+    // The same verdict as the text summary printed.
+    let printed = run
+        .stdout
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("Leak verdict (")
+                .map(|rest| rest.split_once("): ").unwrap().1)
+        })
+        .unwrap_or_else(|| panic!("no leak verdict printed:\n{}", run.stdout));
     assert!(
-        html.contains("Leak verdict: no growth detected"),
-        "no verdict in the HTML report"
+        html.contains(&format!("Leak verdict: {printed} — ")),
+        "the HTML report lacks the verdict {printed:?}"
     );
     let lines = memory_lines(&html);
     let browser_over_time = &lines[0];
@@ -189,4 +198,67 @@ fn restarting_the_browser_every_song_makes_every_round_cold() {
     );
     assert_eq!(report.cold_warm.warm_attempts, 0);
     assert_eq!(report.restart_browser_every, Some(1));
+}
+
+/// Cold vs warm through the regression gate: a baseline of clean runs, then the same runs
+/// with the stage's `cold=40` fault (the first solo of each login session waits 40 s × 0.05
+/// = 2 s). Only the first track of each browser session pays it, so `automation.track@cold`
+/// moves and is flagged on its own while `automation.track` (the warm tracks) does not move.
+#[test]
+fn a_slow_cold_start_moves_the_cold_track_key_alone_and_the_gate_flags_it() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    write_songs(directory.path(), &[SIMPLE_SONG]);
+    let common = [
+        "--songs",
+        "songs.yaml",
+        "--max-tracks",
+        "2",
+        "--time-scale",
+        "0.05",
+        "--runs",
+        "3",
+    ];
+    let save = [&["--profile", "--save-baseline", "warm"][..], &common[..]].concat();
+    let saved = run_automator(directory.path(), &save, &[]);
+    saved.succeeded();
+    let text_report = files_under(&directory.path().join("logs/performance"))
+        .into_iter()
+        .find(|path| path.extension().is_some_and(|extension| extension == "log"))
+        .expect("a performance_<stamp>.log report");
+    let text = std::fs::read_to_string(text_report).unwrap();
+    assert!(text.contains("Cold vs warm"), "{text}");
+    assert!(text.contains("Latency distributions"), "{text}");
+
+    let compare = [
+        &[
+            "--compare",
+            "warm",
+            "--fail-on-regression",
+            "--faults",
+            "cold=40",
+        ][..],
+        &common[..],
+    ]
+    .concat();
+    let gated = run_automator(directory.path(), &compare, &[]);
+    assert_eq!(
+        gated.code,
+        Some(1),
+        "stdout:\n{}\nstderr:\n{}",
+        gated.stdout,
+        gated.stderr
+    );
+    let line = |key: &str| {
+        gated
+            .stdout
+            .lines()
+            .find(|line| line.starts_with(&format!("{key} ")))
+            .unwrap_or_else(|| panic!("no {key} line in\n{}", gated.stdout))
+            .to_owned()
+    };
+    let cold = line("automation.track@cold");
+    assert!(cold.ends_with("REGRESSION"), "{cold}");
+    let warm = line("automation.track");
+    assert!(!warm.ends_with("REGRESSION"), "{warm}");
 }
