@@ -107,12 +107,12 @@ fn main() {
         tick += 1;
         let next = start + SAMPLE_EVERY * tick as u32;
         thread::sleep(next.saturating_duration_since(Instant::now()));
-        if tick % SNAPSHOT_EVERY_SAMPLES == 0 {
+        if tick.is_multiple_of(SNAPSHOT_EVERY_SAMPLES) {
             let profile = handle.snapshot("long run");
             report_bytes = profiler::report::text::render(&profile).len()
                 + serde_json::to_vec(&profile).map_or(0, |json| json.len());
         }
-        if tick % RESET_EVERY_SAMPLES == 0 {
+        if tick.is_multiple_of(RESET_EVERY_SAMPLES) {
             handle.reset();
         }
         let minutes = start.elapsed().as_secs_f64() / 60.0;

@@ -52,9 +52,9 @@ pub(crate) fn memory_over_run(memory: &MemoryOverRun) -> String {
         |point| Some(point.at_seconds),
         "Memory over time",
     ));
-    let _ = write!(
+    let _ = writeln!(
         body,
-        "<h3>Over completed {}</h3>\n",
+        "<h3>Over completed {}</h3>",
         escape(&memory.work_unit)
     );
     body.push_str(&chart(

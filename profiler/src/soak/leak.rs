@@ -11,9 +11,17 @@ use super::trend::Trend;
 pub enum LeakVerdict {
     /// The interval includes zero (or lies below it): growth, if any, is at most `bound_mb`
     /// (the interval's upper end, floored at 0).
-    NoGrowth { bound_mb: f64, trend: Trend },
+    NoGrowth {
+        /// Growth is at most this many MB per 100 tracks.
+        bound_mb: f64,
+        /// The fitted trend, MB per 100 tracks.
+        trend: Trend,
+    },
     /// The whole interval lies above zero.
-    Grows { trend: Trend },
+    Grows {
+        /// The fitted trend, MB per 100 tracks.
+        trend: Trend,
+    },
 }
 
 /// The verdict on `per_100`: memory in MB regressed on completed tracks, scaled to 100 tracks.
@@ -34,6 +42,7 @@ impl LeakVerdict {
         matches!(self, LeakVerdict::Grows { trend } if trend.slope > limit_mb)
     }
 
+    /// The fitted trend, MB per 100 tracks, whichever the verdict.
     pub fn trend(&self) -> Trend {
         match self {
             LeakVerdict::NoGrowth { trend, .. } | LeakVerdict::Grows { trend } => *trend,

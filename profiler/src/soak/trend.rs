@@ -17,8 +17,11 @@ pub const MIN_TREND_POINTS: usize = 6;
 /// A slope with its 95% confidence interval, in units of `y` per unit of `x`.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Trend {
+    /// The Theil–Sen slope: the median of the pairwise slopes.
     pub slope: f64,
+    /// Lower end of Sen's 95% interval.
     pub low: f64,
+    /// Upper end of Sen's 95% interval.
     pub high: f64,
     /// Points the trend was fitted on.
     pub points: usize,
@@ -39,10 +42,17 @@ impl Trend {
 /// Why no trend could be fitted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TrendError {
+    /// Fewer points with distinct x than the interval needs ([`MIN_TREND_POINTS`]).
     #[error(
         "{have} point(s) with distinct x, a trend with a 95% interval needs at least {need}; run longer"
     )]
-    TooFewPoints { have: usize, need: usize },
+    TooFewPoints {
+        /// Points with distinct x given.
+        have: usize,
+        /// Points with distinct x needed.
+        need: usize,
+    },
+    /// An x or y is NaN or infinite.
     #[error("a point is not a finite number")]
     NotFinite,
 }
