@@ -228,7 +228,7 @@ async fn dispatch(
             fail_on_leak_mb: cli.fail_on_leak,
             report_dir: None,
         };
-        let end = run_soak(&options, &preset.knobs(), &target, &settings).await?;
+        let end = run_soak(&options, &preset.knobs(), &target, &settings, profiler).await?;
         *soak_memory = Some(end.memory);
         let code = end.code;
         if let Some(restored) = preset.finish()? {

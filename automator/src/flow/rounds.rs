@@ -98,12 +98,16 @@ pub struct TrackAttempt {
 /// exactly at the boundary).
 pub type BoundaryHook = Box<dyn Fn(usize, usize) + Send + Sync>;
 
+/// Called as each round starts, with the round (0-based), before its first song.
+pub type RoundHook = Box<dyn Fn(usize) + Send + Sync>;
+
 /// What the flow reports as it goes, shared with a memory sampler: every browser start and
 /// every finished track attempt.
 #[derive(Default)]
 pub struct SoakLog {
     inner: Mutex<LogInner>,
     at_boundary: Option<BoundaryHook>,
+    at_round_start: Option<RoundHook>,
 }
 
 impl std::fmt::Debug for SoakLog {
@@ -131,11 +135,21 @@ impl SoakLog {
         SoakLog {
             inner: Mutex::default(),
             at_boundary: Some(hook),
+            at_round_start: None,
         }
+    }
+
+    /// The same log, also calling `hook` as each round starts.
+    pub fn on_round_start(mut self, hook: RoundHook) -> SoakLog {
+        self.at_round_start = Some(hook);
+        self
     }
 
     pub(crate) fn start_round(&self, round: usize) {
         self.lock().round = round;
+        if let Some(hook) = &self.at_round_start {
+            hook(round);
+        }
     }
 
     pub(crate) fn browser_started(&self, started: Instant) {

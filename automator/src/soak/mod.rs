@@ -6,6 +6,7 @@
 
 pub mod chart;
 pub mod command;
+pub mod key_rounds;
 pub mod memory;
 pub mod report;
 pub mod sampler;
