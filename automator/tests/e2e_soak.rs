@@ -201,8 +201,8 @@ fn restarting_the_browser_every_song_makes_every_round_cold() {
 }
 
 /// Cold vs warm through the regression gate: a baseline of clean runs, then the same runs
-/// with the stage's `cold=40` fault (the first solo of each login session waits 40 s × 0.05
-/// = 2 s). Only the first track of each browser session pays it, so `automation.track@cold`
+/// with the stage's `cold=20` fault (the first solo of each login session waits 20 s × 0.05
+/// = 1 s, below the scaled 1.5 s `solo_max_wait`, so the solo is never re-clicked). Only the first track of each browser session pays it, so `automation.track@cold`
 /// moves and is flagged on its own while `automation.track` (the warm tracks) does not move.
 #[test]
 fn a_slow_cold_start_moves_the_cold_track_key_alone_and_the_gate_flags_it() {
@@ -236,7 +236,7 @@ fn a_slow_cold_start_moves_the_cold_track_key_alone_and_the_gate_flags_it() {
             "warm",
             "--fail-on-regression",
             "--faults",
-            "cold=40",
+            "cold=20",
         ][..],
         &common[..],
     ]

@@ -113,6 +113,60 @@ fn row(key: &str, phase: &str, stats: &KeyStats, ratio: String) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn stats(key: &str, count: u64, p50_ms: u64) -> KeyStats {
+        serde_json::from_value(serde_json::json!({
+            "key": key, "tier": "system", "component": "automation", "name": "track",
+            "count": count, "successes": count, "failures": 0, "total_ns": 0, "self_ns": 0,
+            "busy_ns": 0, "min_ns": 0, "max_ns": 0, "mean_ns": (p50_ms * 1_000_000) as f64,
+            "stddev_ns": 0.0, "p50_ns": p50_ms * 1_000_000, "p90_ns": p50_ms * 1_000_000,
+            "p95_ns": p50_ms * 1_000_000, "p99_ns": p50_ms * 1_000_000,
+            "histogram": {"buckets": []}
+        }))
+        .unwrap()
+    }
+
+    fn profile_of(keys: Vec<KeyStats>) -> Profile {
+        let mut profile: Profile = serde_json::from_value(serde_json::json!({
+            "schema": 1,
+            "session": {"name": "run", "started_at": "2026-01-01T00:00:00Z", "duration_ns": 1,
+                "machine": {"hostname": "", "os": "", "cpu_model": "", "cores": 1, "memory_bytes": 1}},
+            "tiers": [], "keys": [], "tree": []
+        }))
+        .unwrap();
+        profile.keys = keys;
+        profile
+    }
+
+    #[test]
+    fn the_text_section_puts_each_cold_key_beside_its_warm_key() {
+        let profile = profile_of(vec![
+            stats("automation.track", 9, 800),
+            stats("automation.track@cold", 1, 2000),
+            stats("automation.song", 1, 9000),
+        ]);
+        let pairs = pairs(&profile);
+        assert_eq!(pairs.len(), 1);
+        assert_eq!(pairs[0].warm.map(|warm| warm.count), Some(9));
+        let text = render_text(&profile);
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|line| line.starts_with("automation.track"))
+            .collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        assert!(
+            rows[0].contains("cold") && rows[0].ends_with("2.50x"),
+            "{text}"
+        );
+        assert!(
+            rows[1].contains("warm") && rows[1].contains(" 9 "),
+            "{text}"
+        );
+        assert_eq!(
+            render_text(&profile_of(vec![stats("automation.track", 9, 800)])),
+            ""
+        );
+    }
+
     #[test]
     fn cold_keys_pair_with_the_key_without_the_suffix() {
         assert!(is_cold("automation.track@cold"));
