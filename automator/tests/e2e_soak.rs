@@ -200,10 +200,12 @@ fn restarting_the_browser_every_song_makes_every_round_cold() {
     assert_eq!(report.restart_browser_every, Some(1));
 }
 
-/// Cold vs warm through the regression gate: a baseline of clean runs, then the same runs
+/// Cold vs warm through the regression gate: a baseline of 4 clean runs, then 4 runs
 /// with the stage's `cold=20` fault (the first solo of each login session waits 20 s × 0.05
 /// = 1 s, below the scaled 1.5 s `solo_max_wait`, so the solo is never re-clicked). Only the first track of each browser session pays it, so `automation.track@cold`
 /// moves and is flagged on its own while `automation.track` (the warm tracks) does not move.
+/// Four runs a side: with three, a +140% cold start on a loaded machine stayed at an adjusted
+/// p of 0.18 across the ~40 keys (its interval +18% to +396%).
 #[test]
 fn a_slow_cold_start_moves_the_cold_track_key_alone_and_the_gate_flags_it() {
     let _lock = support::browser_lock();
@@ -217,7 +219,7 @@ fn a_slow_cold_start_moves_the_cold_track_key_alone_and_the_gate_flags_it() {
         "--time-scale",
         "0.05",
         "--runs",
-        "3",
+        "4",
     ];
     let save = [&["--profile", "--save-baseline", "warm"][..], &common[..]].concat();
     let saved = run_automator(directory.path(), &save, &[]);
