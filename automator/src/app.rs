@@ -74,7 +74,13 @@ pub fn main(cli: Cli) -> u8 {
         Ok(runtime) => runtime,
         Err(error) => return report_error(&AppError::Runtime(error)),
     };
-    let result = runtime.block_on(dispatch(&cli, checked, observed.profiler.as_ref()));
+    let mut soak_memory = None;
+    let result = runtime.block_on(dispatch(
+        &cli,
+        checked,
+        observed.profiler.as_ref(),
+        &mut soak_memory,
+    ));
     drop(runtime);
     let code = match result {
         Ok(code) => code,
@@ -82,7 +88,11 @@ pub fn main(cli: Cli) -> u8 {
     };
     match (&observed.reports, &observed.profiler) {
         (Some(reports), Some(profiler)) => {
-            code.max(write_profile_reports(reports, profiler, run_context(&cli)))
+            let mut context = run_context(&cli);
+            if let Some(memory) = soak_memory {
+                context = context.memory(memory);
+            }
+            code.max(write_profile_reports(reports, profiler, context))
         }
         _ => code,
     }
@@ -196,10 +206,12 @@ fn install_subscriber(
     Ok(Observed { profiler, reports })
 }
 
+/// Runs the command; a soak leaves its memory series in `soak_memory` for the HTML report.
 async fn dispatch(
     cli: &Cli,
     checked: Checked,
     profiler: Option<&ProfilerHandle>,
+    soak_memory: &mut Option<profiler::soak::MemoryOverRun>,
 ) -> Result<u8, AppError> {
     if let Some(Command::Stage(args)) = &cli.command {
         run_standalone(args.clone()).await?;
@@ -234,7 +246,9 @@ async fn dispatch(
             fail_on_leak_mb: cli.fail_on_leak,
             report_dir: None,
         };
-        let code = run_soak(&options, &preset.knobs(), &target, &settings).await?;
+        let end = run_soak(&options, &preset.knobs(), &target, &settings, profiler).await?;
+        *soak_memory = Some(end.memory);
+        let code = end.code;
         if let Some(restored) = preset.finish()? {
             print_line(&restored);
         }

@@ -27,33 +27,60 @@ fn soak_report(directory: &Path) -> SoakReport {
 /// 10 rounds of one track: 8 points after the 2 warm-up tracks. Without a leak the browser
 /// grows well under 1000 MB per 100 tracks (a few MB per track while it warms up); 20 MB a
 /// visit is about 2000.
-fn soak(directory: &Path, faults: &str) -> support::Finished {
+fn soak(directory: &Path, faults: &str, extra: &[&str]) -> support::Finished {
     write_songs(directory, &[SIMPLE_SONG]);
-    run_automator(
-        directory,
-        &[
-            "--time-scale",
-            "0.05",
-            "--repeat",
-            "10",
-            "--max-tracks",
-            "1",
-            "--songs",
-            "songs.yaml",
-            "--faults",
-            faults,
-            "--fail-on-leak",
-            "1000",
-        ],
-        &[],
-    )
+    let mut args = vec![
+        "--time-scale",
+        "0.05",
+        "--repeat",
+        "10",
+        "--max-tracks",
+        "1",
+        "--songs",
+        "songs.yaml",
+        "--faults",
+        faults,
+        "--fail-on-leak",
+        "1000",
+    ];
+    args.extend_from_slice(extra);
+    run_automator(directory, &args, &[])
+}
+
+/// The profile's HTML report the run wrote under `logs/performance/`.
+fn html_report(directory: &Path) -> String {
+    let path = files_under(&directory.join("logs/performance"))
+        .into_iter()
+        .find(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "html")
+        })
+        .expect("a performance_<stamp>.html report");
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// The `points` of every memory line drawn in `html`, as (x, y) pairs.
+fn memory_lines(html: &str) -> Vec<Vec<(f64, f64)>> {
+    html.split("class=\"memory-line\"")
+        .skip(1)
+        .map(|line| {
+            let points = &line[line.find("points=\"").unwrap() + 8..];
+            points[..points.find('"').unwrap()]
+                .split(' ')
+                .map(|pair| {
+                    let (x, y) = pair.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect()
+        })
+        .collect()
 }
 
 #[test]
 fn fail_on_leak_catches_a_song_page_that_leaks_20_mb_a_visit() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    let run = soak(directory.path(), "leak=20");
+    let run = soak(directory.path(), "leak=20", &[]);
     assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
     run.printed("--fail-on-leak 1000 MB per 100 tracks: FAILED");
     let report = soak_report(directory.path());
@@ -70,8 +97,36 @@ fn fail_on_leak_catches_a_song_page_that_leaks_20_mb_a_visit() {
 fn the_same_soak_without_the_leak_passes_and_reports_rounds_memory_and_cold_start() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
-    let run = soak(directory.path(), "none");
+    let run = soak(directory.path(), "none", &["--profile"]);
     run.succeeded();
+    // The profile's HTML report draws the memory series over time and over the 10 tracks.
+    let html = html_report(directory.path());
+    // The same verdict as the text summary printed.
+    let printed = run
+        .stdout
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("Leak verdict (")
+                .map(|rest| rest.split_once("): ").unwrap().1)
+        })
+        .unwrap_or_else(|| panic!("no leak verdict printed:\n{}", run.stdout));
+    assert!(
+        html.contains(&format!("Leak verdict: {printed} — ")),
+        "the HTML report lacks the verdict {printed:?}"
+    );
+    let lines = memory_lines(&html);
+    let browser_over_time = &lines[0];
+    assert!(browser_over_time.len() >= 10, "{browser_over_time:?}");
+    let over_tracks = lines.len() / 2;
+    assert_eq!(
+        lines[over_tracks].len(),
+        10,
+        "one point per completed track"
+    );
+    assert!(
+        browser_over_time.iter().any(|(_, y)| *y == 12.0),
+        "the browser tree, the largest series, peaks at the top of the plot: {browser_over_time:?}"
+    );
     run.printed("Soak: 10 round(s)")
         .printed("--fail-on-leak 1000 MB per 100 tracks: passed")
         .printed("browser (total)")
@@ -143,4 +198,69 @@ fn restarting_the_browser_every_song_makes_every_round_cold() {
     );
     assert_eq!(report.cold_warm.warm_attempts, 0);
     assert_eq!(report.restart_browser_every, Some(1));
+}
+
+/// Cold vs warm through the regression gate: a baseline of 4 clean runs, then 4 runs
+/// with the stage's `cold=20` fault (the first solo of each login session waits 20 s × 0.05
+/// = 1 s, below the scaled 1.5 s `solo_max_wait`, so the solo is never re-clicked). Only the first track of each browser session pays it, so `automation.track@cold`
+/// moves and is flagged on its own while `automation.track` (the warm tracks) does not move.
+/// Four runs a side: with three, a +140% cold start on a loaded machine stayed at an adjusted
+/// p of 0.18 across the ~40 keys (its interval +18% to +396%).
+#[test]
+fn a_slow_cold_start_moves_the_cold_track_key_alone_and_the_gate_flags_it() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    write_songs(directory.path(), &[SIMPLE_SONG]);
+    let common = [
+        "--songs",
+        "songs.yaml",
+        "--max-tracks",
+        "2",
+        "--time-scale",
+        "0.05",
+        "--runs",
+        "4",
+    ];
+    let save = [&["--profile", "--save-baseline", "warm"][..], &common[..]].concat();
+    let saved = run_automator(directory.path(), &save, &[]);
+    saved.succeeded();
+    let text_report = files_under(&directory.path().join("logs/performance"))
+        .into_iter()
+        .find(|path| path.extension().is_some_and(|extension| extension == "log"))
+        .expect("a performance_<stamp>.log report");
+    let text = std::fs::read_to_string(text_report).unwrap();
+    assert!(text.contains("Cold vs warm"), "{text}");
+    assert!(text.contains("Latency distributions"), "{text}");
+
+    let compare = [
+        &[
+            "--compare",
+            "warm",
+            "--fail-on-regression",
+            "--faults",
+            "cold=20",
+        ][..],
+        &common[..],
+    ]
+    .concat();
+    let gated = run_automator(directory.path(), &compare, &[]);
+    assert_eq!(
+        gated.code,
+        Some(1),
+        "stdout:\n{}\nstderr:\n{}",
+        gated.stdout,
+        gated.stderr
+    );
+    let line = |key: &str| {
+        gated
+            .stdout
+            .lines()
+            .find(|line| line.starts_with(&format!("{key} ")))
+            .unwrap_or_else(|| panic!("no {key} line in\n{}", gated.stdout))
+            .to_owned()
+    };
+    let cold = line("automation.track@cold");
+    assert!(cold.ends_with("REGRESSION"), "{cold}");
+    let warm = line("automation.track");
+    assert!(!warm.ends_with("REGRESSION"), "{warm}");
 }

@@ -3,6 +3,7 @@
 //! soak reads its per-round, cold-versus-warm and memory-over-work figures from.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How many times the catalog is run, and how often the browser is replaced.
@@ -38,6 +39,39 @@ impl Rounds {
     }
 }
 
+/// The suffix that marks a key as the cold counterpart of the key without it: the profile
+/// reports `automation.track@cold` (the first track attempt of each browser session: fresh
+/// Chromium, empty caches, just logged in) apart from `automation.track` (every later one),
+/// so the reports, the A/B test and the regression gate see a cold-start regression on its
+/// own key instead of averaged into the warm tracks.
+pub const COLD_SUFFIX: &str = profiler::report::cold_warm::COLD_SUFFIX;
+
+/// Whether the next track attempt is the first of its browser session (cold) or not (warm).
+#[derive(Debug, Default)]
+pub struct SessionPhase {
+    attempts_in_session: AtomicUsize,
+}
+
+impl SessionPhase {
+    /// A new browser session started: its next attempt is cold.
+    pub fn browser_started(&self) {
+        self.attempts_in_session.store(0, Ordering::Relaxed);
+    }
+
+    /// The span of the next track attempt (system tier, component `automation`): named
+    /// `track@cold` for the first attempt since the browser started, `track` after it.
+    pub fn track_span(&self, track: &str) -> tracing::Span {
+        match self.attempts_in_session.fetch_add(1, Ordering::Relaxed) {
+            0 => {
+                tracing::info_span!("track@cold", tier = "system", component = "automation", track = %track)
+            }
+            _ => {
+                tracing::info_span!("track", tier = "system", component = "automation", track = %track)
+            }
+        }
+    }
+}
+
 /// One browser session: started at `started`, during round `round`.
 #[derive(Debug, Clone)]
 pub struct SessionStart {
@@ -64,12 +98,16 @@ pub struct TrackAttempt {
 /// exactly at the boundary).
 pub type BoundaryHook = Box<dyn Fn(usize, usize) + Send + Sync>;
 
+/// Called as each round starts, with the round (0-based), before its first song.
+pub type RoundHook = Box<dyn Fn(usize) + Send + Sync>;
+
 /// What the flow reports as it goes, shared with a memory sampler: every browser start and
 /// every finished track attempt.
 #[derive(Default)]
 pub struct SoakLog {
     inner: Mutex<LogInner>,
     at_boundary: Option<BoundaryHook>,
+    at_round_start: Option<RoundHook>,
 }
 
 impl std::fmt::Debug for SoakLog {
@@ -97,11 +135,21 @@ impl SoakLog {
         SoakLog {
             inner: Mutex::default(),
             at_boundary: Some(hook),
+            at_round_start: None,
         }
+    }
+
+    /// The same log, also calling `hook` as each round starts.
+    pub fn on_round_start(mut self, hook: RoundHook) -> SoakLog {
+        self.at_round_start = Some(hook);
+        self
     }
 
     pub(crate) fn start_round(&self, round: usize) {
         self.lock().round = round;
+        if let Some(hook) = &self.at_round_start {
+            hook(round);
+        }
     }
 
     pub(crate) fn browser_started(&self, started: Instant) {
@@ -157,6 +205,8 @@ impl SoakLog {
 
 #[cfg(test)]
 mod tests {
+    use tracing_subscriber::prelude::*;
+
     use super::*;
 
     #[test]
@@ -196,6 +246,45 @@ mod tests {
         );
         assert_eq!(log.sessions()[1].round, 1);
         assert_eq!(log.attempts_done(), 2);
+    }
+
+    #[test]
+    fn the_first_attempt_after_each_browser_start_is_cold() {
+        let phase = SessionPhase::default();
+        let names =
+            |phase: &SessionPhase| phase.track_span("Bass").metadata().map(|meta| meta.name());
+        let (layer, handle) = profiler::ProfilerLayer::new(profiler::Config::default());
+        let subscriber = tracing_subscriber::registry().with(layer);
+        let seen = tracing::subscriber::with_default(subscriber, || {
+            let mut seen = Vec::new();
+            for restart in [true, false, false, true, false] {
+                if restart {
+                    phase.browser_started();
+                }
+                seen.push(names(&phase));
+            }
+            seen
+        });
+        assert_eq!(
+            seen,
+            [
+                Some("track@cold"),
+                Some("track"),
+                Some("track"),
+                Some("track@cold"),
+                Some("track")
+            ]
+        );
+        let profile = handle.snapshot("phases");
+        let count = |key: &str| {
+            profile
+                .keys
+                .iter()
+                .find(|stats| stats.key == key)
+                .map(|stats| stats.count)
+        };
+        assert_eq!(count("automation.track@cold"), Some(2));
+        assert_eq!(count("automation.track"), Some(3));
     }
 
     #[test]

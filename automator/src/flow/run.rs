@@ -21,7 +21,7 @@ use super::options::{RunOptions, Target};
 use super::outcome::{NOT_PROCESSED, RunOutcome, SongOutcome, SongStatus};
 use super::plan::{PlannedSong, parse_base_url, plan_songs, prepare_download_dir};
 use super::progress::Progress;
-use super::rounds::{Rounds, SoakLog};
+use super::rounds::{Rounds, SessionPhase, SoakLog};
 use super::run_error::RunError;
 use super::song_pass::{Pass, PassStop, RunEnv, RunState, context, failed_tracks, song_pass};
 
@@ -157,6 +157,7 @@ async fn run_against(
         // One browser session today: a ceiling of 1 mix at a time; the limiter still holds
         // off after a 429.
         mix_limiter: MixLimiter::new(1),
+        phase: SessionPhase::default(),
     };
     let soak_started = Instant::now();
     let mut round_started = soak_started;
@@ -367,6 +368,7 @@ async fn start_browser<'b>(
 ) -> Result<&'b Browser, RunError> {
     let started = Instant::now();
     let browser = Browser::start(&env.browser_options).await?;
+    env.phase.browser_started();
     if let Some(log) = env.log {
         log.browser_started(started);
     }

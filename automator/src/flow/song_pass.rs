@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tracing::Instrument;
 use url::Url;
 
 use crate::browser::{Browser, BrowserOptions};
@@ -23,7 +24,7 @@ use super::options::RunOptions;
 use super::outcome::{SongOutcome, SongStatus, TrackOutcome};
 use super::plan::PlannedSong;
 use super::progress::Progress;
-use super::rounds::SoakLog;
+use super::rounds::{SessionPhase, SoakLog};
 use super::tracks::{self, SongAccess, TrackInfo};
 
 /// Everything the passes share (read-only).
@@ -42,6 +43,8 @@ pub(crate) struct RunEnv<'a> {
     pub(crate) restart_browser_every: Option<u32>,
     /// The run's shared limit on concurrent mix requests.
     pub(crate) mix_limiter: Arc<MixLimiter>,
+    /// Cold (first track of a browser session) or warm: names each attempt's span.
+    pub(crate) phase: SessionPhase,
 }
 
 /// What the passes accumulate (survives Ctrl-C).
@@ -189,7 +192,9 @@ pub(crate) async fn song_pass(
             .find(|(index, _)| *index == track.index)
             .map_or(track.name.as_str(), |(_, name)| name.as_str());
         let file_name = with_key(file_name, song.song.key);
-        let attempt = attempt_track(env, ctx, song, &folder, track, &file_name, &tracks).await;
+        let attempt = attempt_track(env, ctx, song, &folder, track, &file_name, &tracks)
+            .instrument(env.phase.track_span(&track.name))
+            .await;
         let elapsed = started.elapsed();
         env.progress
             .track_done(&track.name, elapsed, attempt.is_ok());

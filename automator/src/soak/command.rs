@@ -2,11 +2,16 @@
 //! and saved, and the exit code (1 when a track failed or `--fail-on-leak` trips).
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use profiler::report::{DEFAULT_REPORT_DIR, Stamp};
+use profiler::{Profile, ProfilerHandle};
 
+use profiler::soak::MemoryOverRun;
+
+use super::chart::memory_over_run;
+use super::key_rounds::key_rounds;
 use super::report::{SOAK_KIND, SOAK_SCHEMA, SoakReport};
 use super::sampler::{Sampler, Series, interval_at};
 use super::summary::{browser_leak, cold_warm, round_figures, series_summaries, warmup_tracks};
@@ -25,18 +30,41 @@ pub struct SoakSettings {
     pub report_dir: Option<PathBuf>,
 }
 
-/// Runs the soak, prints its report and saves it; returns the exit code.
+/// How a soak ended: its exit code, and its memory series for the profile's HTML report.
+#[derive(Debug, Clone)]
+pub struct SoakEnd {
+    /// 0, or 1 when a track failed or `--fail-on-leak` tripped.
+    pub code: u8,
+    /// The memory series and leak verdict, drawn by the HTML report under `--profile`.
+    pub memory: MemoryOverRun,
+}
+
+/// Runs the soak, prints its report and saves it; returns the exit code and the memory series.
 pub async fn run_soak(
     options: &RunOptions,
     knobs: &Knobs,
     target: &Target,
     settings: &SoakSettings,
-) -> Result<u8, RunError> {
+    profiler: Option<&ProfilerHandle>,
+) -> Result<SoakEnd, RunError> {
     let started_at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     let series = Series::new(options.download_dir.clone());
-    let log = Arc::new(series.soak_log());
+    // The profile at every round's start (and at the end): per-round latency per key.
+    let snapshots: Arc<Mutex<Vec<Profile>>> = Arc::default();
+    let mut log = series.soak_log();
+    if let Some(profiler) = profiler {
+        let (profiler, snapshots) = (profiler.clone(), Arc::clone(&snapshots));
+        log = log.on_round_start(Box::new(move |_round| {
+            let snapshot = profiler.snapshot("soak round");
+            snapshots
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(snapshot);
+        }));
+    }
+    let log = Arc::new(log);
     let interval = interval_at(options.time_scale);
     let sampler = Sampler::start(Arc::clone(&series), Arc::clone(&log), interval);
     let started = Instant::now();
@@ -50,6 +78,11 @@ pub async fn run_soak(
     .await;
     let wall = started.elapsed();
     sampler.finish().await;
+    let mut snapshots =
+        std::mem::take(&mut *snapshots.lock().unwrap_or_else(PoisonError::into_inner));
+    if let Some(profiler) = profiler {
+        snapshots.push(profiler.snapshot("soak end"));
+    }
     let samples = series.samples();
     let rounds = outcome?;
     let attempts = log.attempts();
@@ -78,6 +111,7 @@ pub async fn run_soak(
         leak,
         leak_unavailable,
         fail_on_leak_mb: settings.fail_on_leak_mb,
+        keys_across_rounds: key_rounds(&snapshots),
         samples,
     };
     print_line(&report.render_text());
@@ -94,10 +128,13 @@ pub async fn run_soak(
         ),
     }
     let tracks_failed = report.rounds.iter().any(|round| round.tracks_failed > 0);
-    Ok(if tracks_failed || report.leak_gate_fails() {
-        EXIT_FAILED_TRACKS
-    } else {
-        EXIT_OK
+    Ok(SoakEnd {
+        code: if tracks_failed || report.leak_gate_fails() {
+            EXIT_FAILED_TRACKS
+        } else {
+            EXIT_OK
+        },
+        memory: memory_over_run(&report),
     })
 }
 

@@ -4,7 +4,9 @@
 //! session reported apart (cold) from the rest (warm), and a leak verdict from the robust
 //! trend of browser memory over completed tracks.
 
+pub mod chart;
 pub mod command;
+pub mod key_rounds;
 pub mod memory;
 pub mod report;
 pub mod sampler;

@@ -7,8 +7,12 @@ use profiler::soak::LeakVerdict;
 use profiler::stats::format_seconds;
 use serde::{Deserialize, Serialize};
 
+use super::key_rounds::KeyAcrossRounds;
 use super::memory::MemorySample;
 use super::summary::{ColdWarm, RoundFigures, SeriesSummary};
+
+/// Keys the text summary's "Latency across rounds" table lists (all are in the JSON).
+const KEYS_ACROSS_ROUNDS_SHOWN: usize = 12;
 
 /// Version of the soak file layout.
 pub const SOAK_SCHEMA: u32 = 1;
@@ -42,6 +46,10 @@ pub struct SoakReport {
     pub leak_unavailable: Option<String>,
     /// `--fail-on-leak`, MiB per 100 tracks.
     pub fail_on_leak_mb: Option<f64>,
+    /// With `--profile`: per key, its median in each round and their p50/p90/p99 over the
+    /// rounds (milliseconds); empty without a profiler.
+    #[serde(default)]
+    pub keys_across_rounds: Vec<KeyAcrossRounds>,
     pub samples: Vec<MemorySample>,
 }
 
@@ -97,6 +105,31 @@ impl SoakReport {
                 .warm_p90_seconds
                 .map_or("-".into(), format_seconds)
         ));
+        if !self.keys_across_rounds.is_empty() {
+            text.push_str(&format!(
+                "Latency across rounds (each key's median per round, then p50/p90/p99 over the rounds; {} slowest):\n  {:<46} {:>6} {:>9} {:>9} {:>9}\n",
+                KEYS_ACROSS_ROUNDS_SHOWN.min(self.keys_across_rounds.len()),
+                "key",
+                "rounds",
+                "p50",
+                "p90",
+                "p99"
+            ));
+            for key in self
+                .keys_across_rounds
+                .iter()
+                .take(KEYS_ACROSS_ROUNDS_SHOWN)
+            {
+                text.push_str(&format!(
+                    "  {:<46} {:>6} {:>9} {:>9} {:>9}\n",
+                    key.key,
+                    key.per_round_p50_ms.len(),
+                    format_seconds(key.p50_ms / 1e3),
+                    format_seconds(key.p90_ms / 1e3),
+                    format_seconds(key.p99_ms / 1e3)
+                ));
+            }
+        }
         text.push_str(&format!(
             "Memory over time ({} samples, every {} and at each track):\n  {:<26} {:>9} {:>9} {:>9}\n",
             self.samples.len(),

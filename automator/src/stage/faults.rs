@@ -89,6 +89,9 @@ impl fmt::Display for FaultKind {
 
 /// The fault-spec name of the leaking song page (`leak=MB`, a size rather than a probability).
 const LEAK: &str = "leak";
+/// The fault-spec name of the slow cold start (`cold=SECONDS`, a duration rather than a
+/// probability).
+const COLD: &str = "cold";
 
 /// Why a fault spec was rejected; each variant names the offending part.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -119,6 +122,10 @@ pub struct FaultSpec {
     /// `leak=MB`: every song page visit makes the browser retain this many MiB (a hidden
     /// window holding a filled buffer), a deliberately leaking workload for soak tests.
     leak_mb: u32,
+    /// `cold=SECONDS`: the first solo request of every login session waits this long (times
+    /// the time scale) before it is accepted, a cold start only the first track of each
+    /// browser session pays.
+    cold_seconds: f64,
 }
 
 impl FaultSpec {
@@ -147,6 +154,17 @@ impl FaultSpec {
                     name: name.to_owned(),
                     value: value.to_owned(),
                 })?;
+                continue;
+            }
+            if name == COLD {
+                parsed.cold_seconds = value
+                    .parse()
+                    .ok()
+                    .filter(|seconds: &f64| seconds.is_finite() && *seconds >= 0.0)
+                    .ok_or_else(|| FaultSpecError::NotANumber {
+                        name: name.to_owned(),
+                        value: value.to_owned(),
+                    })?;
                 continue;
             }
             let kind = FaultKind::from_name(name).ok_or_else(|| FaultSpecError::UnknownFault {
@@ -193,9 +211,17 @@ impl FaultSpec {
         self.leak_mb
     }
 
+    /// Seconds (before the time scale) the first solo request of each login session waits
+    /// (`cold=SECONDS`; 0 = none).
+    pub fn cold_seconds(&self) -> f64 {
+        self.cold_seconds
+    }
+
     /// True when no fault can ever fire.
     pub fn is_none(&self) -> bool {
-        self.probabilities.iter().all(|(_, p)| *p == 0.0) && self.leak_mb == 0
+        self.probabilities.iter().all(|(_, p)| *p == 0.0)
+            && self.leak_mb == 0
+            && self.cold_seconds == 0.0
     }
 
     /// Decides one opportunity: fires with the fault's probability, determined by `seed` and
@@ -226,7 +252,7 @@ impl fmt::Display for FaultSpec {
             .iter()
             .filter(|(_, p)| *p > 0.0)
             .collect();
-        if active.is_empty() && self.leak_mb == 0 {
+        if active.is_empty() && self.leak_mb == 0 && self.cold_seconds == 0.0 {
             return f.write_str("none");
         }
         active.sort_by_key(|(kind, _)| *kind);
@@ -237,6 +263,9 @@ impl fmt::Display for FaultSpec {
         if self.leak_mb > 0 {
             parts.push(format!("{LEAK}={}", self.leak_mb));
         }
+        if self.cold_seconds > 0.0 {
+            parts.push(format!("{COLD}={}", self.cold_seconds));
+        }
         f.write_str(&parts.join(","))
     }
 }
@@ -244,6 +273,18 @@ impl fmt::Display for FaultSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cold_start_is_seconds_and_round_trips() {
+        let spec = FaultSpec::parse("cold=40").unwrap();
+        assert_eq!(spec.cold_seconds(), 40.0);
+        assert!(!spec.is_none());
+        assert_eq!(spec.to_string(), "cold=40");
+        assert!(matches!(
+            FaultSpec::parse("cold=-1"),
+            Err(FaultSpecError::NotANumber { .. })
+        ));
+    }
 
     #[test]
     fn a_leak_is_a_size_in_mb_and_round_trips() {

@@ -43,6 +43,8 @@ pub(crate) struct Site {
     rate_window: Option<RateWindow>,
     shutdown: watch::Receiver<bool>,
     request_counts: Mutex<HashMap<String, u64>>,
+    /// Login sessions that already paid the `cold=SECONDS` fault on their first solo.
+    warmed_sessions: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Site {
@@ -70,6 +72,7 @@ impl Site {
             sessions: Sessions::new(config.session_ttl),
             shutdown,
             request_counts: Mutex::new(HashMap::new()),
+            warmed_sessions: Mutex::default(),
         }
     }
 
@@ -439,6 +442,17 @@ async fn request_solo(
         Ok(song) => song,
         Err(response) => return response,
     };
+    if site.faults().cold_seconds() > 0.0
+        && let Some(token) = session_token(&headers)
+        && site
+            .warmed_sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(token)
+    {
+        let cold = site.faults().cold_seconds() * site.config.time_scale;
+        site.sleep(Duration::from_secs_f64(cold)).await;
+    }
     match site.mixer.request_solo(song, request.track, request.on) {
         Ok(()) => (
             StatusCode::ACCEPTED,

@@ -18,6 +18,9 @@ pub struct RunContext {
     /// The Chrome trace of the same run. Linked by file name when it sits beside the HTML
     /// report (the usual case: both are written into one report directory), else by its path.
     pub trace: Option<PathBuf>,
+    /// Memory sampled over a long run (a soak) with its leak verdict, drawn in the "Memory over
+    /// the run" section; `None` for a plain run.
+    pub memory: Option<crate::soak::MemoryOverRun>,
 }
 
 impl RunContext {
@@ -48,6 +51,12 @@ impl RunContext {
     /// Sets [`trace`](Self::trace).
     pub fn trace(mut self, trace: impl Into<PathBuf>) -> Self {
         self.trace = Some(trace.into());
+        self
+    }
+
+    /// Sets [`memory`](Self::memory).
+    pub fn memory(mut self, memory: crate::soak::MemoryOverRun) -> Self {
+        self.memory = Some(memory);
         self
     }
 

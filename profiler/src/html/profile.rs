@@ -1,6 +1,6 @@
 //! The HTML report of one profile run: the run header, time by tier, the call tree as an
 //! icicle chart, the slowest keys, per-key latency histograms, the call tree as a table,
-//! memory and failures.
+//! memory (and, for a long run, memory over the run with its leak verdict) and failures.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -10,6 +10,7 @@ use super::context::RunContext;
 use super::escape::escape;
 use super::flame::icicle;
 use super::histogram::histogram;
+use super::memory_chart::memory_over_run;
 use super::page::page;
 use super::svg::{Bar, Spread, bars, percentiles};
 use crate::profile::{CallEdge, KeyStats, Profile, children_by_parent};
@@ -46,12 +47,16 @@ pub fn render_profile_with(
     tiers(&mut body, profile);
     flame(&mut body, profile);
     slowest(&mut body, profile);
+    cold_warm(&mut body, profile);
     histograms(&mut body, profile);
     distributions(&mut body, profile);
     body.push_str("<section id=\"tree\"><h2>Call tree (table)</h2>\n<details><summary>Every call path with its count, total and share of the parent</summary><div class=\"scroll\"><table class=\"tree\">\n<tr><th>key</th><th class=\"num\">calls</th><th class=\"num\">total</th><th class=\"num\">share of parent</th></tr>\n");
     body.push_str(&call_tree_rows(&profile.tree));
     body.push_str("</table></div></details></section>\n");
     memory(&mut body, profile);
+    if let Some(memory) = &context.memory {
+        body.push_str(&memory_over_run(memory));
+    }
     failures(&mut body, profile);
     page(&format!("Profile: {}", profile.session.name), &body)
 }
@@ -181,6 +186,32 @@ fn slowest(body: &mut String, profile: &Profile) {
             if key.failures > 0 { " failed" } else { "" },
             key.failures
         );
+    }
+    body.push_str("</table></div></section>\n");
+}
+
+/// Each `…@cold` key beside its warm counterpart (see [`crate::report::cold_warm`]).
+fn cold_warm(body: &mut String, profile: &Profile) {
+    let pairs = crate::report::cold_warm::pairs(profile);
+    if pairs.is_empty() {
+        return;
+    }
+    body.push_str("<section id=\"cold-warm\"><h2>Cold vs warm</h2>\n<p class=\"legend\">cold: the first of its kind after a start (e.g. the first track of a browser session); warm: the rest</p>\n<div class=\"scroll\"><table>\n<tr><th>key</th><th>phase</th><th class=\"num\">calls</th><th class=\"num\">mean</th><th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p99</th></tr>\n");
+    for pair in pairs {
+        let key = crate::report::cold_warm::warm_key(&pair.cold.key);
+        for (phase, stats) in [("cold", Some(pair.cold)), ("warm", pair.warm)] {
+            let Some(stats) = stats else { continue };
+            let _ = writeln!(
+                body,
+                "<tr><td><code>{}</code></td><td>{phase}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                escape(key),
+                stats.count,
+                format_duration_ns(stats.mean_ns),
+                duration(stats.p50_ns),
+                duration(stats.p90_ns),
+                duration(stats.p99_ns)
+            );
+        }
     }
     body.push_str("</table></div></section>\n");
 }

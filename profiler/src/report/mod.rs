@@ -2,6 +2,8 @@
 //! file names and atomic writing they share. [`write_all`] writes every report of a session
 //! (text, JSON, HTML, Chrome trace), each on its own: one that fails does not stop the others.
 
+pub mod cold_warm;
+pub mod distribution;
 pub mod json;
 pub mod paths;
 pub mod text;

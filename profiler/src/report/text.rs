@@ -20,6 +20,8 @@ pub fn render(profile: &Profile) -> String {
     header(&mut out, profile);
     tiers(&mut out, profile);
     slowest(&mut out, profile);
+    out.push_str(&super::cold_warm::render_text(profile));
+    out.push_str(&super::distribution::render_text(profile));
     tree(&mut out, profile);
     memory(&mut out, profile);
     failures(&mut out, profile);
