@@ -214,6 +214,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            sessions: Vec::new(),
         };
         let text = render_summary(&outcome);
         assert!(text.starts_with("Summary: 1 of 2 tracks downloaded, 1 failed; 1 song(s) not purchased (skipped) — run took 1m 15.0s"), "{text}");
@@ -244,6 +245,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            sessions: Vec::new(),
         };
         let text = render_summary(&outcome);
         assert!(
@@ -268,6 +270,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: false,
+            sessions: Vec::new(),
         };
         outcome.mark_interrupted();
         let text = render_summary(&outcome);
