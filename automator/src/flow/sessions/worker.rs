@@ -56,16 +56,23 @@ pub(crate) async fn work(
         let next = one_job(env, slot, job, &songs[job.index], &states[job.index]).await?;
         env.progress.release();
         queue.finish(next);
-        if let Some(browser) = &slot.browser {
-            let tag = browser.run_tag().to_owned();
-            let mb = tokio::task::spawn_blocking(move || crate::soak::memory::browser_mb(&tag))
-                .await
-                .unwrap_or(0.0);
-            slot.figures.browser_memory(mb);
-        }
+        read_browser_memory(slot).await;
     }
     env.progress.phase("done");
     Ok(())
+}
+
+/// Adds a reading of the session's browser memory to its figures (off the runtime's threads:
+/// it reads `/proc`).
+async fn read_browser_memory(slot: &mut SessionSlot) {
+    let Some(browser) = &slot.browser else {
+        return;
+    };
+    let tag = browser.run_tag().to_owned();
+    let mb = tokio::task::spawn_blocking(move || crate::soak::memory::browser_mb(&tag))
+        .await
+        .unwrap_or(0.0);
+    slot.figures.browser_memory(mb);
 }
 
 /// Runs one pass over the song; returns what follows it.
@@ -174,7 +181,7 @@ async fn fresh_browser(
     env.log_browser_started(started);
     slot.figures.browsers += 1;
     slot.songs_in_browser = 0;
-    let browser = slot.browser.insert(browser);
+    let browser = &*slot.browser.insert(browser);
     env.progress.phase("waiting for the first login");
     env.wait_for_first_login(env.session).await;
     env.progress.phase("logging in");
@@ -188,5 +195,6 @@ async fn fresh_browser(
     if env.session == 0 {
         env.first_login_done();
     }
+    read_browser_memory(slot).await;
     login
 }
