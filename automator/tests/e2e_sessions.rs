@@ -1,6 +1,7 @@
 //! Several browser sessions (`--sessions N`) against real headless Chromium and the stage:
 //! two sessions file exactly the files one session files, each song in its own folder with no
-//! wrong mix; the trace shows the sessions overlapping on tracks of their own; a session whose
+//! wrong mix; the piped lines name the session; the trace shows the sessions overlapping on
+//! tracks of their own; a session whose
 //! browser is killed mid-song hands the song back and the run still completes; no browser
 //! process survives.
 
@@ -75,7 +76,12 @@ fn filed_mixes(downloads: &Path) -> BTreeMap<PathBuf, Fingerprint> {
 fn assert_each_mix_in_its_own_song_folder(mixes: &BTreeMap<PathBuf, Fingerprint>) {
     for (path, mix) in mixes {
         let folder = path.parent().unwrap().to_string_lossy();
-        assert_eq!(folder, mix.tag.song, "{} holds another song's mix", path.display());
+        assert_eq!(
+            folder,
+            mix.tag.song,
+            "{} holds another song's mix",
+            path.display()
+        );
         let stem = path.file_stem().unwrap().to_string_lossy();
         assert_eq!(
             Some(stem.as_ref()),
@@ -126,15 +132,34 @@ fn two_sessions_file_exactly_what_one_files_and_the_trace_shows_both_at_once() {
         run.succeeded()
             .printed("Summary: 6 of 6 tracks downloaded, 0 failed");
         assert!(!run.stdout.contains("wrong mix"), "{}", run.stdout);
+        // Piped: one plain line per finished track, tagged with its session when there are
+        // several.
+        let lines: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter(|line| line.contains(": ok in "))
+            .collect();
+        assert_eq!(lines.len(), 6, "{}", run.stdout);
+        if directory == parallel.path() {
+            for session in ["] s1 · songs ", "] s2 · songs "] {
+                assert!(
+                    lines.iter().any(|line| line.contains(session)),
+                    "no line of {session}: {lines:#?}"
+                );
+            }
+            run.printed("Sessions: s1 ");
+        } else {
+            assert!(
+                lines.iter().all(|line| line.contains("] song ")),
+                "{lines:#?}"
+            );
+        }
     }
     let one = filed_mixes(&serial.path().join("downloads"));
     let two = filed_mixes(&parallel.path().join("downloads"));
     assert_eq!(one.len(), 6, "{:?}", one.keys());
     assert_each_mix_in_its_own_song_folder(&two);
-    assert_eq!(
-        one, two,
-        "two sessions filed other files than one session"
-    );
+    assert_eq!(one, two, "two sessions filed other files than one session");
 
     let reports = files_under(&parallel.path().join("logs/performance"));
     let report = |prefix: &str| {
@@ -182,41 +207,6 @@ fn two_sessions_file_exactly_what_one_files_and_the_trace_shows_both_at_once() {
     );
 }
 
-#[test]
-fn the_piped_lines_name_the_session_that_finished_each_track() {
-    let _lock = support::browser_lock();
-    let directory = tempfile::tempdir().unwrap();
-    write_songs(directory.path(), &SMALL_SONGS[..2]);
-    let run = run_automator(
-        directory.path(),
-        &[
-            "--time-scale",
-            "0.02",
-            "--max-tracks",
-            "1",
-            "--songs",
-            "songs.yaml",
-            "--sessions",
-            "2",
-        ],
-        &[],
-    );
-    run.succeeded();
-    let lines: Vec<&str> = run
-        .stdout
-        .lines()
-        .filter(|line| line.contains(": ok in "))
-        .collect();
-    assert_eq!(lines.len(), 2, "{}", run.stdout);
-    for line in &lines {
-        assert!(
-            line.contains("] s1 · songs ") || line.contains("] s2 · songs "),
-            "{line}"
-        );
-    }
-    run.printed("Sessions: s1 ");
-}
-
 /// The pid of a Chromium main process (not a helper: no `--type=`) started by this process.
 fn a_chromium_of_this_test() -> Option<u32> {
     automator::browser::processes::processes_started_by(std::process::id())
@@ -243,15 +233,16 @@ fn a_killed_browser_hands_its_song_back_and_the_run_still_files_everything() {
         ..support::fast_run_options(directory.path())
     };
     let downloads = options.download_dir.clone();
-    let folders = ["Fifteen Ways Home", "Don't Wake the Neighbours"].map(|name| downloads.join(name));
+    let folders =
+        ["Fifteen Ways Home", "Don't Wake the Neighbours"].map(|name| downloads.join(name));
     // Once both songs have some tracks filed and neither is complete, both sessions are in
     // the middle of a song: kill one Chromium.
     let killer = std::thread::spawn(move || {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while std::time::Instant::now() < deadline {
-            let filed = folders.clone().map(|folder| {
-                std::fs::read_dir(folder).map_or(0, |entries| entries.count())
-            });
+            let filed = folders
+                .clone()
+                .map(|folder| std::fs::read_dir(folder).map_or(0, |entries| entries.count()));
             if filed[0] >= 1 && filed[0] < 13 && filed[1] >= 1 && filed[1] < 6 {
                 let pid = a_chromium_of_this_test().expect("a Chromium is running");
                 // SAFETY: kill(2) on a process this test started; no memory is involved.
@@ -273,7 +264,10 @@ fn a_killed_browser_hands_its_song_back_and_the_run_still_files_everything() {
         ))
         .unwrap();
     let killed_at = killer.join().unwrap();
-    assert!(killed_at.is_some(), "the two songs never ran at the same time");
+    assert!(
+        killed_at.is_some(),
+        "the two songs never ran at the same time"
+    );
     support::assert_no_browser_processes_of_this_test();
     let lost: Vec<_> = outcome
         .sessions
@@ -283,7 +277,10 @@ fn a_killed_browser_hands_its_song_back_and_the_run_still_files_everything() {
     assert_eq!(lost.len(), 1, "{:#?}", outcome.sessions);
     assert_eq!(lost[0].browsers_lost, 1);
     let passes: usize = outcome.sessions.iter().map(|session| session.passes).sum();
-    assert_eq!(passes, 3, "the song of the lost browser was handed back once");
+    assert_eq!(
+        passes, 3,
+        "the song of the lost browser was handed back once"
+    );
     assert!(outcome.all_ok(), "{:#?}", outcome.tracks);
     assert_eq!(outcome.tracks.len(), 15 + 8);
     assert!(outcome.tracks.iter().all(|track| track.wrong_mixes == 0));

@@ -276,7 +276,11 @@ pub fn short_duration(duration: Duration) -> String {
 /// The status shared by the bar and the lines: `song 2/3 · 7 tracks done · ETA 12s` (with
 /// several sessions `songs 4/8 · …`: the songs opened so far).
 pub fn status(tally: &Tally) -> String {
-    let word = if tally.sessions() == 1 { "song" } else { "songs" };
+    let word = if tally.sessions() == 1 {
+        "song"
+    } else {
+        "songs"
+    };
     let song = match tally.song_of() {
         Some((index, total)) => format!("{word} {index}/{total}"),
         None => format!("{} songs planned", tally.songs),
@@ -778,7 +782,15 @@ mod tests {
             sessions_status(&tally, &names, &phases),
             "s1: Song A 3/8 · s2: Song B 1/5 · s3: logging in"
         );
-        let line = track_line(seconds(9.0), &tally, 1, "Song B", "Bass", true, seconds(2.0));
+        let line = track_line(
+            seconds(9.0),
+            &tally,
+            1,
+            "Song B",
+            "Bass",
+            true,
+            seconds(2.0),
+        );
         assert!(
             line.starts_with("[0:09] s2 · songs 2/8 · 4 tracks done · ETA "),
             "{line}"

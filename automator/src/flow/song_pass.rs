@@ -217,11 +217,7 @@ pub(crate) async fn song_pass(
 /// Records that the song page could not be opened (or its folder not used): on a first visit
 /// the song fails (the final pass tries it again), on a retry its pending tracks carry the
 /// reason. A lost browser or an unusable download directory stops the pass instead.
-fn song_failed(
-    state: &mut SongState,
-    pass: &Pass,
-    error: FlowError,
-) -> Result<(), PassStop> {
+fn song_failed(state: &mut SongState, pass: &Pass, error: FlowError) -> Result<(), PassStop> {
     if error.is_browser_lost() {
         return Err(PassStop::BrowserLost(error));
     }

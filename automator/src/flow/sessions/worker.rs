@@ -121,10 +121,7 @@ async fn one_job(
         }
     }
     let attempts_before: u32 = state.tracks.iter().map(|track| track.attempts).sum();
-    let browser = slot
-        .browser
-        .as_ref()
-        .expect("a browser was started above");
+    let browser = slot.browser.as_ref().expect("a browser was started above");
     let span = tracing::info_span!(
         "song",
         tier = "system",
