@@ -37,7 +37,8 @@ pub struct RunOptions {
     /// Treat Ctrl-C, SIGTERM and SIGHUP as "stop the run in order" (browser closed, partial
     /// outcome returned; see `crate::signals`).
     pub stop_on_ctrl_c: bool,
-    /// Browser sessions working through the songs at once (at least 1; see `flow::sessions`).
+    /// Browser sessions working through the songs at once (see `flow::sessions`); 0 counts
+    /// as 1, and a run never has more sessions than songs.
     pub sessions: usize,
 }
 

@@ -125,7 +125,15 @@ async fn run_against(
     log: Option<&SoakLog>,
 ) -> Result<Vec<RunOutcome>, RunError> {
     let songs = plan_songs(options, ledger.is_some(), &base_url)?;
-    let sessions = options.sessions.max(1);
+    // A session without a song of its own would only start a browser to find the queue empty.
+    let sessions = options.sessions.clamp(1, songs.len().max(1));
+    if sessions < options.sessions {
+        tracing::info!(
+            "{} songs: {sessions} browser session(s) instead of {}",
+            songs.len(),
+            options.sessions
+        );
+    }
     // One incoming folder per session, each a single path its browser downloads into.
     let incoming_dirs = (0..sessions)
         .map(|_| prepare_download_dir(&options.download_dir))
