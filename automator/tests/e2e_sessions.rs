@@ -295,3 +295,31 @@ fn a_killed_browser_hands_its_song_back_and_the_run_still_files_everything() {
         );
     }
 }
+
+#[test]
+fn ctrl_c_closes_every_session_in_order() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    write_songs(directory.path(), &SMALL_SONGS);
+    let (first, run) = support::run_automator_until_first_file(
+        directory.path(),
+        &[
+            "--time-scale",
+            "0.02",
+            "--songs",
+            "songs.yaml",
+            "--sessions",
+            "2",
+        ],
+    );
+    // `run_automator_until_first_file` has asserted that no process of the run is left.
+    assert_eq!(run.code, Some(130), "{}\n{}", run.stdout, run.stderr);
+    assert!(first.is_file(), "{} was kept", first.display());
+    assert!(run.stdout.contains("(interrupted)"), "{}", run.stdout);
+    let incoming: Vec<_> = std::fs::read_dir(directory.path().join("downloads"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .filter(|name| name.to_string_lossy().starts_with(".incoming-"))
+        .collect();
+    assert!(incoming.is_empty(), "incoming folders left: {incoming:?}");
+}
