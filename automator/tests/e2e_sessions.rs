@@ -191,6 +191,9 @@ fn two_sessions_file_exactly_what_one_files_and_the_trace_shows_both_at_once() {
     let (first, second) = (sessions[0], sessions[1]);
     assert_ne!(first.0, second.0, "two different sessions");
     assert_ne!(first.1, second.1, "each session on its own track");
+    for (session, track, _, _) in &sessions {
+        assert_eq!(trace.track_names[track], format!("session {session}"));
+    }
     assert!(
         first.2 < second.3 && second.2 < first.3,
         "the sessions ran at the same time: {sessions:?}"

@@ -262,8 +262,8 @@ async fn run_against(
 }
 
 /// One round: every song's first pass queued in plan order, every session working through
-/// the queue (each in a `session` span of its own when there are several, so the trace
-/// shows one track per session).
+/// the queue (each in a `session` span of its own when there are several, whose
+/// `track_name` gives it a trace track named `session k`).
 async fn drive(
     envs: &[RunEnv<'_>],
     slots: &mut [SessionSlot],
@@ -281,7 +281,8 @@ async fn drive(
                 "session",
                 tier = "system",
                 component = "automation",
-                session = env.session + 1
+                session = env.session + 1,
+                track_name = format!("session {}", env.session + 1)
             )
         } else {
             tracing::Span::none()
