@@ -169,6 +169,7 @@ async fn run_against(
         store,
         progress: Arc::new(Progress::new(options.show_progress, songs.len(), sessions)),
         log,
+        sessions,
         restart_browser_every: rounds.restart_browser_every,
         first_login: tokio::sync::watch::channel(false).0,
         login: std::sync::Mutex::new(None),

@@ -18,9 +18,9 @@ pub struct SessionFigures {
     /// queue.
     pub browsers_lost: usize,
     /// The largest resident memory of its browser's process tree (chromedriver, Chromium and
-    /// every helper; summed RSS, see `soak::memory`), read after every pass, in MiB. `None`
-    /// when it never finished a pass with a browser of its own (`--webdriver`: the browser is
-    /// elsewhere).
+    /// every helper; summed RSS, see `soak::memory`), read after its login and after every
+    /// pass, in MiB. `None` with one session (not read) or when no browser of its own was
+    /// found (`--webdriver`: the browser is elsewhere).
     pub peak_browser_mb: Option<f64>,
 }
 

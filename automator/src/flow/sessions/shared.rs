@@ -21,6 +21,8 @@ pub(crate) struct RunShared<'a> {
     pub(crate) progress: std::sync::Arc<Progress>,
     /// Where a soak hears of browser starts and track attempts.
     pub(crate) log: Option<&'a SoakLog>,
+    /// How many sessions work in this run.
+    pub(crate) sessions: usize,
     /// Replace a session's browser after this many songs (`--restart-browser-every`).
     pub(crate) restart_browser_every: Option<u32>,
     /// Becomes `true` once session 1 has logged in (or failed to): the other sessions wait

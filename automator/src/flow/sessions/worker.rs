@@ -56,16 +56,17 @@ pub(crate) async fn work(
         let next = one_job(env, slot, job, &songs[job.index], &states[job.index]).await?;
         env.progress.release();
         queue.finish(next);
-        read_browser_memory(slot).await;
+        read_browser_memory(env, slot).await;
     }
     env.progress.phase("done");
     Ok(())
 }
 
 /// Adds a reading of the session's browser memory to its figures (off the runtime's threads:
-/// it reads `/proc`).
-async fn read_browser_memory(slot: &mut SessionSlot) {
-    let Some(browser) = &slot.browser else {
+/// it reads `/proc`). Only with several sessions, whose summary reports it: a serial run's
+/// timing stays as it was.
+async fn read_browser_memory(env: &RunEnv<'_>, slot: &mut SessionSlot) {
+    let Some(browser) = slot.browser.as_ref().filter(|_| env.sessions > 1) else {
         return;
     };
     let tag = browser.run_tag().to_owned();
@@ -192,6 +193,6 @@ async fn fresh_browser(
     if env.session == 0 {
         env.first_login_done();
     }
-    read_browser_memory(slot).await;
+    read_browser_memory(env, slot).await;
     login
 }
