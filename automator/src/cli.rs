@@ -271,6 +271,13 @@ pub struct Cli {
     )]
     pub seed: u64,
 
+    /// Browser sessions working at once: each has its own chromedriver, Chromium and incoming
+    /// download folder, and takes the next song from a shared queue (a song is never split:
+    /// its solo state lives on its page). Files, summary and reports are the same as with one
+    /// session; the login is done once and its cookies reused by the other sessions.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64), help_heading = GRID)]
+    pub sessions: u32,
+
     /// Stage only: mixes the site generates at once (1 to 1024); more wait in a FIFO queue,
     /// reported as queue time apart from service time.
     #[arg(long, value_name = "K", default_value_t = crate::stage::DEFAULT_CAPACITY, allow_negative_numbers = true, value_parser = crate::stage::parse_capacity, help_heading = STAGE)]

@@ -341,6 +341,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            sessions: Vec::new(),
             mix_requests: Default::default(),
         }
     }

@@ -31,6 +31,8 @@ pub struct RunOutcome {
     pub login: Option<LoginKind>,
     /// The run was against the embedded stage, so tracks carry intrinsic times.
     pub against_stage: bool,
+    /// What each browser session did and its browser's peak memory (one entry per session).
+    pub sessions: Vec<super::sessions::SessionFigures>,
     /// Mix requests as the automation saw them: HTTP 429s, time held off, queueing, the
     /// concurrency limit.
     pub mix_requests: MixRequestStats,
@@ -282,6 +284,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            sessions: Vec::new(),
             mix_requests: Default::default(),
         }
     }

@@ -71,6 +71,9 @@ pub fn render_summary_within(outcome: &RunOutcome, width: TableWidth) -> String 
             let _ = write!(text, " · wall/intrinsic {ratio:.3}x");
         }
     }
+    if outcome.sessions.len() > 1 {
+        let _ = write!(text, "\n{}", sessions_line(outcome));
+    }
     if let Some(line) = mix_request_line(outcome) {
         text.push('\n');
         text.push_str(&line);
@@ -122,6 +125,33 @@ pub fn render_summary_within(outcome: &RunOutcome, width: TableWidth) -> String 
         text.push_str(&failures.join("\n"));
     }
     text
+}
+
+/// `Sessions: s1 3 passes, 9 track attempts, browser peak 312 MiB · s2 …`: how the work was
+/// shared and what each session's browser held at most (summed RSS of its process tree).
+fn sessions_line(outcome: &RunOutcome) -> String {
+    let parts: Vec<String> = outcome
+        .sessions
+        .iter()
+        .map(|session| {
+            let mut part = format!(
+                "s{} {} pass{}, {} track attempt{}",
+                session.session,
+                session.passes,
+                if session.passes == 1 { "" } else { "es" },
+                session.track_attempts,
+                if session.track_attempts == 1 { "" } else { "s" },
+            );
+            if let Some(mb) = session.peak_browser_mb {
+                let _ = write!(part, ", browser peak {mb:.0} MiB");
+            }
+            if session.browsers_lost > 0 {
+                let _ = write!(part, ", {} browser(s) lost", session.browsers_lost);
+            }
+            part
+        })
+        .collect();
+    format!("Sessions: {}", parts.join(" · "))
 }
 
 /// The site's load as the run met it, when there was any: 429s and the time held off for
@@ -243,6 +273,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            sessions: Vec::new(),
             mix_requests: Default::default(),
         };
         let text = render_summary_within(&outcome, TableWidth::Unlimited);
@@ -277,6 +308,7 @@ mod tests {
             login: None,
             against_stage: true,
             mix_requests: Default::default(),
+            sessions: Vec::new(),
         };
         let text = render_summary(&quiet);
         assert!(
@@ -317,6 +349,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            sessions: Vec::new(),
             mix_requests: Default::default(),
         };
         let text = render_summary_within(&outcome, TableWidth::Unlimited);
@@ -342,6 +375,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: false,
+            sessions: Vec::new(),
             mix_requests: Default::default(),
         };
         outcome.mark_interrupted();
@@ -369,6 +403,7 @@ mod tests {
             login: None,
             against_stage: true,
             mix_requests: Default::default(),
+            sessions: Vec::new(),
         };
         let table = |width| {
             let text = render_summary_within(&outcome, width);
