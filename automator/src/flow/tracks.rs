@@ -352,7 +352,12 @@ async fn observe_solo(
     arguments.push(json!(max_wait.as_millis() as u64));
     let state = ctx
         .driver
-        .execute_async("observe_solo", &scripts::observe_solo(), arguments, max_wait)
+        .execute_async(
+            "observe_solo",
+            &scripts::observe_solo(),
+            arguments,
+            max_wait,
+        )
         .await?;
     Ok(state.as_str().unwrap_or("timeout").to_string())
 }
