@@ -1,5 +1,6 @@
 //! `automator --ab-test A B` end to end: the built binary drives real headless Chromium against
-//! the stage (time scale 0.03, one simple song, one track; 3 runs a side, which Welch's test
+//! the stage (time scale 0.03, one simple song, two of its tracks a run, so one page visit and
+//! browser start serve two samples of the time per track; 3–4 runs a side, which Welch's test
 //! on log run times decides for effects this large) and must reproduce what the
 //! original's investigation found — blind solo waits and the 30 s download wait are what made
 //! `current` slow — with significant verdicts, the delta attributed to the right knobs, every
@@ -31,7 +32,7 @@ fn ab_test(directory: &Path, a: &str, b: &str, runs: &str, extra: &[&str], code:
         "--songs",
         "songs.yaml",
         "--max-tracks",
-        "1",
+        "2",
         "--runs",
         runs,
         "--time-scale",
@@ -73,7 +74,7 @@ fn ab_test(directory: &Path, a: &str, b: &str, runs: &str, extra: &[&str], code:
         .unwrap();
         assert_eq!(set["preset"], preset);
         let first = &set["runs"][0];
-        assert_eq!(first["tracks_attempted"], 1, "{first}");
+        assert_eq!(first["tracks_attempted"], 2, "{first}");
         assert!(
             first["profile"]["keys"]
                 .as_array()
@@ -106,7 +107,7 @@ fn main_cause(comparison: &Comparison) -> (&str, f64) {
 #[test]
 fn current_is_slower_than_solo_only_because_of_the_blind_solo_waits() {
     let directory = tempfile::tempdir().unwrap();
-    let run = ab_test(directory.path(), "current", "solo_only", "3", &[], 0);
+    let run = ab_test(directory.path(), "current", "solo_only", "4", &[], 0);
     let comparison = &run.comparison;
     assert!(comparison.significant, "{}", run.stdout);
     assert_eq!(comparison.faster, Some(Arm::B), "{}", run.stdout);
@@ -139,7 +140,7 @@ fn current_is_slower_than_solo_only_because_of_the_blind_solo_waits() {
 #[test]
 fn current_is_slower_than_download_only_because_of_download_monitoring() {
     let directory = tempfile::tempdir().unwrap();
-    let run = ab_test(directory.path(), "current", "download_only", "3", &[], 0);
+    let run = ab_test(directory.path(), "current", "download_only", "4", &[], 0);
     let comparison = &run.comparison;
     assert!(comparison.significant, "{}", run.stdout);
     assert_eq!(comparison.faster, Some(Arm::B), "{}", run.stdout);
