@@ -1,7 +1,5 @@
 //! `automator --ab-test A B` end to end: the built binary drives real headless Chromium against
-//! the stage (time scale 0.03, one simple song, two of its tracks a run, so one page visit and
-//! browser start serve two samples of the time per track; 3–4 runs a side, which Welch's test
-//! on log run times decides for effects this large) and must reproduce what the
+//! the stage (time scale 0.03, two simple songs, one track each) and must reproduce what the
 //! original's investigation found — blind solo waits and the 30 s download wait are what made
 //! `current` slow — with significant verdicts, the delta attributed to the right knobs, every
 //! file written and the configuration restored.
@@ -13,6 +11,9 @@ use std::path::{Path, PathBuf};
 use profiler::abtest::{Arm, Comparison, RecommendationKind};
 use support::{SIMPLE_SONG, files_under, run_automator};
 
+/// A second simple song, so each run's time per track averages two songs.
+const SECOND_SIMPLE_SONG: &str = "/custombackingtrack/velvet-static/dont-wake-the-neighbours.html";
+
 struct AbRun {
     stdout: String,
     comparison: Comparison,
@@ -23,7 +24,7 @@ struct AbRun {
 /// `code`, and returns its output and comparison.
 fn ab_test(directory: &Path, a: &str, b: &str, runs: &str, extra: &[&str], code: i32) -> AbRun {
     let _lock = support::browser_lock();
-    let songs = format!("songs:\n  - url: {SIMPLE_SONG}\n");
+    let songs = format!("songs:\n  - url: {SIMPLE_SONG}\n  - url: {SECOND_SIMPLE_SONG}\n");
     std::fs::write(directory.join("songs.yaml"), songs).unwrap();
     let args = [
         "--ab-test",
@@ -32,7 +33,7 @@ fn ab_test(directory: &Path, a: &str, b: &str, runs: &str, extra: &[&str], code:
         "--songs",
         "songs.yaml",
         "--max-tracks",
-        "2",
+        "1",
         "--runs",
         runs,
         "--time-scale",
@@ -107,7 +108,7 @@ fn main_cause(comparison: &Comparison) -> (&str, f64) {
 #[test]
 fn current_is_slower_than_solo_only_because_of_the_blind_solo_waits() {
     let directory = tempfile::tempdir().unwrap();
-    let run = ab_test(directory.path(), "current", "solo_only", "4", &[], 0);
+    let run = ab_test(directory.path(), "current", "solo_only", "5", &[], 0);
     let comparison = &run.comparison;
     assert!(comparison.significant, "{}", run.stdout);
     assert_eq!(comparison.faster, Some(Arm::B), "{}", run.stdout);
@@ -140,7 +141,7 @@ fn current_is_slower_than_solo_only_because_of_the_blind_solo_waits() {
 #[test]
 fn current_is_slower_than_download_only_because_of_download_monitoring() {
     let directory = tempfile::tempdir().unwrap();
-    let run = ab_test(directory.path(), "current", "download_only", "4", &[], 0);
+    let run = ab_test(directory.path(), "current", "download_only", "5", &[], 0);
     let comparison = &run.comparison;
     assert!(comparison.significant, "{}", run.stdout);
     assert_eq!(comparison.faster, Some(Arm::B), "{}", run.stdout);
