@@ -10,7 +10,7 @@ use profiler::baseline::PerformanceBaseline;
 use std::path::{Path, PathBuf};
 
 use support::{
-    CLICK_SONG, COMPLEX_SONG, SIMPLE_SONG, files_under, run_automator,
+    CLICK_SONG, COMPLEX_SONG, SIMPLE_SONG, UNPURCHASED_SONG, files_under, run_automator,
     run_automator_until_first_file, write_songs,
 };
 
@@ -130,32 +130,30 @@ fn baseline_test_saves_every_run_with_its_own_profile() {
 
 /// The issue's reproduction at a small time scale: a baseline of 3 runs under the default
 /// configuration, then 3 runs under `--preset current` (solo waits several times longer) with
-/// `--fail-on-regression`: the gate tests runs, flags the slowdown and exits 1.
+/// `--fail-on-regression`: the gate tests runs, flags the slowdown of the solo component in
+/// the primary family (system and component keys, adjusted among themselves, so 3 runs a
+/// side have the power one family over all ~40 keys lacked) and exits 1.
 #[test]
 fn the_gate_fails_a_slow_presets_runs_against_a_fast_baseline_of_runs() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
     // The original demo songs (simple, click track, complex), one track each.
     write_songs(directory.path(), &[SIMPLE_SONG, CLICK_SONG, COMPLEX_SONG]);
-    // Power: the sample is a key's per-run median (two tracks per song give six calls a
-    // run), and four runs a side give Welch at least three degrees of freedom; with one track
-    // and three runs a 5x slowdown of `wait_for_solo` sometimes stays just above the
-    // Benjamini–Hochberg line across the ~40 keys (adjusted p 0.057).
     let common = [
         "--songs",
         "songs.yaml",
         "--max-tracks",
-        "2",
+        "1",
         "--time-scale",
         "0.03",
         "--runs",
-        "4",
+        "3",
     ];
     let save = [&["--profile", "--save-baseline", "fast"][..], &common[..]].concat();
     let saved = run_automator(directory.path(), &save, &[]);
     saved.succeeded();
     saved
-        .printed("Saved the performance baseline (4 run(s)): logs/performance/baselines/fast.json");
+        .printed("Saved the performance baseline (3 run(s)): logs/performance/baselines/fast.json");
     let html = only_file(directory.path(), "performance_", ".html");
     assert!(std::fs::read_to_string(html).unwrap().contains("<svg"));
     let stored = PerformanceBaseline::load(
@@ -164,14 +162,14 @@ fn the_gate_fails_a_slow_presets_runs_against_a_fast_baseline_of_runs() {
             .join("logs/performance/baselines/fast.json"),
     )
     .unwrap();
-    assert_eq!(stored.runs, 4);
+    assert_eq!(stored.runs, 3);
     assert_eq!(
         stored
             .key("track_management.wait_for_solo")
             .unwrap()
             .runs
             .len(),
-        4,
+        3,
         "one sample per run"
     );
 
@@ -199,10 +197,14 @@ fn the_gate_fails_a_slow_presets_runs_against_a_fast_baseline_of_runs() {
     let solo = gated
         .stdout
         .lines()
-        .find(|line| line.starts_with("track_management.wait_for_solo"))
+        .find(|line| line.starts_with("track_management.solo_track "))
         .unwrap_or_else(|| panic!("{}", gated.stdout));
     assert!(solo.ends_with("REGRESSION"), "{solo}");
-    assert!(solo.contains("4 → 4"), "four clean runs per side: {solo}");
+    assert!(
+        solo.contains(" primary "),
+        "tested in the primary family: {solo}"
+    );
+    assert!(solo.contains("3 → 3"), "three clean runs per side: {solo}");
     gated.printed("FAIL: regression (--fail-on-regression)");
     gated.printed(RESTORED);
     let verdict: serde_json::Value =
@@ -254,4 +256,97 @@ fn ctrl_c_during_an_ab_test_restores_the_configuration_and_keeps_the_runs() {
         set["runs"][0]["interrupted"], true,
         "the interrupted run is kept and marked"
     );
+}
+
+/// Issue 10's known defect, "Intro Count (Click + Key)" failing its first attempt at small
+/// time scales: Chromium kept every song page left behind in its back-forward cache with the
+/// page's solo long-poll still open, and six such pages within the stage's 15 s long-poll
+/// timeout held all six connections Chromium allows one host, so the next page waited for a
+/// free one (its solo click never reached the server in time). The demo catalog's first six
+/// songs in order (the sixth page visit is Shifting Keys), one track each, at time scale
+/// 0.05: every track must succeed at the first attempt.
+#[test]
+fn song_pages_left_behind_hold_no_connections() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    let songs: Vec<&str> = automator::stage::demo_catalog()
+        .iter()
+        .take(6)
+        .map(|song| song.path)
+        .collect();
+    assert_eq!(songs[4], UNPURCHASED_SONG);
+    let entries: String = songs
+        .iter()
+        .map(|path| format!("  - url: {path}\n"))
+        .collect();
+    std::fs::write(
+        directory.path().join("songs.yaml"),
+        format!("songs:\n{entries}"),
+    )
+    .unwrap();
+    let args = [
+        "--profile",
+        "--songs",
+        "songs.yaml",
+        "--max-tracks",
+        "1",
+        "--time-scale",
+        "0.05",
+    ];
+    let run = run_automator(directory.path(), &args, &[]);
+    run.succeeded();
+    run.printed("Summary: 5 of 5 tracks downloaded, 0 failed; 1 song(s) not purchased");
+    assert!(
+        !run.stdout.contains("failed in") && !run.stderr.contains("attempt 1 failed"),
+        "a track needed a second attempt:\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+/// A blind solo wait is a speed choice, never a wrong file: with `solo_wait = "fixed"` and
+/// blind waits of zero seconds (shorter than any solo takes to apply; a click track takes
+/// longest), the flow confirms the solo before asking for the mix, so both tracks of a song
+/// with a click track are right at the first attempt, and the profile shows the wait.
+#[test]
+fn a_blind_solo_wait_too_short_for_the_song_makes_no_wrong_mix() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    write_songs(directory.path(), &[CLICK_SONG]);
+    std::fs::write(
+        directory.path().join("knobs.toml"),
+        "solo_wait = \"fixed\"\nsolo_activation_delay = 0.0\nsolo_activation_delay_simple = 0.0\nsolo_activation_delay_complex = 0.0\n",
+    )
+    .unwrap();
+    let args = [
+        "--profile",
+        "--knobs",
+        "knobs.toml",
+        "--songs",
+        "songs.yaml",
+        "--max-tracks",
+        "2",
+        "--time-scale",
+        "0.03",
+    ];
+    let run = run_automator(directory.path(), &args, &[]);
+    run.succeeded();
+    run.printed("Summary: 2 of 2 tracks downloaded, 0 failed");
+    assert!(
+        !run.stdout.contains("failed in") && !run.stderr.contains("attempt 1 failed"),
+        "a blind wait made a wrong mix:\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(only_file(directory.path(), "performance_", ".json")).unwrap(),
+    )
+    .unwrap();
+    let confirmations = report["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|key| key["key"] == "track_management.confirm_solo_after_blind_wait")
+        .unwrap_or_else(|| panic!("no confirmation span: {report}"));
+    assert_eq!(confirmations["count"], 2, "one per track");
 }

@@ -11,7 +11,10 @@
 //! - coverage: how often the printed 95% interval contains the true ratio (≥ 94%);
 //! - coherence: verdicts that contradict their own interval (must be 0);
 //! - robustness: the A/A rate and power when one run of the trial takes 10x as long, for the
-//!   verdict (Welch on logs) and for the rank check printed beside it.
+//!   verdict (Welch on logs) and for the rank check printed beside it;
+//! - the regression gate ([`compare`]) at 3–5 runs a side on 11 primary (component) and 31
+//!   per-key (method) keys: how often same-configuration reruns fail it, and how often a
+//!   component 2x slower does.
 //!
 //! Run: `cargo bench -p profiler --bench ab_calibration` (or, unoptimised,
 //! `cargo test -p profiler --bench ab_calibration`). `AB_CALIBRATION_TRIALS` sets the
@@ -22,8 +25,11 @@ use std::time::Duration;
 use profiler::abtest::{
     AnalysisConfig, Arm, Comparison, Explanation, Outcome, RunSample, Schedule, StopRule, analyze,
 };
+use profiler::baseline::{
+    BASELINE_SCHEMA, GateConfig, GatePolicy, KeyBaseline, KeyRun, PerformanceBaseline, compare,
+};
 use profiler::stats::PermutationConfig;
-use profiler::{MachineInfo, Profile, SessionInfo};
+use profiler::{Histogram, MachineInfo, Profile, SessionInfo, Tier};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -304,6 +310,108 @@ fn main() {
             percent(same.rank_significant),
             percent(faster.b_faster),
             percent(faster.rank_significant)
+        );
+    }
+
+    gate_table(trials);
+}
+
+/// A key called once per run, with these per-run durations (seconds).
+fn gate_key(index: usize, seconds: &[f64]) -> KeyBaseline {
+    let tier = if index < GATE_PRIMARY_KEYS {
+        Tier::Component
+    } else {
+        Tier::Method
+    };
+    let runs: Vec<KeyRun> = seconds
+        .iter()
+        .map(|s| {
+            let ns = (s * 1e9).round() as u64;
+            KeyRun {
+                calls: 1,
+                failures: 0,
+                mean_ns: ns as f64,
+                median_ns: ns,
+                p95_ns: ns,
+                p99_ns: ns,
+                total_ns: ns,
+            }
+        })
+        .collect();
+    let ns = runs[0].median_ns;
+    KeyBaseline {
+        key: format!("k{index:02}"),
+        tier,
+        count: runs.len() as u64,
+        failures: 0,
+        mean_ns: ns as f64,
+        median_ns: ns,
+        p90_ns: ns,
+        p95_ns: ns,
+        p99_ns: ns,
+        min_ns: ns,
+        max_ns: ns,
+        histogram: Histogram::default(),
+        runs,
+    }
+}
+
+const GATE_PRIMARY_KEYS: usize = 11;
+const GATE_KEYS: usize = 42;
+
+/// The share of seeded trials in which the gate (`--fail-on-regression`, 20% threshold)
+/// fails: every key log-normal around 1 s with log spread `sigma`, key 0 (primary) `ratio`
+/// times slower in the second set.
+fn gate_failure_rate(per_side: usize, sigma: f64, ratio: f64, trials: u64) -> f64 {
+    let mut rng = ChaCha8Rng::seed_from_u64(1010);
+    let machine = empty_profile().session.machine;
+    let gate = GateConfig {
+        policy: GatePolicy {
+            fail_on_regression: true,
+            allow_untested: false,
+        },
+        ..GateConfig::default()
+    };
+    let mut failed = 0;
+    for _ in 0..trials {
+        let [before, after] = [1.0, ratio].map(|factor| PerformanceBaseline {
+            schema: BASELINE_SCHEMA,
+            name: "simulated".to_string(),
+            recorded_at: String::new(),
+            git_commit: None,
+            machine: machine.clone(),
+            runs: per_side as u32,
+            keys: (0..GATE_KEYS)
+                .map(|index| {
+                    let scale = if index == 0 { factor } else { 1.0 };
+                    let values: Vec<f64> = (0..per_side)
+                        .map(|_| scale * (sigma * standard_normal(&mut rng)).exp())
+                        .collect();
+                    gate_key(index, &values)
+                })
+                .collect(),
+        });
+        failed += u64::from(!compare(&before, &after, &gate).passed());
+    }
+    failed as f64 / trials as f64
+}
+
+fn gate_table(trials: u64) {
+    println!(
+        "\n## Regression gate: share of trials failing --fail-on-regression ({GATE_PRIMARY_KEYS} primary + {} per-key keys, independent, threshold 20%)\n",
+        GATE_KEYS - GATE_PRIMARY_KEYS
+    );
+    println!(
+        "| runs/side | same config, σ = 0.1 | same config, σ = 0.2 | one component 2x, σ = 0.1 | one component 1.5x, σ = 0.1 |"
+    );
+    println!("|---:|---:|---:|---:|---:|");
+    for per_side in [3, 4, 5] {
+        println!(
+            "| {per_side} | {} | {} | {} | {} |",
+            percent(gate_failure_rate(per_side, 0.1, 1.0, trials)),
+            percent(gate_failure_rate(per_side, 0.2, 1.0, trials)),
+            percent(gate_failure_rate(per_side, 0.1, 2.0, trials)),
+            percent(gate_failure_rate(per_side, 0.1, 1.5, trials)),
         );
     }
 }

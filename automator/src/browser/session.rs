@@ -45,6 +45,10 @@ pub struct BrowserOptions {
 pub const PROFILE_PREFIX: &str = "automator-chromium-";
 
 /// Chromium flags for an unattended, quiet, reproducible browser (root-safe).
+/// `BackForwardCache` is off: the flow never goes back, and a cached song page keeps its
+/// long-poll requests open, so a few pages visited within the site's long-poll timeout took
+/// all six connections Chromium allows a host, and the next page's solo click waited for a
+/// free one (a solo "not applied" at small time scales, a wrong mix after a blind wait).
 const CHROMIUM_ARGS: &[&str] = &[
     "--no-sandbox",
     "--disable-gpu",
@@ -56,7 +60,7 @@ const CHROMIUM_ARGS: &[&str] = &[
     "--disable-quic",
     "--disable-extensions",
     "--disable-default-apps",
-    "--disable-features=Translate,MediaRouter,OptimizationHints",
+    "--disable-features=Translate,MediaRouter,OptimizationHints,BackForwardCache",
     "--password-store=basic",
     "--window-size=1280,900",
 ];

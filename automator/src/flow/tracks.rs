@@ -327,19 +327,10 @@ async fn wait_for_solo(
         SoloWait::Fixed => {
             wait_for_solo_server_sync(knobs.fixed_sync_delay()).await;
             finalize_solo_activation(knobs.fixed_finalize_delay(track_count)).await;
-            // Blind, as the original; the download reads the solo state just before its request.
-            return Ok(());
+            confirm_solo_after_blind_wait(ctx, arguments(), max_wait).await?
         }
         SoloWait::Poll => poll_solo(ctx, arguments(), max_wait).await?,
-        SoloWait::Observe => {
-            let mut args = arguments();
-            args.push(json!(max_wait.as_millis() as u64));
-            let state = ctx
-                .driver
-                .execute_async("observe_solo", &scripts::observe_solo(), args, max_wait)
-                .await?;
-            state.as_str().unwrap_or("timeout").to_string()
-        }
+        SoloWait::Observe => observe_solo(ctx, arguments(), max_wait).await?,
     };
     match state.as_str() {
         "active" => Ok(()),
@@ -349,6 +340,41 @@ async fn wait_for_solo(
             waited: max_wait.as_secs_f64(),
         }),
     }
+}
+
+/// Resolves (one async script, a MutationObserver) the moment the page shows exactly the
+/// wanted solo, at once when it already does; `'timeout'` after `max_wait`.
+async fn observe_solo(
+    ctx: &FlowContext<'_>,
+    mut arguments: Vec<Value>,
+    max_wait: Duration,
+) -> Result<String, FlowError> {
+    arguments.push(json!(max_wait.as_millis() as u64));
+    let state = ctx
+        .driver
+        .execute_async(
+            "observe_solo",
+            &scripts::observe_solo(),
+            arguments,
+            max_wait,
+        )
+        .await?;
+    Ok(state.as_str().unwrap_or("timeout").to_string())
+}
+
+/// After the blind waits of `solo_wait = "fixed"`: the knob chooses how long to wait blindly,
+/// never whether the mix is of the right track. A mix requested before the solo is applied
+/// is the previous mix (a wrong file to download, reject and ask for again), so when the blind
+/// waits were too short for this solo (a click track applies in 2–6 s on the real site) this
+/// waits on until the page shows it; when they sufficed it costs one script round trip. Its
+/// own span, so a profile shows when a blind wait was too short.
+#[tracing::instrument(skip_all, fields(tier = "method", component = "track_management"), err)]
+async fn confirm_solo_after_blind_wait(
+    ctx: &FlowContext<'_>,
+    arguments: Vec<Value>,
+    max_wait: Duration,
+) -> Result<String, FlowError> {
+    observe_solo(ctx, arguments, max_wait).await
 }
 
 /// The original's first blind solo wait, kept as its own span so profiles show both.

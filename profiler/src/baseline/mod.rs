@@ -19,7 +19,7 @@ mod welch;
 pub use error::BaselineError;
 pub use gate::{
     GateConfig, GateMetric, GatePolicy, GateReport, KeyComparison, KeyThreshold, LimitCheck,
-    LimitOutcome, RunInfo, SideSummary, Verdict, compare, parse_percent,
+    LimitOutcome, RunInfo, SideSummary, TestFamily, Verdict, compare, parse_percent,
 };
 pub use git::{current_git_commit, git_commit_in};
 pub use limit::{HardLimit, LimitMetric};

@@ -41,9 +41,14 @@ fn key_cells(key: &KeyComparison) -> Vec<String> {
             |p| format_p_value(p).replace("p ", "").replace("= ", ""),
         )
     };
+    let family = match key.p_value {
+        Some(_) => key.family.label(),
+        None => "–",
+    };
     vec![
         key.key.clone(),
         key.tier.to_string(),
+        family.to_string(),
         format!("{} → {}", key.baseline.clean_runs, key.current.clean_runs),
         format!(
             "{} → {}",
@@ -60,10 +65,11 @@ fn key_cells(key: &KeyComparison) -> Vec<String> {
     ]
 }
 
-fn headers(metric: &str) -> [String; 11] {
+fn headers(metric: &str) -> [String; 12] {
     [
         "key".into(),
         "tier".into(),
+        "family".into(),
         "clean runs".into(),
         "calls (failed)".into(),
         format!("baseline {metric}"),
@@ -85,11 +91,17 @@ impl GateReport {
     /// The rule in one paragraph, for people and for CI summaries.
     pub fn rule(&self) -> String {
         format!(
-            "the run is the unit: per key, each clean run (every call succeeded) gives one {metric} sample; a key regresses when its change beyond ±{threshold:.0}% (or its own threshold) is significant by a one-sided Welch's t-test on log per-run values (p < {alpha}, Benjamini–Hochberg over the keys tested, slower and faster as separate families; ≥ {min} clean runs per side), or when its success rate drops (Fisher's exact test, one-sided, BH); failed calls are left out of the timing",
+            "the run is the unit: per key, each clean run (every call succeeded) gives one {metric} sample; a key regresses when its change beyond ±{threshold:.0}% (or its own threshold) is significant by a one-sided Welch's t-test on log per-run values (p < {alpha}, Benjamini–Hochberg within each family: the primary family of the {primary} keys (few, so a clear slowdown of the run or a component is flagged with 3 runs a side) and the per-key family of the other keys; slower and faster adjusted apart; ≥ {min} clean runs per side), or when its success rate drops (Fisher's exact test, one-sided, BH); failed calls are left out of the timing",
             metric = self.metric.as_str(),
             threshold = self.threshold * 100.0,
             alpha = self.alpha,
             min = self.min_runs,
+            primary = self
+                .primary_tiers
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" and "),
         )
     }
 
@@ -191,6 +203,7 @@ impl GateReport {
         text.push('\n');
         let headers = headers(self.metric.as_str());
         let aligns = [
+            Align::Left,
             Align::Left,
             Align::Left,
             Align::Right,
