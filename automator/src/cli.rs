@@ -242,6 +242,13 @@ pub struct Cli {
         allow_negative_numbers = true
     )]
     pub seed: u64,
+
+    /// Browser sessions working at once: each has its own chromedriver, Chromium and incoming
+    /// download folder, and takes the next song from a shared queue (a song is never split:
+    /// its solo state lives on its page). Files, summary and reports are the same as with one
+    /// session; the login is done once and its cookies reused by the other sessions.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64), help_heading = "Sessions and Grid")]
+    pub sessions: u32,
 }
 
 /// The largest `--time-scale`: every knob and stage delay is multiplied by it, and 100 × the

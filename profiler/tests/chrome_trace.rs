@@ -234,6 +234,58 @@ fn four_concurrent_tasks_get_tracks_of_their_own_and_never_mis_nest() {
     assert_eq!(trace.spans["net.fetch"].count, 8);
 }
 
+/// Two spans that name their tracks (`track_name`) each open a track of that name, the first
+/// one too although its parent's track is free, and their children nest there.
+#[test]
+fn a_span_with_a_track_name_opens_a_track_of_that_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (profile, trace) = traced(dir.path(), TraceOptions::default(), || {
+        let _run = tracing::info_span!("run", tier = "system", component = "app").entered();
+        let first = tracing::info_span!(
+            "session",
+            tier = "system",
+            component = "app",
+            track_name = "session 1",
+            session = 1
+        );
+        let second = tracing::info_span!(
+            "session",
+            tier = "system",
+            component = "app",
+            track_name = "session 2",
+            session = 2
+        );
+        first.in_scope(|| {
+            tracing::info_span!("song", tier = "system", component = "app").in_scope(|| {})
+        });
+        second.in_scope(|| {
+            tracing::info_span!("song", tier = "system", component = "app").in_scope(|| {})
+        });
+    });
+    assert_trace_matches_profile(&trace, &profile);
+    assert!(trace.misnested.is_empty(), "{:#?}", trace.misnested);
+    let run = trace.spans_named("app.run").next().unwrap();
+    let sessions: Vec<&Value> = trace.spans_named("app.session").collect();
+    let songs: Vec<&Value> = trace.spans_named("app.song").collect();
+    assert_eq!((sessions.len(), songs.len()), (2, 2));
+    for session in &sessions {
+        let track = session["tid"].as_u64().unwrap();
+        assert_ne!(session["tid"], run["tid"]);
+        assert!(
+            songs.iter().any(|song| song["tid"] == session["tid"]
+                && song["ts"].as_f64() >= session["ts"].as_f64()
+                && end(song) <= end(session)),
+            "the child nests on the named track"
+        );
+        assert_eq!(
+            trace.track_names[&track],
+            format!("session {}", session["args"]["session"])
+        );
+        assert!(session["args"].get("track_name").is_none());
+    }
+    assert_ne!(sessions[0]["tid"], sessions[1]["tid"]);
+}
+
 /// The profiler layer and the trace both under a per-layer INFO filter; `middle` is DEBUG, so
 /// neither sees it (only a logging layer that takes everything does), and `child`
 /// (explicitly a child of `middle`) nests in `top`.

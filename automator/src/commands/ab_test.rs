@@ -151,6 +151,12 @@ fn header(setup: &Setup, test: &AbTest<'_, Knobs>, settings: AbSettings) -> Stri
     if let Some(max) = setup.options.max_tracks {
         line.push_str(&format!(", at most {max} track(s) per song"));
     }
+    if setup.options.sessions > 1 {
+        line.push_str(&format!(
+            ", {} browser sessions per run",
+            setup.options.sessions
+        ));
+    }
     line.push('.');
     line
 }

@@ -40,8 +40,12 @@ pub async fn baseline_test(
     } else {
         String::new()
     };
+    let sessions = match setup.options.sessions {
+        1 => String::new(),
+        sessions => format!(", {sessions} browser sessions per run"),
+    };
     print_line(&format!(
-        "Baseline test of {}: {runs} run(s){warmups} {}.",
+        "Baseline test of {}: {runs} run(s){warmups} {}{sessions}.",
         preset.name,
         setup.describe_target()
     ));

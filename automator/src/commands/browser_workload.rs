@@ -169,6 +169,7 @@ mod tests {
                     interrupted: false,
                     login: None,
                     against_stage: true,
+                    sessions: Vec::new(),
                 },
                 seed: Some(9),
             },

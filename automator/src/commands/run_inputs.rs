@@ -78,6 +78,7 @@ pub fn prepare_run(cli: &Cli) -> Result<(RunOptions, Knobs, Target), RunInputsEr
         site_profile,
         show_progress: true,
         stop_on_ctrl_c: true,
+        sessions: cli.sessions as usize,
         ..RunOptions::default()
     };
     Ok((options, knobs, target))

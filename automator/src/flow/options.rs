@@ -37,6 +37,9 @@ pub struct RunOptions {
     /// Treat Ctrl-C, SIGTERM and SIGHUP as "stop the run in order" (browser closed, partial
     /// outcome returned; see `crate::signals`).
     pub stop_on_ctrl_c: bool,
+    /// Browser sessions working through the songs at once (see `flow::sessions`); 0 counts
+    /// as 1, and a run never has more sessions than songs.
+    pub sessions: usize,
 }
 
 impl Default for RunOptions {
@@ -56,6 +59,7 @@ impl Default for RunOptions {
             intro_count: true,
             show_progress: false,
             stop_on_ctrl_c: true,
+            sessions: 1,
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct RunOutcome {
     pub login: Option<LoginKind>,
     /// The run was against the embedded stage, so tracks carry intrinsic times.
     pub against_stage: bool,
+    /// What each browser session did and its browser's peak memory (one entry per session).
+    pub sessions: Vec<super::sessions::SessionFigures>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -254,6 +256,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            sessions: Vec::new(),
         }
     }
 

@@ -104,18 +104,30 @@ impl SoakLog {
         self.lock().round = round;
     }
 
-    pub(crate) fn browser_started(&self, started: Instant) {
+    /// Records a browser start; returns its index in [`SoakLog::sessions`], which that
+    /// browser's track attempts name (several browsers may run at once: `--sessions`).
+    pub(crate) fn browser_started(&self, started: Instant) -> usize {
         let mut inner = self.lock();
         let round = inner.round;
         inner.sessions.push(SessionStart { round, started });
+        inner.sessions.len() - 1
     }
 
-    pub(crate) fn track_attempted(&self, song: &str, track: &str, ok: bool, elapsed: Duration) {
+    /// Records an attempt made by the browser `session` (an index [`SoakLog::browser_started`]
+    /// returned).
+    pub(crate) fn track_attempted(
+        &self,
+        session: usize,
+        song: &str,
+        track: &str,
+        ok: bool,
+        elapsed: Duration,
+    ) {
         let (round, done) = {
             let mut inner = self.lock();
             let attempt = TrackAttempt {
                 round: inner.round,
-                session: inner.sessions.len().saturating_sub(1),
+                session,
                 song: song.to_owned(),
                 track: track.to_owned(),
                 ok,
@@ -181,21 +193,23 @@ mod tests {
     #[test]
     fn attempts_carry_their_round_and_browser_session() {
         let log = SoakLog::new();
-        log.browser_started(Instant::now());
-        log.track_attempted("Song", "Bass", true, Duration::from_secs(1));
+        let first = log.browser_started(Instant::now());
+        log.track_attempted(first, "Song", "Bass", true, Duration::from_secs(1));
         log.start_round(1);
-        log.browser_started(Instant::now());
-        log.track_attempted("Song", "Bass", false, Duration::from_secs(2));
+        let second = log.browser_started(Instant::now());
+        let third = log.browser_started(Instant::now());
+        log.track_attempted(second, "Song", "Bass", false, Duration::from_secs(2));
+        log.track_attempted(third, "Song", "Drums", true, Duration::from_secs(2));
         let attempts = log.attempts();
         assert_eq!(
             attempts
                 .iter()
                 .map(|attempt| (attempt.round, attempt.session, attempt.ok))
                 .collect::<Vec<_>>(),
-            [(0, 0, true), (1, 1, false)]
+            [(0, 0, true), (1, 1, false), (1, 2, true)]
         );
         assert_eq!(log.sessions()[1].round, 1);
-        assert_eq!(log.attempts_done(), 2);
+        assert_eq!(log.attempts_done(), 3);
     }
 
     #[test]
@@ -205,9 +219,9 @@ mod tests {
         let log = SoakLog::with_boundary_hook(Box::new(move |round, done| {
             sink.lock().unwrap().push((round, done));
         }));
-        log.track_attempted("Song", "Bass", true, Duration::from_secs(1));
+        log.track_attempted(0, "Song", "Bass", true, Duration::from_secs(1));
         log.start_round(1);
-        log.track_attempted("Song", "Bass", true, Duration::from_secs(1));
+        log.track_attempted(0, "Song", "Bass", true, Duration::from_secs(1));
         assert_eq!(*heard.lock().unwrap(), [(0, 1), (1, 2)]);
     }
 }

@@ -1,36 +1,41 @@
-//! The orchestration of one run: target (stage or real site), browser, login, every song and
-//! track, retries after each song and once more at the end, and an orderly shutdown — also on
-//! error and on a stopping signal (Ctrl-C, SIGTERM, SIGHUP). Callable many times in one
-//! process (A/B tests run it repeatedly).
+//! The orchestration of one run: target (stage or real site), the browser sessions (one by
+//! default, `--sessions N` working through a shared queue of songs, see
+//! [`super::sessions`]), login, every song and track, retries after each song and once more
+//! at the end, and an orderly shutdown — also on error and on a stopping signal (Ctrl-C,
+//! SIGTERM, SIGHUP). Callable many times in one process (A/B tests run it repeatedly).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::future::{join_all, try_join_all};
 use tracing::Instrument;
 use url::Url;
 
-use crate::browser::{Browser, BrowserOptions};
+use crate::browser::BrowserOptions;
 use crate::config::knobs::seconds_to_duration;
 use crate::config::{Credentials, Knobs, Secret};
 use crate::signals;
 use crate::stage::{DEMO_PASSWORD, DEMO_USERNAME, Ledger, Stage, StageConfig};
 
-use super::auth::{self, SessionStore};
+use super::auth::SessionStore;
 use super::incoming::IncomingDir;
 use super::options::{RunOptions, Target};
-use super::outcome::{NOT_PROCESSED, RunOutcome, SongOutcome, SongStatus};
+use super::outcome::RunOutcome;
 use super::plan::{PlannedSong, parse_base_url, plan_songs, prepare_download_dir};
 use super::progress::Progress;
 use super::rounds::{Rounds, SoakLog};
 use super::run_error::RunError;
-use super::song_pass::{Pass, PassStop, RunEnv, RunState, context, failed_tracks, song_pass};
+use super::sessions::{RunEnv, RunShared, SessionSlot, SongQueue, work};
+use super::song_pass::SongState;
 
 /// The floor of the WebDriver command bound: at small time scales the scaled
 /// `webdriver_default_timeout` would turn a busy machine's slow page load into a failure. It is
 /// a bound, not a wait, so the floor costs nothing when things go well.
 const MIN_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Runs the whole automation once: starts the target (the stage, when asked) and a browser,
-/// logs in, downloads every song's tracks with retries, and shuts everything down in order.
+/// Runs the whole automation once: starts the target (the stage, when asked) and the
+/// browsers, logs in, downloads every song's tracks with retries, and shuts everything down
+/// in order.
 pub async fn run(
     options: &RunOptions,
     knobs: &Knobs,
@@ -43,9 +48,10 @@ pub async fn run(
 }
 
 /// Runs the catalog round after round (see [`Rounds`]) in one process, against one target
-/// and — unless [`Rounds::restart_browser_every`] says otherwise — one browser, downloading
-/// afresh each round. Returns one outcome per round (at least one; an interrupted round is
-/// the last, marked interrupted). `log` receives every browser start and track attempt.
+/// and — unless [`Rounds::restart_browser_every`] says otherwise — the same browsers,
+/// downloading afresh each round. Returns one outcome per round (at least one; an
+/// interrupted round is the last, marked interrupted). `log` receives every browser start
+/// and track attempt.
 #[tracing::instrument(
     name = "run",
     skip_all,
@@ -106,6 +112,9 @@ async fn start_target(
     }
 }
 
+/// Every song's slot for one round: filled when a session first takes the song.
+type SongSlots = Vec<tokio::sync::Mutex<Option<SongState>>>;
+
 async fn run_against(
     options: &RunOptions,
     knobs: Knobs,
@@ -116,7 +125,19 @@ async fn run_against(
     log: Option<&SoakLog>,
 ) -> Result<Vec<RunOutcome>, RunError> {
     let songs = plan_songs(options, ledger.is_some(), &base_url)?;
-    let incoming_dir = prepare_download_dir(&options.download_dir)?;
+    // A session without a song of its own would only start a browser to find the queue empty.
+    let sessions = options.sessions.clamp(1, songs.len().max(1));
+    if sessions < options.sessions {
+        tracing::info!(
+            "{} songs: {sessions} browser session(s) instead of {}",
+            songs.len(),
+            options.sessions
+        );
+    }
+    // One incoming folder per session, each a single path its browser downloads into.
+    let incoming_dirs = (0..sessions)
+        .map(|_| prepare_download_dir(&options.download_dir))
+        .collect::<Result<Vec<_>, RunError>>()?;
     let store = SessionStore {
         path: options.session_file.clone(),
     };
@@ -130,36 +151,52 @@ async fn run_against(
         .solo_max_wait
         .max(knobs.download_max_wait)
         .max(knobs.webdriver_default_timeout);
-    let env = RunEnv {
+    let browser_options = |incoming: &std::path::Path| BrowserOptions {
+        webdriver: options.webdriver.clone(),
+        chromedriver: options.chromedriver.clone(),
+        headed: options.headed,
+        download_dir: incoming.to_path_buf(),
+        command_timeout: seconds_to_duration(knobs.webdriver_default_timeout)
+            .max(MIN_COMMAND_TIMEOUT),
+        script_timeout: seconds_to_duration(longest_script) + Duration::from_secs(10),
+        temporary_dirs: vec![incoming.to_path_buf()],
+    };
+    let shared = Arc::new(RunShared {
         options,
-        browser_options: BrowserOptions {
-            webdriver: options.webdriver.clone(),
-            chromedriver: options.chromedriver.clone(),
-            headed: options.headed,
-            download_dir: incoming_dir.path().to_path_buf(),
-            command_timeout: seconds_to_duration(knobs.webdriver_default_timeout)
-                .max(MIN_COMMAND_TIMEOUT),
-            script_timeout: seconds_to_duration(longest_script) + Duration::from_secs(10),
-            temporary_dirs: vec![incoming_dir.path().to_path_buf()],
-        },
-        incoming: IncomingDir::new(
-            incoming_dir.path().to_path_buf(),
-            options.site_profile.download.clone(),
-        ),
-        knobs,
+        knobs: knobs.clone(),
         base_url,
         credentials,
         store,
-        progress: Progress::new(options.show_progress, songs.len()),
+        progress: Arc::new(Progress::new(options.show_progress, songs.len(), sessions)),
         log,
+        sessions,
         restart_browser_every: rounds.restart_browser_every,
-    };
+        first_login: tokio::sync::watch::channel(false).0,
+        login: std::sync::Mutex::new(None),
+    });
+    let envs: Vec<RunEnv<'_>> = incoming_dirs
+        .iter()
+        .enumerate()
+        .map(|(session, dir)| {
+            RunEnv::new(
+                Arc::clone(&shared),
+                session,
+                IncomingDir::new(
+                    dir.path().to_path_buf(),
+                    options.site_profile.download.clone(),
+                ),
+                browser_options(dir.path()),
+            )
+        })
+        .collect();
+    let mut slots: Vec<SessionSlot> = (0..sessions).map(SessionSlot::new).collect();
+    let states: SongSlots = songs
+        .iter()
+        .map(|_| tokio::sync::Mutex::new(None))
+        .collect();
     let soak_started = Instant::now();
     let mut round_started = soak_started;
-    let mut state = RunState::default();
-    let mut finished_rounds: Vec<(RunState, Duration)> = Vec::new();
-    let mut browser: Option<Browser> = None;
-    let mut songs_in_session = 0;
+    let mut finished_rounds: Vec<(RunOutcome, Duration)> = Vec::new();
     let work = async {
         let mut round = 0;
         while rounds.another(round, soak_started.elapsed()) {
@@ -167,15 +204,11 @@ async fn run_against(
                 log.start_round(round as usize);
             }
             round_started = Instant::now();
-            drive(
-                &env,
-                &songs,
-                &mut state,
-                &mut browser,
-                &mut songs_in_session,
-            )
-            .await?;
-            finished_rounds.push((std::mem::take(&mut state), round_started.elapsed()));
+            drive(&envs, &mut slots, &songs, &states).await?;
+            finished_rounds.push((
+                round_outcome(&states, &shared, &slots),
+                round_started.elapsed(),
+            ));
             round += 1;
         }
         Ok::<(), RunError>(())
@@ -191,36 +224,36 @@ async fn run_against(
     } else {
         Ok(work.await)
     };
-    if let Some(browser) = browser.take() {
-        browser.shutdown().await;
-    }
-    drop(incoming_dir);
+    join_all(
+        slots
+            .iter_mut()
+            .filter_map(|slot| slot.browser.take())
+            .map(|browser| browser.shutdown()),
+    )
+    .await;
+    drop(envs);
+    drop(incoming_dirs);
     if let Err(signal) = finished {
         tracing::warn!(
-            "interrupted by {}: the browser was closed, files already downloaded are kept",
+            "interrupted by {}: the browsers were closed, files already downloaded are kept",
             signal.description()
         );
-        finished_rounds.push((state, round_started.elapsed()));
+        let mut outcome = round_outcome(&states, &shared, &slots);
+        outcome.mark_interrupted();
+        finished_rounds.push((outcome, round_started.elapsed()));
     } else if let Some((_, wall)) = finished_rounds.last_mut() {
-        // The last round's wall time includes the browser's shutdown, as a plain run's does.
+        // The last round's wall time includes the browsers' shutdown, as a plain run's does.
         *wall = round_started.elapsed();
     }
-    let interrupted = finished.is_err();
     finished.unwrap_or(Ok(()))?;
     let mut outcomes: Vec<RunOutcome> = finished_rounds
         .into_iter()
-        .map(|(state, wall)| RunOutcome {
-            songs: state.songs,
-            tracks: state.tracks,
+        .map(|(outcome, wall)| RunOutcome {
             wall,
-            interrupted: false,
-            login: state.login,
             against_stage: ledger.is_some(),
+            ..outcome
         })
         .collect();
-    if let Some(last) = outcomes.last_mut().filter(|_| interrupted) {
-        last.mark_interrupted();
-    }
     // The ledger holds every round's records; a track's intrinsic time is only unambiguous
     // in a single round.
     if let (Some(ledger), [outcome]) = (ledger, outcomes.as_mut_slice()) {
@@ -229,141 +262,61 @@ async fn run_against(
     Ok(outcomes)
 }
 
-/// Starts the browser and logs in (unless the previous round left one running), then every
-/// song, then the final retry pass. With `restart_browser_every`, the browser is replaced
-/// (new session, login) after that many songs.
+/// One round: every song's first pass queued in plan order, every session working through
+/// the queue (each in a `session` span of its own when there are several, whose
+/// `track_name` gives it a trace track named `session k`).
 async fn drive(
-    env: &RunEnv<'_>,
+    envs: &[RunEnv<'_>],
+    slots: &mut [SessionSlot],
     songs: &[PlannedSong],
-    state: &mut RunState,
-    browser: &mut Option<Browser>,
-    songs_in_session: &mut u32,
+    states: &SongSlots,
 ) -> Result<(), RunError> {
-    if browser.is_none() {
-        state.login = Some(fresh_session(env, browser, songs_in_session).await?);
+    for state in states {
+        *state.lock().await = None;
     }
-    for (index, song) in songs.iter().enumerate() {
-        if env
-            .restart_browser_every
-            .is_some_and(|every| *songs_in_session >= every)
-        {
-            if let Some(old) = browser.take() {
-                old.shutdown().await;
-            }
-            fresh_session(env, browser, songs_in_session).await?;
-        }
-        state.songs.push(SongOutcome {
-            name: song.song.name.clone(),
-            url: song.url.clone(),
-            path: song.path.clone(),
-            status: SongStatus::Failed(NOT_PROCESSED.into()),
-            tracks_found: 0,
-            folder: None,
-        });
-        song_with_retry(env, song, index, state, browser).await?;
-        *songs_in_session += 1;
-    }
-    for (index, song) in songs.iter().enumerate() {
-        let pass = match &state.songs[index].status {
-            SongStatus::Failed(_) => Pass::First,
-            SongStatus::NotPurchased => continue,
-            SongStatus::Done if failed_tracks(state, index).is_empty() => continue,
-            SongStatus::Done => Pass::Retry,
+    let queue = SongQueue::new(songs.len());
+    let several = envs.len() > 1;
+    let workers = envs.iter().zip(slots.iter_mut()).map(|(env, slot)| {
+        let span = if several {
+            tracing::info_span!(
+                "session",
+                tier = "system",
+                component = "automation",
+                session = env.session + 1,
+                track_name = format!("session {}", env.session + 1)
+            )
+        } else {
+            tracing::Span::none()
         };
-        tracing::info!("{}: final retry of the failed tracks", song.song.name);
-        run_pass(env, song, index, pass, state, browser).await?;
-    }
+        work(env, slot, &queue, songs, states).instrument(span)
+    });
+    try_join_all(workers).await?;
     Ok(())
 }
 
-/// A new browser, logged in.
-async fn fresh_session(
-    env: &RunEnv<'_>,
-    browser: &mut Option<Browser>,
-    songs_in_session: &mut u32,
-) -> Result<auth::LoginKind, RunError> {
-    env.progress.phase("starting the browser");
-    let started = start_browser(env, browser).await?;
-    *songs_in_session = 0;
-    env.progress.phase("logging in");
-    let ctx = context(env, started);
-    auth::ensure_logged_in(&ctx, &env.credentials, &env.store, env.options.force_login)
-        .await
-        .map_err(|source| RunError::Login {
-            site: env.base_url.to_string(),
-            source,
-        })
-}
-
-/// A song's first pass, then one retry pass for its failed tracks.
-async fn song_with_retry(
-    env: &RunEnv<'_>,
-    song: &PlannedSong,
-    index: usize,
-    state: &mut RunState,
-    browser: &mut Option<Browser>,
-) -> Result<(), RunError> {
-    run_pass(env, song, index, Pass::First, state, browser).await?;
-    if matches!(state.songs[index].status, SongStatus::Done)
-        && !failed_tracks(state, index).is_empty()
-    {
-        tracing::info!(
-            "{}: retrying {} failed track(s)",
-            song.song.name,
-            failed_tracks(state, index).len()
-        );
-        run_pass(env, song, index, Pass::Retry, state, browser).await?;
-    }
-    Ok(())
-}
-
-/// One pass over a song, restarting the browser if it was lost.
-async fn run_pass(
-    env: &RunEnv<'_>,
-    song: &PlannedSong,
-    index: usize,
-    pass: Pass,
-    state: &mut RunState,
-    browser: &mut Option<Browser>,
-) -> Result<(), RunError> {
-    let current = match browser.as_ref() {
-        Some(current) => current,
-        None => start_browser(env, browser).await?,
+/// The round's outcome from the songs' slots, in plan order (songs never taken are left out,
+/// as a run stopped before reaching them never listed them), with the round's login (taken:
+/// the next round has its own); the wall time is filled in by the caller.
+fn round_outcome(states: &SongSlots, shared: &RunShared<'_>, slots: &[SessionSlot]) -> RunOutcome {
+    let mut outcome = RunOutcome {
+        songs: Vec::new(),
+        tracks: Vec::new(),
+        wall: Duration::ZERO,
+        interrupted: false,
+        login: shared.take_login(),
+        against_stage: false,
+        sessions: slots.iter().map(|slot| slot.figures.clone()).collect(),
     };
-    let span = tracing::info_span!("song", tier = "system", component = "automation", song = %song.song.name);
-    let stopped = song_pass(env, &context(env, current), song, index, pass, state)
-        .instrument(span)
-        .await;
-    match stopped {
-        Ok(()) => Ok(()),
-        Err(PassStop::Fatal(error)) => Err(RunError::Fatal(error)),
-        Err(PassStop::BrowserLost(error)) => {
-            tracing::warn!("the browser was lost ({error}); starting a new one");
-            if let Some(lost) = browser.take() {
-                lost.shutdown().await;
-            }
-            let fresh = start_browser(env, browser).await?;
-            auth::ensure_logged_in(&context(env, fresh), &env.credentials, &env.store, false)
-                .await
-                .map_err(|source| RunError::Login {
-                    site: env.base_url.to_string(),
-                    source,
-                })?;
-            Ok(())
+    for state in states {
+        let Ok(mut state) = state.try_lock() else {
+            continue;
+        };
+        if let Some(state) = state.take() {
+            outcome.songs.push(state.outcome);
+            outcome.tracks.extend(state.tracks);
         }
     }
-}
-
-async fn start_browser<'b>(
-    env: &RunEnv<'_>,
-    slot: &'b mut Option<Browser>,
-) -> Result<&'b Browser, RunError> {
-    let started = Instant::now();
-    let browser = Browser::start(&env.browser_options).await?;
-    if let Some(log) = env.log {
-        log.browser_started(started);
-    }
-    Ok(slot.insert(browser))
+    outcome
 }
 
 /// Copies the stage's ground truth onto each track: the sum of its records' intrinsic times.

@@ -5,47 +5,45 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use url::Url;
-
-use crate::browser::{Browser, BrowserOptions};
+use crate::browser::Browser;
 use crate::config::knobs::seconds_to_duration;
-use crate::config::{Credentials, Knobs};
 
-use super::auth::{self, SessionStore};
+use super::auth;
 use super::context::FlowContext;
 use super::download;
 use super::error::FlowError;
 use super::files;
-use super::incoming::IncomingDir;
-use super::options::RunOptions;
 use super::outcome::{SongOutcome, SongStatus, TrackOutcome};
 use super::plan::PlannedSong;
-use super::progress::Progress;
-use super::rounds::SoakLog;
+use super::sessions::RunEnv;
 use super::tracks::{self, SongAccess, TrackInfo};
 
-/// Everything the passes share (read-only).
-pub(crate) struct RunEnv<'a> {
-    pub(crate) options: &'a RunOptions,
-    pub(crate) knobs: Knobs,
-    pub(crate) base_url: Url,
-    pub(crate) credentials: Credentials,
-    pub(crate) store: SessionStore,
-    pub(crate) incoming: IncomingDir,
-    pub(crate) browser_options: BrowserOptions,
-    pub(crate) progress: Progress,
-    /// Where a soak hears of browser starts and track attempts.
-    pub(crate) log: Option<&'a SoakLog>,
-    /// Replace the browser after this many songs (`--restart-browser-every`).
-    pub(crate) restart_browser_every: Option<u32>,
+/// What the passes over one song accumulate (survives Ctrl-C).
+#[derive(Debug)]
+pub(crate) struct SongState {
+    pub(crate) outcome: SongOutcome,
+    /// The song's selected tracks, in page order.
+    pub(crate) tracks: Vec<TrackOutcome>,
 }
 
-/// What the passes accumulate (survives Ctrl-C).
-#[derive(Default)]
-pub(crate) struct RunState {
-    pub(crate) songs: Vec<SongOutcome>,
-    pub(crate) tracks: Vec<TrackOutcome>,
-    pub(crate) login: Option<auth::LoginKind>,
+impl SongState {
+    /// A song the run has started on and not opened yet.
+    pub(crate) fn new(outcome: SongOutcome) -> SongState {
+        SongState {
+            outcome,
+            tracks: Vec::new(),
+        }
+    }
+
+    /// Indices (into `tracks`) of the tracks that have not succeeded.
+    pub(crate) fn failed_tracks(&self) -> Vec<usize> {
+        self.tracks
+            .iter()
+            .enumerate()
+            .filter(|(_, track)| !track.ok)
+            .map(|(position, _)| position)
+            .collect()
+    }
 }
 
 /// Why a song pass stopped early.
@@ -57,6 +55,7 @@ pub(crate) enum PassStop {
 }
 
 /// Which tracks a pass over a song handles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Pass {
     /// First visit: clear the song folder, every track (up to `max_tracks`).
     First,
@@ -74,18 +73,6 @@ pub(crate) fn context<'a>(env: &'a RunEnv<'_>, browser: &'a Browser) -> FlowCont
     }
 }
 
-/// Indices (into `state.tracks`) of the song's tracks that have not succeeded.
-pub(crate) fn failed_tracks(state: &RunState, song_index: usize) -> Vec<usize> {
-    let path = &state.songs[song_index].path;
-    state
-        .tracks
-        .iter()
-        .enumerate()
-        .filter(|(_, track)| !track.ok && &track.song_path == path)
-        .map(|(position, _)| position)
-        .collect()
-}
-
 /// Opens the song (logging in again once if the session expired), then handles the pass's
 /// tracks; a failed track re-opens the page before the next one, so its state cannot leak.
 pub(crate) async fn song_pass(
@@ -94,7 +81,7 @@ pub(crate) async fn song_pass(
     song: &PlannedSong,
     song_index: usize,
     pass: Pass,
-    state: &mut RunState,
+    state: &mut SongState,
 ) -> Result<(), PassStop> {
     env.progress.song(song_index, &song.song.name);
     let tracks = match open_prepared(env, ctx, song).await {
@@ -104,19 +91,19 @@ pub(crate) async fn song_pass(
                 "{}: not purchased (the page offers \"Add to cart\"); skipped",
                 song.song.name
             );
-            state.songs[song_index].status = SongStatus::NotPurchased;
+            state.outcome.status = SongStatus::NotPurchased;
             return Ok(());
         }
-        Err(error) => return song_failed(state, song_index, &pass, error),
+        Err(error) => return song_failed(state, &pass, error),
     };
     let selected: Vec<TrackInfo> = match pass {
         Pass::First => {
             let limit = env.options.max_tracks.unwrap_or(usize::MAX);
             let folder = match files::prepare_song_folder(&env.options.download_dir, &song.folder) {
                 Ok(folder) => folder,
-                Err(error) => return song_failed(state, song_index, &pass, error.into()),
+                Err(error) => return song_failed(state, &pass, error.into()),
             };
-            let outcome = &mut state.songs[song_index];
+            let outcome = &mut state.outcome;
             outcome.status = SongStatus::Done;
             outcome.tracks_found = tracks.len();
             outcome.folder = Some(folder);
@@ -141,7 +128,7 @@ pub(crate) async fn song_pass(
             selected
         }
         Pass::Retry => {
-            let pending = failed_tracks(state, song_index);
+            let pending = state.failed_tracks();
             env.progress.add_retries(pending.len());
             pending
                 .into_iter()
@@ -154,7 +141,8 @@ pub(crate) async fn song_pass(
                 .collect()
         }
     };
-    let folder = state.songs[song_index]
+    let folder = state
+        .outcome
         .folder
         .clone()
         .unwrap_or_else(|| env.options.download_dir.clone());
@@ -167,12 +155,11 @@ pub(crate) async fn song_pass(
                 Ok(SongAccess::NotPurchased) => {
                     return song_failed(
                         state,
-                        song_index,
                         &Pass::Retry,
                         FlowError::UnexpectedPage("the song is no longer purchased".into()),
                     );
                 }
-                Err(error) => return song_failed(state, song_index, &Pass::Retry, error),
+                Err(error) => return song_failed(state, &Pass::Retry, error),
             }
         }
         let started = Instant::now();
@@ -185,9 +172,7 @@ pub(crate) async fn song_pass(
         let elapsed = started.elapsed();
         env.progress
             .track_done(&track.name, elapsed, attempt.is_ok());
-        if let Some(log) = env.log {
-            log.track_attempted(&song.song.name, &track.name, attempt.is_ok(), elapsed);
-        }
+        env.log_attempt(&song.song.name, &track.name, attempt.is_ok(), elapsed);
         page_fresh = attempt.is_ok();
         let Some(record) = state
             .tracks
@@ -232,12 +217,7 @@ pub(crate) async fn song_pass(
 /// Records that the song page could not be opened (or its folder not used): on a first visit
 /// the song fails (the final pass tries it again), on a retry its pending tracks carry the
 /// reason. A lost browser or an unusable download directory stops the pass instead.
-fn song_failed(
-    state: &mut RunState,
-    song_index: usize,
-    pass: &Pass,
-    error: FlowError,
-) -> Result<(), PassStop> {
+fn song_failed(state: &mut SongState, pass: &Pass, error: FlowError) -> Result<(), PassStop> {
     if error.is_browser_lost() {
         return Err(PassStop::BrowserLost(error));
     }
@@ -246,17 +226,12 @@ fn song_failed(
     }
     tracing::warn!(
         "{}: the song cannot be processed now: {error}",
-        state.songs[song_index].name
+        state.outcome.name
     );
     match pass {
-        Pass::First => state.songs[song_index].status = SongStatus::Failed(error.to_string()),
+        Pass::First => state.outcome.status = SongStatus::Failed(error.to_string()),
         Pass::Retry => {
-            let path = state.songs[song_index].path.clone();
-            for track in state
-                .tracks
-                .iter_mut()
-                .filter(|track| track.song_path == path && !track.ok)
-            {
+            for track in state.tracks.iter_mut().filter(|track| !track.ok) {
                 track.error = Some(error.to_string());
             }
         }

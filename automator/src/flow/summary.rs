@@ -53,6 +53,9 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
             let _ = write!(text, " · wall/intrinsic {ratio:.3}x");
         }
     }
+    if outcome.sessions.len() > 1 {
+        let _ = write!(text, "\n{}", sessions_line(outcome));
+    }
     if !not_purchased.is_empty() {
         let _ = write!(text, "\nNot purchased: {}", not_purchased.join(", "));
     }
@@ -100,6 +103,33 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
         text.push_str(&failures.join("\n"));
     }
     text
+}
+
+/// `Sessions: s1 3 passes, 9 track attempts, browser peak 312 MiB · s2 …`: how the work was
+/// shared and what each session's browser held at most (summed RSS of its process tree).
+fn sessions_line(outcome: &RunOutcome) -> String {
+    let parts: Vec<String> = outcome
+        .sessions
+        .iter()
+        .map(|session| {
+            let mut part = format!(
+                "s{} {} pass{}, {} track attempt{}",
+                session.session,
+                session.passes,
+                if session.passes == 1 { "" } else { "es" },
+                session.track_attempts,
+                if session.track_attempts == 1 { "" } else { "s" },
+            );
+            if let Some(mb) = session.peak_browser_mb {
+                let _ = write!(part, ", browser peak {mb:.0} MiB");
+            }
+            if session.browsers_lost > 0 {
+                let _ = write!(part, ", {} browser(s) lost", session.browsers_lost);
+            }
+            part
+        })
+        .collect();
+    format!("Sessions: {}", parts.join(" · "))
 }
 
 fn track_table(outcome: &RunOutcome) -> String {
@@ -214,6 +244,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            sessions: Vec::new(),
         };
         let text = render_summary(&outcome);
         assert!(text.starts_with("Summary: 1 of 2 tracks downloaded, 1 failed; 1 song(s) not purchased (skipped) — run took 1m 15.0s"), "{text}");
@@ -244,6 +275,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
+            sessions: Vec::new(),
         };
         let text = render_summary(&outcome);
         assert!(
@@ -268,6 +300,7 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: false,
+            sessions: Vec::new(),
         };
         outcome.mark_interrupted();
         let text = render_summary(&outcome);

@@ -78,6 +78,17 @@ pub fn read_memory(download_dir: &Path) -> Reading {
     }
 }
 
+/// Resident memory in MiB of one browser: the processes carrying `run_tag` (its
+/// chromedriver, Chromium and helpers; see [`crate::browser::processes`]) and all their
+/// descendants. 0 when none is alive.
+pub fn browser_mb(run_tag: &str) -> f64 {
+    browser_tree(&crate::browser::processes::tagged_processes(run_tag))
+        .into_iter()
+        .filter_map(resident_bytes)
+        .map(|bytes| bytes as f64 / MIB)
+        .sum()
+}
+
 /// A [`MemorySample`] without its when and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reading {

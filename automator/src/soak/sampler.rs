@@ -124,7 +124,7 @@ mod tests {
         let series = Series::new(folder.path().to_path_buf());
         let log = series.soak_log();
         for _ in 0..3 {
-            log.track_attempted("Song", "Bass", true, Duration::from_secs(1));
+            log.track_attempted(0, "Song", "Bass", true, Duration::from_secs(1));
         }
         let samples = series.samples();
         assert_eq!(

@@ -29,7 +29,22 @@ pub(crate) struct SpanFields {
     pub(crate) others: Args,
 }
 
+/// The span field that names the track a span opens (see the module documentation of
+/// `chrome`); it is not repeated in the event's arguments.
+pub(crate) const TRACK_NAME_FIELD: &str = "track_name";
+
 impl SpanFields {
+    /// Removes and returns the `track_name` field, if the span has one as a string.
+    pub(crate) fn take_track_name(&mut self) -> Option<String> {
+        let position = self.others.iter().position(|(name, value)| {
+            *name == TRACK_NAME_FIELD && matches!(value, ArgValue::Text(_))
+        })?;
+        match self.others.remove(position).1 {
+            ArgValue::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
     fn set(&mut self, field: &Field, value: ArgValue) {
         let name = field.name();
         match self.others.iter_mut().find(|(known, _)| *known == name) {

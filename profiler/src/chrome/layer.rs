@@ -277,6 +277,7 @@ where
         if fields.tier.is_none() {
             return;
         }
+        let track_name = fields.take_track_name();
         if !self.shared.fields {
             fields.others.clear();
         }
@@ -287,7 +288,12 @@ where
         }
         state.hand_over();
         let key = state.key(metadata, &mut fields);
-        let parent = Self::parent(&state, id, &ctx);
+        // A span that names its track opens one (or reuses a free one of its key), so the
+        // name always belongs to it and what runs inside it.
+        let parent = match track_name {
+            Some(_) => None,
+            None => Self::parent(&state, id, &ctx),
+        };
         // The profiler's start when it shares its times (it ran first), else the clock now,
         // under the lock, so a span placed after another closed starts after it.
         let shared_start = ctx.span(id).and_then(|span| {
@@ -305,7 +311,10 @@ where
         let placement = state.lanes.place(span, parent);
         state.tracks.insert(id.into_u64(), placement.track());
         if let Placement::New(track) = placement {
-            state.push(Item::Track { track, key });
+            state.push(match track_name {
+                Some(name) => Item::NamedTrack { track, name },
+                None => Item::Track { track, key },
+            });
         }
     }
 

@@ -14,7 +14,10 @@
 //!   `"unfinished": true` marks a span still open when the trace was finished.
 //! - `tid` is a track, not an OS thread: a span shares its parent's track when it nests there, else gets a track of its own; each
 //!   track has a `thread_name` (the key of the span that opened it) and `process_name` names
-//!   the program.
+//!   the program. A span with a string field `track_name` (e.g. `track_name = "session 2"`
+//!   for work running side by side) always goes on a track of its own, named so, with its
+//!   descendants nesting there; the field is not repeated in `args`. A free track reused
+//!   later by a span of the same key keeps its first name.
 //! - `"ph":"i"` events for WARN and ERROR events, on the track of their span.
 //! - with [`TraceOptions::polls`], `cat: "poll"` complete events for each time a span was
 //!   entered (its busy intervals), on one track per OS thread (`polls on <thread>`).
