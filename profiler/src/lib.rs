@@ -93,6 +93,7 @@ pub mod preset;
 pub mod profile;
 pub mod recorder;
 pub mod report;
+pub mod scaling;
 pub mod session;
 pub mod soak;
 pub mod stats;

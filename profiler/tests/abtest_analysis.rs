@@ -822,7 +822,8 @@ fn json_round_trips_with_a_schema_and_markdown_reads_well() {
             .contains("| key | tier | current | solo_only | Δ self | CI | p (Holm) | reading |")
     );
     assert!(markdown.contains("| `track_management.finalize_solo_activation` | method |"));
-    assert!(markdown.contains("- `solo_activation_delay: 12.0 → 5.0`"));
+    assert!(markdown.contains("| `solo_activation_delay` | `12.0` | `5.0` |"));
+    assert!(markdown.contains("Ratio direction: B/A time per track"));
     assert!(markdown.contains("**Adopt.** Adopt solo_only: 1."));
     assert!(markdown.contains("| correct tracks | 8/8 (100%) | 8/8 (100%) |"));
     assert!(markdown.contains("Model: Welch t-test on log time per track"));
@@ -831,6 +832,12 @@ fn json_round_trips_with_a_schema_and_markdown_reads_well() {
     let text = comparison.render_text();
     assert!(text.starts_with(&comparison.verdict));
     assert!(text.contains("time per track, geometric mean"));
+    assert!(
+        text.lines()
+            .any(|line| line.split_whitespace().collect::<Vec<_>>()
+                == ["solo_activation_delay", "12.0", "5.0"]),
+        "{text}"
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use profiler::abtest::{AbTest, AnalysisConfig, Arm, Comparison, Ending};
+use profiler::html::RunContext;
 
 use super::ab_report::render_ab_report;
 use super::browser_workload::BrowserWorkload;
@@ -19,7 +20,7 @@ use super::error::CommandError;
 use super::knob_map::automator_knob_map;
 use super::paths::{BASELINES_DIR, Stamp, comparison_stem, run_set_path};
 use super::run_set::PresetRunSet;
-use super::setup::Setup;
+use super::setup::{Setup, target_label};
 use crate::config::Knobs;
 use crate::flow::progress::print_line;
 
@@ -102,7 +103,7 @@ pub async fn ab_test(
     let stem = comparison_stem(&label_a, &label_b, &stamp);
     saved.extend(
         comparison
-            .write_reports(Path::new(BASELINES_DIR), &stem)
+            .write_reports_with(Path::new(BASELINES_DIR), &stem, &report_context(setup))
             .map_err(|error| CommandError::Write {
                 path: error.path,
                 source: error.source,
@@ -159,6 +160,17 @@ fn header(setup: &Setup, test: &AbTest<'_, Knobs>, settings: AbSettings) -> Stri
     }
     line.push('.');
     line
+}
+
+/// What the HTML report's header adds to the comparison's own facts: time scale and target.
+fn report_context(setup: &Setup) -> RunContext {
+    let mut context = RunContext::default()
+        .time_scale(setup.options.time_scale)
+        .target(target_label(&setup.target));
+    if let Some(max) = setup.options.max_tracks {
+        context = context.fact("tracks per song", format!("at most {max}"));
+    }
+    context
 }
 
 fn print_saved(paths: &[PathBuf]) {

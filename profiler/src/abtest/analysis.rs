@@ -26,6 +26,7 @@ use super::attribution::{AttributionInput, KnobMap, attribute};
 use super::comparison::{ArmSummary, COMPARISON_SCHEMA, Comparison, Outcome};
 use super::error::AbTestError;
 use super::key_delta::{Judgement, key_deltas, self_seconds_per_run};
+use super::provenance::Provenance;
 use super::recommend::recommend;
 use super::sample::RunSample;
 use super::schedule::Arm;
@@ -202,6 +203,7 @@ pub fn analyze(
         top_keys: config.top_keys,
         attributions,
         recommendations: Vec::new(),
+        provenance: Provenance::of_runs(runs),
     };
     comparison.verdict = verdict(&comparison);
     comparison.notes = notes(&comparison);

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::attribution::Attribution;
 use super::key_delta::KeyDelta;
+use super::provenance::Provenance;
 use super::recommend::Recommendation;
 use super::schedule::Arm;
 use crate::preset::KnobChange;
@@ -113,6 +114,9 @@ pub struct Comparison {
     pub notes: Vec<String>,
     /// How the numbers were computed, in one paragraph.
     pub method: String,
+    /// When and where the runs ran, the warm-up and the run order (empty in older files).
+    #[serde(default)]
+    pub provenance: Provenance,
 }
 
 impl Comparison {

@@ -44,6 +44,27 @@ impl Comparison {
         let mut out = String::new();
         let _ = writeln!(out, "# A/B test: {} vs {}\n", cell(&a.name), cell(&b.name));
         let _ = writeln!(out, "**{}**\n", cell(&self.verdict));
+        let _ = writeln!(out, "{}\n", cell(&self.direction_line()));
+        let provenance = &self.provenance;
+        let mut facts = Vec::new();
+        if let Some(started) = &provenance.started_at {
+            facts.push(format!("started {started} (UTC)"));
+        }
+        if let Some(machine) = &provenance.machine {
+            facts.push(format!(
+                "{} · {} cores · {} MiB · {}",
+                machine.cpu_model,
+                machine.cores,
+                machine.memory_bytes >> 20,
+                machine.os
+            ));
+        }
+        if let Some(warmup) = provenance.warmup_runs_per_arm {
+            facts.push(format!("{warmup} warm-up run(s) per arm, discarded"));
+        }
+        if !facts.is_empty() {
+            let _ = writeln!(out, "{}\n", cell(&facts.join("; ")));
+        }
 
         let _ = writeln!(
             out,
@@ -98,8 +119,25 @@ impl Comparison {
 
         if !self.knob_differences.is_empty() {
             let _ = writeln!(out, "## Knobs that differ\n");
+            let _ = writeln!(
+                out,
+                "| knob | A: {} | B: {} |\n|---|---|---|",
+                cell(&a.name),
+                cell(&b.name)
+            );
+            let show = |value: &Option<toml::Value>| {
+                value
+                    .as_ref()
+                    .map_or_else(|| "unset".to_string(), crate::preset::format_knob_value)
+            };
             for change in &self.knob_differences {
-                let _ = writeln!(out, "- `{}`", cell(&change.describe()));
+                let _ = writeln!(
+                    out,
+                    "| `{}` | `{}` | `{}` |",
+                    cell(&change.knob),
+                    cell(&show(&change.from)),
+                    cell(&show(&change.to))
+                );
             }
             out.push('\n');
         }

@@ -26,6 +26,17 @@ impl Comparison {
     /// [`ReportFileError`] naming the folder or file that could not be created or written; files
     /// written before it stay.
     pub fn write_reports(&self, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, ReportFileError> {
+        self.write_reports_with(dir, stem, &crate::html::RunContext::default())
+    }
+
+    /// [`Comparison::write_reports`] with the HTML header completed by `context` (time
+    /// scale, target, further facts; see [`crate::html::render_comparison_with`]).
+    pub fn write_reports_with(
+        &self,
+        dir: &Path,
+        stem: &str,
+        context: &crate::html::RunContext,
+    ) -> Result<Vec<PathBuf>, ReportFileError> {
         std::fs::create_dir_all(dir).map_err(|source| ReportFileError {
             path: dir.to_path_buf(),
             source,
@@ -34,7 +45,7 @@ impl Comparison {
         for (extension, contents) in [
             ("json", self.to_json()),
             ("md", self.render_markdown()),
-            ("html", crate::html::render_comparison(self)),
+            ("html", crate::html::render_comparison_with(self, context)),
         ] {
             let path = dir.join(format!("{stem}.{extension}"));
             crate::atomic::write_atomic(&path, contents.as_bytes()).map_err(|source| {

@@ -292,7 +292,11 @@ where
             &samples,
             &explanation,
             &self.analysis,
-        );
+        )
+        .map(|mut comparison| {
+            comparison.provenance.warmup_runs_per_arm = Some(self.warmup);
+            comparison
+        });
         Ok(AbResult {
             labels,
             planned_runs: schedule.len(),

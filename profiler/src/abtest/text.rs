@@ -43,6 +43,44 @@ pub(crate) fn shown_keys(comparison: &Comparison) -> Vec<&KeyDelta> {
 }
 
 impl Comparison {
+    /// The one direction every ratio in the reports is given in, with the headline's
+    /// "x faster" as its inverse: "Ratio direction: B/A time per track (A = current, B =
+    /// solo_only); below 1 means B is faster. B/A = 0.741 (95% CI 0.714–0.769), i.e.
+    /// solo_only is 1.35x faster than current (1.30–1.40)." The "x faster" figure and its
+    /// interval are computed as in the verdict, so the two always agree.
+    pub fn direction_line(&self) -> String {
+        let ratio = &self.ratio_b_over_a;
+        let (a, b) = (&self.a.name, &self.b.name);
+        let mut line = format!(
+            "Ratio direction: B/A time per {unit} (A = {a}, B = {b}); below 1 means B is faster. B/A = {:.3} ({:.0}% CI {:.3}–{:.3})",
+            ratio.estimate,
+            ratio.level * 100.0,
+            ratio.low,
+            ratio.high,
+            unit = self.unit,
+        );
+        if ratio.estimate == 1.0 || !ratio.estimate.is_finite() {
+            line.push_str(", i.e. no difference at the estimate.");
+            return line;
+        }
+        let faster = if ratio.estimate < 1.0 { Arm::B } else { Arm::A };
+        let (fast, slow) = match faster {
+            Arm::B => (b, a),
+            Arm::A => (a, b),
+        };
+        let (times, low, high) = super::analysis::speedup(ratio, faster);
+        let _ = write!(
+            line,
+            ", i.e. {fast} is {times:.2}x faster than {slow} ({low:.2}–{high:.2})"
+        );
+        line.push_str(if self.significant {
+            "."
+        } else {
+            ", which the interval does not confirm."
+        });
+        line
+    }
+
     /// The model's numbers and the rank check, one line each.
     pub fn statistics_lines(&self) -> Vec<String> {
         let ratio = &self.ratio_b_over_a;
@@ -79,7 +117,7 @@ impl Comparison {
     pub fn render_text(&self) -> String {
         let (a, b) = (&self.a, &self.b);
         let unit = &self.unit;
-        let mut out = format!("{}\n\n", self.verdict);
+        let mut out = format!("{}\n{}\n\n", self.verdict, self.direction_line());
 
         let mut arms = TextTable::new(&[
             ("", Align::Left),
@@ -109,6 +147,28 @@ impl Comparison {
         ]);
         arms.row(vec![format!("correct {unit}s"), success(a), success(b)]);
         out.push_str(&arms.render());
+        if !self.knob_differences.is_empty() {
+            let a_column = format!("A: {}", a.name);
+            let b_column = format!("B: {}", b.name);
+            let mut knobs = TextTable::new(&[
+                ("knob that differs", Align::Left),
+                (&a_column, Align::Left),
+                (&b_column, Align::Left),
+            ]);
+            let show = |value: &Option<toml::Value>| {
+                value
+                    .as_ref()
+                    .map_or_else(|| "unset".to_string(), crate::preset::format_knob_value)
+            };
+            for change in &self.knob_differences {
+                knobs.row(vec![
+                    change.knob.clone(),
+                    show(&change.from),
+                    show(&change.to),
+                ]);
+            }
+            out.push_str(&knobs.render());
+        }
         let _ = writeln!(out, "run times  A: {}", run_list(&a.run_seconds));
         let _ = writeln!(out, "           B: {}", run_list(&b.run_seconds));
         for line in self.statistics_lines() {

@@ -55,6 +55,21 @@ svg .hist-bar { fill: var(--a); }
 svg .hist-bar:hover { fill: var(--b); }
 i.swatch { font-style: normal; }
 footer { color: var(--muted); margin-top: 32px; font-size: 12px; }
+.direction { color: var(--ink); margin: 6px 0 0; }
+table.knobs td code { overflow-wrap: anywhere; }
+svg .margin { fill: var(--good); opacity: 0.12; }
+svg .side { fill: var(--muted); }
+svg .trend { fill: none; stroke: var(--a); stroke-width: 1.5; opacity: 0.6; }
+svg .trend.b { stroke: var(--b); }
+svg .bar.unsure { opacity: 0.45; }
+svg .whisker.ci { stroke: var(--ink); stroke-width: 1.5; }
+svg .line { fill: none; stroke: var(--a); stroke-width: 2; }
+svg .line.ideal { stroke: var(--muted); stroke-dasharray: 4 3; stroke-width: 1; }
+svg .line.speedup { stroke: var(--b); }
+svg .band { fill: var(--a); opacity: 0.15; }
+svg .band.speedup { fill: var(--b); }
+svg .knee { stroke: var(--bad); stroke-dasharray: 6 3; stroke-width: 1.5; }
+tr.knee-row td { font-weight: 600; }
 "#;
 
 /// A complete HTML document with `body` (already escaped markup) inside.

@@ -6,14 +6,14 @@ use std::fmt::Write;
 
 use super::escape::escape;
 
-const WIDTH: f64 = 1000.0;
+pub(crate) const WIDTH: f64 = 1000.0;
 const LABEL_WIDTH: f64 = 300.0;
 const VALUE_WIDTH: f64 = 210.0;
 const ROW: f64 = 26.0;
 const TOP: f64 = 8.0;
 const AXIS_SPACE: f64 = 28.0;
 
-fn finite(value: f64) -> f64 {
+pub(crate) fn finite(value: f64) -> f64 {
     if value.is_finite() { value } else { 0.0 }
 }
 
@@ -29,7 +29,7 @@ fn label(text: &str) -> String {
     format!("<title>{}</title>{}", escape(text), escape(&shown))
 }
 
-fn open(height: f64, title: &str) -> String {
+pub(crate) fn open(height: f64, title: &str) -> String {
     format!(
         "<svg viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
         escape(title)
@@ -76,50 +76,6 @@ pub(crate) fn bars(rows: &[Bar], title: &str) -> String {
     let _ = write!(
         svg,
         "<line class=\"axis\" x1=\"{LABEL_WIDTH}\" y1=\"{TOP}\" x2=\"{LABEL_WIDTH}\" y2=\"{:.1}\"/></svg>",
-        height - TOP
-    );
-    svg
-}
-
-/// Bars left (negative, `faster`) and right (positive, `slower`) of a zero line.
-pub(crate) fn diverging_bars(rows: &[Bar], title: &str) -> String {
-    let height = TOP * 2.0 + ROW * rows.len() as f64;
-    let area = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
-    let zero = LABEL_WIDTH + area / 2.0;
-    let max = rows
-        .iter()
-        .map(|row| finite(row.value).abs())
-        .fold(0.0, f64::max);
-    let mut svg = open(height, title);
-    for (index, row) in rows.iter().enumerate() {
-        let y = TOP + ROW * index as f64;
-        let value = finite(row.value);
-        let length = if max > 0.0 {
-            (value.abs() / max * area / 2.0).max(1.0)
-        } else {
-            1.0
-        };
-        let (x, class) = if value < 0.0 {
-            (zero - length, "faster")
-        } else {
-            (zero, "slower")
-        };
-        let _ = write!(
-            svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"bar {class}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{length:.1}\" height=\"{:.1}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            LABEL_WIDTH - 8.0,
-            y + ROW * 0.65,
-            label(&row.label),
-            y + 4.0,
-            ROW - 8.0,
-            WIDTH - VALUE_WIDTH + 8.0,
-            y + ROW * 0.65,
-            escape(&row.text)
-        );
-    }
-    let _ = write!(
-        svg,
-        "<line class=\"axis\" x1=\"{zero:.1}\" y1=\"{TOP}\" x2=\"{zero:.1}\" y2=\"{:.1}\"/></svg>",
         height - TOP
     );
     svg
@@ -223,7 +179,7 @@ pub(crate) fn percentiles(rows: &[Spread], title: &str) -> String {
 }
 
 /// Ticks for a linear axis from `low` to `high`: steps of 1, 2 or 5 × 10ⁿ, about five.
-fn nice_ticks(low: f64, high: f64) -> Vec<f64> {
+pub(crate) fn nice_ticks(low: f64, high: f64) -> Vec<f64> {
     let span = (high - low).max(f64::MIN_POSITIVE);
     let raw = span / 5.0;
     let magnitude = 10f64.powf(raw.log10().floor());
@@ -237,49 +193,6 @@ fn nice_ticks(low: f64, high: f64) -> Vec<f64> {
         .map(|index| (first + index as f64) * step)
         .take_while(|tick| *tick <= high + step * 1e-9)
         .collect()
-}
-
-/// A point estimate with its interval on a linear axis, with a dashed reference line
-/// (1 for ratios: "no difference").
-pub(crate) fn interval(
-    estimate: f64,
-    low: f64,
-    high: f64,
-    reference: f64,
-    caption: &str,
-) -> String {
-    let (estimate, low, high) = (finite(estimate), finite(low), finite(high));
-    let lo = low.min(reference).min(estimate);
-    let hi = high.max(reference).max(estimate);
-    let pad = ((hi - lo) * 0.15).max(0.05);
-    let (axis_low, axis_high) = ((lo - pad).max(0.0), hi + pad);
-    let left = 40.0;
-    let right = WIDTH - 40.0;
-    let x = |value: f64| left + (value - axis_low) / (axis_high - axis_low) * (right - left);
-    let height = 110.0;
-    let y = 40.0;
-    let mut svg = open(height, caption);
-    for tick in nice_ticks(axis_low, axis_high) {
-        let _ = write!(
-            svg,
-            "<line class=\"grid\" x1=\"{0:.1}\" y1=\"15\" x2=\"{0:.1}\" y2=\"70\"/><text x=\"{0:.1}\" y=\"88\" text-anchor=\"middle\">{1}</text>",
-            x(tick),
-            escape(&format!("{tick:.2}x"))
-        );
-    }
-    let _ = write!(
-        svg,
-        "<line class=\"reference\" x1=\"{0:.1}\" y1=\"10\" x2=\"{0:.1}\" y2=\"75\"/><line class=\"whisker\" x1=\"{1:.1}\" y1=\"{y}\" x2=\"{2:.1}\" y2=\"{y}\"/><line class=\"whisker\" x1=\"{1:.1}\" y1=\"{3}\" x2=\"{1:.1}\" y2=\"{4}\"/><line class=\"whisker\" x1=\"{2:.1}\" y1=\"{3}\" x2=\"{2:.1}\" y2=\"{4}\"/><circle class=\"dot\" cx=\"{5:.1}\" cy=\"{y}\" r=\"7\"/><text x=\"{5:.1}\" y=\"22\" text-anchor=\"middle\">{6}</text><text x=\"{0:.1}\" y=\"104\" text-anchor=\"middle\">{7}</text></svg>",
-        x(reference),
-        x(low),
-        x(high),
-        y - 8.0,
-        y + 8.0,
-        x(estimate),
-        escape(&format!("{estimate:.2}x ({low:.2}–{high:.2})")),
-        escape(caption)
-    );
-    svg
 }
 
 /// One row of dots per group (e.g. each run's time per track, per arm), with the median
@@ -389,7 +302,5 @@ mod tests {
         assert!(!svg.contains("NaN") && !svg.contains("<k>"));
         let empty = percentiles(&[], "t");
         assert!(empty.ends_with("</svg>") && !empty.contains("NaN") && !empty.contains("inf"));
-        let flat = interval(1.0, 1.0, 1.0, 1.0, "t");
-        assert!(!flat.contains("NaN"));
     }
 }
