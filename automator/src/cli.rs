@@ -249,6 +249,15 @@ pub struct Cli {
     /// session; the login is done once and its cookies reused by the other sessions.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64), help_heading = "Sessions and Grid")]
     pub sessions: u32,
+    /// Stage only: mixes the site generates at once (1 to 1024); more wait in a FIFO queue,
+    /// reported as queue time apart from service time.
+    #[arg(long, value_name = "K", default_value_t = crate::stage::DEFAULT_CAPACITY, allow_negative_numbers = true, value_parser = crate::stage::parse_capacity, help_heading = "Stage")]
+    pub capacity: usize,
+
+    /// Stage only: mix requests the account may make, e.g. `6/min` (also N/s, N/h; scaled by
+    /// --time-scale); more get HTTP 429 with Retry-After, and the automator backs off.
+    #[arg(long, value_name = "N/min", value_parser = crate::stage::RateLimit::parse, help_heading = "Stage")]
+    pub rate_limit: Option<crate::stage::RateLimit>,
 }
 
 /// The largest `--time-scale`: every knob and stage delay is multiplied by it, and 100 × the
@@ -383,6 +392,24 @@ mod tests {
             );
         }
         assert!(usage_error(&["--time-scale", "1e300"]).contains("at most 100"));
+    }
+
+    #[test]
+    fn the_stage_capacity_and_rate_limit_reach_the_embedded_stage() {
+        let cli = Cli::try_parse_from(["automator"]).unwrap();
+        assert_eq!(
+            (cli.capacity, cli.rate_limit),
+            (crate::stage::DEFAULT_CAPACITY, None)
+        );
+        let cli =
+            Cli::try_parse_from(["automator", "--capacity", "2", "--rate-limit", "6/min"]).unwrap();
+        assert_eq!(cli.capacity, 2);
+        assert_eq!(
+            cli.rate_limit.map(|limit| limit.to_string()).as_deref(),
+            Some("6/min")
+        );
+        assert!(usage_error(&["--capacity", "0"]).contains("--capacity"));
+        assert!(usage_error(&["--rate-limit", "fast"]).contains("N/min"));
     }
 
     #[test]

@@ -4,11 +4,12 @@
 use std::time::Duration;
 
 use automator::stage::{
-    DEMO_PASSWORD, DEMO_USERNAME, FaultKind, FaultSpec, MixStatus, Stage, StageConfig, StageError,
-    TimingModel, TransferOutcome, demo_catalog, full_mix_file_name, mix_file_name, read_mix_tag,
+    DEMO_PASSWORD, DEMO_USERNAME, FaultKind, FaultSpec, MixStatus, RateLimit, Stage, StageConfig,
+    StageError, TimingModel, TransferOutcome, demo_catalog, full_mix_file_name, mix_file_name,
+    read_mix_tag,
 };
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use reqwest::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use serde_json::{Value, json};
 
 /// Fast enough for tests, slow enough that ordering is observable.
@@ -761,4 +762,110 @@ async fn shutdown_ends_pending_long_polls() {
         .expect("the long-poll ends with the stage")
         .unwrap();
     assert_eq!(state, json!({ "version": 0, "soloed": [] }));
+}
+
+#[tokio::test]
+async fn mixes_beyond_the_capacity_queue_first_come_first_served() {
+    let stage = Stage::start(StageConfig {
+        time_scale: SCALE,
+        seed: 7,
+        capacity: 2,
+        ..StageConfig::default()
+    })
+    .await
+    .unwrap();
+    let visitor = Visitor::logged_in(&stage).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (status, mix) = visitor.mix(SIMPLE, 0, false).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{mix}");
+        ids.push(mix["id"].as_u64().unwrap());
+    }
+    for id in &ids {
+        assert_eq!(visitor.finished_mix(*id).await["status"], "ready");
+    }
+    let mixes = stage.ledger().mixes();
+    let [first, second, third] = mixes.as_slice() else {
+        panic!("three mixes: {mixes:#?}");
+    };
+    // Slots are handed out in arrival order (FIFO).
+    assert!(first.started.unwrap() <= second.started.unwrap());
+    assert!(second.started.unwrap() <= third.started.unwrap());
+    // The third waited for the first slot to be freed, about one service time.
+    let freed = first.ready.unwrap().min(second.ready.unwrap());
+    let started = third.started.unwrap();
+    assert!(
+        started >= freed,
+        "started {started:?} before a slot was free at {freed:?}"
+    );
+    let shortest_service = first
+        .generation_planned
+        .unwrap()
+        .min(second.generation_planned.unwrap());
+    assert!(
+        third.queue() + (third.requested - first.requested) >= shortest_service,
+        "queued {:?}",
+        third.queue()
+    );
+    // Its own service time is still the timing model's: ready − started ≥ planned.
+    assert!(third.ready.unwrap() - started >= third.generation_planned.unwrap());
+    assert_eq!(
+        third.intrinsic(),
+        third.queue() + (third.ready.unwrap() - started),
+        "intrinsic = queue + service"
+    );
+    let json: Value = visitor.get("/__stage/ledger").await.json().await.unwrap();
+    assert!(json["mixes"][2]["started"].as_f64().unwrap() >= freed.as_secs_f64());
+    let info: Value = visitor.get("/__stage/info").await.json().await.unwrap();
+    assert_eq!(
+        (info["capacity"].as_u64(), &info["rate_limit"]),
+        (Some(2), &Value::Null)
+    );
+    stage.shutdown().await;
+}
+
+#[tokio::test]
+async fn mix_requests_over_the_rate_limit_get_429_with_retry_after_in_seconds() {
+    let stage = Stage::start(StageConfig {
+        time_scale: SCALE,
+        rate_limit: Some(RateLimit::parse("2/min").unwrap()),
+        ..StageConfig::default()
+    })
+    .await
+    .unwrap();
+    let visitor = Visitor::logged_in(&stage).await;
+    for _ in 0..2 {
+        assert_eq!(visitor.mix(SIMPLE, 0, false).await.0, StatusCode::ACCEPTED);
+    }
+    let refused = visitor
+        .http
+        .post(format!("{}/api/mix", visitor.base))
+        .json(&json!({ "song": SIMPLE, "key": 0, "precount": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The window is 60 s × 0.02 = 1.2 s, so the wait is 1 or 2 whole seconds.
+    let retry_after: u64 = refused.headers()[RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("Retry-After is delay-seconds, an integer");
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    let body: Value = refused.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("too many"),
+        "{body}"
+    );
+    let ledger = stage.ledger();
+    assert_eq!(ledger.mixes().len(), 2, "a refused request makes no mix");
+    let limited = ledger.rate_limited();
+    assert_eq!(limited.len(), 1);
+    assert_eq!(
+        (limited[0].song.as_str(), limited[0].retry_after_secs),
+        (SIMPLE, retry_after)
+    );
+    let info: Value = visitor.get("/__stage/info").await.json().await.unwrap();
+    assert_eq!(info["rate_limit"], "2/min");
+    stage.shutdown().await;
 }

@@ -170,6 +170,7 @@ mod tests {
                     login: None,
                     against_stage: true,
                     sessions: Vec::new(),
+                    mix_requests: Default::default(),
                 },
                 seed: Some(9),
             },

@@ -62,6 +62,8 @@ pub fn prepare_run(cli: &Cli) -> Result<(RunOptions, Knobs, Target), RunInputsEr
         None => Target::Stage(StageConfig {
             faults: cli.faults.clone(),
             seed: cli.seed,
+            capacity: cli.capacity,
+            rate_limit: cli.rate_limit,
             ..StageConfig::default()
         }),
     };

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::error::CommandError;
 use crate::config::Knobs;
 use crate::flow::RunOutcome;
+use crate::flow::mix_limiter::MixRequestStats;
 
 /// Version of the preset-run file layout.
 pub const RUN_SET_SCHEMA: u32 = 1;
@@ -35,6 +36,10 @@ pub struct TrackRecord {
     pub seconds: f64,
     /// The stage's own time for the track (stage runs only).
     pub intrinsic_seconds: Option<f64>,
+    /// The part of `intrinsic_seconds` its mixes queued for a generation slot (stage runs
+    /// only; absent in files written before it was recorded).
+    #[serde(default)]
+    pub queue_seconds: Option<f64>,
     pub error: Option<String>,
 }
 
@@ -57,6 +62,10 @@ pub struct RunRecord {
     /// Failed songs and tracks, one line each.
     pub errors: Vec<String>,
     pub tracks: Vec<TrackRecord>,
+    /// Mix requests as the automation saw them: HTTP 429s, time held off, queueing, the
+    /// concurrency limit (zero in files written before it was recorded).
+    #[serde(default)]
+    pub mix_requests: MixRequestStats,
     /// Everything the profiler recorded during this run only.
     pub profile: Profile,
 }
@@ -95,6 +104,7 @@ impl RunRecord {
                 wrong_mixes: track.wrong_mixes,
                 seconds: track.wall.as_secs_f64(),
                 intrinsic_seconds: track.intrinsic.map(|intrinsic| intrinsic.as_secs_f64()),
+                queue_seconds: track.queue.map(|queue| queue.as_secs_f64()),
                 error: track.error.clone(),
             })
             .collect();
@@ -124,6 +134,7 @@ impl RunRecord {
             interrupted: outcome.interrupted,
             errors,
             tracks,
+            mix_requests: outcome.mix_requests.clone(),
             profile,
         }
     }
@@ -308,6 +319,7 @@ mod tests {
             wrong_mixes: u32::from(!ok),
             wall: Duration::from_secs_f64(seconds),
             intrinsic: Some(Duration::from_secs_f64(seconds / 2.0)),
+            queue: Some(Duration::from_secs_f64(seconds / 4.0)),
             error: (!ok).then(|| "wrong mix: got Bass".to_string()),
             verified: ok,
             file: None,
@@ -330,6 +342,7 @@ mod tests {
             login: None,
             against_stage: true,
             sessions: Vec::new(),
+            mix_requests: Default::default(),
         }
     }
 
@@ -355,6 +368,30 @@ mod tests {
             ]
         );
         assert_eq!(record.tracks[0].intrinsic_seconds, Some(1.0));
+        assert_eq!(record.tracks[0].queue_seconds, Some(0.5));
+    }
+
+    #[test]
+    fn a_run_keeps_its_mix_requests_and_older_files_without_them_still_read() {
+        let mut rate_limited = outcome();
+        rate_limited.mix_requests.rate_limited = 2;
+        rate_limited.mix_requests.backoff = Duration::from_millis(1500);
+        let record = RunRecord::new(0, None, &rate_limited, profile_with(1, 1));
+        let mut json = serde_json::to_value(&record).unwrap();
+        assert_eq!(json["mix_requests"]["rate_limited"], 2);
+        assert_eq!(json["mix_requests"]["backoff"], 1.5);
+        assert_eq!(
+            serde_json::from_value::<RunRecord>(json.clone()).unwrap(),
+            record
+        );
+        json.as_object_mut().unwrap().remove("mix_requests");
+        json["tracks"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("queue_seconds");
+        let older: RunRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(older.mix_requests, MixRequestStats::default());
+        assert_eq!(older.tracks[0].queue_seconds, None);
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub fn record(tracks: usize, wrong_mixes: usize, work_seconds: f64) -> RunRecord
             wrong_mixes: u32::from(index < wrong_mixes),
             seconds: work_seconds / tracks as f64,
             intrinsic_seconds: None,
+            queue_seconds: None,
             error: None,
         })
         .collect();
@@ -55,6 +56,7 @@ pub fn record(tracks: usize, wrong_mixes: usize, work_seconds: f64) -> RunRecord
         interrupted: false,
         errors: Vec::new(),
         tracks,
+        mix_requests: Default::default(),
         profile: profile_with(1, 1),
     }
 }

@@ -1,6 +1,7 @@
 //! What every step of the flow needs: the browser, the site profile, the (scaled) knobs, the
 //! site's address and the incoming download directory.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use url::Url;
@@ -9,6 +10,7 @@ use crate::browser::Driver;
 use crate::config::{Knobs, SiteProfile};
 
 use super::incoming::IncomingDir;
+use super::mix_limiter::MixLimiter;
 
 pub struct FlowContext<'a> {
     pub driver: &'a Driver,
@@ -17,6 +19,8 @@ pub struct FlowContext<'a> {
     pub knobs: &'a Knobs,
     pub base_url: &'a Url,
     pub incoming: &'a IncomingDir,
+    /// The run's shared limit on concurrent mix requests (one for all sessions).
+    pub mix_limiter: &'a Arc<MixLimiter>,
 }
 
 impl FlowContext<'_> {

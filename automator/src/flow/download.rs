@@ -1,9 +1,10 @@
-//! Download management: request the mix, wait until the site has generated it, wait for the
-//! file per `download_wait` (directory polling or file-system events), and verify that the
-//! file is the mix of the track that was meant — a wrong mix is a failure to retry.
+//! Download management: request the mix (within the run's mix limiter, holding off as asked
+//! when the site answers 429), wait until the site has generated it, wait for the file per
+//! `download_wait` (directory polling or file-system events), and verify that the file is the
+//! mix of the track that was meant — a wrong mix is a failure to retry.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
 
@@ -12,6 +13,8 @@ use crate::config::DownloadWait;
 use super::context::FlowContext;
 use super::error::FlowError;
 use super::incoming::{DirectoryWatch, DownloadState, LOW_SPACE_BYTES, Snapshot, Wanted};
+use super::mix_limiter::MixPermit;
+use super::rate_limited;
 use super::scripts;
 use super::tracks::{self, TrackInfo};
 use crate::config::site_profile::{NamedTrack, same_track};
@@ -69,7 +72,7 @@ pub async fn download_track(
     };
     ensure_space(ctx)?;
     let before = ctx.incoming.snapshot().map_err(FlowError::Incoming)?;
-    let watch = match ctx.knobs.download_wait {
+    let mut watch = match ctx.knobs.download_wait {
         DownloadWait::Watch => Some(
             ctx.incoming
                 .watch()
@@ -78,15 +81,62 @@ pub async fn download_track(
         DownloadWait::Poll => None,
     };
     let solo_before = tracks::soloed_tracks(ctx).await?;
-    request_mix(ctx).await?;
-    let requested = Instant::now();
-    let arrived = match watch {
-        Some(watch) => wait_then_watch(ctx, &before, wanted, watch, requested).await,
-        None => {
-            let arrived = monitor_download_polling(ctx, &before, wanted).await;
-            close_modal(ctx).await;
-            arrived
+    let mut refused = 0;
+    let arrived = loop {
+        let mut permit = Some(wait_for_mix_slot(ctx).await);
+        request_mix(ctx).await?;
+        let requested = Instant::now();
+        let arrived = match watch.as_mut() {
+            Some(watch) => {
+                let max_wait = ctx.seconds(ctx.knobs.download_max_wait);
+                let ready = wait_for_readiness(ctx, max_wait).await;
+                close_modal(ctx).await;
+                match ready {
+                    Ok(()) => {
+                        if let Some(permit) = permit.take() {
+                            permit.ready(requested.elapsed());
+                        }
+                        let remaining = max_wait.saturating_sub(requested.elapsed());
+                        monitor_download_watching(ctx, &before, wanted, watch, remaining).await
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+            None => {
+                let arrived = monitor_download_polling(ctx, &before, wanted).await;
+                close_modal(ctx).await;
+                if let (Ok(_), Some(permit)) = (&arrived, permit.take()) {
+                    permit.ready(requested.elapsed());
+                }
+                arrived
+            }
+        };
+        // A failure the page showed may be the site's 429: hold off as it asks, then ask again.
+        let retry_after = match &arrived {
+            Err(FlowError::MixFailed(_)) => rate_limited::noted_429(ctx).await?,
+            _ => None,
+        };
+        let (Some(retry_after), Some(permit)) = (retry_after, permit.take()) else {
+            break arrived;
+        };
+        refused += 1;
+        let wait = rate_limited::backoff(
+            retry_after.as_deref(),
+            SystemTime::now(),
+            refused,
+            ctx.seconds(1.0),
+        );
+        permit.rate_limited(wait);
+        tracing::info!(
+            "{}: the site answered 429 (rate limit), Retry-After {}; holding off {:.1} s",
+            track.name,
+            retry_after.as_deref().unwrap_or("absent"),
+            wait.as_secs_f64()
+        );
+        if refused >= rate_limited::MAX_CONSECUTIVE {
+            return Err(FlowError::RateLimited { times: refused });
         }
+        rate_limit_backoff(wait).await;
     };
     let file = match arrived {
         Ok(file) => file,
@@ -143,21 +193,6 @@ fn enough_space(free: u64, folder: &Path) -> Result<(), FlowError> {
     }
 }
 
-async fn wait_then_watch(
-    ctx: &FlowContext<'_>,
-    before: &Snapshot,
-    wanted: Wanted<'_>,
-    watch: DirectoryWatch,
-    requested: Instant,
-) -> Result<PathBuf, FlowError> {
-    let max_wait = ctx.seconds(ctx.knobs.download_max_wait);
-    let ready = wait_for_readiness(ctx, max_wait).await;
-    close_modal(ctx).await;
-    ready?;
-    let remaining = max_wait.saturating_sub(requested.elapsed());
-    monitor_download_watching(ctx, before, wanted, watch, remaining).await
-}
-
 #[tracing::instrument(
     skip_all,
     fields(tier = "method", component = "download_management"),
@@ -165,16 +200,26 @@ async fn wait_then_watch(
 )]
 async fn request_mix(ctx: &FlowContext<'_>) -> Result<(), FlowError> {
     let selector = &ctx.site.song.download_link;
-    let clicked = ctx
-        .driver
-        .execute("click_download", scripts::CLICK, vec![json!(selector)])
-        .await?;
-    match clicked.as_bool() {
-        Some(true) => Ok(()),
-        _ => Err(FlowError::UnexpectedPage(format!(
+    match rate_limited::click_noting_429(ctx, selector).await? {
+        true => Ok(()),
+        false => Err(FlowError::UnexpectedPage(format!(
             "no download link ({selector})"
         ))),
     }
+}
+
+/// Waits for the run's mix limiter to allow one more mix request at the site (at once unless
+/// other sessions hold every permit or a 429 asked everyone to hold off).
+#[tracing::instrument(skip_all, fields(tier = "method", component = "download_management"))]
+async fn wait_for_mix_slot(ctx: &FlowContext<'_>) -> MixPermit {
+    ctx.mix_limiter.acquire().await
+}
+
+/// Holds off after a 429 for the bounded `Retry-After` (a profile key of its own: its count is
+/// the number of 429s, its time the back-off).
+#[tracing::instrument(skip_all, fields(tier = "method", component = "download_management"))]
+async fn rate_limit_backoff(wait: Duration) {
+    tokio::time::sleep(wait).await;
 }
 
 /// Waits (one async script, a MutationObserver) until the modal says the mix is ready or
@@ -226,7 +271,7 @@ async fn monitor_download_watching(
     ctx: &FlowContext<'_>,
     before: &Snapshot,
     wanted: Wanted<'_>,
-    mut watch: DirectoryWatch,
+    watch: &mut DirectoryWatch,
     max_wait: std::time::Duration,
 ) -> Result<PathBuf, FlowError> {
     let deadline = tokio::time::Instant::now() + max_wait;

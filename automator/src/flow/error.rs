@@ -29,6 +29,10 @@ pub enum FlowError {
     WrongMix { expected: String, file: String },
     #[error("mix generation failed (the page said: {0})")]
     MixFailed(String),
+    #[error(
+        "the site refused the mix request {times} times in a row with HTTP 429 (rate limit); held off as it asked each time"
+    )]
+    RateLimited { times: u32 },
     #[error("the mix was not ready within {waited:.1} s")]
     MixTimeout { waited: f64 },
     #[error("the download did not finish within {waited:.1} s")]

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::auth::LoginKind;
+use super::mix_limiter::MixRequestStats;
 
 /// What an unfinished track or song says after a signal stopped the run.
 pub const INTERRUPTED: &str = "interrupted";
@@ -32,6 +33,9 @@ pub struct RunOutcome {
     pub against_stage: bool,
     /// What each browser session did and its browser's peak memory (one entry per session).
     pub sessions: Vec<super::sessions::SessionFigures>,
+    /// Mix requests as the automation saw them: HTTP 429s, time held off, queueing, the
+    /// concurrency limit.
+    pub mix_requests: MixRequestStats,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,6 +79,10 @@ pub struct TrackOutcome {
     /// The stage's own time for this track (solo apply + generation + transfer), all attempts.
     #[serde(serialize_with = "optional_secs")]
     pub intrinsic: Option<Duration>,
+    /// The part of `intrinsic` the track's mixes waited for a generation slot at the stage
+    /// (the rest is service time).
+    #[serde(serialize_with = "optional_secs")]
+    pub queue: Option<Duration>,
     /// Why the last attempt failed; `None` once the track succeeded.
     pub error: Option<String>,
     /// The file name named this track (always true for `ok`).
@@ -173,6 +181,25 @@ impl RunOutcome {
         )
     }
 
+    /// Median queue time (part of the intrinsic time) of the successful tracks (stage only).
+    pub fn median_queue(&self) -> Option<Duration> {
+        median(
+            self.tracks
+                .iter()
+                .filter(|track| track.ok)
+                .filter_map(|track| track.queue)
+                .collect(),
+        )
+    }
+
+    /// Σ queue time over every track (stage only).
+    pub fn total_queue(&self) -> Option<Duration> {
+        self.tracks
+            .iter()
+            .filter_map(|track| track.queue)
+            .reduce(|a, b| a + b)
+    }
+
     /// Σ wall / Σ intrinsic over the successful tracks (stage only).
     pub fn wall_to_intrinsic(&self) -> Option<f64> {
         let (wall, intrinsic) = self
@@ -242,6 +269,7 @@ mod tests {
             wrong_mixes: 0,
             wall: Duration::from_secs_f64(wall),
             intrinsic: intrinsic.map(Duration::from_secs_f64),
+            queue: None,
             error: (!ok).then(|| "failed".into()),
             verified: ok,
             file: None,
@@ -257,6 +285,7 @@ mod tests {
             login: None,
             against_stage: true,
             sessions: Vec::new(),
+            mix_requests: Default::default(),
         }
     }
 

@@ -19,6 +19,7 @@ use crate::stage::{DEMO_PASSWORD, DEMO_USERNAME, Ledger, Stage, StageConfig};
 
 use super::auth::SessionStore;
 use super::incoming::IncomingDir;
+use super::mix_limiter::MixLimiter;
 use super::options::{RunOptions, Target};
 use super::outcome::RunOutcome;
 use super::plan::{PlannedSong, parse_base_url, plan_songs, prepare_download_dir};
@@ -171,6 +172,9 @@ async fn run_against(
         log,
         sessions,
         restart_browser_every: rounds.restart_browser_every,
+        // One limit for all sessions: at most one mix in flight per session, lowered
+        // when the site answers 429 or its queue grows.
+        mix_limiter: MixLimiter::new(sessions),
         first_login: tokio::sync::watch::channel(false).0,
         login: std::sync::Mutex::new(None),
     });
@@ -205,8 +209,10 @@ async fn run_against(
             }
             round_started = Instant::now();
             drive(&envs, &mut slots, &songs, &states).await?;
+            let mut outcome = round_outcome(&states, &shared, &slots);
+            outcome.mix_requests = shared.mix_limiter.take_stats();
             finished_rounds.push((
-                round_outcome(&states, &shared, &slots),
+                outcome,
                 round_started.elapsed(),
             ));
             round += 1;
@@ -240,6 +246,7 @@ async fn run_against(
         );
         let mut outcome = round_outcome(&states, &shared, &slots);
         outcome.mark_interrupted();
+        outcome.mix_requests = shared.mix_limiter.take_stats();
         finished_rounds.push((outcome, round_started.elapsed()));
     } else if let Some((_, wall)) = finished_rounds.last_mut() {
         // The last round's wall time includes the browsers' shutdown, as a plain run's does.
@@ -306,6 +313,7 @@ fn round_outcome(states: &SongSlots, shared: &RunShared<'_>, slots: &[SessionSlo
         login: shared.take_login(),
         against_stage: false,
         sessions: slots.iter().map(|slot| slot.figures.clone()).collect(),
+        mix_requests: Default::default(),
     };
     for state in states {
         let Ok(mut state) = state.try_lock() else {
@@ -319,7 +327,8 @@ fn round_outcome(states: &SongSlots, shared: &RunShared<'_>, slots: &[SessionSlo
     outcome
 }
 
-/// Copies the stage's ground truth onto each track: the sum of its records' intrinsic times.
+/// Copies the stage's ground truth onto each track: the sum of its records' intrinsic times,
+/// and the part of them its mixes spent queued for a generation slot.
 fn attach_intrinsic_times(outcome: &mut RunOutcome, ledger: &Ledger) {
     let records = ledger.records();
     for track in &mut outcome.tracks {
@@ -329,6 +338,7 @@ fn attach_intrinsic_times(outcome: &mut RunOutcome, ledger: &Ledger) {
             .collect();
         if !matching.is_empty() {
             track.intrinsic = Some(matching.iter().map(|record| record.intrinsic()).sum());
+            track.queue = Some(matching.iter().map(|record| record.queue()).sum());
         }
     }
 }

@@ -70,6 +70,7 @@ pub(crate) fn context<'a>(env: &'a RunEnv<'_>, browser: &'a Browser) -> FlowCont
         knobs: &env.knobs,
         base_url: &env.base_url,
         incoming: &env.incoming,
+        mix_limiter: &env.mix_limiter,
     }
 }
 
@@ -119,6 +120,7 @@ pub(crate) async fn song_pass(
                     wrong_mixes: 0,
                     wall: Duration::ZERO,
                     intrinsic: None,
+                    queue: None,
                     error: None,
                     verified: false,
                     file: None,

@@ -44,10 +44,18 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
         {
             let _ = write!(
                 text,
-                " · site's intrinsic time median {} · automation overhead median {}",
-                seconds(intrinsic),
-                seconds(overhead)
+                " · site's intrinsic time median {}",
+                seconds(intrinsic)
             );
+            if let Some(queue) = outcome.median_queue() {
+                let _ = write!(
+                    text,
+                    " (queued for a mix slot {} + service {})",
+                    seconds(queue),
+                    seconds(intrinsic.saturating_sub(queue))
+                );
+            }
+            let _ = write!(text, " · automation overhead median {}", seconds(overhead));
         }
         if let Some(ratio) = outcome.wall_to_intrinsic() {
             let _ = write!(text, " · wall/intrinsic {ratio:.3}x");
@@ -55,6 +63,10 @@ pub fn render_summary(outcome: &RunOutcome) -> String {
     }
     if outcome.sessions.len() > 1 {
         let _ = write!(text, "\n{}", sessions_line(outcome));
+    }
+    if let Some(line) = mix_request_line(outcome) {
+        text.push('\n');
+        text.push_str(&line);
     }
     if !not_purchased.is_empty() {
         let _ = write!(text, "\nNot purchased: {}", not_purchased.join(", "));
@@ -132,6 +144,32 @@ fn sessions_line(outcome: &RunOutcome) -> String {
     format!("Sessions: {}", parts.join(" · "))
 }
 
+/// The site's load as the run met it, when there was any: 429s and the time held off for
+/// them, mixes that queued (the stage's ledger and the limiter's latency signal), and the mix
+/// concurrency limit.
+fn mix_request_line(outcome: &RunOutcome) -> Option<String> {
+    let stats = &outcome.mix_requests;
+    let queued = outcome.total_queue().filter(|queue| !queue.is_zero());
+    if stats.rate_limited == 0 && stats.queued == 0 && queued.is_none() {
+        return None;
+    }
+    let mut line = format!(
+        "Mix requests: {} · HTTP 429 (rate limit) {} × · held off {}",
+        stats.requests,
+        stats.rate_limited,
+        seconds(stats.backoff)
+    );
+    if let Some(queue) = queued {
+        let _ = write!(line, " · queued at the site {} in all", seconds(queue));
+    }
+    let _ = write!(
+        line,
+        " · concurrency limit {} (lowest {})",
+        stats.limit, stats.min_limit
+    );
+    Some(line)
+}
+
 fn track_table(outcome: &RunOutcome) -> String {
     let with_intrinsic = outcome.against_stage;
     let mut rows = vec![
@@ -143,6 +181,7 @@ fn track_table(outcome: &RunOutcome) -> String {
             "Wall",
             "Intrinsic",
             "Overhead",
+            "Queue",
         ]
         .map(String::from)
         .to_vec(),
@@ -161,9 +200,10 @@ fn track_table(outcome: &RunOutcome) -> String {
             seconds(track.wall),
             track.intrinsic.map(seconds).unwrap_or_else(|| "–".into()),
             track.overhead().map(seconds).unwrap_or_else(|| "–".into()),
+            track.queue.map(seconds).unwrap_or_else(|| "–".into()),
         ]);
     }
-    let columns = if with_intrinsic { 7 } else { 5 };
+    let columns = if with_intrinsic { 8 } else { 5 };
     let widths: Vec<usize> = (0..columns)
         .map(|column| {
             rows.iter()
@@ -206,6 +246,7 @@ fn human(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::mix_limiter::MixRequestStats;
     use crate::flow::outcome::{SongOutcome, TrackOutcome};
 
     fn track(name: &str, ok: bool, wall: f64, intrinsic: f64) -> TrackOutcome {
@@ -219,6 +260,7 @@ mod tests {
             wrong_mixes: if ok { 0 } else { 2 },
             wall: Duration::from_secs_f64(wall),
             intrinsic: Some(Duration::from_secs_f64(intrinsic)),
+            queue: None,
             error: (!ok).then(|| "wrong mix: expected track \"Bass\"".into()),
             verified: ok,
             file: None,
@@ -245,6 +287,7 @@ mod tests {
             login: None,
             against_stage: true,
             sessions: Vec::new(),
+            mix_requests: Default::default(),
         };
         let text = render_summary(&outcome);
         assert!(text.starts_with("Summary: 1 of 2 tracks downloaded, 1 failed; 1 song(s) not purchased (skipped) — run took 1m 15.0s"), "{text}");
@@ -265,6 +308,50 @@ mod tests {
     }
 
     #[test]
+    fn queue_time_and_429s_are_shown_apart_from_service_time() {
+        let mut queued = track("Drums", true, 9.0, 8.0);
+        queued.queue = Some(Duration::from_secs(3));
+        let mut served = track("Bass", true, 7.0, 6.0);
+        served.queue = Some(Duration::ZERO);
+        let quiet = RunOutcome {
+            songs: vec![],
+            tracks: vec![served.clone()],
+            wall: Duration::from_secs(20),
+            interrupted: false,
+            login: None,
+            against_stage: true,
+            sessions: Vec::new(),
+            mix_requests: Default::default(),
+        };
+        let text = render_summary(&quiet);
+        assert!(
+            text.contains("site's intrinsic time median 6.00 s (queued for a mix slot 0.00 s + service 6.00 s)"),
+            "{text}"
+        );
+        assert!(!text.contains("Mix requests:"), "nothing to report: {text}");
+        let busy = RunOutcome {
+            tracks: vec![queued, served],
+            mix_requests: MixRequestStats {
+                requests: 5,
+                rate_limited: 2,
+                backoff: Duration::from_secs(4),
+                queued: 1,
+                limit: 1,
+                min_limit: 1,
+            },
+            ..quiet
+        };
+        let text = render_summary(&busy);
+        assert!(
+            text.contains("Mix requests: 5 · HTTP 429 (rate limit) 2 × · held off 4.00 s · queued at the site 3.00 s in all · concurrency limit 1 (lowest 1)"),
+            "{text}"
+        );
+        let header = text.lines().nth(1).unwrap();
+        assert!(header.trim_end().ends_with("Queue"), "{text}");
+        assert!(text.lines().nth(2).unwrap().ends_with("3.00 s"), "{text}");
+    }
+
+    #[test]
     fn a_filed_but_unverified_mix_is_named_in_the_summary() {
         let mut unsure = track("Bass", true, 8.7, 8.5);
         unsure.verified = false;
@@ -276,6 +363,7 @@ mod tests {
             login: None,
             against_stage: true,
             sessions: Vec::new(),
+            mix_requests: Default::default(),
         };
         let text = render_summary(&outcome);
         assert!(
@@ -301,6 +389,7 @@ mod tests {
             login: None,
             against_stage: false,
             sessions: Vec::new(),
+            mix_requests: Default::default(),
         };
         outcome.mark_interrupted();
         let text = render_summary(&outcome);

@@ -1,6 +1,7 @@
 //! The ledger: the stage's ground truth about what it did and when, per track, so a run report
-//! can split wall time into intrinsic site time and automation overhead, and tests can check
-//! that a downloaded file was the right mix.
+//! can split wall time into intrinsic site time (itself queue time for a generation slot plus
+//! service time) and automation overhead, and tests can check that a downloaded file was the
+//! right mix.
 //!
 //! All instants are [`Duration`]s since the stage started ([`Ledger::origin`]). In JSON they are
 //! seconds as floating-point numbers.
@@ -96,6 +97,17 @@ impl TrackRecord {
             .sum();
         solo + mixes
     }
+
+    /// The part of [`TrackRecord::intrinsic`] its mixes spent queued for a generation slot
+    /// (the site was at capacity): for every finished mix of this track, requested → started.
+    /// The rest of the intrinsic time is service time.
+    pub fn queue(&self) -> Duration {
+        self.mixes
+            .iter()
+            .filter(|mix| mix.mix_of == Some(self.track))
+            .map(MixRecord::queue)
+            .sum()
+    }
 }
 
 /// What a mix request produced.
@@ -136,6 +148,10 @@ pub struct MixRecord {
     /// When the mix was requested.
     #[serde(with = "secs")]
     pub requested: Duration,
+    /// When its generation started: a slot of the mix-generation pool was free (at once, or
+    /// after queueing behind other mixes). `None` while queued, and for a stuck mix.
+    #[serde(with = "opt_secs")]
+    pub started: Option<Duration>,
     /// The generation time the timing model drew; `None` when stuck.
     #[serde(with = "opt_secs")]
     pub generation_planned: Option<Duration>,
@@ -157,7 +173,17 @@ impl MixRecord {
         self.transfers.iter().map(|t| t.bytes_served).sum()
     }
 
-    /// Generation time (to ready or failed) plus every transfer's duration.
+    /// Time queued for a generation slot (requested → started), once the mix finished (ready
+    /// or failed); zero before, so it is always part of [`MixRecord::intrinsic`].
+    pub fn queue(&self) -> Duration {
+        match (self.started, self.ready.or(self.failed)) {
+            (Some(started), Some(_)) => started.saturating_sub(self.requested),
+            _ => Duration::ZERO,
+        }
+    }
+
+    /// Generation time (requested → ready or failed: queue + service) plus every transfer's
+    /// duration.
     pub fn intrinsic(&self) -> Duration {
         let generation = self
             .ready
@@ -266,6 +292,18 @@ pub struct FaultEvent {
     pub context: String,
 }
 
+/// A mix request refused by the rate limit (HTTP 429).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RateLimited {
+    /// When it was refused.
+    #[serde(with = "secs")]
+    pub at: Duration,
+    /// Song page path of the refused request.
+    pub song: String,
+    /// The `Retry-After` sent, whole seconds.
+    pub retry_after_secs: u64,
+}
+
 /// Everything in the ledger at one moment (the JSON of `GET /__stage/ledger`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LedgerSnapshot {
@@ -279,6 +317,8 @@ pub struct LedgerSnapshot {
     pub pages: Vec<PageRecord>,
     /// Every injected fault.
     pub faults: Vec<FaultEvent>,
+    /// Every mix request the rate limit refused.
+    pub rate_limited: Vec<RateLimited>,
 }
 
 /// Cheap, cloneable handle to the stage's ledger.
@@ -294,6 +334,7 @@ struct Entries {
     mixes: BTreeMap<u64, MixEntry>,
     pages: Vec<PageRecord>,
     faults: Vec<FaultEvent>,
+    rate_limited: Vec<RateLimited>,
     transfer_order: Vec<(u64, usize)>,
 }
 
@@ -400,6 +441,11 @@ impl Ledger {
         self.lock().faults.clone()
     }
 
+    /// Every mix request the rate limit refused (HTTP 429), oldest first.
+    pub fn rate_limited(&self) -> Vec<RateLimited> {
+        self.lock().rate_limited.clone()
+    }
+
     /// Everything at once (consistent with itself).
     pub fn snapshot(&self) -> LedgerSnapshot {
         LedgerSnapshot {
@@ -408,6 +454,7 @@ impl Ledger {
             mixes_served: self.mixes_served(),
             pages: self.pages(),
             faults: self.faults(),
+            rate_limited: self.rate_limited(),
         }
     }
 
@@ -487,6 +534,23 @@ impl Ledger {
                 requested_for,
             },
         );
+    }
+
+    pub(crate) fn record_rate_limited(&self, song: &str, retry_after_secs: u64) {
+        let at = self.now();
+        self.lock().rate_limited.push(RateLimited {
+            at,
+            song: song.to_owned(),
+            retry_after_secs,
+        });
+    }
+
+    /// The mix got a generation slot: its queueing ends and its service starts.
+    pub(crate) fn mix_started(&self, mix_id: u64) {
+        let now = self.now();
+        if let Some(mix) = self.lock().mixes.get_mut(&mix_id) {
+            mix.record.started = Some(now);
+        }
     }
 
     pub(crate) fn mix_finished(&self, mix_id: u64, status: MixStatus) {
@@ -626,6 +690,7 @@ mod tests {
             key: 0,
             precount: false,
             requested,
+            started: ready.map(|_| requested),
             generation_planned: Some(ms(50)),
             ready,
             failed: None,
@@ -665,6 +730,23 @@ mod tests {
         assert_eq!(record.mix_requested(), Some(ms(3000)));
         assert_eq!(record.mix_ready(), Some(ms(3700)));
         assert!(record.delivered());
+    }
+
+    #[test]
+    fn queue_time_is_the_part_of_intrinsic_before_generation_started() {
+        let mut record = solo(1, ms(0));
+        record.solo_applied = Some(ms(100));
+        let mut queued = mix(1, Some(1), ms(200), Some(ms(1200)));
+        queued.started = Some(ms(700));
+        let mut wrong = mix(2, Some(0), ms(150), Some(ms(900)));
+        wrong.started = Some(ms(600));
+        let mut unfinished = mix(3, Some(1), ms(1300), None);
+        unfinished.started = Some(ms(1400));
+        record.mixes = vec![wrong, queued, unfinished];
+        assert_eq!(record.queue(), ms(500), "only finished mixes of this track");
+        assert_eq!(record.intrinsic(), ms(100 + 1000));
+        assert_eq!(record.mixes[1].queue(), ms(500));
+        assert_eq!(record.mixes[2].queue(), Duration::ZERO);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::watch;
 
+use super::capacity::MixPool;
 use super::catalog::{CatalogSong, NameStyle};
 use super::faults::{FaultKind, FaultSpec};
 use super::ledger::{Ledger, MixRecord, MixStatus, SoloId, TrackRecord, TransferId};
@@ -131,6 +132,7 @@ pub(crate) struct Mixer {
     seed: u64,
     ledger: Ledger,
     shutdown: watch::Receiver<bool>,
+    pool: MixPool,
     songs: Mutex<HashMap<&'static str, SongMixer>>,
     mixes: Mutex<HashMap<u64, MixJob>>,
     next_solo: AtomicU64,
@@ -166,6 +168,7 @@ impl Mixer {
         seed: u64,
         ledger: Ledger,
         shutdown: watch::Receiver<bool>,
+        capacity: usize,
     ) -> Mixer {
         Mixer {
             timing,
@@ -173,6 +176,7 @@ impl Mixer {
             seed,
             ledger,
             shutdown,
+            pool: MixPool::new(capacity),
             songs: Mutex::new(HashMap::new()),
             mixes: Mutex::new(HashMap::new()),
             next_solo: AtomicU64::new(1),
@@ -277,7 +281,9 @@ impl Mixer {
         });
     }
 
-    /// Starts generating a mix of the song's *currently applied* solo state.
+    /// Starts generating a mix of the song's *currently applied* solo state: at once when a
+    /// slot of the generation pool is free, else after the mixes queued before it (FIFO). A
+    /// stuck mix never takes a slot (it stands for a lost job, not a busy worker).
     pub(crate) fn request_mix(
         self: &Arc<Self>,
         song: &'static CatalogSong,
@@ -340,6 +346,7 @@ impl Mixer {
             key,
             precount,
             requested: self.ledger.now(),
+            started: None,
             generation_planned: (!stuck).then_some(generation),
             ready: None,
             failed: None,
@@ -375,6 +382,12 @@ impl Mixer {
         }
         let mixer = Arc::clone(self);
         tokio::spawn(async move {
+            let mut shutdown = mixer.shutdown.clone();
+            let _slot = tokio::select! {
+                slot = mixer.pool.slot() => slot,
+                _ = shutdown.wait_for(|stop| *stop) => return,
+            };
+            mixer.ledger.mix_started(id);
             if !mixer.sleep(generation).await {
                 return;
             }
@@ -537,6 +550,7 @@ mod tests {
             1,
             ledger.clone(),
             shutdown,
+            4,
         );
         (Arc::new(mixer), ledger, stop)
     }

@@ -24,17 +24,20 @@
 //! - `GET /custombackingtrack/<artist>/<song>.html` song pages (302 to login when logged out).
 //! - Page script API: `POST /api/solo` `{song, track}` → 202; `GET /api/solo-state?song=&since=`
 //!   long-poll → `{version, solo}`; `POST /api/mix` `{song, key, precount}` → 202
-//!   `{id, status, file_name, url}` (403 if not purchased); `GET /api/mix/<id>` long-poll;
+//!   `{id, status, file_name, url}` (403 if not purchased; 429 with `Retry-After` over the
+//!   `rate_limit`; generation waits for one of `capacity` slots); `GET /api/mix/<id>` long-poll;
 //!   `GET /download/<id>` the MP3 attachment. API calls answer 401 without a session.
 //! - Admin (no session, no faults): `GET /__stage/ledger` ([`LedgerSnapshot`] as JSON),
 //!   `DELETE /__stage/ledger` (clear), `GET /__stage/info` (scale, seed, faults, catalog).
 
+mod capacity;
 mod catalog;
 mod faults;
 mod ledger;
 mod mix;
 mod mp3;
 mod pages;
+mod rate_limit;
 mod seeded;
 mod server;
 mod session;
@@ -48,18 +51,20 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use capacity::DEFAULT_CAPACITY;
 pub use catalog::{
     CatalogSong, DEMO_PASSWORD, DEMO_USERNAME, NameStyle, SIMPLE_TRACK_LIMIT, demo_catalog,
     find_song,
 };
 pub use faults::{FaultKind, FaultSpec, FaultSpecError};
 pub use ledger::{
-    FaultEvent, Ledger, LedgerSnapshot, MixRecord, MixStatus, PageRecord, ServedMix, TrackRecord,
-    TransferOutcome, TransferRecord,
+    FaultEvent, Ledger, LedgerSnapshot, MixRecord, MixStatus, PageRecord, RateLimited, ServedMix,
+    TrackRecord, TransferOutcome, TransferRecord,
 };
 pub use mix::{MAX_KEY_SHIFT, full_mix_file_name, mix_file_name, song_mix_file_name};
 pub use mp3::{MixTag, Mp3Error, read_mix_tag};
-pub use standalone::{StageArgs, run_standalone};
+pub use rate_limit::{RateLimit, RateLimitError};
+pub use standalone::{StageArgs, parse_capacity, run_standalone};
 pub use timing::TimingModel;
 
 /// How to run the stage.
@@ -75,6 +80,11 @@ pub struct StageConfig {
     pub port: u16,
     /// Sessions expire this long after login (real time, not scaled); `None` = never.
     pub session_ttl: Option<Duration>,
+    /// Mixes generated at once; more wait in a FIFO queue (≥ 1; 0 is taken as 1).
+    pub capacity: usize,
+    /// Mix requests the account may make per period (scaled by `time_scale`); more are
+    /// answered 429 with `Retry-After`. `None` = no limit.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for StageConfig {
@@ -85,6 +95,8 @@ impl Default for StageConfig {
             seed: 0,
             port: 0,
             session_ttl: Some(Duration::from_secs(3600)),
+            capacity: DEFAULT_CAPACITY,
+            rate_limit: None,
         }
     }
 }

@@ -14,6 +14,11 @@ pub(crate) const FAILED_TEXT: &str =
     "Sorry, we could not create your custom backing track. Please try again.";
 /// Shown when a request from the page failed.
 pub(crate) const ERROR_TEXT: &str = "Sorry, something went wrong. Please try again.";
+/// Shown when a mix request was refused by the rate limit (HTTP 429); `{s}` is the
+/// `Retry-After` in seconds. It contains the generic failure phrase, so a client that cannot
+/// read the status still sees a failure (an assumption: the real site's 429 page is unknown).
+pub(crate) const BUSY_TEXT: &str =
+    "Sorry, something went wrong: too many requests. Please try again in {s} seconds.";
 /// Shown on the login form after wrong credentials.
 pub(crate) const LOGIN_ERROR_TEXT: &str = "Incorrect e-mail address or password.";
 
@@ -147,6 +152,7 @@ pub(crate) fn song(song: &CatalogSong, solo: SoloView) -> String {
         "maxKey": MAX_KEY_SHIFT,
         "text": {
             "error": ERROR_TEXT,
+            "busy": BUSY_TEXT,
         },
     });
     let body = format!(
@@ -204,6 +210,10 @@ function createMixer(config) {
   function toLogin() { window.location.href = '/login?next=' + encodeURIComponent(m.song); }
   function checked(response) {
     if (response.status === 401) { toLogin(); throw new Error('session expired'); }
+    if (response.status === 429) {
+      var busy = new Error('HTTP 429'); busy.retryAfter = response.headers.get('Retry-After') || '?';
+      throw busy;
+    }
     if (!response.ok) { throw new Error('HTTP ' + response.status); }
     return response.json();
   }
@@ -273,7 +283,11 @@ function createMixer(config) {
       .then(function (mix) {
         m.mix = mix; m.mixStatus = mix.status; showModal(mix.message, null); watchMix(mix.id);
       })
-      .catch(function () { m.mixStatus = 'error'; showModal(config.text.error, null); });
+      .catch(function (error) {
+        m.mixStatus = 'error';
+        showModal(error && error.retryAfter
+          ? config.text.busy.replace('{s}', error.retryAfter) : config.text.error, null);
+      });
   };
   m.closeModal = function () { document.getElementById('mix-modal').hidden = true; };
   setTimeout(pollSolo, 0);

@@ -21,6 +21,7 @@ use super::faults::{FaultKind, FaultSpec};
 use super::ledger::Ledger;
 use super::mix::{MixProgress, Mixer, MixerError};
 use super::pages;
+use super::rate_limit::RateWindow;
 use super::session::{Sessions, clear_cookie, session_token, set_cookie};
 use super::timing::TimingModel;
 use super::transfer::throttled_body;
@@ -38,6 +39,8 @@ pub(crate) struct Site {
     ledger: Ledger,
     sessions: Sessions,
     mixer: Arc<Mixer>,
+    /// The account's mix-request window, when `--rate-limit` is set.
+    rate_window: Option<RateWindow>,
     shutdown: watch::Receiver<bool>,
     request_counts: Mutex<HashMap<String, u64>>,
 }
@@ -58,7 +61,11 @@ impl Site {
                 config.seed,
                 ledger.clone(),
                 shutdown.clone(),
+                config.capacity,
             )),
+            rate_window: config
+                .rate_limit
+                .map(|limit| RateWindow::new(limit, config.time_scale)),
             ledger,
             sessions: Sessions::new(config.session_ttl),
             shutdown,
@@ -497,6 +504,12 @@ async fn request_mix(
             "song not purchased: add it to your cart first",
         );
     }
+    if let Some(window) = &site.rate_window
+        && let Err(retry_after) = window.admit(site.ledger.now())
+    {
+        site.ledger.record_rate_limited(song.path, retry_after);
+        return too_many_requests(retry_after);
+    }
     match site.mixer.request_mix(song, request.key, request.precount) {
         Ok(view) => {
             let view = view.borrow().clone();
@@ -504,6 +517,18 @@ async fn request_mix(
         }
         Err(error) => api_error(StatusCode::BAD_REQUEST, &error.to_string()),
     }
+}
+
+/// `429 Too Many Requests` with `Retry-After: <seconds>` (RFC 9110 §10.2.3, delay-seconds).
+fn too_many_requests(retry_after: u64) -> Response {
+    let mut response = api_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        &format!("too many mix requests: try again in {retry_after} s"),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    response
 }
 
 /// Long-poll: answers when the mix is no longer generating, or after [`LONG_POLL_TIMEOUT`].
@@ -613,6 +638,8 @@ async fn info(State(site): State<Arc<Site>>) -> Response {
         "time_scale": site.config.time_scale,
         "seed": site.config.seed,
         "faults": site.config.faults.to_string(),
+        "capacity": site.config.capacity.max(1),
+        "rate_limit": site.config.rate_limit.map(|limit| limit.to_string()),
         "songs": songs,
     }))
     .into_response()
@@ -670,6 +697,13 @@ mod tests {
         assert!(content_type(Kind::Page).starts_with("text/html"));
         assert!(content_type(Kind::Download).starts_with("text/html"));
         assert_eq!(content_type(Kind::Api), "application/json");
+    }
+
+    #[test]
+    fn too_many_requests_carries_retry_after_in_whole_seconds() {
+        let response = too_many_requests(3);
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "3");
     }
 
     #[test]

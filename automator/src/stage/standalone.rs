@@ -3,8 +3,10 @@
 
 use crate::cli::MAX_TIME_SCALE;
 
+use super::capacity::DEFAULT_CAPACITY;
 use super::catalog::{DEMO_PASSWORD, DEMO_USERNAME, demo_catalog};
 use super::faults::FaultSpec;
+use super::rate_limit::RateLimit;
 use super::{Stage, StageConfig, StageError};
 
 /// Flags of `automator stage`.
@@ -22,6 +24,14 @@ pub struct StageArgs {
     /// Seed of every timing and fault draw (0 to 18446744073709551615).
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub seed: u64,
+    /// Mixes generated at once (1 to 1024); more requests wait in a first-come-first-served
+    /// queue, recorded in the ledger as queue time apart from service time.
+    #[arg(long, value_name = "K", default_value_t = DEFAULT_CAPACITY, allow_negative_numbers = true, value_parser = parse_capacity)]
+    pub capacity: usize,
+    /// Mix requests the account may make, e.g. `6/min` (also N/s, N/h; the period is scaled by
+    /// --time-scale); more are answered 429 with Retry-After. Default: no limit.
+    #[arg(long, value_name = "N/min", value_parser = RateLimit::parse)]
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl StageArgs {
@@ -32,8 +42,20 @@ impl StageArgs {
             faults: self.faults.clone(),
             seed: self.seed,
             port: self.port,
+            capacity: self.capacity,
+            rate_limit: self.rate_limit,
             ..StageConfig::default()
         }
+    }
+}
+
+/// `--capacity K`: a whole number of generation slots from 1 to 1024.
+pub fn parse_capacity(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(capacity) if (1..=1024).contains(&capacity) => Ok(capacity),
+        _ => Err(format!(
+            "`{text}` is not a valid capacity: use a whole number of mixes from 1 to 1024, e.g. 4"
+        )),
     }
 }
 
@@ -85,9 +107,15 @@ fn banner(url: &str, config: &StageConfig) -> String {
          \x20 log in as {DEMO_USERNAME} with password {DEMO_PASSWORD}\n\
          \x20 songs:\n{songs}\
          \x20 ledger: {url}/__stage/ledger\n\
-         \x20 time scale {}, seed {}, faults {}\n\
+         \x20 time scale {}, seed {}, faults {}, capacity {} mixes at once, rate limit {}\n\
          Press Ctrl-C to stop.",
-        config.time_scale, config.seed, config.faults
+        config.time_scale,
+        config.seed,
+        config.faults,
+        config.capacity,
+        config
+            .rate_limit
+            .map_or_else(|| "none".to_owned(), |limit| limit.to_string())
     )
 }
 
@@ -109,6 +137,10 @@ mod tests {
         assert_eq!(config.time_scale, 1.0);
         assert!(config.faults.is_none());
         assert_eq!((config.seed, config.port), (0, 0));
+        assert_eq!(
+            (config.capacity, config.rate_limit),
+            (DEFAULT_CAPACITY, None)
+        );
     }
 
     #[test]
@@ -123,6 +155,10 @@ mod tests {
             "http500=0.1,cut_download=0.5",
             "--seed",
             "7",
+            "--capacity",
+            "2",
+            "--rate-limit",
+            "6/min",
         ])
         .unwrap();
         let config = cli.stage.config();
@@ -131,6 +167,8 @@ mod tests {
             (8080, 7, 0.05)
         );
         assert_eq!(config.faults.to_string(), "http500=0.1,cut_download=0.5");
+        assert_eq!(config.capacity, 2);
+        assert_eq!(config.rate_limit, Some(RateLimit::parse("6/min").unwrap()));
     }
 
     #[test]
@@ -145,6 +183,15 @@ mod tests {
                 "{value}: {scale}"
             );
         }
+        for value in ["0", "-2", "many", "1025"] {
+            let capacity = Cli::try_parse_from(["stage", "--capacity", value]).unwrap_err();
+            assert!(
+                capacity.to_string().contains("not a valid capacity"),
+                "{value}: {capacity}"
+            );
+        }
+        let rate = Cli::try_parse_from(["stage", "--rate-limit", "6"]).unwrap_err();
+        assert!(rate.to_string().contains("N/min"), "{rate}");
         let seed = Cli::try_parse_from(["stage", "--seed", "-1"]).unwrap_err();
         assert!(seed.to_string().contains("--seed"), "{seed}");
     }
@@ -156,5 +203,9 @@ mod tests {
         assert!(text.contains(DEMO_USERNAME) && text.contains(DEMO_PASSWORD));
         assert!(text.contains("(not purchased)"));
         assert!(text.contains("faults none"));
+        assert!(
+            text.contains("capacity 4 mixes at once, rate limit none"),
+            "{text}"
+        );
     }
 }

@@ -169,6 +169,7 @@ mod tests {
                 wrong_mixes: 0,
                 wall: std::time::Duration::ZERO,
                 intrinsic: None,
+                queue: None,
                 error: None,
                 verified: *ok,
                 file: None,

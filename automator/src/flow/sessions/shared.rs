@@ -1,12 +1,13 @@
 //! What every session of a run shares, behind one `Arc`: the run's inputs, its progress, the
-//! soak log and the gate that lets the other sessions reuse the first session's login. A
-//! run-wide limiter (of concurrent mix requests, say) belongs here too.
+//! soak log, the gate that lets the other sessions reuse the first session's login, and
+//! the run-wide limit on concurrent mix requests.
 
 use tokio::sync::watch;
 use url::Url;
 
 use crate::config::{Credentials, Knobs};
 use crate::flow::auth::{LoginKind, SessionStore};
+use crate::flow::mix_limiter::MixLimiter;
 use crate::flow::options::RunOptions;
 use crate::flow::progress::Progress;
 use crate::flow::rounds::SoakLog;
@@ -25,6 +26,8 @@ pub(crate) struct RunShared<'a> {
     pub(crate) sessions: usize,
     /// Replace a session's browser after this many songs (`--restart-browser-every`).
     pub(crate) restart_browser_every: Option<u32>,
+    /// The run's one limit on concurrent mix requests, shared by every session.
+    pub(crate) mix_limiter: std::sync::Arc<MixLimiter>,
     /// Becomes `true` once session 1 has logged in (or failed to): the other sessions wait
     /// for it, so they reuse its saved cookies instead of logging in N times at once.
     pub(crate) first_login: watch::Sender<bool>,
