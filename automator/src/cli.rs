@@ -15,7 +15,7 @@ use crate::stage::{FaultSpec, StageArgs};
 #[derive(Debug, Parser)]
 #[command(name = "automator", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 #[command(group = clap::ArgGroup::new("soak").args(["repeat", "duration"]).multiple(true).conflicts_with_all(["compare", "save_baseline"]))]
-#[command(group = clap::ArgGroup::new("preset_runs").args(["baseline_test", "ab_test"]).multiple(true))]
+#[command(group = clap::ArgGroup::new("preset_runs").args(["baseline_test", "ab_test", "scaling"]).multiple(true))]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -258,6 +258,18 @@ pub struct Cli {
     /// --time-scale); more get HTTP 429 with Retry-After, and the automator backs off.
     #[arg(long, value_name = "N/min", value_parser = crate::stage::RateLimit::parse, help_heading = "Stage")]
     pub rate_limit: Option<crate::stage::RateLimit>,
+
+    /// A scaling study: the same songs at each session count (e.g. 1,2,4,8), --runs N fresh
+    /// runs per level (default 3, at least 2) interleaved with a rotating start, after
+    /// --warmup runs per level.
+    ///
+    /// Reports throughput (tracks per minute), per-track latency p50/p95, speedup and
+    /// efficiency (speedup / N) with 95% intervals, the knee where one more session stops
+    /// paying, and whether the site (queue time in the stage's ledger, HTTP 429s) or this
+    /// machine (CPU, the browsers' memory) limits past it. Text on stdout; JSON, text and HTML
+    /// in logs/performance/scaling_<stamp>.*. Against the stage the default time scale is 0.03.
+    #[arg(long, value_name = "LEVELS", value_parser = crate::commands::scaling_levels::parse_levels, help_heading = "Sessions and Grid", conflicts_with_all = ["ab_test", "baseline_test", "save_baseline", "compare", "soak"])]
+    pub scaling: Option<crate::commands::scaling_levels::ScalingLevels>,
 }
 
 /// The largest `--time-scale`: every knob and stage delay is multiplied by it, and 100 × the

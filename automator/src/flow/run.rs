@@ -211,10 +211,7 @@ async fn run_against(
             drive(&envs, &mut slots, &songs, &states).await?;
             let mut outcome = round_outcome(&states, &shared, &slots);
             outcome.mix_requests = shared.mix_limiter.take_stats();
-            finished_rounds.push((
-                outcome,
-                round_started.elapsed(),
-            ));
+            finished_rounds.push((outcome, round_started.elapsed()));
             round += 1;
         }
         Ok::<(), RunError>(())
