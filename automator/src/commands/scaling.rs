@@ -332,8 +332,10 @@ mod tests {
     }
 
     fn outcome(tracks: Vec<TrackOutcome>, against_stage: bool, rate_limited: u32) -> RunOutcome {
-        let mut mix_requests = crate::flow::mix_limiter::MixRequestStats::default();
-        mix_requests.rate_limited = rate_limited;
+        let mix_requests = crate::flow::mix_limiter::MixRequestStats {
+            rate_limited,
+            ..Default::default()
+        };
         RunOutcome {
             songs: Vec::new(),
             tracks,
