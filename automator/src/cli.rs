@@ -64,14 +64,15 @@ pub struct Cli {
     pub ab_test: Option<Vec<String>>,
 
     /// Runs per preset for --baseline-test (default 3) and --ab-test (default 8, may stop
-    /// early); per level for --scaling (default 3, at least 2); with --save-baseline / --compare, how many times the profiled run is repeated
-    /// (default 1; the gate tests timing only with 2 or more runs per side, 3 recommended).
+    /// early); per level for --scaling (default 3, at least 2); with --save-baseline /
+    /// --compare, how many times the profiled run is repeated (default 1; the gate tests
+    /// timing only with 2 or more runs per side, 3 recommended).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub runs: Option<u32>,
 
     /// Warm-up runs per preset for --baseline-test and --ab-test, per level for --scaling
-    /// (default 0): run first (alternating A B for --ab-test), shown as "warm-up" lines, and discarded — not in the
-    /// statistics nor in the saved files. For a first run that pays for cold caches or a
+    /// (default 0): run first (alternating A B for --ab-test), shown as "warm-up" lines, and
+    /// discarded — not in the statistics nor in the saved files. For a first run that pays for cold caches or a
     /// browser download.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "preset_runs")]
     pub warmup: u32,
