@@ -72,8 +72,8 @@ pub struct Cli {
 
     /// Warm-up runs per preset for --baseline-test and --ab-test, per level for --scaling
     /// (default 0): run first (alternating A B for --ab-test), shown as "warm-up" lines, and
-    /// discarded — not in the statistics nor in the saved files. For a first run that pays for cold caches or a
-    /// browser download.
+    /// discarded — not in the statistics nor in the saved files. For a first run that pays for
+    /// cold caches or a browser download.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "preset_runs")]
     pub warmup: u32,
 
