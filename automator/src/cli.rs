@@ -26,7 +26,7 @@ use crate::stage::{FaultSpec, StageArgs};
     args_conflicts_with_subcommands = true
 )]
 #[command(group = clap::ArgGroup::new("soak").args(["repeat", "duration"]).multiple(true).conflicts_with_all(["compare", "save_baseline"]))]
-#[command(group = clap::ArgGroup::new("preset_runs").args(["baseline_test", "ab_test"]).multiple(true))]
+#[command(group = clap::ArgGroup::new("preset_runs").args(["baseline_test", "ab_test", "scaling"]).multiple(true))]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -77,8 +77,8 @@ pub struct Cli {
     #[arg(long, num_args = 2, value_names = ["A", "B"], help_heading = PRESETS)]
     pub ab_test: Option<Vec<String>>,
 
-    /// Runs per preset, or repetitions of a gated run [default: 3 for --baseline-test, 8 for
-    /// --ab-test, 1 otherwise]
+    /// Runs per preset, per --scaling level, or repetitions of a gated run [default: 3 for
+    /// --baseline-test and --scaling (at least 2), 8 for --ab-test, 1 otherwise]
     ///
     /// --ab-test may stop early (see there). With --save-baseline / --compare the profiled run
     /// is repeated N times; the gate tests timing only with 2 or more runs per side, and 3 are
@@ -86,7 +86,8 @@ pub struct Cli {
     #[arg(long, value_name = "N", allow_negative_numbers = true, help_heading = PRESETS)]
     pub runs: Option<u32>,
 
-    /// Warm-up runs per preset for --baseline-test and --ab-test, discarded.
+    /// Warm-up runs per preset for --baseline-test and --ab-test (per level for --scaling),
+    /// discarded.
     ///
     /// They run first (alternating A B for --ab-test), are shown as "warm-up" lines, and are
     /// in neither the statistics nor the saved files: for a first run that pays for cold
@@ -287,6 +288,18 @@ pub struct Cli {
     /// --time-scale); more get HTTP 429 with Retry-After, and the automator backs off.
     #[arg(long, value_name = "N/min", value_parser = crate::stage::RateLimit::parse, help_heading = STAGE)]
     pub rate_limit: Option<crate::stage::RateLimit>,
+
+    /// A scaling study: the same songs at each session count (e.g. 1,2,4,8), --runs N fresh
+    /// runs per level (default 3, at least 2) interleaved with a rotating start, after
+    /// --warmup runs per level.
+    ///
+    /// Reports throughput (tracks per minute), per-track latency p50/p95, speedup and
+    /// efficiency (speedup / N) with 95% intervals, the knee where one more session stops
+    /// paying, and whether the site (queue time in the stage's ledger, HTTP 429s) or this
+    /// machine (CPU, the browsers' memory) limits past it. Text on stdout; JSON, text and HTML
+    /// in logs/performance/scaling_<stamp>.*. Against the stage the default time scale is 0.03.
+    #[arg(long, value_name = "LEVELS", value_parser = crate::commands::scaling_levels::parse_levels, help_heading = GRID, conflicts_with_all = ["ab_test", "baseline_test", "save_baseline", "compare", "soak"])]
+    pub scaling: Option<crate::commands::scaling_levels::ScalingLevels>,
 
     /// Write the profile, the gate's verdict or the A/B comparison as JSON to FILE.
     ///

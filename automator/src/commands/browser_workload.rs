@@ -106,7 +106,7 @@ impl Workload for BrowserWorkload<'_> {
 }
 
 /// The target of replicate `replicate`: the stage with its seed offset, or the site as is.
-fn seeded(target: &Target, replicate: u64) -> (Target, Option<u64>) {
+pub(super) fn seeded(target: &Target, replicate: u64) -> (Target, Option<u64>) {
     match target {
         Target::Stage(config) => {
             let seed = config.seed.wrapping_add(replicate);

@@ -25,6 +25,9 @@ pub mod regression_gate;
 pub mod run_inputs;
 pub mod run_line;
 pub mod run_set;
+pub mod scaling;
+pub mod scaling_levels;
+pub mod scaling_load;
 pub mod setup;
 
 #[cfg(test)]
@@ -73,7 +76,8 @@ pub fn writes_profile_reports(cli: &Cli) -> bool {
 /// otherwise): their own one-line-per-run progress and saved files report what each run did,
 /// so the automation's per-track log lines would only bury it.
 pub fn quiet_log_filter(cli: &Cli) -> Option<&'static str> {
-    (cli.ab_test.is_some() || cli.baseline_test.is_some()).then_some("warn,automator=off")
+    (cli.ab_test.is_some() || cli.baseline_test.is_some() || cli.scaling.is_some())
+        .then_some("warn,automator=off")
 }
 
 /// Runs the command of `cli` if it is one of these commands and returns its exit code;
@@ -93,6 +97,8 @@ pub async fn dispatch(cli: &Cli, profiler: Option<&ProfilerHandle>) -> Option<u8
         run_baseline_test(cli, profiler, name).await
     } else if let Some(names) = &cli.ab_test {
         run_ab_test(cli, profiler, names).await
+    } else if cli.scaling.is_some() {
+        run_scaling(cli).await
     } else {
         return None;
     };
@@ -209,4 +215,12 @@ async fn run_ab_test(
         print_line(&format!("Exported: {}", path.display()));
     }
     Ok(outcome.exit_code)
+}
+
+/// `--scaling 1,2,4,8`: its inputs checked before any browser starts, then the study.
+async fn run_scaling(cli: &Cli) -> Result<u8, CommandError> {
+    let Some((levels, runs)) = scaling_levels::check_scaling(cli)? else {
+        return Ok(0);
+    };
+    scaling::scaling_study(cli, levels, runs).await
 }

@@ -54,6 +54,13 @@ pub fn preflight(cli: &Cli) -> Result<Checked, CommandError> {
         check_browser(cli)?;
         return Ok(Checked::Command);
     }
+    if cli.scaling.is_some() {
+        super::scaling_levels::check_scaling(cli)?;
+        let presets: Vec<&str> = cli.preset.as_deref().into_iter().collect();
+        SetupInputs::read(cli, &presets)?;
+        check_browser(cli)?;
+        return Ok(Checked::Command);
+    }
     let plan = ProfiledRunPlan::prepare(cli, super::gate_flags(cli))?;
     let (options, knobs, target) =
         prepare_run(cli).map_err(|error| CommandError::Prepare(error.to_string()))?;

@@ -307,8 +307,8 @@ mod tests {
             interrupted: false,
             login: None,
             against_stage: true,
-            mix_requests: Default::default(),
             sessions: Vec::new(),
+            mix_requests: Default::default(),
         };
         let text = render_summary(&quiet);
         assert!(
