@@ -24,6 +24,11 @@
 //!   at all each family may raise a false alarm with probability ≤ α, so the gate's bound is
 //!   2α before the threshold (a change must also exceed it, which makes false alarms far
 //!   rarer: `ab_calibration` prints the gate's rate on seeded same-configuration runs).
+//! - **Practical significance** (see `floor.rs`): a timing change counts only when the key's
+//!   change per run (mean per-run total of its calls, now minus baseline) reaches
+//!   [`GateConfig::min_share`] (1%) of the baseline run's wall time; below that the key is
+//!   `Negligible` whatever the test says. When the run as a whole is not significantly
+//!   slower, a method/operation key's slowdown must clear the floor at its interval's low end.
 //! - **Success rate**: successes and failures of all calls, compared with Fisher's exact
 //!   test, one-sided (fewer successes now), Benjamini–Hochberg-adjusted over the keys with
 //!   failures that the test can decide.
@@ -31,11 +36,12 @@
 //! | verdict            | rule                                                                   |
 //! |--------------------|------------------------------------------------------------------------|
 //! | `FewerSuccesses`   | success rate dropped, Fisher p (BH) < α                                |
-//! | `Regression`       | slower beyond the threshold and Welch p (BH) < α                       |
-//! | `Improvement`      | faster beyond the threshold and Welch p (BH) < α                       |
-//! | `WithinNoise`      | beyond the threshold, tested, not significant                          |
+//! | `Regression`       | slower beyond the threshold and the floor, Welch p (BH) < α            |
+//! | `Improvement`      | faster beyond the threshold and the floor, Welch p (BH) < α            |
+//! | `Negligible`       | beyond the threshold, but the change per run is below the floor        |
+//! | `WithinNoise`      | beyond the threshold and the floor, tested, not significant            |
 //! | `NoChange`         | tested, change within the threshold                                    |
-//! | `UntestedChange`   | too few runs (or calls) to test, and slower (or fewer successes) beyond the threshold |
+//! | `UntestedChange`   | too few runs (or calls) to test, and slower beyond the threshold and the floor (or fewer successes beyond the threshold) |
 //! | `NotTestable`      | too few runs to test, no change beyond the threshold in the bad direction |
 //! | `New` / `Missing`  | only one side has the key                                              |
 //!
@@ -46,10 +52,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::BaselineError;
+use super::floor::{DEFAULT_MIN_SHARE, RunFloor, per_run_total_ns};
 use super::limit::HardLimit;
 use super::model::{KeyBaseline, KeyRun, PerformanceBaseline};
 use super::welch::log_welch;
-use crate::stats::{bh_adjust, success_drop_p};
+use crate::stats::{bh_adjust, format_change, format_duration_ns, success_drop_p};
 use crate::tier::Tier;
 
 /// The statistic whose relative change is held against the threshold.
@@ -210,6 +217,16 @@ pub struct GateConfig {
     /// run and its components); the other keys form the per-key family.
     #[serde(default = "default_primary_tiers")]
     pub primary_tiers: Vec<Tier>,
+    /// The practical-significance floor as a share of the baseline run's wall time (0.01 =
+    /// 1%, the default; 0 turns it off): a key whose change per run (mean per-run total of its
+    /// calls, now minus baseline) is smaller is [`Verdict::Negligible`] and never fails. See
+    /// [`RunFloor`] for the wall time and the stricter rule when the run is not slower.
+    #[serde(default = "default_min_share")]
+    pub min_share: f64,
+}
+
+fn default_min_share() -> f64 {
+    DEFAULT_MIN_SHARE
 }
 
 fn default_primary_tiers() -> Vec<Tier> {
@@ -227,6 +244,7 @@ impl Default for GateConfig {
             min_runs: 2,
             policy: GatePolicy::default(),
             primary_tiers: default_primary_tiers(),
+            min_share: DEFAULT_MIN_SHARE,
         }
     }
 }
@@ -265,6 +283,11 @@ pub enum Verdict {
     UntestedChange,
     /// Significantly faster, beyond the threshold.
     Improvement,
+    /// Beyond the threshold, but the change per run is below the practical-significance
+    /// floor ([`GateConfig::min_share`] of the run's wall time), or, with the run not slower,
+    /// a method/operation key's slowdown does not clear it at its interval's low end.
+    /// Never fails.
+    Negligible,
     /// Beyond the threshold, tested, but not significant at α.
     WithinNoise,
     /// Too few runs to test; nothing beyond the threshold in the bad direction.
@@ -286,6 +309,7 @@ impl Verdict {
             Verdict::Regression => "REGRESSION",
             Verdict::UntestedChange => "UNTESTED CHANGE",
             Verdict::Improvement => "improvement",
+            Verdict::Negligible => "negligible",
             Verdict::WithinNoise => "within noise",
             Verdict::NotTestable => "not testable",
             Verdict::NoChange => "no change",
@@ -307,10 +331,11 @@ impl Verdict {
             Verdict::UntestedChange => 2,
             Verdict::Improvement => 3,
             Verdict::WithinNoise => 4,
-            Verdict::NotTestable => 5,
-            Verdict::Missing => 6,
-            Verdict::New => 7,
-            Verdict::NoChange => 8,
+            Verdict::Negligible => 5,
+            Verdict::NotTestable => 6,
+            Verdict::Missing => 7,
+            Verdict::New => 8,
+            Verdict::NoChange => 9,
         }
     }
 }
@@ -404,6 +429,21 @@ pub struct KeyComparison {
     /// Why the key could not be tested, in words (empty when it was).
     #[serde(default)]
     pub untested_because: Option<String>,
+    /// Mean per-run total of the key's calls in the baseline, nanoseconds; `None` when the
+    /// baseline lacks the key.
+    #[serde(default)]
+    pub baseline_per_run_ns: Option<f64>,
+    /// Change of the mean per-run total of the key's calls (current minus baseline,
+    /// positive: more time per run), nanoseconds; `None` when a side lacks the key.
+    #[serde(default)]
+    pub delta_per_run_ns: Option<f64>,
+    /// `delta_per_run_ns` as a share of the baseline run's wall time (0.01 = 1%), the figure
+    /// held against [`GateConfig::min_share`]; `None` without a wall time.
+    #[serde(default)]
+    pub share_of_run: Option<f64>,
+    /// Why the key is [`Verdict::Negligible`], in words with both facts (`None` otherwise).
+    #[serde(default)]
+    pub negligible_because: Option<String>,
 }
 
 impl KeyComparison {
@@ -427,6 +467,10 @@ impl KeyComparison {
             success_p_value: None,
             threshold,
             untested_because: None,
+            baseline_per_run_ns: None,
+            delta_per_run_ns: None,
+            share_of_run: None,
+            negligible_because: None,
         }
     }
 }
@@ -501,6 +545,9 @@ pub struct GateReport {
     /// Tiers of the primary test family.
     #[serde(default)]
     pub primary_tiers: Vec<Tier>,
+    /// The practical-significance floor that applied.
+    #[serde(default)]
+    pub floor: RunFloor,
     /// Differences between the machines, when timings may not be comparable.
     pub machine_warnings: Vec<String>,
     /// Most important first.
@@ -632,6 +679,7 @@ pub fn compare(
     config: &GateConfig,
 ) -> GateReport {
     let min_runs = config.min_runs.max(2);
+    let mut floor = RunFloor::of(baseline, config.min_share);
     let mut keys = Vec::new();
     // Pre-specified one-sided directions: "slower" for regressions, "faster" for
     // improvements, each adjusted on its own, so the regression verdict has the power of a
@@ -670,7 +718,16 @@ pub fn compare(
             success_p_value: None,
             threshold,
             untested_because: None,
+            baseline_per_run_ns: None,
+            delta_per_run_ns: None,
+            share_of_run: None,
+            negligible_because: None,
         };
+        let base_total = per_run_total_ns(before, baseline.runs);
+        let delta = per_run_total_ns(after, current.runs) - base_total;
+        entry.baseline_per_run_ns = Some(base_total);
+        entry.delta_per_run_ns = Some(delta);
+        entry.share_of_run = floor.share_of(delta);
         let enough = base_values.len() >= min_runs && current_values.len() >= min_runs;
         match log_welch(&base_values, &current_values).filter(|_| enough) {
             Some(test) => {
@@ -742,11 +799,19 @@ pub fn compare(
     for (index, p) in adjusted(&success_tests) {
         keys[index].success_p_value = Some(p);
     }
+    floor.run_slower = floor
+        .wall_key
+        .as_deref()
+        .and_then(|wall| keys.iter().find(|entry| entry.key == wall))
+        .is_some_and(|wall| {
+            wall.change.is_some_and(|change| change > 0.0)
+                && wall.p_value.is_none_or(|p| p < config.alpha)
+        });
     for entry in keys
         .iter_mut()
         .filter(|entry| !matches!(entry.verdict, Verdict::New | Verdict::Missing))
     {
-        entry.verdict = decide(entry, config.alpha);
+        entry.verdict = decide(entry, config.alpha, &floor);
     }
     keys.sort_by(|a, b| {
         a.verdict.rank().cmp(&b.verdict.rank()).then_with(|| {
@@ -783,6 +848,7 @@ pub fn compare(
         min_runs,
         policy: config.policy,
         primary_tiers: config.primary_tiers.clone(),
+        floor,
         machine_warnings: baseline.machine.differences(&current.machine),
         keys,
         limits,
@@ -805,7 +871,7 @@ fn smallest_drop_p(baseline: (u64, u64), current: (u64, u64)) -> f64 {
     )
 }
 
-fn decide(entry: &mut KeyComparison, alpha: f64) -> Verdict {
+fn decide(entry: &mut KeyComparison, alpha: f64, floor: &RunFloor) -> Verdict {
     let rate_drop = entry.baseline.success_rate() - entry.current.success_rate();
     if entry.success_p_value.is_some_and(|p| p < alpha) {
         return Verdict::FewerSuccesses;
@@ -822,23 +888,75 @@ fn decide(entry: &mut KeyComparison, alpha: f64) -> Verdict {
         return Verdict::UntestedChange;
     }
     let change = entry.change;
+    let delta = entry.delta_per_run_ns.unwrap_or(0.0);
     let Some(p) = entry.p_value else {
         return if change.is_some_and(|change| change > entry.threshold) {
-            Verdict::UntestedChange
+            match floor.reached_by(delta, true) {
+                true => Verdict::UntestedChange,
+                false => negligible(entry, floor, None),
+            }
         } else {
             Verdict::NotTestable
         };
     };
     let change = change.unwrap_or(0.0);
+    let slower = change > 0.0;
     if change.abs() <= entry.threshold {
-        Verdict::NoChange
-    } else if p >= alpha {
-        Verdict::WithinNoise
-    } else if change > 0.0 {
-        Verdict::Regression
-    } else {
-        Verdict::Improvement
+        return Verdict::NoChange;
     }
+    if !floor.reached_by(delta, slower) {
+        return negligible(entry, floor, None);
+    }
+    if p >= alpha {
+        return Verdict::WithinNoise;
+    }
+    if !slower {
+        return Verdict::Improvement;
+    }
+    // The run is not slower: a part's slowdown must clear the floor on its own evidence.
+    if !floor.run_slower && entry.family == TestFamily::PerKey {
+        let low = entry.change_interval.map_or(0.0, |(low, _)| low);
+        let low_delta = low * entry.baseline_per_run_ns.unwrap_or(0.0);
+        if !floor.reached_by(low_delta, true) {
+            return negligible(entry, floor, Some(low_delta));
+        }
+    }
+    Verdict::Regression
+}
+
+/// Marks `entry` negligible with its facts: the relative change, the change per run and its
+/// share of the run's wall time against the floor (and, for the not-slower-run rule, the
+/// interval's low end `low_delta_ns`).
+fn negligible(entry: &mut KeyComparison, floor: &RunFloor, low_delta_ns: Option<f64>) -> Verdict {
+    let per_run = |delta: f64| {
+        let share = floor
+            .share_of(delta)
+            .map_or_else(String::new, |share| format!(" ({:+.2}% of the run)", share * 100.0));
+        format!("{} per run{share}", signed_duration(delta))
+    };
+    let change = entry.change.map_or_else(|| "–".to_string(), format_change);
+    let delta = per_run(entry.delta_per_run_ns.unwrap_or(0.0));
+    let floor_text = format!(
+        "the floor of {} ({:.1}% of {} per run in {})",
+        format_duration_ns(floor.floor_ns),
+        floor.min_share * 100.0,
+        floor.wall_ns.map_or_else(|| "–".to_string(), format_duration_ns),
+        floor.wall_key.as_deref().unwrap_or("the run"),
+    );
+    entry.negligible_because = Some(match low_delta_ns {
+        None => format!("change {change} is {delta}, below {floor_text}"),
+        Some(low) => format!(
+            "change {change} is {delta}, but the run is not slower and the 95% interval's low end is {}, below {floor_text}",
+            per_run(low)
+        ),
+    });
+    Verdict::Negligible
+}
+
+/// A duration with its sign, `+1.2 ms` or `−300 µs`.
+fn signed_duration(ns: f64) -> String {
+    let sign = if ns < 0.0 { "−" } else { "+" };
+    format!("{sign}{}", format_duration_ns(ns.abs()))
 }
 
 #[cfg(test)]
