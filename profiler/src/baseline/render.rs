@@ -91,7 +91,7 @@ fn headers(metric: &str) -> [String; 13] {
         format!("run {metric}"),
         "change [95% CI]".into(),
         "threshold".into(),
-        "Δ per run (of run)".into(),
+        "change per run (of run)".into(),
         "p time".into(),
         "p success".into(),
         "verdict".into(),
@@ -216,7 +216,9 @@ impl GateReport {
             notes.push(format!(
                 "negligible: {}: {}",
                 key.key,
-                key.negligible_because.as_deref().unwrap_or("below the floor")
+                key.negligible_because
+                    .as_deref()
+                    .unwrap_or("below the floor")
             ));
         }
         notes

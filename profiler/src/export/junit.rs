@@ -69,7 +69,9 @@ fn key_outcome(report: &GateReport, key: &KeyComparison) -> Outcome {
         )),
         Verdict::Negligible => Outcome::PassWithNote(format!(
             "negligible: {}",
-            key.negligible_because.as_deref().unwrap_or("below the floor")
+            key.negligible_because
+                .as_deref()
+                .unwrap_or("below the floor")
         )),
         _ => Outcome::Pass,
     }
