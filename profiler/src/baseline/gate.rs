@@ -616,6 +616,13 @@ impl GateReport {
 /// once both sides have [`GateConfig::min_runs`] clean runs; success counts are compared with
 /// Fisher's exact test. Each [`Verdict`] variant states its rule.
 ///
+/// A timing change must also matter to the run ([`GateConfig::min_share`], [`RunFloor`]): the
+/// key's change per run (mean per-run total of its calls, current minus baseline) must reach
+/// that share (1%) of the baseline run's wall time (the largest system key, `automation.run`
+/// in the automator), else the key is [`Verdict::Negligible`] and never fails; while the wall
+/// key is not significantly slower, a method/operation key's slowdown must clear the floor at
+/// its interval's low end. [`GateReport::floor`] says which floor applied.
+///
 /// Save a baseline from three runs, gate three later runs against it, read the verdict:
 ///
 /// ```
