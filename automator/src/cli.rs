@@ -155,8 +155,8 @@ pub struct Cli {
     ///
     /// A key regresses when its per-run median moved by more than this AND Welch's t-test on
     /// the log per-run values (Benjamini–Hochberg-adjusted over all keys) says the shift is
-    /// real; or when its success rate dropped (Fisher's exact test). A negative value is
-    /// refused.
+    /// real and its change per run reaches the --min-share floor; or when its success rate
+    /// dropped (Fisher's exact test). A negative value is refused.
     #[arg(long, value_name = "PCT", allow_negative_numbers = true, help_heading = GATE)]
     pub threshold: Option<f64>,
 
@@ -326,6 +326,16 @@ pub struct Cli {
     /// One test case per key and hard limit, a failure per regression.
     #[arg(long, value_name = "FILE", help_heading = OUTPUT)]
     pub export_junit: Option<PathBuf>,
+
+    /// Practical-significance floor of the regression gate, in percent of the run [default: 1]
+    ///
+    /// A key's change counts only when its change per run (the mean per-run total of its
+    /// calls, now minus baseline) is at least this share of the baseline run's wall time
+    /// (the `automation.run` key); smaller ones are reported as negligible and never fail.
+    /// While the run is not slower, a method/operation key must clear the floor at its 95%
+    /// interval's low end. 0 turns the floor off.
+    #[arg(long, value_name = "PCT", allow_negative_numbers = true, help_heading = GATE)]
+    pub min_share: Option<f64>,
 }
 
 /// The headings `--help` groups the flags under, in this order (clap orders headings by the

@@ -81,7 +81,7 @@ fn bad_gate_inputs_exit_2_before_a_browser_starts() {
     let webdriver = TcpListener::bind("127.0.0.1:0").unwrap();
     webdriver.set_nonblocking(true).unwrap();
     let url = format!("http://{}", webdriver.local_addr().unwrap());
-    let cases: [(&[&str], &str); 11] = [
+    let cases: [(&[&str], &str); 12] = [
         (
             &["--compare", "no_such_baseline"],
             "no baseline named `no_such_baseline`: looked for logs/performance/baselines/no_such_baseline.json",
@@ -115,6 +115,10 @@ fn bad_gate_inputs_exit_2_before_a_browser_starts() {
             "--runs: must be at least 1",
         ),
         (&["--runs", "3"], "--runs: repeats a run only for"),
+        (
+            &["--compare", "good.json", "--min-share", "150"],
+            "--min-share: 150 is not a percentage from 0 to 100",
+        ),
         (
             &["--save-baseline", "base", "--export-junit", "gate.xml"],
             "--export-junit: JUnit XML is written for the regression gate only",

@@ -512,3 +512,75 @@ fn a_profile_exports_as_json_markdown_and_bmf_but_not_junit() {
         "{error}"
     );
 }
+
+/// One run of 13 s (`automation.run`) with a WebDriver command called 40 times at around
+/// `find_ns` each.
+fn run_with_webdriver(seed: u64, find_ns: f64) -> profiler::Profile {
+    profile(
+        &format!("run {seed}"),
+        vec![
+            key_stats(
+                "automation.run",
+                Tier::System,
+                &lognormal_ns(seed * 10, 1, 13e9, 0.01),
+            ),
+            key_stats(
+                "webdriver.find_element",
+                Tier::Operation,
+                &lognormal_ns(seed * 10 + 1, 40, find_ns, 0.02),
+            ),
+        ],
+        &[],
+    )
+}
+
+/// Issue 10's failed reruns: a sub-millisecond WebDriver command twice as slow on an unchanged
+/// 13 s run is negligible (+16 ms per run, 0.12% of the run, floor 1% = 130 ms): the gate
+/// passes, the text names both facts, the JSON counts it and carries the floor, the JUnit case
+/// passes with a `<system-out>` note and the Markdown row shows the change per run.
+#[test]
+fn a_negligible_key_passes_every_export_with_both_facts() {
+    let baseline = PerformanceBaseline::from_profiles(
+        "base",
+        &(1..4)
+            .map(|seed| run_with_webdriver(seed, 0.4e6))
+            .collect::<Vec<_>>(),
+    );
+    let current = PerformanceBaseline::from_profiles(
+        "rerun",
+        &(11..14)
+            .map(|seed| run_with_webdriver(seed, 0.8e6))
+            .collect::<Vec<_>>(),
+    );
+    let report = compare(&baseline, &current, &gate(true, false));
+    let find = entry(&report, "webdriver.find_element");
+    assert_eq!(find.verdict, Verdict::Negligible);
+    assert!(find.change.unwrap() > 0.9, "{:?}", find.change);
+    let share = find.share_of_run.unwrap();
+    assert!((share - 0.0012).abs() < 0.0002, "{share}");
+    assert_eq!(report.exit_code(), 0);
+    assert!(report.render_text().contains("1 negligible"));
+
+    let subject = Exportable::Gate(&report);
+    let json: serde_json::Value =
+        serde_json::from_str(&render(ExportFormat::Json, &subject)).unwrap();
+    assert_eq!(json["passed"], true);
+    assert_eq!(json["counts"]["negligible"], 1);
+    assert_eq!(json["report"]["floor"]["min_share"], 0.01);
+    assert_eq!(json["report"]["floor"]["wall_key"], "automation.run");
+    let junit = render(ExportFormat::Junit, &subject);
+    assert!(junit.contains("failures=\"0\""), "{junit}");
+    let case = junit
+        .split("<testcase")
+        .find(|case| case.contains("name=\"webdriver.find_element\""))
+        .unwrap();
+    assert!(!case.contains("<failure"), "{case}");
+    assert!(case.contains("<system-out>negligible: change +"), "{case}");
+    assert!(case.contains("below the floor of"), "{case}");
+    let markdown = render(ExportFormat::Markdown, &subject);
+    assert!(
+        markdown.contains("| change per run (of run) |"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| negligible |"), "{markdown}");
+}

@@ -119,6 +119,7 @@ pub fn gate_flags(cli: &Cli) -> GateFlags {
         limits: cli.limit.clone(),
         fail_on_regression: cli.fail_on_regression,
         allow_untested: cli.allow_untested,
+        min_share_percent: cli.min_share,
     }
 }
 

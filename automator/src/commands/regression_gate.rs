@@ -32,6 +32,8 @@ pub struct GateFlags {
     pub fail_on_regression: bool,
     /// `--allow-untested`: an untested change beyond the threshold does not fail the gate.
     pub allow_untested: bool,
+    /// `--min-share PCT`: the practical-significance floor (default 1).
+    pub min_share_percent: Option<f64>,
 }
 
 impl GateFlags {
@@ -46,6 +48,17 @@ impl GateFlags {
                 });
             }
             config.threshold = percent / 100.0;
+        }
+        if let Some(percent) = self.min_share_percent {
+            if !percent.is_finite() || !(0.0..=100.0).contains(&percent) {
+                return Err(CommandError::BadFlag {
+                    flag: "--min-share",
+                    problem: format!(
+                        "{percent} is not a percentage from 0 to 100 (e.g. 1 for 1% of the run)"
+                    ),
+                });
+            }
+            config.min_share = percent / 100.0;
         }
         config.key_thresholds = self
             .key_thresholds
@@ -259,8 +272,11 @@ mod tests {
             limits: vec!["track_management.solo_track:p95<2s".into()],
             fail_on_regression: true,
             allow_untested: false,
+            min_share_percent: Some(2.5),
         };
         let config = flags.config().unwrap();
+        assert_eq!(config.min_share, 0.025);
+        assert_eq!(GateFlags::default().config().unwrap().min_share, 0.01);
         assert!(config.policy.fail_on_regression && !config.policy.allow_untested);
         assert_eq!(config.threshold, 0.35);
         assert_eq!(
@@ -284,6 +300,17 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .starts_with("--threshold: -5")
+        );
+        let share = GateFlags {
+            min_share_percent: Some(150.0),
+            ..GateFlags::default()
+        };
+        assert!(
+            share
+                .config()
+                .unwrap_err()
+                .to_string()
+                .starts_with("--min-share: 150 is not a percentage from 0 to 100")
         );
         let limit = GateFlags {
             limits: vec!["solo_track p95 33ms".into()],

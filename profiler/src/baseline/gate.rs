@@ -24,6 +24,11 @@
 //!   at all each family may raise a false alarm with probability ≤ α, so the gate's bound is
 //!   2α before the threshold (a change must also exceed it, which makes false alarms far
 //!   rarer: `ab_calibration` prints the gate's rate on seeded same-configuration runs).
+//! - **Practical significance** (see `floor.rs`): a timing change counts only when the key's
+//!   change per run (mean per-run total of its calls, now minus baseline) reaches
+//!   [`GateConfig::min_share`] (1%) of the baseline run's wall time; below that the key is
+//!   `Negligible` whatever the test says. When the run as a whole is not significantly
+//!   slower, a method/operation key's slowdown must clear the floor at its interval's low end.
 //! - **Success rate**: successes and failures of all calls, compared with Fisher's exact
 //!   test, one-sided (fewer successes now), Benjamini–Hochberg-adjusted over the keys with
 //!   failures that the test can decide.
@@ -31,11 +36,12 @@
 //! | verdict            | rule                                                                   |
 //! |--------------------|------------------------------------------------------------------------|
 //! | `FewerSuccesses`   | success rate dropped, Fisher p (BH) < α                                |
-//! | `Regression`       | slower beyond the threshold and Welch p (BH) < α                       |
-//! | `Improvement`      | faster beyond the threshold and Welch p (BH) < α                       |
-//! | `WithinNoise`      | beyond the threshold, tested, not significant                          |
+//! | `Regression`       | slower beyond the threshold and the floor, Welch p (BH) < α            |
+//! | `Improvement`      | faster beyond the threshold and the floor, Welch p (BH) < α            |
+//! | `Negligible`       | beyond the threshold, but the change per run is below the floor        |
+//! | `WithinNoise`      | beyond the threshold and the floor, tested, not significant            |
 //! | `NoChange`         | tested, change within the threshold                                    |
-//! | `UntestedChange`   | too few runs (or calls) to test, and slower (or fewer successes) beyond the threshold |
+//! | `UntestedChange`   | too few runs (or calls) to test, and slower beyond the threshold and the floor (or fewer successes beyond the threshold) |
 //! | `NotTestable`      | too few runs to test, no change beyond the threshold in the bad direction |
 //! | `New` / `Missing`  | only one side has the key                                              |
 //!
@@ -46,10 +52,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::BaselineError;
+use super::floor::{DEFAULT_MIN_SHARE, RunFloor, per_run_total_ns};
 use super::limit::HardLimit;
 use super::model::{KeyBaseline, KeyRun, PerformanceBaseline};
 use super::welch::log_welch;
-use crate::stats::{bh_adjust, success_drop_p};
+use crate::stats::{bh_adjust, format_change, format_duration_ns, success_drop_p};
 use crate::tier::Tier;
 
 /// The statistic whose relative change is held against the threshold.
@@ -210,6 +217,16 @@ pub struct GateConfig {
     /// run and its components); the other keys form the per-key family.
     #[serde(default = "default_primary_tiers")]
     pub primary_tiers: Vec<Tier>,
+    /// The practical-significance floor as a share of the baseline run's wall time (0.01 =
+    /// 1%, the default; 0 turns it off): a key whose change per run (mean per-run total of its
+    /// calls, now minus baseline) is smaller is [`Verdict::Negligible`] and never fails. See
+    /// [`RunFloor`] for the wall time and the stricter rule when the run is not slower.
+    #[serde(default = "default_min_share")]
+    pub min_share: f64,
+}
+
+fn default_min_share() -> f64 {
+    DEFAULT_MIN_SHARE
 }
 
 fn default_primary_tiers() -> Vec<Tier> {
@@ -227,6 +244,7 @@ impl Default for GateConfig {
             min_runs: 2,
             policy: GatePolicy::default(),
             primary_tiers: default_primary_tiers(),
+            min_share: DEFAULT_MIN_SHARE,
         }
     }
 }
@@ -265,6 +283,11 @@ pub enum Verdict {
     UntestedChange,
     /// Significantly faster, beyond the threshold.
     Improvement,
+    /// Beyond the threshold, but the change per run is below the practical-significance
+    /// floor ([`GateConfig::min_share`] of the run's wall time), or, with the run not slower,
+    /// a method/operation key's slowdown does not clear it at its interval's low end.
+    /// Never fails.
+    Negligible,
     /// Beyond the threshold, tested, but not significant at α.
     WithinNoise,
     /// Too few runs to test; nothing beyond the threshold in the bad direction.
@@ -286,6 +309,7 @@ impl Verdict {
             Verdict::Regression => "REGRESSION",
             Verdict::UntestedChange => "UNTESTED CHANGE",
             Verdict::Improvement => "improvement",
+            Verdict::Negligible => "negligible",
             Verdict::WithinNoise => "within noise",
             Verdict::NotTestable => "not testable",
             Verdict::NoChange => "no change",
@@ -307,10 +331,11 @@ impl Verdict {
             Verdict::UntestedChange => 2,
             Verdict::Improvement => 3,
             Verdict::WithinNoise => 4,
-            Verdict::NotTestable => 5,
-            Verdict::Missing => 6,
-            Verdict::New => 7,
-            Verdict::NoChange => 8,
+            Verdict::Negligible => 5,
+            Verdict::NotTestable => 6,
+            Verdict::Missing => 7,
+            Verdict::New => 8,
+            Verdict::NoChange => 9,
         }
     }
 }
@@ -404,6 +429,21 @@ pub struct KeyComparison {
     /// Why the key could not be tested, in words (empty when it was).
     #[serde(default)]
     pub untested_because: Option<String>,
+    /// Mean per-run total of the key's calls in the baseline, nanoseconds; `None` when the
+    /// baseline lacks the key.
+    #[serde(default)]
+    pub baseline_per_run_ns: Option<f64>,
+    /// Change of the mean per-run total of the key's calls (current minus baseline,
+    /// positive: more time per run), nanoseconds; `None` when a side lacks the key.
+    #[serde(default)]
+    pub delta_per_run_ns: Option<f64>,
+    /// `delta_per_run_ns` as a share of the baseline run's wall time (0.01 = 1%), the figure
+    /// held against [`GateConfig::min_share`]; `None` without a wall time.
+    #[serde(default)]
+    pub share_of_run: Option<f64>,
+    /// Why the key is [`Verdict::Negligible`], in words with both facts (`None` otherwise).
+    #[serde(default)]
+    pub negligible_because: Option<String>,
 }
 
 impl KeyComparison {
@@ -427,6 +467,10 @@ impl KeyComparison {
             success_p_value: None,
             threshold,
             untested_because: None,
+            baseline_per_run_ns: None,
+            delta_per_run_ns: None,
+            share_of_run: None,
+            negligible_because: None,
         }
     }
 }
@@ -501,6 +545,9 @@ pub struct GateReport {
     /// Tiers of the primary test family.
     #[serde(default)]
     pub primary_tiers: Vec<Tier>,
+    /// The practical-significance floor that applied.
+    #[serde(default)]
+    pub floor: RunFloor,
     /// Differences between the machines, when timings may not be comparable.
     pub machine_warnings: Vec<String>,
     /// Most important first.
@@ -569,6 +616,13 @@ impl GateReport {
 /// once both sides have [`GateConfig::min_runs`] clean runs; success counts are compared with
 /// Fisher's exact test. Each [`Verdict`] variant states its rule.
 ///
+/// A timing change must also matter to the run ([`GateConfig::min_share`], [`RunFloor`]): the
+/// key's change per run (mean per-run total of its calls, current minus baseline) must reach
+/// that share (1%) of the baseline run's wall time (the largest system key, `automation.run`
+/// in the automator), else the key is [`Verdict::Negligible`] and never fails; while the wall
+/// key is not significantly slower, a method/operation key's slowdown must clear the floor at
+/// its interval's low end. [`GateReport::floor`] says which floor applied.
+///
 /// Save a baseline from three runs, gate three later runs against it, read the verdict:
 ///
 /// ```
@@ -632,6 +686,7 @@ pub fn compare(
     config: &GateConfig,
 ) -> GateReport {
     let min_runs = config.min_runs.max(2);
+    let mut floor = RunFloor::of(baseline, config.min_share);
     let mut keys = Vec::new();
     // Pre-specified one-sided directions: "slower" for regressions, "faster" for
     // improvements, each adjusted on its own, so the regression verdict has the power of a
@@ -670,7 +725,16 @@ pub fn compare(
             success_p_value: None,
             threshold,
             untested_because: None,
+            baseline_per_run_ns: None,
+            delta_per_run_ns: None,
+            share_of_run: None,
+            negligible_because: None,
         };
+        let base_total = per_run_total_ns(before, baseline.runs);
+        let delta = per_run_total_ns(after, current.runs) - base_total;
+        entry.baseline_per_run_ns = Some(base_total);
+        entry.delta_per_run_ns = Some(delta);
+        entry.share_of_run = floor.share_of(delta);
         let enough = base_values.len() >= min_runs && current_values.len() >= min_runs;
         match log_welch(&base_values, &current_values).filter(|_| enough) {
             Some(test) => {
@@ -742,11 +806,19 @@ pub fn compare(
     for (index, p) in adjusted(&success_tests) {
         keys[index].success_p_value = Some(p);
     }
+    floor.run_slower = floor
+        .wall_key
+        .as_deref()
+        .and_then(|wall| keys.iter().find(|entry| entry.key == wall))
+        .is_some_and(|wall| {
+            wall.change.is_some_and(|change| change > 0.0)
+                && wall.p_value.is_none_or(|p| p < config.alpha)
+        });
     for entry in keys
         .iter_mut()
         .filter(|entry| !matches!(entry.verdict, Verdict::New | Verdict::Missing))
     {
-        entry.verdict = decide(entry, config.alpha);
+        entry.verdict = decide(entry, config.alpha, &floor);
     }
     keys.sort_by(|a, b| {
         a.verdict.rank().cmp(&b.verdict.rank()).then_with(|| {
@@ -783,6 +855,7 @@ pub fn compare(
         min_runs,
         policy: config.policy,
         primary_tiers: config.primary_tiers.clone(),
+        floor,
         machine_warnings: baseline.machine.differences(&current.machine),
         keys,
         limits,
@@ -805,7 +878,7 @@ fn smallest_drop_p(baseline: (u64, u64), current: (u64, u64)) -> f64 {
     )
 }
 
-fn decide(entry: &mut KeyComparison, alpha: f64) -> Verdict {
+fn decide(entry: &mut KeyComparison, alpha: f64, floor: &RunFloor) -> Verdict {
     let rate_drop = entry.baseline.success_rate() - entry.current.success_rate();
     if entry.success_p_value.is_some_and(|p| p < alpha) {
         return Verdict::FewerSuccesses;
@@ -822,23 +895,77 @@ fn decide(entry: &mut KeyComparison, alpha: f64) -> Verdict {
         return Verdict::UntestedChange;
     }
     let change = entry.change;
+    let delta = entry.delta_per_run_ns.unwrap_or(0.0);
     let Some(p) = entry.p_value else {
         return if change.is_some_and(|change| change > entry.threshold) {
-            Verdict::UntestedChange
+            match floor.reached_by(delta, true) {
+                true => Verdict::UntestedChange,
+                false => negligible(entry, floor, None),
+            }
         } else {
             Verdict::NotTestable
         };
     };
     let change = change.unwrap_or(0.0);
+    let slower = change > 0.0;
     if change.abs() <= entry.threshold {
-        Verdict::NoChange
-    } else if p >= alpha {
-        Verdict::WithinNoise
-    } else if change > 0.0 {
-        Verdict::Regression
-    } else {
-        Verdict::Improvement
+        return Verdict::NoChange;
     }
+    if !floor.reached_by(delta, slower) {
+        return negligible(entry, floor, None);
+    }
+    if p >= alpha {
+        return Verdict::WithinNoise;
+    }
+    if !slower {
+        return Verdict::Improvement;
+    }
+    // The run is not slower: a part's slowdown must clear the floor on its own evidence.
+    if !floor.run_slower && entry.family == TestFamily::PerKey {
+        let low = entry.change_interval.map_or(0.0, |(low, _)| low);
+        let low_delta = low * entry.baseline_per_run_ns.unwrap_or(0.0);
+        if !floor.reached_by(low_delta, true) {
+            return negligible(entry, floor, Some(low_delta));
+        }
+    }
+    Verdict::Regression
+}
+
+/// Marks `entry` negligible with its facts: the relative change, the change per run and its
+/// share of the run's wall time against the floor (and, for the not-slower-run rule, the
+/// interval's low end `low_delta_ns`).
+fn negligible(entry: &mut KeyComparison, floor: &RunFloor, low_delta_ns: Option<f64>) -> Verdict {
+    let per_run = |delta: f64| {
+        let share = floor.share_of(delta).map_or_else(String::new, |share| {
+            format!(" ({:+.2}% of the run)", share * 100.0)
+        });
+        format!("{} per run{share}", signed_duration(delta))
+    };
+    let change = entry.change.map_or_else(|| "–".to_string(), format_change);
+    let delta = per_run(entry.delta_per_run_ns.unwrap_or(0.0));
+    let floor_text = format!(
+        "the floor of {} ({:.1}% of {} per run in {})",
+        format_duration_ns(floor.floor_ns),
+        floor.min_share * 100.0,
+        floor
+            .wall_ns
+            .map_or_else(|| "–".to_string(), format_duration_ns),
+        floor.wall_key.as_deref().unwrap_or("the run"),
+    );
+    entry.negligible_because = Some(match low_delta_ns {
+        None => format!("change {change} is {delta}, below {floor_text}"),
+        Some(low) => format!(
+            "change {change} is {delta}, but the run is not slower and the 95% interval's low end is {}, below {floor_text}",
+            per_run(low)
+        ),
+    });
+    Verdict::Negligible
+}
+
+/// A duration with its sign, `+1.2 ms` or `−300 µs`.
+fn signed_duration(ns: f64) -> String {
+    let sign = if ns < 0.0 { "−" } else { "+" };
+    format!("{sign}{}", format_duration_ns(ns.abs()))
 }
 
 #[cfg(test)]
@@ -1039,6 +1166,237 @@ mod tests {
     fn a_doubled_component_is_usually_flagged_at_three_runs() {
         let (failed, _) = rates(3, 0.1, 2.0, 300);
         assert!(failed >= 0.8, "power {failed}");
+    }
+
+    /// A key called `calls` times per run, each run's calls at that run's median (seconds).
+    fn key_with_calls(key: &str, tier: Tier, medians: &[f64], calls: u64) -> KeyBaseline {
+        let mut entry = key_with_runs(key, tier, medians);
+        for run in &mut entry.runs {
+            run.calls = calls;
+            run.total_ns = run.median_ns * calls;
+        }
+        entry.count = calls * medians.len() as u64;
+        entry
+    }
+
+    fn failing_gate() -> GateConfig {
+        GateConfig {
+            policy: GatePolicy {
+                fail_on_regression: true,
+                allow_untested: false,
+            },
+            ..GateConfig::default()
+        }
+    }
+
+    /// The automator's shape on a loaded machine, 3 runs a side: `automation.run` (system,
+    /// ~13 s per run), 10 components (component 0 ~4 s, the others ~1 s), and 31 method/operation keys of which 20 are
+    /// sub-millisecond calls made 40 times a run (WebDriver commands, file operations) and 11
+    /// take ~100 ms once a run. Every run has a load factor shared by all its keys
+    /// (log-normal, σ = `load_sigma`); sub-millisecond keys feel it 3x as strongly (a loaded
+    /// core stretches short calls most) and have their own noise on top (σ 0.15, the
+    /// others 0.05). `component_ratio` slows component 0 in the second set and the run with
+    /// it (the run's extra time is the component's: 5x makes the run ~+120%).
+    fn loaded_sides(
+        rng: &mut ChaCha8Rng,
+        load_sigma: f64,
+        component_ratio: f64,
+    ) -> [PerformanceBaseline; 2] {
+        [1.0, component_ratio].map(|ratio| {
+            let loads: Vec<f64> = (0..3)
+                .map(|_| (load_sigma * standard_normal(rng)).exp())
+                .collect();
+            let mut per_run = |median: f64, exponent: f64, noise: f64| -> Vec<f64> {
+                loads
+                    .iter()
+                    .map(|load| median * load.powf(exponent) * (noise * standard_normal(rng)).exp())
+                    .collect::<Vec<f64>>()
+            };
+            let mut keys = Vec::new();
+            let component0 = per_run(4.0 * ratio, 1.0, 0.05);
+            let rest = per_run(9.0, 1.0, 0.02);
+            let run: Vec<f64> = component0.iter().zip(&rest).map(|(c, r)| c + r).collect();
+            keys.push(key_with_runs("automation.run", Tier::System, &run));
+            keys.push(key_with_runs("component.c00", Tier::Component, &component0));
+            for i in 1..10 {
+                let values = per_run(1.0, 1.0, 0.05);
+                keys.push(key_with_runs(
+                    &format!("component.c{i:02}"),
+                    Tier::Component,
+                    &values,
+                ));
+            }
+            for i in 0..20 {
+                let values = per_run(0.4e-3, 3.0, 0.15);
+                keys.push(key_with_calls(
+                    &format!("webdriver.w{i:02}"),
+                    Tier::Operation,
+                    &values,
+                    40,
+                ));
+            }
+            for i in 0..11 {
+                let values = per_run(0.1, 1.0, 0.05);
+                keys.push(key_with_runs(
+                    &format!("method.m{i:02}"),
+                    Tier::Method,
+                    &values,
+                ));
+            }
+            baseline_of(keys, 3)
+        })
+    }
+
+    /// Same-configuration reruns on a loaded machine (load σ 0.15 per run, shared by every
+    /// key), 3 runs a side, 1000 seeded pairs: the gate with its floor fails 1.4% of them
+    /// (bound 5%; the failures are the run and components moving with the load). Sub-millisecond keys swing by tens of percent, but 40 calls × 0.4 ms is 16 ms per
+    /// run, far below 1% of a 13 s run, so they are negligible, never failures.
+    #[test]
+    fn same_configuration_reruns_under_shared_load_rarely_fail() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1010);
+        let gate = failing_gate();
+        let (mut failed, mut negligible) = (0, 0);
+        let trials = 1000;
+        for _ in 0..trials {
+            let [before, after] = loaded_sides(&mut rng, 0.15, 1.0);
+            let report = compare(&before, &after, &gate);
+            failed += usize::from(!report.passed());
+            negligible += report.count(Verdict::Negligible);
+            assert_eq!(report.floor.wall_key.as_deref(), Some("automation.run"));
+        }
+        let rate = failed as f64 / trials as f64;
+        assert!(
+            rate <= 0.05,
+            "the gate failed {rate} of same-configuration pairs"
+        );
+        assert!(
+            negligible > 0,
+            "the sub-millisecond keys never moved beyond 20%"
+        );
+    }
+
+    /// Issue 10's `--preset current`: a component 5x slower, the run +130%, 3 runs a side on
+    /// the same loaded machine: the gate fails in 98.3% of 300 seeded pairs (bound 95%).
+    #[test]
+    fn a_component_five_times_slower_still_fails_at_three_runs_under_load() {
+        let mut rng = ChaCha8Rng::seed_from_u64(2020);
+        let gate = failing_gate();
+        let trials = 300;
+        let mut failed = 0;
+        for _ in 0..trials {
+            // Component 0 goes 4 s → 20 s, so the run 13 s → ~29 s.
+            let [before, after] = loaded_sides(&mut rng, 0.15, 5.0);
+            let ratio_of_run = after.key("automation.run").unwrap().mean_ns
+                / before.key("automation.run").unwrap().mean_ns;
+            assert!(ratio_of_run > 1.5, "{ratio_of_run}");
+            let report = compare(&before, &after, &gate);
+            failed += usize::from(!report.passed());
+        }
+        let power = failed as f64 / trials as f64;
+        assert!(power >= 0.95, "flagged only {power}");
+    }
+
+    /// A WebDriver command of 0.4 ms called 40 times a run doubles while the 13 s run stays
+    /// put: significant and +100%, but +16 ms per run is 0.12% of the run, below the 1% floor
+    /// (130 ms): negligible, with both facts, and the gate passes. With the floor off
+    /// (`min_share` 0) the same key is a regression.
+    #[test]
+    fn a_sub_millisecond_key_doubling_on_an_unchanged_run_is_negligible() {
+        let side = |webdriver: &[f64]| {
+            baseline_of(
+                vec![
+                    key_with_runs("automation.run", Tier::System, &[13.0, 12.9, 13.1]),
+                    key_with_calls("webdriver.find", Tier::Operation, webdriver, 40),
+                ],
+                3,
+            )
+        };
+        let before = side(&[0.40e-3, 0.41e-3, 0.39e-3]);
+        let after = side(&[0.80e-3, 0.82e-3, 0.78e-3]);
+        let report = compare(&before, &after, &failing_gate());
+        let key = report
+            .keys
+            .iter()
+            .find(|k| k.key == "webdriver.find")
+            .unwrap();
+        assert_eq!(key.verdict, Verdict::Negligible);
+        assert!(key.p_value.unwrap() < 0.05);
+        let delta = key.delta_per_run_ns.unwrap();
+        assert!((delta - 40.0 * 0.4e6).abs() < 1.0, "{delta}");
+        assert!((key.share_of_run.unwrap() - 40.0 * 0.4e6 / 13e9).abs() < 1e-9);
+        assert_eq!(report.floor.floor_ns, 0.01 * 13e9);
+        let because = key.negligible_because.as_deref().unwrap();
+        assert!(because.contains("change +100.0%"), "{because}");
+        assert!(
+            because.contains("+16.0 ms per run (+0.12% of the run)"),
+            "{because}"
+        );
+        assert!(
+            because
+                .contains("below the floor of 130 ms (1.0% of 13.0 s per run in automation.run)"),
+            "{because}"
+        );
+        assert_eq!(report.exit_code(), 0);
+        let text = report.render_text();
+        assert!(
+            text.contains("negligible: webdriver.find: change +100.0%"),
+            "{text}"
+        );
+        assert!(!text.contains("within noise  "), "{text}");
+
+        let no_floor = GateConfig {
+            min_share: 0.0,
+            ..failing_gate()
+        };
+        let report = compare(&before, &after, &no_floor);
+        assert_eq!(report.keys[0].verdict, Verdict::Regression);
+        assert_eq!(report.exit_code(), 1);
+    }
+
+    /// The run not slower (13 s both sides) and a 1 s method key 25% slower on noisy runs:
+    /// its +250 ms per run clears the 130 ms floor, the test says slower, but the interval's
+    /// low end (≈ +1%, ≈ +12 ms per run) does not: negligible. While the run is slower
+    /// the point estimate is enough: a regression.
+    #[test]
+    fn while_the_run_is_not_slower_a_method_key_must_clear_the_floor_at_its_low_end() {
+        let side = |run: &[f64], method: &[f64]| {
+            baseline_of(
+                vec![
+                    key_with_runs("automation.run", Tier::System, run),
+                    key_with_runs("component.method", Tier::Method, method),
+                ],
+                3,
+            )
+        };
+        let before = side(&[13.0, 12.9, 13.1], &[0.95, 1.0, 1.05]);
+        let after = side(&[13.0, 12.9, 13.1], &[1.19, 1.25, 1.31]);
+        let report = compare(&before, &after, &failing_gate());
+        assert!(!report.floor.run_slower);
+        let key = report
+            .keys
+            .iter()
+            .find(|k| k.key == "component.method")
+            .unwrap();
+        assert!(key.p_value.unwrap() < 0.05, "{:?}", key.p_value);
+        let (low, _) = key.change_interval.unwrap();
+        assert!(low * 1e9 < report.floor.floor_ns, "{low}");
+        assert_eq!(key.verdict, Verdict::Negligible);
+        assert!(
+            key.negligible_because
+                .as_deref()
+                .unwrap()
+                .contains("the run is not slower and the 95% interval's low end is")
+        );
+
+        let slower_run = side(&[16.0, 15.9, 16.1], &[1.19, 1.25, 1.31]);
+        let report = compare(&before, &slower_run, &failing_gate());
+        assert!(report.floor.run_slower);
+        let key = report
+            .keys
+            .iter()
+            .find(|k| k.key == "component.method")
+            .unwrap();
+        assert_eq!(key.verdict, Verdict::Regression);
     }
 
     #[test]

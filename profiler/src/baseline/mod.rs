@@ -7,6 +7,7 @@
 //! [`save`]: PerformanceBaseline::save
 
 mod error;
+mod floor;
 mod gate;
 mod git;
 mod limit;
@@ -17,6 +18,7 @@ mod store;
 mod welch;
 
 pub use error::BaselineError;
+pub use floor::{DEFAULT_MIN_SHARE, RunFloor, per_run_total_ns};
 pub use gate::{
     GateConfig, GateMetric, GatePolicy, GateReport, KeyComparison, KeyThreshold, LimitCheck,
     LimitOutcome, RunInfo, SideSummary, TestFamily, Verdict, compare, parse_percent,

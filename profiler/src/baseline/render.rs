@@ -59,13 +59,28 @@ fn key_cells(key: &KeyComparison) -> Vec<String> {
         optional_duration(key.current.value_ns),
         change,
         format!("±{:.0}%", key.threshold * 100.0),
+        per_run_cell(key),
         p(key.p_value),
         p(key.success_p_value),
         key.verdict.label().to_string(),
     ]
 }
 
-fn headers(metric: &str) -> [String; 12] {
+/// The key's change per run and its share of the run's wall time: `+1.2 ms (+0.01%)`.
+fn per_run_cell(key: &KeyComparison) -> String {
+    match key.delta_per_run_ns {
+        None => "–".to_string(),
+        Some(delta) => {
+            let sign = if delta < 0.0 { "−" } else { "+" };
+            let share = key
+                .share_of_run
+                .map_or_else(String::new, |share| format!(" ({:+.2}%)", share * 100.0));
+            format!("{sign}{}{share}", format_duration_ns(delta.abs()))
+        }
+    }
+}
+
+fn headers(metric: &str) -> [String; 13] {
     [
         "key".into(),
         "tier".into(),
@@ -76,6 +91,7 @@ fn headers(metric: &str) -> [String; 12] {
         format!("run {metric}"),
         "change [95% CI]".into(),
         "threshold".into(),
+        "change per run (of run)".into(),
         "p time".into(),
         "p success".into(),
         "verdict".into(),
@@ -91,7 +107,16 @@ impl GateReport {
     /// The rule in one paragraph, for people and for CI summaries.
     pub fn rule(&self) -> String {
         format!(
-            "the run is the unit: per key, each clean run (every call succeeded) gives one {metric} sample; a key regresses when its change beyond ±{threshold:.0}% (or its own threshold) is significant by a one-sided Welch's t-test on log per-run values (p < {alpha}, Benjamini–Hochberg within each family: the primary family of the {primary} keys (few, so a clear slowdown of the run or a component is flagged with 3 runs a side) and the per-key family of the other keys; slower and faster adjusted apart; ≥ {min} clean runs per side), or when its success rate drops (Fisher's exact test, one-sided, BH); failed calls are left out of the timing",
+            "the run is the unit: per key, each clean run (every call succeeded) gives one {metric} sample; a key regresses when its change beyond ±{threshold:.0}% (or its own threshold) is significant by a one-sided Welch's t-test on log per-run values (p < {alpha}, Benjamini–Hochberg within each family: the primary family of the {primary} keys (few, so a clear slowdown of the run or a component is flagged with 3 runs a side) and the per-key family of the other keys; slower and faster adjusted apart; ≥ {min} clean runs per side), and its change per run (mean per-run total of its calls) is at least {share}% of the baseline run's wall time ({wall}; smaller changes are negligible, and while the run is not slower a method/operation key must clear that floor at its interval's low end), or when its success rate drops (Fisher's exact test, one-sided, BH); failed calls are left out of the timing",
+            share = self.floor.min_share * 100.0,
+            wall = match (&self.floor.wall_key, self.floor.wall_ns) {
+                (Some(key), Some(wall)) => format!(
+                    "{key}, {} per run: floor {}",
+                    format_duration_ns(wall),
+                    format_duration_ns(self.floor.floor_ns)
+                ),
+                _ => "no wall key: no floor".to_string(),
+            },
             metric = self.metric.as_str(),
             threshold = self.threshold * 100.0,
             alpha = self.alpha,
@@ -108,13 +133,14 @@ impl GateReport {
     /// One line with every verdict's count.
     pub fn summary_line(&self) -> String {
         format!(
-            "{} regression(s) ({} timing, {} success rate), {} untested change(s), {} improvement(s), {} within noise, {} not testable, {} no change, {} new, {} missing",
+            "{} regression(s) ({} timing, {} success rate), {} untested change(s), {} improvement(s), {} within noise, {} negligible, {} not testable, {} no change, {} new, {} missing",
             self.regressions(),
             self.count(Verdict::Regression),
             self.count(Verdict::FewerSuccesses),
             self.untested_changes(),
             self.count(Verdict::Improvement),
             self.count(Verdict::WithinNoise),
+            self.count(Verdict::Negligible),
             self.count(Verdict::NotTestable),
             self.count(Verdict::NoChange),
             self.count(Verdict::New),
@@ -182,6 +208,19 @@ impl GateReport {
                     .unwrap_or("could not be tested")
             ));
         }
+        for key in self
+            .keys
+            .iter()
+            .filter(|key| key.verdict == Verdict::Negligible)
+        {
+            notes.push(format!(
+                "negligible: {}: {}",
+                key.key,
+                key.negligible_because
+                    .as_deref()
+                    .unwrap_or("below the floor")
+            ));
+        }
         notes
     }
 
@@ -206,6 +245,7 @@ impl GateReport {
             Align::Left,
             Align::Left,
             Align::Left,
+            Align::Right,
             Align::Right,
             Align::Right,
             Align::Right,

@@ -40,6 +40,7 @@ fn gate_json(report: &GateReport) -> Result<serde_json::Value, serde_json::Error
             "untested_change": report.count(Verdict::UntestedChange),
             "improvement": report.count(Verdict::Improvement),
             "within_noise": report.count(Verdict::WithinNoise),
+            "negligible": report.count(Verdict::Negligible),
             "not_testable": report.count(Verdict::NotTestable),
             "no_change": report.count(Verdict::NoChange),
             "new": report.count(Verdict::New),

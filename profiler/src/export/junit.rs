@@ -1,7 +1,8 @@
 //! JUnit XML for the regression gate, the format CI systems show as test results: one
 //! `<testcase>` per compared key and per hard limit, a `<failure>` for each regression, each
 //! untested change the policy does not accept and each broken limit; untestable keys are
-//! `<skipped>`.
+//! `<skipped>`; a negligible key (below the practical-significance floor) passes with a
+//! `<system-out>` note saying why.
 
 use super::{ExportError, ExportFormat, Exportable, Exporter, xml_escape};
 use crate::baseline::{GateReport, KeyComparison, LimitOutcome, Verdict};
@@ -32,6 +33,7 @@ impl Exporter for JunitExporter {
 
 enum Outcome {
     Pass,
+    PassWithNote(String),
     Failure { kind: &'static str, message: String },
     Skipped(String),
 }
@@ -65,6 +67,12 @@ fn key_outcome(report: &GateReport, key: &KeyComparison) -> Outcome {
             "{message}; {}",
             key.untested_because.as_deref().unwrap_or("not testable")
         )),
+        Verdict::Negligible => Outcome::PassWithNote(format!(
+            "negligible: {}",
+            key.negligible_because
+                .as_deref()
+                .unwrap_or("below the floor")
+        )),
         _ => Outcome::Pass,
     }
 }
@@ -77,6 +85,10 @@ fn testcase(classname: &str, name: &str, outcome: &Outcome) -> String {
     );
     match outcome {
         Outcome::Pass => format!("{open}/>\n"),
+        Outcome::PassWithNote(note) => format!(
+            "{open}>\n      <system-out>{}</system-out>\n    </testcase>\n",
+            xml_escape(note)
+        ),
         Outcome::Failure { kind, message } => format!(
             "{open}>\n      <failure type=\"{kind}\" message=\"{}\">{}</failure>\n    </testcase>\n",
             xml_escape(message),
@@ -97,7 +109,7 @@ fn gate_junit(report: &GateReport) -> String {
         match outcome {
             Outcome::Failure { .. } => failures += 1,
             Outcome::Skipped(_) => skipped += 1,
-            Outcome::Pass => {}
+            Outcome::Pass | Outcome::PassWithNote(_) => {}
         }
     };
     for key in &report.keys {
