@@ -154,8 +154,8 @@ pub struct Cli {
     /// Noise threshold of the regression gate in percent [default: 20]
     ///
     /// A key regresses when its per-run median moved by more than this AND Welch's t-test on
-    /// the log per-run values (Benjamini–Hochberg-adjusted over all keys) says the shift is
-    /// real and its change per run reaches the --min-share floor; or when its success rate
+    /// the log per-run values (Benjamini–Hochberg-adjusted within its family: system and
+    /// component keys, or method and operation keys) says the shift is real and its change per run reaches the --min-share floor; or when its success rate
     /// dropped (Fisher's exact test). A negative value is refused.
     #[arg(long, value_name = "PCT", allow_negative_numbers = true, help_heading = GATE)]
     pub threshold: Option<f64>,
