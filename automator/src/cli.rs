@@ -289,9 +289,8 @@ pub struct Cli {
     #[arg(long, value_name = "N/min", value_parser = crate::stage::RateLimit::parse, help_heading = STAGE)]
     pub rate_limit: Option<crate::stage::RateLimit>,
 
-    /// A scaling study: the same songs at each session count (e.g. 1,2,4,8), --runs N fresh
-    /// runs per level (default 3, at least 2) interleaved with a rotating start, after
-    /// --warmup runs per level.
+    /// A scaling study: the same songs at each session count (e.g. 1,2,4,8), --runs fresh
+    /// runs per level interleaved with a rotating start, after --warmup runs per level.
     ///
     /// Reports throughput (tracks per minute), per-track latency p50/p95, speedup and
     /// efficiency (speedup / N) with 95% intervals, the knee where one more session stops

@@ -118,7 +118,7 @@ fn defaults_are_written_one_way() {
             "[default: 0]",
             "[default: 20]",
             "[default: 1; 0.03 for --ab-test and --baseline-test against the stage]",
-            "[default: 3 for --baseline-test, 8 for --ab-test, 1 otherwise]",
+            "[default: 3 for --baseline-test and --scaling (at least 2), 8 for --ab-test, 1 otherwise]",
         ] {
             assert!(flat.contains(default), "{flag} lacks {default}");
         }
