@@ -1,6 +1,6 @@
 //! The automation against the stage in real headless Chromium, in process: every `solo_wait`
-//! and `download_wait` mode downloads the right mixes; blind waits that are too short produce
-//! wrong mixes that are caught and retried; injected faults end with every track downloaded or
+//! and `download_wait` mode downloads the right mixes; a server that mixes a stale solo state
+//! (the `stale_mix` fault) gives wrong mixes that are caught and retried; injected faults end with every track downloaded or
 //! reported; a saved session is reused. No browser process outlives a test.
 
 mod support;
@@ -68,29 +68,34 @@ async fn observed_solo_wait_with_directory_polling() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn too_short_blind_waits_give_wrong_mixes_that_are_caught_and_retried() {
+async fn stale_mixes_from_the_server_are_caught_and_retried() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
     let options = RunOptions {
         songs: Some(vec![stage_song(SIMPLE_SONG)]),
-        max_tracks: Some(2),
+        max_tracks: Some(3),
         ..support::fast_run_options(directory.path())
     };
-    let knobs = Knobs {
-        solo_wait: SoloWait::Fixed,
-        solo_activation_delay: 0.0,
-        solo_activation_delay_simple: 0.0,
-        solo_activation_delay_complex: 0.0,
-        ..Knobs::default()
-    };
-    let outcome = run(&options, &knobs, &stage()).await.unwrap();
+    // Every mix request whose solo differs from the song's previous request gets the previous
+    // track's mix; asking again for the same solo gets the right one.
+    let target = Target::Stage(StageConfig {
+        faults: FaultSpec::parse("stale_mix=1").unwrap(),
+        ..StageConfig::default()
+    });
+    let outcome = run(&options, &Knobs::default(), &target).await.unwrap();
     support::assert_no_browser_processes_of_this_test();
-    let wrong: u32 = outcome.tracks.iter().map(|track| track.wrong_mixes).sum();
-    assert!(
-        wrong >= 1,
-        "a mix requested right after the solo click is the previous mix: {:#?}",
+    let wrong: Vec<u32> = outcome
+        .tracks
+        .iter()
+        .map(|track| track.wrong_mixes)
+        .collect();
+    assert_eq!(
+        wrong,
+        vec![0, 1, 1],
+        "the first track has no previous mix; each later one gets exactly one stale mix: {:#?}",
         outcome.tracks
     );
+    assert!(outcome.tracks.iter().all(|track| track.ok), "{outcome:#?}");
     for track in outcome.tracks.iter().filter(|track| track.wrong_mixes > 0) {
         assert!(
             track.attempts > track.wrong_mixes || !track.ok,

@@ -21,6 +21,9 @@ pub enum FaultKind {
     MixFail,
     /// Mix generation never finishes.
     MixStuck,
+    /// The mix is made from the solo state of the song's previous mix request, as a server
+    /// that has not applied the latest solo yet does: a wrong mix, named after that track.
+    StaleMix,
     /// The download transfers ten times slower than normal.
     SlowDownload,
     /// The download connection is cut halfway through the file.
@@ -34,11 +37,12 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// Every fault kind, in spec order.
-    pub const ALL: [FaultKind; 8] = [
+    pub const ALL: [FaultKind; 9] = [
         FaultKind::Http500,
         FaultKind::SoloStuck,
         FaultKind::MixFail,
         FaultKind::MixStuck,
+        FaultKind::StaleMix,
         FaultKind::SlowDownload,
         FaultKind::CutDownload,
         FaultKind::StallDownload,
@@ -52,6 +56,7 @@ impl FaultKind {
             FaultKind::SoloStuck => "solo_stuck",
             FaultKind::MixFail => "mix_fail",
             FaultKind::MixStuck => "mix_stuck",
+            FaultKind::StaleMix => "stale_mix",
             FaultKind::SlowDownload => "slow_download",
             FaultKind::CutDownload => "cut_download",
             FaultKind::StallDownload => "stall_download",
@@ -67,6 +72,9 @@ impl FaultKind {
             }
             FaultKind::SoloStuck => "each solo request",
             FaultKind::MixFail | FaultKind::MixStuck => "each mix request",
+            FaultKind::StaleMix => {
+                "each mix request whose solo state differs from the song's previous mix request"
+            }
             FaultKind::SlowDownload | FaultKind::CutDownload | FaultKind::StallDownload => {
                 "each download"
             }

@@ -148,6 +148,8 @@ struct SongMixer {
     solo_attempts: HashMap<usize, u32>,
     unsolo_requests: HashMap<usize, u32>,
     mix_attempts: HashMap<Vec<usize>, u32>,
+    /// The solo state the song's latest mix request asked for (for the `stale_mix` fault).
+    last_requested: Option<Vec<usize>>,
 }
 
 #[derive(Debug)]
@@ -297,10 +299,23 @@ impl Mixer {
         let (soloed, attempt) = {
             let mut songs = lock(&self.songs);
             let state = songs.entry(song.path).or_insert_with(SongMixer::new);
-            let soloed = state.view.borrow().soloed.clone();
-            let counter = state.mix_attempts.entry(soloed.clone()).or_default();
+            let requested = state.view.borrow().soloed.clone();
+            let counter = state.mix_attempts.entry(requested.clone()).or_default();
             *counter += 1;
-            (soloed, *counter)
+            let attempt = *counter;
+            let previous = state.last_requested.replace(requested.clone());
+            let context = format!("{}|{}|{attempt}", song.path, soloed_key(&requested));
+            let soloed = match previous {
+                Some(previous)
+                    if previous != requested
+                        && self.faults.fires(FaultKind::StaleMix, self.seed, &context) =>
+                {
+                    self.ledger.record_fault(FaultKind::StaleMix, &context);
+                    previous
+                }
+                _ => requested,
+            };
+            (soloed, attempt)
         };
         // A mix of one soloed track is that track's; several soloed tracks make a mix of all
         // of them (not any one track's), which the site still names after the first of them
@@ -494,6 +509,7 @@ impl SongMixer {
             solo_attempts: HashMap::new(),
             unsolo_requests: HashMap::new(),
             mix_attempts: HashMap::new(),
+            last_requested: None,
         }
     }
 }
