@@ -20,7 +20,7 @@ mod markdown;
 mod provenance;
 mod recommend;
 mod repeat;
-mod report_files;
+pub(crate) mod report_files;
 mod runner;
 mod runner_error;
 mod sample;

@@ -37,25 +37,39 @@ impl Comparison {
         stem: &str,
         context: &crate::html::RunContext,
     ) -> Result<Vec<PathBuf>, ReportFileError> {
-        std::fs::create_dir_all(dir).map_err(|source| ReportFileError {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let mut written = Vec::new();
-        for (extension, contents) in [
-            ("json", self.to_json()),
-            ("md", self.render_markdown()),
-            ("html", crate::html::render_comparison_with(self, context)),
-        ] {
-            let path = dir.join(format!("{stem}.{extension}"));
-            crate::atomic::write_atomic(&path, contents.as_bytes()).map_err(|source| {
-                ReportFileError {
-                    path: path.clone(),
-                    source,
-                }
-            })?;
-            written.push(path);
-        }
-        Ok(written)
+        write_side_by_side(
+            dir,
+            stem,
+            [
+                ("json", self.to_json()),
+                ("md", self.render_markdown()),
+                ("html", crate::html::render_comparison_with(self, context)),
+            ],
+        )
     }
+}
+
+/// Writes each `(extension, contents)` as `<dir>/<stem>.<extension>`, atomically, creating
+/// `dir`; returns the paths in the order given. Files written before a failure stay.
+pub(crate) fn write_side_by_side<const N: usize>(
+    dir: &Path,
+    stem: &str,
+    files: [(&str, String); N],
+) -> Result<Vec<PathBuf>, ReportFileError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportFileError {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    for (extension, contents) in files {
+        let path = dir.join(format!("{stem}.{extension}"));
+        crate::atomic::write_atomic(&path, contents.as_bytes()).map_err(|source| {
+            ReportFileError {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        written.push(path);
+    }
+    Ok(written)
 }

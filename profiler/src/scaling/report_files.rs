@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::report::ScalingReport;
 use crate::abtest::ReportFileError;
+use crate::abtest::report_files::write_side_by_side;
 use crate::html::RunContext;
 
 impl ScalingReport {
@@ -17,25 +18,14 @@ impl ScalingReport {
         stem: &str,
         context: &RunContext,
     ) -> Result<Vec<PathBuf>, ReportFileError> {
-        std::fs::create_dir_all(dir).map_err(|source| ReportFileError {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let mut written = Vec::new();
-        for (extension, contents) in [
-            ("json", self.to_json()),
-            ("txt", self.render_text()),
-            ("html", crate::html::render_scaling(self, context)),
-        ] {
-            let path = dir.join(format!("{stem}.{extension}"));
-            crate::atomic::write_atomic(&path, contents.as_bytes()).map_err(|source| {
-                ReportFileError {
-                    path: path.clone(),
-                    source,
-                }
-            })?;
-            written.push(path);
-        }
-        Ok(written)
+        write_side_by_side(
+            dir,
+            stem,
+            [
+                ("json", self.to_json()),
+                ("txt", self.render_text()),
+                ("html", crate::html::render_scaling(self, context)),
+            ],
+        )
     }
 }
