@@ -23,6 +23,7 @@
 //! nothing was significant.
 
 use super::attribution::{AttributionInput, KnobMap, attribute};
+use super::cold_warm::cold_warm_phases;
 use super::comparison::{ArmSummary, COMPARISON_SCHEMA, Comparison, Outcome};
 use super::error::AbTestError;
 use super::key_delta::{Judgement, key_deltas, self_seconds_per_run};
@@ -36,6 +37,9 @@ use crate::stats::{
     format_ratio, log_ratio, mean, permutation_test, runs_needed, smallest_p_value, stddev,
 };
 
+/// How the cold-vs-warm table is computed, appended to the method when the runs have a cold
+/// key.
+const COLD_WARM_METHOD: &str = " Cold vs warm: per run, the mean inclusive time per call of each `…@cold` key (the first of its kind after a start, e.g. a browser session's first track) and of its warm key; per arm the geometric mean over the runs with the key and exp of the Student t interval of the mean log; B/A with the Welch interval and p on log time per call, as the verdict; a run without the key is left out of that phase only.";
 /// Power at which [`Comparison::runs_needed_per_arm`] would detect the margin.
 pub const PLANNING_POWER: f64 = 0.8;
 /// Keys' summed self time may exceed the wall time by this factor (timer granularity,
@@ -174,12 +178,17 @@ pub fn analyze(
         },
     );
 
+    let cold_warm = cold_warm_phases(runs, level);
+    let mut method = method(config);
+    if !cold_warm.is_empty() {
+        method.push_str(COLD_WARM_METHOD);
+    }
     let mut comparison = Comparison {
         schema: COMPARISON_SCHEMA,
         unit: config.unit.clone(),
         verdict: String::new(),
         notes: Vec::new(),
-        method: method(config),
+        method,
         a,
         b,
         center: Center::GeometricMean,
@@ -200,6 +209,7 @@ pub fn analyze(
         knob_differences: explanation.knob_differences.clone(),
         run_delta,
         key_deltas: deltas,
+        cold_warm,
         top_keys: config.top_keys,
         attributions,
         recommendations: Vec::new(),

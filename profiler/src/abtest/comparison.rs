@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::attribution::Attribution;
+use super::cold_warm::PhaseComparison;
 use super::key_delta::KeyDelta;
 use super::provenance::Provenance;
 use super::recommend::Recommendation;
@@ -11,7 +12,10 @@ use crate::preset::KnobChange;
 use crate::stats::{Center, ConfidenceInterval, PermutationMethod, Statistic, Summary, WelchTest};
 
 /// Version of the comparison JSON layout (2: Welch on log times, outcome, rank check,
-/// per-key intervals).
+/// per-key intervals). Fields added later with a default ([`Comparison::provenance`],
+/// [`Comparison::cold_warm`]) keep the version: files without them still load (the field
+/// is empty) and readers of version 2 that do not know them ignore them. The version
+/// changes only when an existing field changes meaning or shape.
 pub const COMPARISON_SCHEMA: u32 = 2;
 
 /// How the comparison reads.
@@ -106,6 +110,11 @@ pub struct Comparison {
     pub key_deltas: Vec<KeyDelta>,
     /// How many keys the rendered tables show.
     pub top_keys: usize,
+    /// Cold vs warm: for every `…@cold` key of the runs, its cold phase then its warm phase,
+    /// each with both arms' time per call and B/A (see [`PhaseComparison`]); empty when no
+    /// run has a cold key, and in files written before it existed.
+    #[serde(default)]
+    pub cold_warm: Vec<PhaseComparison>,
     /// The run-time change split by [`KnobMap`](super::KnobMap) rule, largest first.
     pub attributions: Vec<Attribution>,
     /// What to do about the result, in the order of the rules in [`Recommendation`].

@@ -35,8 +35,52 @@ pub(crate) fn success(arm: &ArmSummary) -> String {
 }
 
 impl Comparison {
+    /// The "Cold vs warm" section: a table with one row per phase of every cold key, then
+    /// one sentence per phase; nothing when the runs had no cold key.
+    fn cold_warm_markdown(&self, out: &mut String) {
+        if self.cold_warm.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "## Cold vs warm\n\n`…@cold` is the first call of its kind after a start (a browser session's first track); warm is every later call. Inclusive time per call, geometric mean over the runs with the key and its {:.0}% CI; B/A with the Welch interval and p on log time per call.\n",
+            (1.0 - self.alpha) * 100.0
+        );
+        let _ = writeln!(
+            out,
+            "| key | phase | runs with the key (A/B) | A: {} | B: {} | B/A (CI) | p |",
+            cell(&self.a.name),
+            cell(&self.b.name)
+        );
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|");
+        for phase in &self.cold_warm {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {}/{} | {} | {} | {} | {} |",
+                cell(&phase.key),
+                phase.phase,
+                phase.a.usable_runs,
+                phase.b.usable_runs,
+                phase.a.cell(),
+                phase.b.cell(),
+                phase.ratio_cell(),
+                cell(&phase.p_cell())
+            );
+        }
+        out.push('\n');
+        for phase in &self.cold_warm {
+            let _ = writeln!(
+                out,
+                "- {}",
+                cell(&phase.sentence(&self.a.name, &self.b.name))
+            );
+        }
+        out.push('\n');
+    }
+
     /// The comparison as GitHub Markdown: the verdict, one table of both arms (runs, time per
-    /// unit, correct units), the knobs that differ, where the time moved, the
+    /// unit, correct units), the knobs that differ, cold vs warm (when the runs have a cold
+    /// key), where the time moved, the
     /// recommendations, notes and the method.
     pub fn render_markdown(&self) -> String {
         let (a, b) = (&self.a, &self.b);
@@ -141,6 +185,8 @@ impl Comparison {
             }
             out.push('\n');
         }
+
+        self.cold_warm_markdown(&mut out);
 
         let _ = writeln!(
             out,

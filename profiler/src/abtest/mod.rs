@@ -12,6 +12,7 @@
 mod analysis;
 mod attribution;
 mod blocking;
+mod cold_warm;
 mod comparison;
 mod error;
 mod harness;
@@ -32,6 +33,7 @@ mod workload;
 pub use analysis::{AnalysisConfig, Explanation, PLANNING_POWER, analyze};
 pub use attribution::{Attribution, KnobMap, KnobRule, UNMAPPED};
 pub use blocking::Blocking;
+pub use cold_warm::{ColdWarmPhase, PhaseArm, PhaseComparison};
 pub use comparison::{ArmSummary, COMPARISON_SCHEMA, Comparison, Outcome};
 pub use error::AbTestError;
 pub use harness::Harness;

@@ -112,7 +112,47 @@ impl Comparison {
         ]
     }
 
-    /// The comparison as plain text: the verdict, per-arm figures, where the time moved, the
+    /// The "Cold vs warm" section: one row per phase of every cold key (both arms' geometric
+    /// mean time per call with its interval, B/A with its interval and p), then one sentence
+    /// per phase; empty when the runs had no cold key.
+    fn cold_warm_text(&self, width: TableWidth) -> String {
+        if self.cold_warm.is_empty() {
+            return String::new();
+        }
+        let level = (1.0 - self.alpha) * 100.0;
+        let mut out = format!(
+            "\nCold vs warm (inclusive time per call; geometric mean over runs, {level:.0}% CI; runs with the key A/B):\n"
+        );
+        let a_column = format!("A: {}", self.a.name);
+        let b_column = format!("B: {}", self.b.name);
+        let mut table = TextTable::new(&[
+            ("key", Align::Left),
+            ("phase", Align::Left),
+            ("runs", Align::Right),
+            (&a_column, Align::Right),
+            (&b_column, Align::Right),
+            ("B/A (CI)", Align::Right),
+            ("p", Align::Right),
+        ]);
+        for phase in &self.cold_warm {
+            table.row(vec![
+                phase.key.clone(),
+                phase.phase.to_string(),
+                format!("{}/{}", phase.a.usable_runs, phase.b.usable_runs),
+                phase.a.cell(),
+                phase.b.cell(),
+                phase.ratio_cell(),
+                phase.p_cell(),
+            ]);
+        }
+        out.push_str(&table.render_within(width));
+        for phase in &self.cold_warm {
+            let _ = writeln!(out, "  {}", phase.sentence(&self.a.name, &self.b.name));
+        }
+        out
+    }
+
+    /// The comparison as plain text: the verdict, per-arm figures, cold vs warm (when the runs have a cold key), where the time moved, the
     /// recommendations and the method; its tables as wide as their cells (the layout of files).
     pub fn render_text(&self) -> String {
         self.render_text_within(TableWidth::Unlimited)
@@ -180,6 +220,8 @@ impl Comparison {
         for line in self.statistics_lines() {
             let _ = writeln!(out, "{line}");
         }
+
+        out.push_str(&self.cold_warm_text(width));
 
         let tested = self
             .key_deltas

@@ -1,8 +1,8 @@
 //! The HTML report of an A/B comparison. From the top: a header with the date, the machine,
 //! the caller's facts (time scale, target), runs per arm and the warm-up; the verdict with
 //! the one ratio direction the page uses; the knobs that differ as a table; the B/A ratio
-//! with its interval; each run's time per unit; the runs in the order they ran (drift); where
-//! the time moved, on self time; recommendations, notes and method.
+//! with its interval; each run's time per unit; the runs in the order they ran (drift); cold
+//! vs warm time per call (when the runs have a `…@cold` key); where the time moved, on self time; recommendations, notes and method.
 //!
 //! Direction: every ratio on the page is B/A of time per unit (below 1: B is faster). The
 //! headline's "B is 1.35x faster" is the inverse of B/A = 0.74 with the interval inverted,
@@ -59,6 +59,7 @@ pub fn render_comparison_with(comparison: &Comparison, context: &RunContext) -> 
     ));
     body.push_str("</section>\n");
     run_order(&mut body, comparison);
+    cold_warm(&mut body, comparison);
     moved(&mut body, comparison);
 
     body.push_str("<h2>Recommendations</h2>\n<ul class=\"recommendations\">\n");
@@ -295,6 +296,49 @@ fn run_order(body: &mut String, comparison: &Comparison) {
     );
     body.push_str(&run_order_chart(&runs, [&a.name, &b.name], &format_seconds));
     body.push_str("</section>\n");
+}
+
+/// The "Cold vs warm" section: one row per phase of every cold key; nothing when the runs
+/// had no cold key.
+fn cold_warm(body: &mut String, comparison: &Comparison) {
+    if comparison.cold_warm.is_empty() {
+        return;
+    }
+    let (a, b) = (&comparison.a, &comparison.b);
+    let _ = writeln!(
+        body,
+        "<section id=\"cold-warm\"><h2>Cold vs warm: time per call</h2>\n<p class=\"meta\"><code>…@cold</code> is the first call of its kind after a start (a browser session's first track); warm is every later call. Inclusive time per call, geometric mean over the runs with the key and its {:.0}% CI; B/A with the Welch interval and p on log time per call, so a slower cold start is not averaged into the warm calls.</p>",
+        (1.0 - comparison.alpha) * 100.0
+    );
+    let _ = writeln!(
+        body,
+        "<div class=\"scroll\"><table class=\"cold-warm\">\n<tr><th>key</th><th>phase</th><th class=\"num\">runs with the key (A/B)</th><th class=\"num\">A: {}</th><th class=\"num\">B: {}</th><th class=\"num\">B/A (CI)</th><th class=\"num\">p</th></tr>",
+        escape(&a.name),
+        escape(&b.name)
+    );
+    for phase in &comparison.cold_warm {
+        let _ = writeln!(
+            body,
+            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}/{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            breakable(&phase.key),
+            phase.phase,
+            phase.a.usable_runs,
+            phase.b.usable_runs,
+            escape(&phase.a.cell()),
+            escape(&phase.b.cell()),
+            escape(&phase.ratio_cell()),
+            escape(&phase.p_cell())
+        );
+    }
+    body.push_str("</table></div>\n<ul>\n");
+    for phase in &comparison.cold_warm {
+        let _ = writeln!(
+            body,
+            "<li>{}</li>",
+            escape(&phase.sentence(&a.name, &b.name))
+        );
+    }
+    body.push_str("</ul></section>\n");
 }
 
 fn moved(body: &mut String, comparison: &Comparison) {

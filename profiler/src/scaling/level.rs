@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ScalingError;
 use super::record::RunRecord;
-use crate::stats::{ConfidenceInterval, log_ratio, mean, quantile, stddev, student_quantile};
+use crate::stats::{ConfidenceInterval, geometric_interval, log_ratio, mean, quantile};
 
 /// One concurrency level summarised over its repeats.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,25 +60,6 @@ fn seconds_per_unit(records: &[RunRecord], concurrency: usize) -> Vec<f64> {
         .filter(|record| record.concurrency == concurrency)
         .filter_map(|record| record.run.seconds_per_unit())
         .collect()
-}
-
-/// Geometric mean of `values` with the exp of the t interval of their mean log at `level`.
-fn geometric_interval(values: &[f64], level: f64) -> ConfidenceInterval {
-    let logs: Vec<f64> = values.iter().map(|value| value.ln()).collect();
-    let centre = mean(&logs).unwrap_or(f64::NAN);
-    let half = match stddev(&logs) {
-        Some(spread) if logs.len() >= 2 => {
-            let n = logs.len() as f64;
-            student_quantile(0.5 + level / 2.0, n - 1.0) * spread / n.sqrt()
-        }
-        _ => 0.0,
-    };
-    ConfidenceInterval {
-        estimate: centre.exp(),
-        low: (centre - half).exp(),
-        high: (centre + half).exp(),
-        level,
-    }
 }
 
 fn scaled(interval: ConfidenceInterval, factor: f64) -> ConfidenceInterval {

@@ -16,6 +16,8 @@
 //!   Welch on the log of per-run medians per key (`baseline/welch.rs`, built on
 //!   [`log_ratio`]) with [`bh_adjust`] across keys, and [`success_drop_p`] (Fisher's exact
 //!   test) for a drop in a key's success rate.
+//! - A geometric mean on its own (an arm's time per call, a level's throughput) gets
+//!   [`geometric_interval`]: `exp` of the Student t interval of the mean log.
 //! - [`mann_whitney`] works on histograms (bucketed, tied data) for callers that only kept
 //!   the per-call distributions.
 //!
@@ -28,6 +30,7 @@ mod display;
 mod error;
 mod fdr;
 mod fisher;
+mod geometric;
 mod interval;
 mod mann_whitney;
 mod multiple;
@@ -45,6 +48,7 @@ pub use display::{
 pub use error::StatsError;
 pub use fdr::bh_adjust;
 pub use fisher::success_drop_p;
+pub use geometric::geometric_interval;
 pub use interval::ConfidenceInterval;
 pub use mann_whitney::{MannWhitney, MannWhitneyMethod, mann_whitney};
 pub use multiple::holm_adjust;
