@@ -8,7 +8,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use profiler::abtest::{Arm, Comparison, RecommendationKind};
+use profiler::abtest::{Arm, ColdWarmPhase, Comparison, RecommendationKind};
 use support::{SIMPLE_SONG, files_under, run_automator};
 
 /// A second simple song, so each run's time per track averages two songs.
@@ -105,6 +105,72 @@ fn main_cause(comparison: &Comparison) -> (&str, f64) {
     (top.key_pattern.as_str(), top.share)
 }
 
+/// Every run starts a browser, so of its two tracks the first is cold and the second warm:
+/// the comparison holds both phases with at least two runs per arm (so B/A has an interval),
+/// and the printed "Cold vs warm" table has a row per phase with a value for each arm.
+fn assert_cold_and_warm_rows(run: &AbRun) {
+    let comparison = &run.comparison;
+    let phases: Vec<(&str, ColdWarmPhase)> = comparison
+        .cold_warm
+        .iter()
+        .map(|phase| (phase.key.as_str(), phase.phase))
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            ("automation.track@cold", ColdWarmPhase::Cold),
+            ("automation.track", ColdWarmPhase::Warm)
+        ],
+        "{}",
+        run.stdout
+    );
+    for phase in &comparison.cold_warm {
+        assert!(
+            phase.a.usable_runs >= 2 && phase.b.usable_runs >= 2,
+            "{phase:?}"
+        );
+        assert_eq!(
+            (phase.a.calls, phase.b.calls),
+            (phase.a.usable_runs as u64, phase.b.usable_runs as u64),
+            "one track of each phase per run: {phase:?}"
+        );
+        assert!(phase.ratio_b_over_a.is_some() && phase.p_value.is_some());
+    }
+    let start = run
+        .stdout
+        .find("Cold vs warm (")
+        .unwrap_or_else(|| panic!("no cold vs warm table in\n{}", run.stdout));
+    let rows: Vec<Vec<&str>> = run.stdout[start..]
+        .lines()
+        .skip(2)
+        .take(2)
+        .map(|line| {
+            line.split("  ")
+                .map(str::trim)
+                .filter(|cell| !cell.is_empty())
+                .collect()
+        })
+        .collect();
+    for (row, phase) in rows.iter().zip(&comparison.cold_warm) {
+        let runs = format!("{}/{}", phase.a.usable_runs, phase.b.usable_runs);
+        let (a, b) = (phase.a.cell(), phase.b.cell());
+        let ratio = phase.ratio_cell();
+        assert_eq!(
+            row[..6],
+            [
+                phase.key.as_str(),
+                &phase.phase.to_string(),
+                &runs,
+                &a,
+                &b,
+                &ratio
+            ],
+            "{}",
+            run.stdout
+        );
+    }
+}
+
 #[test]
 fn current_is_slower_than_solo_only_because_of_the_blind_solo_waits() {
     let directory = tempfile::tempdir().unwrap();
@@ -193,6 +259,7 @@ fn pre_optimization_reproduces_the_original_regression_and_fails_the_gate() {
         "{}",
         run.stdout
     );
+    assert_cold_and_warm_rows(&run);
 }
 
 #[test]

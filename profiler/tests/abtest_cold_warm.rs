@@ -37,7 +37,9 @@ fn run(arm: Arm, cold: f64, warm: f64, rng: &mut ChaCha8Rng, with_cold_key: bool
     let mut keys = vec![key_stats(
         "browser.page",
         Tier::Component,
-        &all.iter().map(|each| (each * 1e9) as u64).collect::<Vec<_>>(),
+        &all.iter()
+            .map(|each| (each * 1e9) as u64)
+            .collect::<Vec<_>>(),
     )];
     if with_cold_key {
         keys.push(track(COLD, &[cold_seconds]));
@@ -123,7 +125,10 @@ fn a_slower_cold_start_is_its_own_row_with_both_arms_and_b_over_a() {
     assert_eq!((cold.a.calls, warm.a.calls), (6, 12));
     // 14 s / 10 s with ±3% noise: the interval holds 1.4 and excludes 1.
     let ratio = cold.ratio_b_over_a.unwrap();
-    assert!(ratio.low > 1.3 && ratio.high < 1.5 && ratio.contains(1.4), "{ratio:?}");
+    assert!(
+        ratio.low > 1.3 && ratio.high < 1.5 && ratio.contains(1.4),
+        "{ratio:?}"
+    );
     assert!(cold.p_value.unwrap() < 0.001);
     let a = cold.a.interval.unwrap();
     assert!(a.low < 10.0 && 10.0 < a.high && a.high < 10.5, "{a:?}");
@@ -173,7 +178,10 @@ fn the_text_table_has_a_cold_and_a_warm_row_with_both_arms_b_over_a_and_p() {
     assert_eq!(&warm[..3], [WARM, "warm", "6/6"]);
     let phase = &comparison.cold_warm[0];
     assert_eq!(cold[3], phase.a.cell());
-    assert!(cold[3].starts_with("10.") || cold[3].starts_with("9.9"), "{cold:?}");
+    assert!(
+        cold[3].starts_with("10.") || cold[3].starts_with("9.9"),
+        "{cold:?}"
+    );
     let (estimate, low, high) = ratio_of(&cold[5]);
     let ratio = phase.ratio_b_over_a.unwrap();
     assert!((estimate - ratio.estimate).abs() < 0.006, "{cold:?}");
@@ -205,12 +213,7 @@ fn the_markdown_and_html_tables_have_the_same_rows() {
     let rows: Vec<Vec<&str>> = markdown[start..end]
         .lines()
         .filter(|line| line.starts_with("| `automation.track"))
-        .map(|line| {
-            line.trim_matches('|')
-                .split(" | ")
-                .map(str::trim)
-                .collect()
-        })
+        .map(|line| line.trim_matches('|').split(" | ").map(str::trim).collect())
         .collect();
     assert_eq!(rows.len(), 2, "{markdown}");
     for (row, phase) in rows.iter().zip(&comparison.cold_warm) {
@@ -229,7 +232,9 @@ fn the_markdown_and_html_tables_have_the_same_rows() {
         );
     }
     assert!(markdown.contains("## Cold vs warm"));
-    assert!(markdown.contains("| key | phase | runs with the key (A/B) | A: current | B: cold_slow | B/A (CI) | p |"));
+    assert!(markdown.contains(
+        "| key | phase | runs with the key (A/B) | A: current | B: cold_slow | B/A (CI) | p |"
+    ));
     assert!(markdown.contains(&format!(
         "- {}",
         comparison.cold_warm[0]
@@ -238,7 +243,9 @@ fn the_markdown_and_html_tables_have_the_same_rows() {
     )));
 
     let html = render_comparison(&comparison);
-    let start = html.find("<section id=\"cold-warm\">").expect("no cold-warm section");
+    let start = html
+        .find("<section id=\"cold-warm\">")
+        .expect("no cold-warm section");
     let section = &html[start..start + html[start..].find("</section>").unwrap()];
     let rows: Vec<Vec<String>> = section
         .lines()
@@ -266,7 +273,9 @@ fn the_markdown_and_html_tables_have_the_same_rows() {
             "{section}"
         );
     }
-    assert!(section.contains("<li>automation.track cold (first after a start): cold_slow/current = "));
+    assert!(
+        section.contains("<li>automation.track cold (first after a start): cold_slow/current = ")
+    );
 }
 
 #[test]

@@ -222,7 +222,12 @@ fn phase_arm(runs: &[RunSample], arm: Arm, key: &str, level: f64) -> PhaseArm {
         .iter()
         .filter_map(|run| run.profile.keys.iter().find(|stats| stats.key == key))
         .filter(|stats| stats.count > 0 && stats.total_ns > 0)
-        .map(|stats| (stats.count, stats.total_ns as f64 / 1e9 / stats.count as f64))
+        .map(|stats| {
+            (
+                stats.count,
+                stats.total_ns as f64 / 1e9 / stats.count as f64,
+            )
+        })
         .collect();
     let seconds_per_call: Vec<f64> = calls.iter().map(|(_, seconds)| *seconds).collect();
     PhaseArm {
