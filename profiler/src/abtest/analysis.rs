@@ -23,7 +23,7 @@
 //! nothing was significant.
 
 use super::attribution::{AttributionInput, KnobMap, attribute};
-use super::cold_warm::cold_warm_phases;
+use super::cold_warm::{ColdWarmPhase, cold_warm_phases};
 use super::comparison::{ArmSummary, COMPARISON_SCHEMA, Comparison, Outcome};
 use super::error::AbTestError;
 use super::key_delta::{Judgement, key_deltas, self_seconds_per_run};
@@ -385,6 +385,7 @@ fn notes(comparison: &Comparison) -> Vec<String> {
             comparison.busy_over_wall
         ));
     }
+    notes.extend(cold_start_notes(comparison));
     if a.correct_units != a.units || b.correct_units != b.units {
         notes.push(format!(
             "not every {unit} was verified correct: {} {}/{}, {} {}/{}",
@@ -392,6 +393,35 @@ fn notes(comparison: &Comparison) -> Vec<String> {
         ));
     }
     notes
+}
+
+/// A cold phase that differs significantly (p < α) where the time per unit does not, or
+/// does the other way: the headline averaged a cold-start change away, so say it.
+fn cold_start_notes(comparison: &Comparison) -> Vec<String> {
+    let headline_up = comparison.ratio_b_over_a.estimate > 1.0;
+    comparison
+        .cold_warm
+        .iter()
+        .filter(|phase| phase.phase == ColdWarmPhase::Cold)
+        .filter_map(|phase| {
+            let ratio = phase.ratio_b_over_a?;
+            if phase.p_value? >= comparison.alpha {
+                return None;
+            }
+            let hidden = if !comparison.significant {
+                "does not show it"
+            } else if (ratio.estimate > 1.0) != headline_up {
+                "moved the other way"
+            } else {
+                return None;
+            };
+            Some(format!(
+                "the cold start moved on its own: {}; the time per {}, which averages it with the warm calls, {hidden}",
+                phase.sentence(&comparison.a.name, &comparison.b.name),
+                comparison.unit
+            ))
+        })
+        .collect()
 }
 
 fn method(config: &AnalysisConfig) -> String {
