@@ -5,7 +5,8 @@
 //! an interrupt check), two presets and a [`Workload`], and it runs the warm-ups, the
 //! interleaved schedule from [`Schedule::interleaved`] with a fresh profile per run, stops
 //! early by the [`StopRule`], and hands back the runs and the [`Comparison`] from
-//! [`analyze`]. [`Repeat`] runs one preset several times the same way. The comparison renders
+//! [`analyze`] (with a cold and a warm row per `…@cold` key, [`PhaseComparison`], so a
+//! cold-start change is compared on its own). [`Repeat`] runs one preset several times the same way. The comparison renders
 //! as text, Markdown, JSON ([`Comparison::to_json`]) and HTML
 //! ([`crate::html::render_comparison`]); [`Comparison::write_reports`] writes the files.
 
