@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::key_rounds::KeyAcrossRounds;
 use super::memory::MemorySample;
-use super::summary::{ColdWarm, RoundFigures, SeriesSummary};
+use super::summary::{ColdWarm, RoundFigures, SeriesSummary, SessionSummary};
 
 /// Keys the text summary's "Latency across rounds" table lists (all are in the JSON).
 const KEYS_ACROSS_ROUNDS_SHOWN: usize = 12;
@@ -44,8 +44,13 @@ pub struct SoakReport {
     /// `leak_unavailable` saying why.
     pub leak: Option<LeakVerdict>,
     pub leak_unavailable: Option<String>,
-    /// `--fail-on-leak`, MiB per 100 tracks.
+    /// `--fail-on-leak`, MiB per 100 tracks: judged on the whole browser tree over the
+    /// soak's tracks and on each session's browser over its own tracks.
     pub fail_on_leak_mb: Option<f64>,
+    /// With `--sessions N` (N > 1): each session's browser memory and leak verdict; the
+    /// series themselves are in each sample's `sessions`. Empty with one session.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<SessionSummary>,
     /// With `--profile`: per key, its median in each round and their p50/p90/p99 over the
     /// rounds (milliseconds); empty without a profiler.
     #[serde(default)]
@@ -54,12 +59,30 @@ pub struct SoakReport {
 }
 
 impl SoakReport {
-    /// Whether `--fail-on-leak` fails this soak.
+    /// Whether `--fail-on-leak` fails this soak: the whole browser tree or any session's
+    /// browser grows beyond the limit.
     pub fn leak_gate_fails(&self) -> bool {
-        match (self.fail_on_leak_mb, &self.leak) {
-            (Some(limit), Some(verdict)) => verdict.exceeds(limit),
-            _ => false,
+        !self.leaking().is_empty()
+    }
+
+    /// What `--fail-on-leak` fails on, in words: `browser tree` and/or `session N`. A leak in
+    /// one of N sessions grows the sum 1/N as fast per track of the soak, so the sum alone
+    /// would let it through; each session is judged over its own tracks, with the same limit.
+    pub fn leaking(&self) -> Vec<String> {
+        let Some(limit) = self.fail_on_leak_mb else {
+            return Vec::new();
+        };
+        let exceeds = |leak: &Option<LeakVerdict>| leak.is_some_and(|v| v.exceeds(limit));
+        let mut leaking = Vec::new();
+        if exceeds(&self.leak) {
+            leaking.push("browser tree".to_owned());
         }
+        for session in &self.sessions {
+            if exceeds(&session.leak) {
+                leaking.push(format!("session {}", session.session));
+            }
+        }
+        leaking
     }
 
     /// The text summary: rounds, cold versus warm, memory start/peak/end, leak verdict.
@@ -166,17 +189,45 @@ impl SoakReport {
             (None, Some(why)) => text.push_str(&format!("not available: {why}")),
             (None, None) => text.push_str("not available"),
         }
+        self.render_sessions(&mut text);
         if let Some(limit) = self.fail_on_leak_mb {
+            let leaking = self.leaking();
             text.push_str(&format!(
                 "\n--fail-on-leak {limit} MB per 100 tracks: {}",
-                if self.leak_gate_fails() {
-                    "FAILED"
-                } else {
-                    "passed"
+                match leaking.is_empty() {
+                    true => "passed".to_owned(),
+                    false => format!("FAILED ({})", leaking.join(", ")),
                 }
             ));
         }
         text
+    }
+
+    /// The per-session table (`--sessions N`, N > 1): each session's own browser tree.
+    fn render_sessions(&self, text: &mut String) {
+        if self.sessions.is_empty() {
+            return;
+        }
+        text.push_str(&format!(
+            "\nMemory per session (each session's own chromedriver and Chromium tree; growth over its own tracks after its warm-up):\n  {:>7} {:>6} {:>10} {:>10} {:>10}  growth per 100 tracks\n",
+            "session", "tracks", "start", "peak", "end"
+        ));
+        for session in &self.sessions {
+            let growth = match (&session.leak, &session.leak_unavailable) {
+                (Some(verdict), _) => verdict.to_string(),
+                (None, Some(why)) => format!("not available: {why}"),
+                (None, None) => "not available".to_owned(),
+            };
+            text.push_str(&format!(
+                "  {:>7} {:>6} {:>10} {:>10} {:>10}  {growth}\n",
+                session.session,
+                session.tracks_done,
+                format!("{:.1} MB", session.start_mb),
+                format!("{:.1} MB", session.peak_mb),
+                format!("{:.1} MB", session.end_mb),
+            ));
+        }
+        text.pop();
     }
 
     /// Writes the report as pretty JSON, atomically.
