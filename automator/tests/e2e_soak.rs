@@ -334,12 +334,25 @@ fn with_two_sessions_each_browser_has_its_own_memory_series_and_leak_verdict() {
     let both: Vec<_> = report
         .samples
         .iter()
-        .filter(|sample| sample.sessions.iter().all(|session| session.browser_mb > 0.0))
+        .filter(|sample| {
+            sample
+                .sessions
+                .iter()
+                .all(|session| session.browser_mb > 0.0)
+        })
         .filter(|sample| sample.sessions.len() == 2)
         .collect();
-    assert!(both.len() >= 16, "{} readings with both sessions", both.len());
+    assert!(
+        both.len() >= 16,
+        "{} readings with both sessions",
+        both.len()
+    );
     for sample in &both {
-        let split: f64 = sample.sessions.iter().map(|session| session.browser_mb).sum();
+        let split: f64 = sample
+            .sessions
+            .iter()
+            .map(|session| session.browser_mb)
+            .sum();
         assert!(split <= sample.browser_mb + 1e-6, "{sample:?}");
     }
     // Each session judged on its own (one with fewer than 8 tracks may lack a verdict, but

@@ -42,7 +42,9 @@ pub fn memory_over_run(report: &SoakReport) -> MemoryOverRun {
             },
         });
     }
-    series.push(line("automator", samples, |sample| Some(sample.automator_mb)));
+    series.push(line("automator", samples, |sample| {
+        Some(sample.automator_mb)
+    }));
     for kind in kinds {
         series.push(line(&format!("browser: {kind}"), samples, |sample| {
             Some(sample.browser_by_kind.get(kind).copied().unwrap_or(0.0))
@@ -92,5 +94,136 @@ fn line(
                 })
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::soak::memory::SessionMemory;
+    use crate::soak::report::{SOAK_KIND, SOAK_SCHEMA};
+    use crate::soak::summary::{ColdWarm, SessionSummary};
+
+    fn reading(tracks_done: usize, sessions: &[(usize, f64)]) -> MemorySample {
+        MemorySample {
+            at_seconds: tracks_done as f64,
+            cause: SampleCause::TrackBoundary,
+            round: 1,
+            tracks_done,
+            automator_mb: 20.0,
+            browser_mb: sessions.iter().map(|(_, mb)| mb).sum(),
+            browser_by_kind: BTreeMap::new(),
+            browser_processes: 12,
+            automator_fds: 20,
+            browser_fds: 100,
+            incoming_mb: 0.0,
+            sessions: sessions
+                .iter()
+                .map(|&(session, browser_mb)| SessionMemory {
+                    session,
+                    browser_mb,
+                    browser_processes: 6,
+                    tracks_done,
+                })
+                .collect(),
+        }
+    }
+
+    fn report(samples: Vec<MemorySample>, sessions: Vec<SessionSummary>) -> SoakReport {
+        SoakReport {
+            schema: SOAK_SCHEMA,
+            kind: SOAK_KIND.into(),
+            started_at: String::new(),
+            time_scale: 0.05,
+            repeat: Some(2),
+            duration_seconds: None,
+            restart_browser_every: None,
+            wall_seconds: 1.0,
+            rounds: Vec::new(),
+            cold_warm: ColdWarm {
+                cold: Vec::new(),
+                warm_attempts: 0,
+                warm_median_seconds: None,
+                warm_p90_seconds: None,
+            },
+            sample_interval_seconds: 0.2,
+            memory_summary: Vec::new(),
+            leak_warmup_tracks: 2,
+            leak: None,
+            leak_unavailable: Some("too few".into()),
+            fail_on_leak_mb: None,
+            sessions,
+            keys_across_rounds: Vec::new(),
+            samples,
+        }
+    }
+
+    #[test]
+    fn each_session_is_a_line_after_the_total_with_its_own_verdict() {
+        // Session 2's browser starts after the first reading: its line starts later.
+        let samples = vec![
+            reading(0, &[(1, 400.0)]),
+            reading(1, &[(1, 500.0), (2, 450.0)]),
+            reading(2, &[(1, 510.0), (2, 470.0)]),
+        ];
+        let summary = |session| SessionSummary {
+            session,
+            tracks_done: 1,
+            start_mb: 0.0,
+            peak_mb: 0.0,
+            end_mb: 0.0,
+            leak_warmup_tracks: 2,
+            leak: None,
+            leak_unavailable: Some("run longer".into()),
+        };
+        let memory = memory_over_run(&report(samples, vec![summary(1), summary(2)]));
+        let names: Vec<&str> = memory
+            .series
+            .iter()
+            .map(|line| line.name.as_str())
+            .collect();
+        assert_eq!(
+            names[..4],
+            [
+                "browser (total)",
+                "browser: session 1",
+                "browser: session 2",
+                "automator"
+            ]
+        );
+        let values = |index: usize| -> Vec<f64> {
+            memory.series[index]
+                .points
+                .iter()
+                .map(|point| point.value)
+                .collect()
+        };
+        assert_eq!(values(1), [400.0, 500.0, 510.0]);
+        assert_eq!(values(2), [450.0, 470.0]);
+        assert_eq!(
+            memory
+                .series_verdicts
+                .iter()
+                .map(|judged| (judged.series.as_str(), judged.note.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("browser: session 1", "run longer"),
+                ("browser: session 2", "run longer")
+            ]
+        );
+    }
+
+    #[test]
+    fn one_session_draws_no_session_lines() {
+        let memory = memory_over_run(&report(vec![reading(1, &[])], Vec::new()));
+        assert!(memory.series_verdicts.is_empty());
+        assert!(
+            memory
+                .series
+                .iter()
+                .all(|line| !line.name.contains("session"))
+        );
     }
 }

@@ -15,8 +15,8 @@ use super::key_rounds::key_rounds;
 use super::report::{SOAK_KIND, SOAK_SCHEMA, SoakReport};
 use super::sampler::{Sampler, Series, interval_at};
 use super::summary::{
-    attribute_tracks, browser_leak, cold_warm, round_figures, series_summaries,
-    session_summaries, warmup_tracks,
+    attribute_tracks, browser_leak, cold_warm, round_figures, series_summaries, session_summaries,
+    warmup_tracks,
 };
 use crate::app::{EXIT_FAILED_TRACKS, EXIT_OK};
 use crate::config::Knobs;

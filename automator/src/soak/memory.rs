@@ -214,7 +214,10 @@ fn browser_tree(roots: &[u32]) -> Vec<u32> {
 
 /// `roots` plus every pid whose chain of parents (`(pid, parent)` pairs) reaches a root.
 fn descendants(roots: &[u32], parents: &[(u32, u32)]) -> Vec<u32> {
-    trees(roots, parents).into_iter().map(|(pid, _)| pid).collect()
+    trees(roots, parents)
+        .into_iter()
+        .map(|(pid, _)| pid)
+        .collect()
 }
 
 /// Every pid of [`descendants`] with the index in `roots` of the root whose tree it is in
@@ -417,9 +420,18 @@ mod tests {
                 .collect::<Vec<_>>(),
             [(1, 3), (2, 3)]
         );
-        assert!(reading.sessions.iter().all(|session| session.browser_mb > 0.0));
+        assert!(
+            reading
+                .sessions
+                .iter()
+                .all(|session| session.browser_mb > 0.0)
+        );
         // The totals hold both sessions (and any other tagged process of this test binary).
-        let split: f64 = reading.sessions.iter().map(|session| session.browser_mb).sum();
+        let split: f64 = reading
+            .sessions
+            .iter()
+            .map(|session| session.browser_mb)
+            .sum();
         assert!(reading.browser_mb >= split, "{reading:?}");
         assert!(reading.browser_processes >= 6);
         // Without sessions, no split.

@@ -237,3 +237,119 @@ impl SoakReport {
         profiler::atomic::write_atomic(path, json.as_bytes())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use profiler::soak::{Trend, leak_verdict};
+
+    use super::*;
+    use crate::soak::summary::SessionSummary;
+
+    fn verdict(slope: f64) -> Option<LeakVerdict> {
+        Some(leak_verdict(Trend {
+            slope,
+            low: slope * 0.8,
+            high: slope * 1.2,
+            points: 8,
+        }))
+    }
+
+    fn session(session: usize, leak: Option<LeakVerdict>) -> SessionSummary {
+        SessionSummary {
+            session,
+            tracks_done: 10,
+            start_mb: 1000.0,
+            peak_mb: 1210.0,
+            end_mb: 1200.0,
+            leak_warmup_tracks: 2,
+            leak_unavailable: leak
+                .is_none()
+                .then(|| "2 point(s) with distinct x, a trend with a 95% interval needs at least 6; run longer".into()),
+            leak,
+        }
+    }
+
+    fn report(total: Option<LeakVerdict>, sessions: Vec<SessionSummary>) -> SoakReport {
+        SoakReport {
+            schema: SOAK_SCHEMA,
+            kind: SOAK_KIND.into(),
+            started_at: String::new(),
+            time_scale: 0.05,
+            repeat: Some(10),
+            duration_seconds: None,
+            restart_browser_every: None,
+            wall_seconds: 10.0,
+            rounds: Vec::new(),
+            cold_warm: ColdWarm {
+                cold: Vec::new(),
+                warm_attempts: 0,
+                warm_median_seconds: None,
+                warm_p90_seconds: None,
+            },
+            sample_interval_seconds: 0.2,
+            memory_summary: Vec::new(),
+            leak_warmup_tracks: 2,
+            leak: total,
+            leak_unavailable: None,
+            fail_on_leak_mb: Some(1000.0),
+            sessions,
+            keys_across_rounds: Vec::new(),
+            samples: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_gate_fails_on_any_session_beyond_the_limit_and_names_it() {
+        // One of two browsers leaks 1500 MB per 100 of its tracks: the sum, 750 per 100
+        // tracks of the soak, passes; the session does not.
+        let soak = report(
+            verdict(750.0),
+            vec![session(1, verdict(1500.0)), session(2, verdict(0.0))],
+        );
+        assert!(soak.leak_gate_fails());
+        assert_eq!(soak.leaking(), ["session 1"]);
+        let text = soak.render_text();
+        assert!(
+            text.ends_with("--fail-on-leak 1000 MB per 100 tracks: FAILED (session 1)"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "        1     10  1000.0 MB  1210.0 MB  1200.0 MB  grows 1500.0 MB per 100 tracks (95% CI 1200.0 to 1800.0)\n"
+        ), "{text}");
+        assert!(text.contains(
+            "        2     10  1000.0 MB  1210.0 MB  1200.0 MB  no growth detected (≤ 0.0 MB per 100 tracks)\n"
+        ), "{text}");
+    }
+
+    #[test]
+    fn a_session_without_a_verdict_says_why_and_does_not_fail_the_gate() {
+        let soak = report(
+            verdict(100.0),
+            vec![session(1, None), session(2, verdict(10.0))],
+        );
+        assert!(!soak.leak_gate_fails());
+        let text = soak.render_text();
+        assert!(
+            text.contains("not available: 2 point(s) with distinct x"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("--fail-on-leak 1000 MB per 100 tracks: passed"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn one_session_prints_no_session_table_and_the_gate_judges_the_tree() {
+        let soak = report(verdict(1500.0), Vec::new());
+        assert_eq!(soak.leaking(), ["browser tree"]);
+        let text = soak.render_text();
+        assert!(!text.contains("Memory per session"), "{text}");
+        assert!(text.ends_with("FAILED (browser tree)"), "{text}");
+        let json = serde_json::to_string(&soak).unwrap();
+        assert!(
+            !json.contains("\"sessions\""),
+            "no empty per-session field: {json}"
+        );
+    }
+}

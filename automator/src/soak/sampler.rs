@@ -195,7 +195,10 @@ mod tests {
         let log = single.soak_log();
         let only = log.browser_started(1, "not-a-live-tag-3", Instant::now());
         log.track_attempted(only, "Song", "Bass", true, Duration::from_secs(1));
-        assert!(single.samples()[0].sessions.is_empty(), "one session: no split");
+        assert!(
+            single.samples()[0].sessions.is_empty(),
+            "one session: no split"
+        );
     }
 
     #[tokio::test]
