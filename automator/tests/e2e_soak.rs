@@ -8,7 +8,7 @@ mod support;
 use std::path::Path;
 
 use automator::soak::report::SoakReport;
-use support::{SIMPLE_SONG, files_under, run_automator, write_songs};
+use support::{COMPLEX_SONG, SIMPLE_SONG, files_under, run_automator, write_songs};
 
 /// The soak report the run saved under `logs/performance/`.
 fn soak_report(directory: &Path) -> SoakReport {
@@ -263,4 +263,117 @@ fn a_slow_cold_start_moves_the_cold_track_key_alone_and_the_gate_flags_it() {
     assert!(cold.ends_with("REGRESSION"), "{cold}");
     let warm = line("automation.track");
     assert!(!warm.ends_with("REGRESSION"), "{warm}");
+}
+
+/// `--sessions 2` over two songs, 8 rounds of one track each, every song page visit keeping
+/// 20 MB in the browser that made it: the soak splits the browser tree by session (a table
+/// row and a JSON series each), judges each session's browser over its own tracks, and
+/// `--fail-on-leak` names the sessions it catches.
+#[test]
+fn with_two_sessions_each_browser_has_its_own_memory_series_and_leak_verdict() {
+    let _lock = support::browser_lock();
+    let directory = tempfile::tempdir().unwrap();
+    write_songs(directory.path(), &[SIMPLE_SONG, COMPLEX_SONG]);
+    let run = run_automator(
+        directory.path(),
+        &[
+            "--time-scale",
+            "0.05",
+            "--repeat",
+            "8",
+            "--sessions",
+            "2",
+            "--max-tracks",
+            "1",
+            "--songs",
+            "songs.yaml",
+            "--faults",
+            "leak=20",
+            "--fail-on-leak",
+            "1000",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    run.printed("Memory per session");
+    let report = soak_report(directory.path());
+    assert!(report.rounds.iter().all(|round| round.tracks_ok == 2));
+    assert_eq!(
+        report
+            .sessions
+            .iter()
+            .map(|session| session.session)
+            .collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert_eq!(
+        report
+            .sessions
+            .iter()
+            .map(|session| session.tracks_done)
+            .sum::<usize>(),
+        16
+    );
+    for session in &report.sessions {
+        assert!(
+            session.start_mb > 0.0 && session.peak_mb >= session.end_mb,
+            "{session:?}"
+        );
+        let row = run
+            .stdout
+            .lines()
+            .find(|line| {
+                line.split_whitespace().next() == Some(&session.session.to_string())
+                    && line.contains(" MB ")
+            })
+            .unwrap_or_else(|| panic!("no row for session {}:\n{}", session.session, run.stdout));
+        assert!(row.contains(&format!("{:.1} MB", session.peak_mb)), "{row}");
+    }
+    // The JSON keeps both series: once both browsers are up, every reading has both, and
+    // the two add up to no more than the whole tree.
+    let both: Vec<_> = report
+        .samples
+        .iter()
+        .filter(|sample| {
+            sample
+                .sessions
+                .iter()
+                .all(|session| session.browser_mb > 0.0)
+        })
+        .filter(|sample| sample.sessions.len() == 2)
+        .collect();
+    assert!(
+        both.len() >= 16,
+        "{} readings with both sessions",
+        both.len()
+    );
+    for sample in &both {
+        let split: f64 = sample
+            .sessions
+            .iter()
+            .map(|session| session.browser_mb)
+            .sum();
+        assert!(split <= sample.browser_mb + 1e-6, "{sample:?}");
+    }
+    // Each session judged on its own (one with fewer than 8 tracks may lack a verdict, but
+    // 16 tracks give at least one of them 8), and each judged one is caught by name.
+    let judged: Vec<_> = report
+        .sessions
+        .iter()
+        .filter_map(|session| Some((session.session, session.leak?.trend())))
+        .collect();
+    assert!(!judged.is_empty(), "{:?}", report.sessions);
+    let failed = run
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("--fail-on-leak 1000 MB per 100 tracks: FAILED ("))
+        .unwrap_or_else(|| panic!("no failed gate:\n{}", run.stdout));
+    for (session, growth) in judged {
+        // 20 MiB per visit of its own, one visit per track: 2000 MiB per 100 of its tracks.
+        assert!(
+            growth.low > 1000.0 && growth.slope > 1500.0 && growth.slope < 3000.0,
+            "session {session}: {growth:?}"
+        );
+        assert!(failed.contains(&format!("session {session}")), "{failed}");
+    }
 }

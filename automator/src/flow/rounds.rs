@@ -72,10 +72,16 @@ impl SessionPhase {
     }
 }
 
-/// One browser session: started at `started`, during round `round`.
+/// One browser session: started at `started`, during round `round`, by the `--sessions`
+/// session `session`.
 #[derive(Debug, Clone)]
 pub struct SessionStart {
     pub round: usize,
+    /// 1-based number of the `--sessions` session whose browser this is (`s1`, `s2`, …).
+    pub session: usize,
+    /// The browser's run tag (see [`crate::browser::processes`]): how a memory reading tells
+    /// the processes of one session's browser from another's.
+    pub run_tag: String,
     pub started: Instant,
 }
 
@@ -93,10 +99,11 @@ pub struct TrackAttempt {
     pub finished: Instant,
 }
 
-/// Called after every finished track attempt with the round under way (0-based) and the
-/// attempts finished so far, before the flow moves on (so a memory reading sees the browser
-/// exactly at the boundary).
-pub type BoundaryHook = Box<dyn Fn(usize, usize) + Send + Sync>;
+/// Called after every finished track attempt with the log (whose browsers a memory reading
+/// attributes to their sessions), the round under way (0-based) and the attempts finished so
+/// far, before the flow moves on (so a memory reading sees the browser exactly at the
+/// boundary).
+pub type BoundaryHook = Box<dyn Fn(&SoakLog, usize, usize) + Send + Sync>;
 
 /// Called as each round starts, with the round (0-based), before its first song.
 pub type RoundHook = Box<dyn Fn(usize) + Send + Sync>;
@@ -154,10 +161,16 @@ impl SoakLog {
 
     /// Records a browser start; returns its index in [`SoakLog::sessions`], which that
     /// browser's track attempts name (several browsers may run at once: `--sessions`).
-    pub(crate) fn browser_started(&self, started: Instant) -> usize {
+    /// `session` is the 1-based `--sessions` session, `run_tag` the browser's run tag.
+    pub(crate) fn browser_started(&self, session: usize, run_tag: &str, started: Instant) -> usize {
         let mut inner = self.lock();
         let round = inner.round;
-        inner.sessions.push(SessionStart { round, started });
+        inner.sessions.push(SessionStart {
+            round,
+            session,
+            run_tag: run_tag.to_owned(),
+            started,
+        });
         inner.sessions.len() - 1
     }
 
@@ -186,7 +199,7 @@ impl SoakLog {
             (inner.round, inner.attempts.len())
         };
         if let Some(hook) = &self.at_boundary {
-            hook(round, done);
+            hook(self, round, done);
         }
     }
 
@@ -243,11 +256,11 @@ mod tests {
     #[test]
     fn attempts_carry_their_round_and_browser_session() {
         let log = SoakLog::new();
-        let first = log.browser_started(Instant::now());
+        let first = log.browser_started(1, "tag", Instant::now());
         log.track_attempted(first, "Song", "Bass", true, Duration::from_secs(1));
         log.start_round(1);
-        let second = log.browser_started(Instant::now());
-        let third = log.browser_started(Instant::now());
+        let second = log.browser_started(1, "tag", Instant::now());
+        let third = log.browser_started(1, "tag", Instant::now());
         log.track_attempted(second, "Song", "Bass", false, Duration::from_secs(2));
         log.track_attempted(third, "Song", "Drums", true, Duration::from_secs(2));
         let attempts = log.attempts();
@@ -305,7 +318,7 @@ mod tests {
     fn the_boundary_hook_hears_every_attempt_with_its_round() {
         let heard = std::sync::Arc::new(Mutex::new(Vec::new()));
         let sink = std::sync::Arc::clone(&heard);
-        let log = SoakLog::with_boundary_hook(Box::new(move |round, done| {
+        let log = SoakLog::with_boundary_hook(Box::new(move |_, round, done| {
             sink.lock().unwrap().push((round, done));
         }));
         log.track_attempted(0, "Song", "Bass", true, Duration::from_secs(1));

@@ -1,8 +1,9 @@
 //! The soak's memory series as the profile's HTML report draws them ("Memory over the run"):
-//! the browser tree in total first (the series the leak verdict judges), then the automator,
-//! each browser process kind, and the incoming downloads, all in MiB.
+//! the browser tree in total first (the series the leak verdict judges), then with
+//! `--sessions N` each session's own browser (with its own verdict), the automator, each
+//! browser process kind, and the incoming downloads, all in MiB.
 
-use profiler::soak::{MemoryOverRun, MemorySeries, SeriesPoint};
+use profiler::soak::{MemoryOverRun, MemorySeries, SeriesPoint, SeriesVerdict};
 
 use super::memory::{MemorySample, SampleCause};
 use super::report::SoakReport;
@@ -16,17 +17,41 @@ pub fn memory_over_run(report: &SoakReport) -> MemoryOverRun {
         .collect();
     kinds.sort_unstable();
     kinds.dedup();
-    let mut series = vec![
-        line("browser (total)", samples, |sample| sample.browser_mb),
-        line("automator", samples, |sample| sample.automator_mb),
-    ];
+    let mut series = vec![line("browser (total)", samples, |sample| {
+        Some(sample.browser_mb)
+    })];
+    let mut series_verdicts = Vec::new();
+    for session in &report.sessions {
+        let name = session_series(session.session);
+        series.push(line(&name, samples, |sample| {
+            sample
+                .sessions
+                .iter()
+                .find(|reading| reading.session == session.session)
+                .map(|reading| reading.browser_mb)
+        }));
+        series_verdicts.push(SeriesVerdict {
+            series: name,
+            leak: session.leak,
+            note: match &session.leak_unavailable {
+                Some(why) if session.leak.is_none() => why.clone(),
+                _ => format!(
+                    "its browser tree RSS over its own {} track(s), after {} warm-up track(s)",
+                    session.tracks_done, session.leak_warmup_tracks
+                ),
+            },
+        });
+    }
+    series.push(line("automator", samples, |sample| {
+        Some(sample.automator_mb)
+    }));
     for kind in kinds {
         series.push(line(&format!("browser: {kind}"), samples, |sample| {
-            sample.browser_by_kind.get(kind).copied().unwrap_or(0.0)
+            Some(sample.browser_by_kind.get(kind).copied().unwrap_or(0.0))
         }));
     }
     series.push(line("incoming downloads", samples, |sample| {
-        sample.incoming_mb
+        Some(sample.incoming_mb)
     }));
     let leak_note = match &report.leak_unavailable {
         Some(why) if report.leak.is_none() => why.clone(),
@@ -40,25 +65,165 @@ pub fn memory_over_run(report: &SoakReport) -> MemoryOverRun {
         series,
         leak: report.leak,
         leak_note,
+        series_verdicts,
     }
 }
 
+/// The name of session `number`'s line (1-based).
+pub fn session_series(number: usize) -> String {
+    format!("browser: session {number}")
+}
+
+/// The series of `value` over the samples that have one.
 fn line(
     name: &str,
     samples: &[MemorySample],
-    value: impl Fn(&MemorySample) -> f64,
+    value: impl Fn(&MemorySample) -> Option<f64>,
 ) -> MemorySeries {
     MemorySeries {
         name: name.to_owned(),
         unit: "MiB".into(),
         points: samples
             .iter()
-            .map(|sample| SeriesPoint {
-                at_seconds: sample.at_seconds,
-                work_done: sample.tracks_done as f64,
-                at_boundary: sample.cause == SampleCause::TrackBoundary,
-                value: value(sample),
+            .filter_map(|sample| {
+                Some(SeriesPoint {
+                    at_seconds: sample.at_seconds,
+                    work_done: sample.tracks_done as f64,
+                    at_boundary: sample.cause == SampleCause::TrackBoundary,
+                    value: value(sample)?,
+                })
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::soak::memory::SessionMemory;
+    use crate::soak::report::{SOAK_KIND, SOAK_SCHEMA};
+    use crate::soak::summary::{ColdWarm, SessionSummary};
+
+    fn reading(tracks_done: usize, sessions: &[(usize, f64)]) -> MemorySample {
+        MemorySample {
+            at_seconds: tracks_done as f64,
+            cause: SampleCause::TrackBoundary,
+            round: 1,
+            tracks_done,
+            automator_mb: 20.0,
+            browser_mb: sessions.iter().map(|(_, mb)| mb).sum(),
+            browser_by_kind: BTreeMap::new(),
+            browser_processes: 12,
+            automator_fds: 20,
+            browser_fds: 100,
+            incoming_mb: 0.0,
+            sessions: sessions
+                .iter()
+                .map(|&(session, browser_mb)| SessionMemory {
+                    session,
+                    browser_mb,
+                    browser_processes: 6,
+                    tracks_done,
+                })
+                .collect(),
+        }
+    }
+
+    fn report(samples: Vec<MemorySample>, sessions: Vec<SessionSummary>) -> SoakReport {
+        SoakReport {
+            schema: SOAK_SCHEMA,
+            kind: SOAK_KIND.into(),
+            started_at: String::new(),
+            time_scale: 0.05,
+            repeat: Some(2),
+            duration_seconds: None,
+            restart_browser_every: None,
+            wall_seconds: 1.0,
+            rounds: Vec::new(),
+            cold_warm: ColdWarm {
+                cold: Vec::new(),
+                warm_attempts: 0,
+                warm_median_seconds: None,
+                warm_p90_seconds: None,
+            },
+            sample_interval_seconds: 0.2,
+            memory_summary: Vec::new(),
+            leak_warmup_tracks: 2,
+            leak: None,
+            leak_unavailable: Some("too few".into()),
+            fail_on_leak_mb: None,
+            sessions,
+            keys_across_rounds: Vec::new(),
+            samples,
+        }
+    }
+
+    #[test]
+    fn each_session_is_a_line_after_the_total_with_its_own_verdict() {
+        // Session 2's browser starts after the first reading: its line starts later.
+        let samples = vec![
+            reading(0, &[(1, 400.0)]),
+            reading(1, &[(1, 500.0), (2, 450.0)]),
+            reading(2, &[(1, 510.0), (2, 470.0)]),
+        ];
+        let summary = |session| SessionSummary {
+            session,
+            tracks_done: 1,
+            start_mb: 0.0,
+            peak_mb: 0.0,
+            end_mb: 0.0,
+            leak_warmup_tracks: 2,
+            leak: None,
+            leak_unavailable: Some("run longer".into()),
+        };
+        let memory = memory_over_run(&report(samples, vec![summary(1), summary(2)]));
+        let names: Vec<&str> = memory
+            .series
+            .iter()
+            .map(|line| line.name.as_str())
+            .collect();
+        assert_eq!(
+            names[..4],
+            [
+                "browser (total)",
+                "browser: session 1",
+                "browser: session 2",
+                "automator"
+            ]
+        );
+        let values = |index: usize| -> Vec<f64> {
+            memory.series[index]
+                .points
+                .iter()
+                .map(|point| point.value)
+                .collect()
+        };
+        assert_eq!(values(1), [400.0, 500.0, 510.0]);
+        assert_eq!(values(2), [450.0, 470.0]);
+        assert_eq!(
+            memory
+                .series_verdicts
+                .iter()
+                .map(|judged| (judged.series.as_str(), judged.note.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("browser: session 1", "run longer"),
+                ("browser: session 2", "run longer")
+            ]
+        );
+    }
+
+    #[test]
+    fn one_session_draws_no_session_lines() {
+        let memory = memory_over_run(&report(vec![reading(1, &[])], Vec::new()));
+        assert!(memory.series_verdicts.is_empty());
+        assert!(
+            memory
+                .series
+                .iter()
+                .all(|line| !line.name.contains("session"))
+        );
     }
 }

@@ -14,7 +14,10 @@ use super::chart::memory_over_run;
 use super::key_rounds::key_rounds;
 use super::report::{SOAK_KIND, SOAK_SCHEMA, SoakReport};
 use super::sampler::{Sampler, Series, interval_at};
-use super::summary::{browser_leak, cold_warm, round_figures, series_summaries, warmup_tracks};
+use super::summary::{
+    attribute_tracks, browser_leak, cold_warm, round_figures, series_summaries, session_summaries,
+    warmup_tracks,
+};
 use crate::app::{EXIT_FAILED_TRACKS, EXIT_OK};
 use crate::config::Knobs;
 use crate::flow::progress::print_line;
@@ -50,7 +53,7 @@ pub async fn run_soak(
     let started_at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let series = Series::new(options.download_dir.clone());
+    let series = Series::new(options.download_dir.clone(), options.sessions);
     // The profile at every round's start (and at the end): per-round latency per key.
     let snapshots: Arc<Mutex<Vec<Profile>>> = Arc::default();
     let mut log = series.soak_log();
@@ -83,9 +86,10 @@ pub async fn run_soak(
     if let Some(profiler) = profiler {
         snapshots.push(profiler.snapshot("soak end"));
     }
-    let samples = series.samples();
+    let mut samples = series.samples();
     let rounds = outcome?;
     let attempts = log.attempts();
+    attribute_tracks(&mut samples, &log.sessions(), &attempts);
     let warmup = warmup_tracks(attempts.len());
     let (leak, leak_unavailable) = match browser_leak(&samples, warmup) {
         Ok(verdict) => (Some(verdict), None),
@@ -111,6 +115,7 @@ pub async fn run_soak(
         leak,
         leak_unavailable,
         fail_on_leak_mb: settings.fail_on_leak_mb,
+        sessions: session_summaries(&samples),
         keys_across_rounds: key_rounds(&snapshots),
         samples,
     };

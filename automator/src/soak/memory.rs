@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::browser::processes::processes_started_by;
+use crate::browser::processes::RUN_TAG_VAR;
 
 /// Bytes per MiB, the unit of every memory figure in the soak report.
 const MIB: f64 = 1024.0 * 1024.0;
@@ -51,21 +51,81 @@ pub struct MemorySample {
     pub browser_fds: usize,
     /// Bytes in the download folder's `.incoming-*` directories, in MiB.
     pub incoming_mb: f64,
+    /// `browser_mb` of each session's own browser tree (`--sessions N`, N > 1; empty with
+    /// one session, whose browser is the whole tree), in session order. A browser counts
+    /// here once its start is logged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<SessionMemory>,
 }
+
+/// One session's browser in a reading (`--sessions N` with N > 1): the tree of the processes
+/// carrying the run tags of the browsers that session started. Sizes in MiB.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionMemory {
+    /// 1-based, as in the progress (`s1`) and the run summary.
+    pub session: usize,
+    /// Resident memory summed over this session's browser tree (0 while it has none).
+    pub browser_mb: f64,
+    pub browser_processes: usize,
+    /// Track attempts this session had finished at the reading (filled in from the soak's
+    /// log once the soak is over: the x of its leak regression).
+    #[serde(default)]
+    pub tracks_done: usize,
+}
+
+/// The browsers of a run by session: run tag to 1-based session. A reading splits the
+/// browser tree by these tags; a browser whose start is not logged yet counts in the totals
+/// only.
+pub type SessionTags = BTreeMap<String, usize>;
 
 /// What `/proc` says right now; `download_dir` is where the incoming directories live.
 pub fn read_memory(download_dir: &Path) -> Reading {
+    read_memory_by_session(download_dir, &SessionTags::new())
+}
+
+/// [`read_memory`], with the browser tree also split by session: one entry per session
+/// named in `sessions` (by its browsers' run tags), in session order. One scan of `/proc`
+/// finds the tagged processes and their descendants for every session at once.
+pub fn read_memory_by_session(download_dir: &Path, sessions: &SessionTags) -> Reading {
     let own = std::process::id();
+    let table = scan_processes(own);
+    let tagged: Vec<(u32, &str)> = table
+        .iter()
+        .filter_map(|process| Some((process.pid, process.run_tag.as_deref()?)))
+        .collect();
+    let roots: Vec<u32> = tagged.iter().map(|(pid, _)| *pid).collect();
+    let parents: Vec<(u32, u32)> = table
+        .iter()
+        .map(|process| (process.pid, process.parent))
+        .collect();
     let mut by_kind: BTreeMap<String, f64> = BTreeMap::new();
+    let mut by_session: BTreeMap<usize, SessionMemory> = sessions
+        .values()
+        .map(|&session| {
+            let empty = SessionMemory {
+                session,
+                browser_mb: 0.0,
+                browser_processes: 0,
+                tracks_done: 0,
+            };
+            (session, empty)
+        })
+        .collect();
     let mut browser_fds = 0;
     let mut processes = 0;
-    for pid in browser_tree(&processes_started_by(own)) {
+    for (pid, root) in trees(&roots, &parents) {
         let Some(rss) = resident_bytes(pid) else {
             continue;
         };
+        let mb = rss as f64 / MIB;
         processes += 1;
-        *by_kind.entry(process_kind(pid)).or_default() += rss as f64 / MIB;
+        *by_kind.entry(process_kind(pid)).or_default() += mb;
         browser_fds += open_fds(pid).unwrap_or(0);
+        let tag = tagged[root].1;
+        if let Some(session) = sessions.get(tag).and_then(|n| by_session.get_mut(n)) {
+            session.browser_mb += mb;
+            session.browser_processes += 1;
+        }
     }
     Reading {
         automator_mb: resident_bytes(own).unwrap_or(0) as f64 / MIB,
@@ -75,6 +135,7 @@ pub fn read_memory(download_dir: &Path) -> Reading {
         automator_fds: open_fds(own).unwrap_or(0),
         browser_fds,
         incoming_mb: incoming_bytes(download_dir) as f64 / MIB,
+        sessions: by_session.into_values().collect(),
     }
 }
 
@@ -99,6 +160,45 @@ pub struct Reading {
     pub automator_fds: usize,
     pub browser_fds: usize,
     pub incoming_mb: f64,
+    /// Per session, when [`read_memory_by_session`] was given sessions; empty otherwise.
+    pub sessions: Vec<SessionMemory>,
+}
+
+/// A live process in `/proc`: its parent, and the run tag in its environment when the tag
+/// is one this process gave (`<own pid>-…`, see [`crate::browser::processes`]).
+struct ProcessEntry {
+    pid: u32,
+    parent: u32,
+    run_tag: Option<String>,
+}
+
+/// Every process but this one and zombies, read in one pass over `/proc` (stat for the
+/// parent, environ for the run tag). Processes that exit mid-scan are skipped.
+fn scan_processes(own: u32) -> Vec<ProcessEntry> {
+    let prefix = format!("{RUN_TAG_VAR}={own}-");
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != own)
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let (state, parent) = state_and_parent(&stat)?;
+            if state == "Z" || state == "X" {
+                return None;
+            }
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            let run_tag = environ
+                .split(|byte| *byte == 0)
+                .find(|entry| entry.starts_with(prefix.as_bytes()))
+                .map(|entry| String::from_utf8_lossy(&entry[RUN_TAG_VAR.len() + 1..]).into_owned());
+            Some(ProcessEntry {
+                pid,
+                parent,
+                run_tag,
+            })
+        })
+        .collect()
 }
 
 /// `roots` and every live descendant of theirs.
@@ -114,27 +214,43 @@ fn browser_tree(roots: &[u32]) -> Vec<u32> {
 
 /// `roots` plus every pid whose chain of parents (`(pid, parent)` pairs) reaches a root.
 fn descendants(roots: &[u32], parents: &[(u32, u32)]) -> Vec<u32> {
-    let mut tree: Vec<u32> = roots.to_vec();
+    trees(roots, parents)
+        .into_iter()
+        .map(|(pid, _)| pid)
+        .collect()
+}
+
+/// Every pid of [`descendants`] with the index in `roots` of the root whose tree it is in
+/// (the nearest root up its chain of parents: a root is always in its own tree).
+fn trees(roots: &[u32], parents: &[(u32, u32)]) -> Vec<(u32, usize)> {
+    let mut tree: Vec<(u32, usize)> = roots.iter().copied().zip(0..).collect();
+    let mut seen: std::collections::HashSet<u32> = roots.iter().copied().collect();
     let mut next = 0;
     while next < tree.len() {
-        let parent = tree[next];
-        let children: Vec<u32> = parents
-            .iter()
-            .filter(|(pid, ppid)| *ppid == parent && !tree.contains(pid))
-            .map(|(pid, _)| *pid)
-            .collect();
-        tree.extend(children);
+        let (parent, root) = tree[next];
+        for (pid, _) in parents.iter().filter(|(_, ppid)| *ppid == parent) {
+            if seen.insert(*pid) {
+                tree.push((*pid, root));
+            }
+        }
         next += 1;
     }
     tree
 }
 
-/// The parent pid from `/proc/<pid>/stat` (the field after the state, past the `)` that ends
-/// the command name, which may itself contain spaces and parentheses).
+/// The parent pid from `/proc/<pid>/stat`.
 fn parent_pid(pid: u32) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    Some(state_and_parent(&stat)?.1)
+}
+
+/// The state and parent pid of a `/proc/<pid>/stat` line (the two fields past the `)` that
+/// ends the command name, which may itself contain spaces and parentheses).
+fn state_and_parent(stat: &str) -> Option<(&str, u32)> {
     let (_, rest) = stat.rsplit_once(')')?;
-    rest.split_whitespace().nth(1)?.parse().ok()
+    let mut fields = rest.split_whitespace();
+    let state = fields.next()?;
+    Some((state, fields.next()?.parse().ok()?))
 }
 
 /// `VmRSS` of `/proc/<pid>/status` in bytes; `None` once the process is gone.
@@ -214,6 +330,7 @@ fn incoming_bytes(download_dir: &Path) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::browser::processes::new_run_tag;
 
     #[test]
     fn kinds_come_from_the_program_and_its_type_flag() {
@@ -247,6 +364,83 @@ mod tests {
         let mut tree = descendants(&[10, 30], &parents);
         tree.sort_unstable();
         assert_eq!(tree, [10, 11, 12, 13, 30, 31, 32]);
+    }
+
+    #[test]
+    fn each_process_belongs_to_the_tree_of_its_nearest_root() {
+        // Root 10 (index 0) → 11 → 12; root 20 (index 1) → 21; 30 is nobody's.
+        let parents = [(11, 10), (12, 11), (21, 20), (30, 1), (10, 1), (20, 1)];
+        let mut owned = trees(&[10, 20], &parents);
+        owned.sort_unstable();
+        assert_eq!(owned, [(10, 0), (11, 0), (12, 0), (20, 1), (21, 1)]);
+    }
+
+    #[test]
+    fn stat_gives_state_and_parent_past_a_command_name_with_parentheses() {
+        let stat = "4242 (Web Content (x)) S 4200 4242 4242 0 -1 4194560";
+        assert_eq!(state_and_parent(stat), Some(("S", 4200)));
+        assert_eq!(state_and_parent("7 (zombie) Z 1 7 7"), Some(("Z", 1)));
+        assert_eq!(state_and_parent("garbage"), None);
+    }
+
+    /// A shell carrying `tag` with two `sleep` children (which inherit the tag, as Chromium's
+    /// helpers do), once all three show in `/proc` (on a busy machine that can lag the spawn).
+    fn tagged_shell_with_two_children(tag: &str) -> std::process::Child {
+        let shell = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 & sleep 30 & wait"])
+            .env(RUN_TAG_VAR, tag)
+            .spawn()
+            .unwrap();
+        let tags = SessionTags::from([(tag.to_owned(), 1)]);
+        let folder = std::env::temp_dir();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while read_memory_by_session(&folder, &tags).sessions[0].browser_processes < 3
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        shell
+    }
+
+    #[test]
+    fn one_reading_splits_the_browser_tree_by_the_sessions_run_tags() {
+        let (first, second) = (new_run_tag(), new_run_tag());
+        let mut shells = [
+            tagged_shell_with_two_children(&first),
+            tagged_shell_with_two_children(&second),
+        ];
+        let tags = SessionTags::from([(first.clone(), 1), (second.clone(), 2)]);
+        let folder = tempfile::tempdir().unwrap();
+        let reading = read_memory_by_session(folder.path(), &tags);
+        assert_eq!(
+            reading
+                .sessions
+                .iter()
+                .map(|session| (session.session, session.browser_processes))
+                .collect::<Vec<_>>(),
+            [(1, 3), (2, 3)]
+        );
+        assert!(
+            reading
+                .sessions
+                .iter()
+                .all(|session| session.browser_mb > 0.0)
+        );
+        // The totals hold both sessions (and any other tagged process of this test binary).
+        let split: f64 = reading
+            .sessions
+            .iter()
+            .map(|session| session.browser_mb)
+            .sum();
+        assert!(reading.browser_mb >= split, "{reading:?}");
+        assert!(reading.browser_processes >= 6);
+        // Without sessions, no split.
+        assert!(read_memory(folder.path()).sessions.is_empty());
+        crate::browser::processes::kill_tagged_processes(&first);
+        crate::browser::processes::kill_tagged_processes(&second);
+        for shell in &mut shells {
+            shell.wait().unwrap();
+        }
     }
 
     #[test]

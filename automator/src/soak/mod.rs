@@ -2,7 +2,8 @@
 //! process, with the memory of the automator and of the whole browser process tree sampled
 //! over time and at every track boundary, per-round figures, the first track of each browser
 //! session reported apart (cold) from the rest (warm), and a leak verdict from the robust
-//! trend of browser memory over completed tracks.
+//! trend of browser memory over completed tracks. With `--sessions N` every reading also
+//! splits the browser tree by session, and each session's browser gets its own verdict.
 
 pub mod chart;
 pub mod command;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::key_rounds::KeyAcrossRounds;
 use super::memory::MemorySample;
-use super::summary::{ColdWarm, RoundFigures, SeriesSummary};
+use super::summary::{ColdWarm, RoundFigures, SeriesSummary, SessionSummary};
 
 /// Keys the text summary's "Latency across rounds" table lists (all are in the JSON).
 const KEYS_ACROSS_ROUNDS_SHOWN: usize = 12;
@@ -44,8 +44,13 @@ pub struct SoakReport {
     /// `leak_unavailable` saying why.
     pub leak: Option<LeakVerdict>,
     pub leak_unavailable: Option<String>,
-    /// `--fail-on-leak`, MiB per 100 tracks.
+    /// `--fail-on-leak`, MiB per 100 tracks: judged on the whole browser tree over the
+    /// soak's tracks and on each session's browser over its own tracks.
     pub fail_on_leak_mb: Option<f64>,
+    /// With `--sessions N` (N > 1): each session's browser memory and leak verdict; the
+    /// series themselves are in each sample's `sessions`. Empty with one session.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<SessionSummary>,
     /// With `--profile`: per key, its median in each round and their p50/p90/p99 over the
     /// rounds (milliseconds); empty without a profiler.
     #[serde(default)]
@@ -54,12 +59,30 @@ pub struct SoakReport {
 }
 
 impl SoakReport {
-    /// Whether `--fail-on-leak` fails this soak.
+    /// Whether `--fail-on-leak` fails this soak: the whole browser tree or any session's
+    /// browser grows beyond the limit.
     pub fn leak_gate_fails(&self) -> bool {
-        match (self.fail_on_leak_mb, &self.leak) {
-            (Some(limit), Some(verdict)) => verdict.exceeds(limit),
-            _ => false,
+        !self.leaking().is_empty()
+    }
+
+    /// What `--fail-on-leak` fails on, in words: `browser tree` and/or `session N`. A leak in
+    /// one of N sessions grows the sum 1/N as fast per track of the soak, so the sum alone
+    /// would let it through; each session is judged over its own tracks, with the same limit.
+    pub fn leaking(&self) -> Vec<String> {
+        let Some(limit) = self.fail_on_leak_mb else {
+            return Vec::new();
+        };
+        let exceeds = |leak: &Option<LeakVerdict>| leak.is_some_and(|v| v.exceeds(limit));
+        let mut leaking = Vec::new();
+        if exceeds(&self.leak) {
+            leaking.push("browser tree".to_owned());
         }
+        for session in &self.sessions {
+            if exceeds(&session.leak) {
+                leaking.push(format!("session {}", session.session));
+            }
+        }
+        leaking
     }
 
     /// The text summary: rounds, cold versus warm, memory start/peak/end, leak verdict.
@@ -166,17 +189,45 @@ impl SoakReport {
             (None, Some(why)) => text.push_str(&format!("not available: {why}")),
             (None, None) => text.push_str("not available"),
         }
+        self.render_sessions(&mut text);
         if let Some(limit) = self.fail_on_leak_mb {
+            let leaking = self.leaking();
             text.push_str(&format!(
                 "\n--fail-on-leak {limit} MB per 100 tracks: {}",
-                if self.leak_gate_fails() {
-                    "FAILED"
-                } else {
-                    "passed"
+                match leaking.is_empty() {
+                    true => "passed".to_owned(),
+                    false => format!("FAILED ({})", leaking.join(", ")),
                 }
             ));
         }
         text
+    }
+
+    /// The per-session table (`--sessions N`, N > 1): each session's own browser tree.
+    fn render_sessions(&self, text: &mut String) {
+        if self.sessions.is_empty() {
+            return;
+        }
+        text.push_str(&format!(
+            "\nMemory per session (each session's own chromedriver and Chromium tree; growth over its own tracks after its warm-up):\n  {:>7} {:>6} {:>10} {:>10} {:>10}  growth per 100 tracks\n",
+            "session", "tracks", "start", "peak", "end"
+        ));
+        for session in &self.sessions {
+            let growth = match (&session.leak, &session.leak_unavailable) {
+                (Some(verdict), _) => verdict.to_string(),
+                (None, Some(why)) => format!("not available: {why}"),
+                (None, None) => "not available".to_owned(),
+            };
+            text.push_str(&format!(
+                "  {:>7} {:>6} {:>10} {:>10} {:>10}  {growth}\n",
+                session.session,
+                session.tracks_done,
+                format!("{:.1} MB", session.start_mb),
+                format!("{:.1} MB", session.peak_mb),
+                format!("{:.1} MB", session.end_mb),
+            ));
+        }
+        text.pop();
     }
 
     /// Writes the report as pretty JSON, atomically.
@@ -184,5 +235,121 @@ impl SoakReport {
         let mut json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         json.push('\n');
         profiler::atomic::write_atomic(path, json.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use profiler::soak::{Trend, leak_verdict};
+
+    use super::*;
+    use crate::soak::summary::SessionSummary;
+
+    fn verdict(slope: f64) -> Option<LeakVerdict> {
+        Some(leak_verdict(Trend {
+            slope,
+            low: slope * 0.8,
+            high: slope * 1.2,
+            points: 8,
+        }))
+    }
+
+    fn session(session: usize, leak: Option<LeakVerdict>) -> SessionSummary {
+        SessionSummary {
+            session,
+            tracks_done: 10,
+            start_mb: 1000.0,
+            peak_mb: 1210.0,
+            end_mb: 1200.0,
+            leak_warmup_tracks: 2,
+            leak_unavailable: leak
+                .is_none()
+                .then(|| "2 point(s) with distinct x, a trend with a 95% interval needs at least 6; run longer".into()),
+            leak,
+        }
+    }
+
+    fn report(total: Option<LeakVerdict>, sessions: Vec<SessionSummary>) -> SoakReport {
+        SoakReport {
+            schema: SOAK_SCHEMA,
+            kind: SOAK_KIND.into(),
+            started_at: String::new(),
+            time_scale: 0.05,
+            repeat: Some(10),
+            duration_seconds: None,
+            restart_browser_every: None,
+            wall_seconds: 10.0,
+            rounds: Vec::new(),
+            cold_warm: ColdWarm {
+                cold: Vec::new(),
+                warm_attempts: 0,
+                warm_median_seconds: None,
+                warm_p90_seconds: None,
+            },
+            sample_interval_seconds: 0.2,
+            memory_summary: Vec::new(),
+            leak_warmup_tracks: 2,
+            leak: total,
+            leak_unavailable: None,
+            fail_on_leak_mb: Some(1000.0),
+            sessions,
+            keys_across_rounds: Vec::new(),
+            samples: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_gate_fails_on_any_session_beyond_the_limit_and_names_it() {
+        // One of two browsers leaks 1500 MB per 100 of its tracks: the sum, 750 per 100
+        // tracks of the soak, passes; the session does not.
+        let soak = report(
+            verdict(750.0),
+            vec![session(1, verdict(1500.0)), session(2, verdict(0.0))],
+        );
+        assert!(soak.leak_gate_fails());
+        assert_eq!(soak.leaking(), ["session 1"]);
+        let text = soak.render_text();
+        assert!(
+            text.ends_with("--fail-on-leak 1000 MB per 100 tracks: FAILED (session 1)"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "        1     10  1000.0 MB  1210.0 MB  1200.0 MB  grows 1500.0 MB per 100 tracks (95% CI 1200.0 to 1800.0)\n"
+        ), "{text}");
+        assert!(text.contains(
+            "        2     10  1000.0 MB  1210.0 MB  1200.0 MB  no growth detected (≤ 0.0 MB per 100 tracks)\n"
+        ), "{text}");
+    }
+
+    #[test]
+    fn a_session_without_a_verdict_says_why_and_does_not_fail_the_gate() {
+        let soak = report(
+            verdict(100.0),
+            vec![session(1, None), session(2, verdict(10.0))],
+        );
+        assert!(!soak.leak_gate_fails());
+        let text = soak.render_text();
+        assert!(
+            text.contains("not available: 2 point(s) with distinct x"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("--fail-on-leak 1000 MB per 100 tracks: passed"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn one_session_prints_no_session_table_and_the_gate_judges_the_tree() {
+        let soak = report(verdict(1500.0), Vec::new());
+        assert_eq!(soak.leaking(), ["browser tree"]);
+        let text = soak.render_text();
+        assert!(!text.contains("Memory per session"), "{text}");
+        assert!(text.ends_with("FAILED (browser tree)"), "{text}");
+        let json = serde_json::to_string(&soak).unwrap();
+        assert!(
+            !json.contains("\"sessions\""),
+            "no empty per-session field: {json}"
+        );
     }
 }

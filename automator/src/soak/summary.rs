@@ -1,15 +1,16 @@
 //! The figures of a soak, computed from the flow's per-round outcomes, its log of sessions and
 //! track attempts, and the memory series: per round, cold versus warm, start/peak/end of every
-//! memory series, and the leak trend.
+//! memory series, and the leak trend, for the whole browser tree and (with `--sessions N`) for
+//! each session's own browser.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use profiler::soak::{LeakVerdict, TrendError, leak_verdict, theil_sen};
 use profiler::stats::{median, quantile};
 use serde::{Deserialize, Serialize};
 
-use super::memory::{MemorySample, SampleCause};
+use super::memory::{MemorySample, SampleCause, SessionMemory};
 use crate::flow::RunOutcome;
 use crate::flow::rounds::{SessionStart, TrackAttempt};
 
@@ -174,10 +175,130 @@ pub fn warmup_tracks(total_tracks: usize) -> usize {
 pub fn browser_leak(samples: &[MemorySample], warmup: usize) -> Result<LeakVerdict, TrendError> {
     let points: Vec<(f64, f64)> = samples
         .iter()
-        .filter(|sample| sample.cause == SampleCause::TrackBoundary && sample.tracks_done > warmup)
+        .filter(|sample| sample.cause == SampleCause::TrackBoundary)
         .map(|sample| (sample.tracks_done as f64, sample.browser_mb))
         .collect();
+    leak_after_warmup(&points, warmup)
+}
+
+/// The verdict on `(tracks done, MiB)` points past the first `warmup` tracks, per 100 tracks.
+fn leak_after_warmup(points: &[(f64, f64)], warmup: usize) -> Result<LeakVerdict, TrendError> {
+    let points: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|(tracks, _)| *tracks > warmup as f64)
+        .collect();
     Ok(leak_verdict(theil_sen(&points)?.scaled(100.0)))
+}
+
+/// Fills in every sample's per-session `tracks_done`: the track attempts that session's
+/// browsers had finished by then. A sample's `tracks_done` counts the log's first attempts
+/// (the boundary hook reads right after appending one), so the count is exact.
+pub fn attribute_tracks(
+    samples: &mut [MemorySample],
+    browsers: &[SessionStart],
+    attempts: &[TrackAttempt],
+) {
+    // done_by[session][k]: that session's attempts among the first k.
+    let mut done_by: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for sample in samples.iter() {
+        for session in &sample.sessions {
+            done_by.entry(session.session).or_default();
+        }
+    }
+    for (session, counts) in &mut done_by {
+        counts.push(0);
+        for attempt in attempts {
+            let mine = browsers
+                .get(attempt.session)
+                .is_some_and(|browser| browser.session == *session);
+            counts.push(counts.last().copied().unwrap_or(0) + usize::from(mine));
+        }
+    }
+    for sample in samples {
+        for session in &mut sample.sessions {
+            if let Some(counts) = done_by.get(&session.session) {
+                session.tracks_done = counts[sample.tracks_done.min(counts.len() - 1)];
+            }
+        }
+    }
+}
+
+/// One session's browser over the soak (`--sessions N`, N > 1): its memory and the leak
+/// verdict on it, judged over its own tracks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    /// 1-based, as in the progress (`s1`) and the run summary.
+    pub session: usize,
+    /// Track attempts it finished.
+    pub tracks_done: usize,
+    /// Its browser tree's resident memory at its own first and last track boundary (first
+    /// and last reading without any), and the peak over every reading, in MiB.
+    pub start_mb: f64,
+    pub peak_mb: f64,
+    pub end_mb: f64,
+    /// Its first track attempts left out of its leak trend ([`warmup_tracks`] of its own).
+    pub leak_warmup_tracks: usize,
+    /// Its browser tree's memory over its own completed tracks (the reading right after each
+    /// of its attempts), MiB per 100 of its tracks; `None` with `leak_unavailable` saying why.
+    pub leak: Option<LeakVerdict>,
+    pub leak_unavailable: Option<String>,
+}
+
+/// Per session named in the samples (after [`attribute_tracks`]), in session order: start,
+/// peak and end of its browser memory and its leak verdict. Empty with one session.
+pub fn session_summaries(samples: &[MemorySample]) -> Vec<SessionSummary> {
+    let sessions: BTreeSet<usize> = samples
+        .iter()
+        .flat_map(|sample| sample.sessions.iter().map(|session| session.session))
+        .collect();
+    sessions
+        .into_iter()
+        .map(|number| {
+            let readings: Vec<(&MemorySample, &SessionMemory)> = samples
+                .iter()
+                .filter_map(|sample| {
+                    let session = sample.sessions.iter().find(|s| s.session == number)?;
+                    Some((sample, session))
+                })
+                .collect();
+            // The reading at each of its own boundaries: the first boundary sample at which
+            // its count of tracks went up.
+            let mut own_boundaries: Vec<(f64, f64)> = Vec::new();
+            let mut counted = 0;
+            for (sample, session) in &readings {
+                if sample.cause == SampleCause::TrackBoundary && session.tracks_done > counted {
+                    counted = session.tracks_done;
+                    own_boundaries.push((counted as f64, session.browser_mb));
+                }
+            }
+            let first = readings.first().map_or(0.0, |(_, s)| s.browser_mb);
+            let last = readings.last().map_or(0.0, |(_, s)| s.browser_mb);
+            let tracks_done = readings
+                .iter()
+                .map(|(_, session)| session.tracks_done)
+                .max()
+                .unwrap_or(0);
+            let warmup = warmup_tracks(tracks_done);
+            let (leak, leak_unavailable) = match leak_after_warmup(&own_boundaries, warmup) {
+                Ok(verdict) => (Some(verdict), None),
+                Err(error) => (None, Some(error.to_string())),
+            };
+            SessionSummary {
+                session: number,
+                tracks_done,
+                start_mb: own_boundaries.first().map_or(first, |(_, mb)| *mb),
+                peak_mb: readings
+                    .iter()
+                    .map(|(_, session)| session.browser_mb)
+                    .fold(0.0, f64::max),
+                end_mb: own_boundaries.last().map_or(last, |(_, mb)| *mb),
+                leak_warmup_tracks: warmup,
+                leak,
+                leak_unavailable,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -200,6 +321,7 @@ mod tests {
             automator_fds: 20,
             browser_fds: 100,
             incoming_mb: 0.0,
+            sessions: Vec::new(),
         }
     }
 
@@ -259,16 +381,156 @@ mod tests {
         assert!(series_summaries(&[]).is_empty());
     }
 
+    /// Two sessions taking turns for 24 track attempts; session 1 replaces its browser after
+    /// its sixth track. Session 1 stays at 500 MB; session 2 grows 10 MB per track of its
+    /// own (1000 MB per 100 of its tracks), half the tracks of the soak.
+    fn two_sessions_one_leaking() -> (Vec<MemorySample>, Vec<SessionStart>, Vec<TrackAttempt>) {
+        let start = Instant::now();
+        let browser = |session, run_tag: &str| SessionStart {
+            round: 0,
+            session,
+            run_tag: run_tag.into(),
+            started: start,
+        };
+        let browsers = vec![browser(1, "a"), browser(2, "b"), browser(1, "c")];
+        let mut attempts = Vec::new();
+        let mut samples = Vec::new();
+        let (mut own_1, mut own_2) = (0, 0);
+        for done in 1..=24 {
+            let by_first = done % 2 == 1;
+            match by_first {
+                true => own_1 += 1,
+                false => own_2 += 1,
+            }
+            attempts.push(TrackAttempt {
+                round: 0,
+                session: match (by_first, own_1 > 6) {
+                    (true, false) => 0,
+                    (true, true) => 2,
+                    (false, _) => 1,
+                },
+                song: "Song".into(),
+                track: "Bass".into(),
+                ok: true,
+                elapsed: Duration::from_secs(1),
+                finished: start,
+            });
+            let leaking = 300.0 + 10.0 * own_2 as f64;
+            let reading = |cause, first_mb, second_mb| {
+                let mut reading = sample(done, first_mb + second_mb, cause);
+                reading.sessions = vec![
+                    SessionMemory {
+                        session: 1,
+                        browser_mb: first_mb,
+                        browser_processes: 6,
+                        tracks_done: 0,
+                    },
+                    SessionMemory {
+                        session: 2,
+                        browser_mb: second_mb,
+                        browser_processes: 6,
+                        tracks_done: 0,
+                    },
+                ];
+                reading
+            };
+            samples.push(reading(SampleCause::TrackBoundary, 500.0, leaking));
+            // An interval reading between boundaries: part of the peak, not of the trend.
+            samples.push(reading(SampleCause::Interval, 520.0, leaking + 1.0));
+        }
+        (samples, browsers, attempts)
+    }
+
+    #[test]
+    fn tracks_are_attributed_to_the_session_whose_browser_made_them() {
+        let (mut samples, browsers, attempts) = two_sessions_one_leaking();
+        attribute_tracks(&mut samples, &browsers, &attempts);
+        let counts = |index: usize| -> Vec<usize> {
+            samples[index]
+                .sessions
+                .iter()
+                .map(|session| session.tracks_done)
+                .collect()
+        };
+        // After the 1st, 2nd and 24th attempts (boundary samples 0, 2, 46).
+        assert_eq!(counts(0), [1, 0]);
+        assert_eq!(counts(2), [1, 1]);
+        assert_eq!(counts(46), [12, 12], "both browsers of session 1 count");
+    }
+
+    #[test]
+    fn each_session_gets_its_own_memory_figures_and_leak_verdict() {
+        let (mut samples, browsers, attempts) = two_sessions_one_leaking();
+        attribute_tracks(&mut samples, &browsers, &attempts);
+        let sessions = session_summaries(&samples);
+        assert_eq!(sessions.len(), 2);
+        let (steady, leaking) = (&sessions[0], &sessions[1]);
+        assert_eq!((steady.session, steady.tracks_done), (1, 12));
+        assert_eq!(
+            (steady.start_mb, steady.peak_mb, steady.end_mb),
+            (500.0, 520.0, 500.0)
+        );
+        assert_eq!(
+            steady.leak.unwrap().to_string(),
+            "no growth detected (≤ 0.0 MB per 100 tracks)"
+        );
+        assert_eq!((leaking.session, leaking.leak_warmup_tracks), (2, 2));
+        // Its first own boundary is the 2nd attempt of the soak: 300 + 10.
+        assert_eq!(
+            (leaking.start_mb, leaking.peak_mb, leaking.end_mb),
+            (310.0, 421.0, 420.0)
+        );
+        let verdict = leaking.leak.unwrap();
+        assert_eq!(
+            verdict.to_string(),
+            "grows 1000.0 MB per 100 tracks (95% CI 1000.0 to 1000.0)"
+        );
+        // The sum of both grows half as fast per track of the soak: a gate on it alone
+        // would let a 600 MB limit pass what the leaking session fails.
+        let total = browser_leak(&samples, warmup_tracks(24)).unwrap();
+        assert!(!total.exceeds(600.0), "{total}");
+        assert!(verdict.exceeds(600.0));
+    }
+
+    #[test]
+    fn one_session_has_no_per_session_figures() {
+        let samples: Vec<MemorySample> = (1..=8)
+            .map(|done| sample(done, 300.0, SampleCause::TrackBoundary))
+            .collect();
+        assert!(session_summaries(&samples).is_empty());
+    }
+
+    #[test]
+    fn a_session_with_too_few_tracks_says_why_it_has_no_verdict() {
+        let (mut samples, browsers, attempts) = two_sessions_one_leaking();
+        samples.truncate(8);
+        attribute_tracks(&mut samples, &browsers, &attempts);
+        let sessions = session_summaries(&samples);
+        assert!(sessions.iter().all(|session| session.leak.is_none()));
+        assert!(
+            sessions[1]
+                .leak_unavailable
+                .as_deref()
+                .unwrap()
+                .contains("needs at least 6"),
+            "{sessions:?}"
+        );
+    }
+
     #[test]
     fn the_first_attempt_of_each_browser_session_is_cold() {
         let start = Instant::now();
         let sessions = [
             SessionStart {
                 round: 0,
+                session: 1,
+                run_tag: "a".into(),
                 started: start,
             },
             SessionStart {
                 round: 2,
+                session: 1,
+                run_tag: "b".into(),
                 started: start + Duration::from_secs(100),
             },
         ];

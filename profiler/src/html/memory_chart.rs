@@ -1,6 +1,7 @@
 //! The "Memory over the run" section: every memory series of a long run drawn as a line over
-//! time and over completed work, with the leak verdict in words. Inline SVG polylines, one per
-//! series, so the page stays self-contained and a test can read the points back.
+//! time and over completed work, with the leak verdict in words (and the verdicts on further
+//! series, e.g. one per browser session). Inline SVG polylines, one per series, so the page
+//! stays self-contained and a test can read the points back.
 
 use std::fmt::Write;
 
@@ -35,6 +36,25 @@ pub(crate) fn memory_over_run(memory: &MemoryOverRun) -> String {
         ),
     };
     body.push_str(&verdict);
+    if !memory.series_verdicts.is_empty() {
+        body.push_str("<ul class=\"series-verdicts\">");
+        for judged in &memory.series_verdicts {
+            let (class, text) = match &judged.leak {
+                Some(verdict @ LeakVerdict::Grows { .. }) => {
+                    (" class=\"failed\"", format!("{verdict} — {}", judged.note))
+                }
+                Some(verdict) => ("", format!("{verdict} — {}", judged.note)),
+                None => ("", format!("not available: {}", judged.note)),
+            };
+            let _ = write!(
+                body,
+                "<li{class}>{}: {}</li>",
+                escape(&judged.series),
+                escape(&text)
+            );
+        }
+        body.push_str("</ul>\n");
+    }
     body.push_str("<p class=\"legend\">");
     for (index, series) in memory.series.iter().enumerate() {
         let _ = write!(
@@ -175,7 +195,7 @@ fn trim(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::soak::{Trend, leak_verdict};
+    use crate::soak::{SeriesVerdict, Trend, leak_verdict};
 
     fn series(name: &str, values: &[(f64, f64, bool, f64)]) -> MemorySeries {
         MemorySeries {
@@ -226,6 +246,7 @@ mod tests {
                 points: 6,
             })),
             leak_note: "browser tree over completed tracks".into(),
+            series_verdicts: Vec::new(),
         };
         let html = memory_over_run(&memory);
         assert!(html.contains(
@@ -244,12 +265,55 @@ mod tests {
     }
 
     #[test]
+    fn further_series_get_their_own_verdicts_under_the_main_one() {
+        let memory = MemoryOverRun {
+            work_unit: "tracks".into(),
+            series: vec![
+                series("browser (total)", &[(0.0, 1.0, true, 300.0)]),
+                series("browser: session 1", &[(0.0, 1.0, true, 150.0)]),
+                series("browser: session 2", &[(0.0, 1.0, true, 150.0)]),
+            ],
+            leak: None,
+            leak_note: "too few points".into(),
+            series_verdicts: vec![
+                SeriesVerdict {
+                    series: "browser: session 1".into(),
+                    leak: Some(leak_verdict(Trend {
+                        slope: 1.0,
+                        low: -2.0,
+                        high: 4.0,
+                        points: 8,
+                    })),
+                    note: "over its own 10 tracks".into(),
+                },
+                SeriesVerdict {
+                    series: "browser: session 2".into(),
+                    leak: Some(leak_verdict(Trend {
+                        slope: 900.0,
+                        low: 800.0,
+                        high: 1000.0,
+                        points: 8,
+                    })),
+                    note: "over its own 10 tracks".into(),
+                },
+            ],
+        };
+        let html = memory_over_run(&memory);
+        assert!(html.contains(
+            "<ul class=\"series-verdicts\"><li>browser: session 1: no growth detected (≤ 4.0 MB per 100 tracks) — over its own 10 tracks</li><li class=\"failed\">browser: session 2: grows 900.0 MB per 100 tracks (95% CI 800.0 to 1000.0) — over its own 10 tracks</li></ul>"
+        ), "{html}");
+        // One line per series in each chart.
+        assert_eq!(polylines(&html).len(), 6);
+    }
+
+    #[test]
     fn no_readings_draw_nothing() {
         let memory = MemoryOverRun {
             work_unit: "tracks".into(),
             series: vec![series("browser (total)", &[])],
             leak: None,
             leak_note: "too few points".into(),
+            series_verdicts: Vec::new(),
         };
         assert_eq!(memory_over_run(&memory), "");
     }

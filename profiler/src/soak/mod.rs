@@ -7,5 +7,5 @@ pub mod series;
 pub mod trend;
 
 pub use leak::{LeakVerdict, leak_verdict};
-pub use series::{MemoryOverRun, MemorySeries, SeriesPoint};
+pub use series::{MemoryOverRun, MemorySeries, SeriesPoint, SeriesVerdict};
 pub use trend::{MIN_TREND_POINTS, Trend, TrendError, theil_sen};

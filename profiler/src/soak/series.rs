@@ -43,6 +43,21 @@ pub struct MemoryOverRun {
     /// What the verdict was fitted on, or why there is none, in words (e.g. `browser tree
     /// RSS over completed tracks after 2 warm-up tracks`).
     pub leak_note: String,
+    /// Verdicts on further series, each judged on its own (e.g. each browser session's
+    /// memory over its own tracks); empty when only the first series is judged.
+    #[serde(default)]
+    pub series_verdicts: Vec<SeriesVerdict>,
+}
+
+/// The leak verdict on one more series of a [`MemoryOverRun`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesVerdict {
+    /// The series judged, as named in [`MemorySeries::name`].
+    pub series: String,
+    /// Its verdict, when one could be fitted.
+    pub leak: Option<LeakVerdict>,
+    /// What the verdict was fitted on, or why there is none, in words.
+    pub note: String,
 }
 
 impl MemoryOverRun {

@@ -47,12 +47,12 @@ impl<'a> RunEnv<'a> {
         }
     }
 
-    /// This session started a browser at `started`: its next track is cold, and the soak log
-    /// (if any) hears of it.
-    pub(crate) fn log_browser_started(&self, started: std::time::Instant) {
+    /// This session started a browser (whose processes carry `run_tag`) at `started`: its
+    /// next track is cold, and the soak log (if any) hears of it.
+    pub(crate) fn log_browser_started(&self, started: std::time::Instant, run_tag: &str) {
         self.phase.browser_started();
         if let Some(log) = self.shared.log {
-            let index = log.browser_started(started);
+            let index = log.browser_started(self.session + 1, run_tag, started);
             self.browser_in_log.store(index, Ordering::Relaxed);
         }
     }

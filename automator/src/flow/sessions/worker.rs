@@ -176,7 +176,7 @@ async fn fresh_browser(
             return Err(error.into());
         }
     };
-    env.log_browser_started(started);
+    env.log_browser_started(started, browser.run_tag());
     slot.figures.browsers += 1;
     slot.songs_in_browser = 0;
     let browser = &*slot.browser.insert(browser);
