@@ -13,7 +13,7 @@ use std::fmt::Write;
 use super::context::RunContext;
 use super::escape::escape;
 use super::moved_bars::{MovedKey, moved_bars};
-use super::page::page;
+use super::page::{facts_list, page};
 use super::ratio_chart::{RatioChart, ratio_chart};
 use super::run_order::run_order_chart;
 use super::svg::dots;
@@ -156,16 +156,8 @@ fn header(body: &mut String, comparison: &Comparison, context: &RunContext) {
             comparison.unit, comparison.unit
         ),
     ));
-    body.push_str("<dl class=\"facts\">");
-    for (label, value) in facts {
-        let _ = write!(
-            body,
-            "<dt>{}</dt><dd>{}</dd>",
-            escape(&label),
-            escape(&value)
-        );
-    }
-    body.push_str("</dl></header>\n");
+    facts_list(body, &facts, "");
+    body.push_str("</header>\n");
 }
 
 fn verdict(body: &mut String, comparison: &Comparison) {

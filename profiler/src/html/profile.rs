@@ -11,7 +11,7 @@ use super::escape::escape;
 use super::flame::icicle;
 use super::histogram::histogram;
 use super::memory_chart::memory_over_run;
-use super::page::page;
+use super::page::{facts_list, page};
 use super::svg::{Bar, Spread, bars, percentiles};
 use crate::profile::{CallEdge, KeyStats, Profile, children_by_parent};
 use crate::stats::format_duration_ns;
@@ -100,30 +100,21 @@ fn header(body: &mut String, profile: &Profile, context: &RunContext, html_dir: 
             profile.keys.len()
         ),
     ));
-    body.push_str("<dl class=\"facts\">");
-    for (label, value) in facts {
-        let _ = write!(
-            body,
-            "<dt>{}</dt><dd>{}</dd>",
-            escape(&label),
-            escape(&value)
-        );
-    }
-    if let Some(href) = context.trace_href(html_dir) {
+    let trace_link = context.trace_href(html_dir).map_or_else(String::new, |href| {
         let name = context
             .trace
             .as_ref()
             .and_then(|trace| trace.file_name())
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let _ = write!(
-            body,
+        format!(
             "<dt>trace</dt><dd><a id=\"trace-link\" href=\"{}\">{}</a> (open in ui.perfetto.dev or chrome://tracing)</dd>",
             escape(&href),
             escape(&name)
-        );
-    }
-    body.push_str("</dl></header>\n");
+        )
+    });
+    facts_list(body, &facts, &trace_link);
+    body.push_str("</header>\n");
 }
 
 fn tiers(body: &mut String, profile: &Profile) {
