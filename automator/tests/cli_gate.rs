@@ -32,13 +32,8 @@ fn key(name: &str, millis: u64, failures: u64) -> KeyBaseline {
         },
         runs: [99, 100, 101]
             .map(|percent| KeyRun {
-                calls: 10,
                 failures,
-                mean_ns: (nanos / 100 * percent) as f64,
-                median_ns: nanos / 100 * percent,
-                p95_ns: nanos / 100 * percent,
-                p99_ns: nanos / 100 * percent,
-                total_ns: nanos / 10 * percent,
+                ..KeyRun::uniform(10, nanos / 100 * percent)
             })
             .to_vec(),
     }

@@ -250,18 +250,7 @@ fn baseline(name: &str, millis: u64, machine: MachineInfo) -> PerformanceBaselin
             buckets: vec![(nanos - nanos / 50, 20), (nanos + nanos / 50, 19)],
         },
         runs: [99, 100, 101]
-            .map(|percent| {
-                let median = nanos / 100 * percent;
-                KeyRun {
-                    calls: 13,
-                    failures: 0,
-                    mean_ns: median as f64,
-                    median_ns: median,
-                    p95_ns: median,
-                    p99_ns: median,
-                    total_ns: median * 13,
-                }
-            })
+            .map(|percent| KeyRun::uniform(13, nanos / 100 * percent))
             .to_vec(),
     };
     PerformanceBaseline {
