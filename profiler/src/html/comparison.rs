@@ -13,12 +13,11 @@ use std::fmt::Write;
 use super::context::RunContext;
 use super::escape::escape;
 use super::moved_bars::{MovedKey, moved_bars};
-use super::page::{facts_list, page};
+use super::page::{facts_list, machine_text, page};
 use super::ratio_chart::{RatioChart, ratio_chart};
 use super::run_order::run_order_chart;
 use super::svg::dots;
 use crate::abtest::{Arm, Comparison, KeyReading};
-use crate::machine::MachineInfo;
 use crate::preset::format_knob_value;
 use crate::stats::{format_p_value, format_seconds, format_signed_seconds as signed};
 
@@ -85,21 +84,6 @@ pub fn render_comparison_with(comparison: &Comparison, context: &RunContext) -> 
 /// wraps there in a narrow table cell instead of mid-word.
 fn breakable(key: &str) -> String {
     escape(key).replace('.', ".<wbr>").replace('_', "_<wbr>")
-}
-
-/// "Intel Xeon … · 2 cores · 7.8 GiB · Ubuntu 24.04 · host ci-3".
-fn machine_text(machine: &MachineInfo) -> String {
-    let mut text = format!(
-        "{} · {} cores · {:.1} GiB · {}",
-        machine.cpu_model,
-        machine.cores,
-        machine.memory_bytes as f64 / f64::from(1u32 << 30),
-        machine.os
-    );
-    if !machine.hostname.is_empty() {
-        let _ = write!(text, " · host {}", machine.hostname);
-    }
-    text
 }
 
 fn header(body: &mut String, comparison: &Comparison, context: &RunContext) {

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::escape::escape;
+use crate::machine::MachineInfo;
 
 const STYLE: &str = r#"
 :root { --a: #3b6fb6; --b: #d9822b; --ink: #1f2430; --muted: #6b7280; --grid: #e5e7eb; --bad: #c0392b; --good: #2e8b57; }
@@ -92,4 +93,20 @@ pub(crate) fn facts_list(body: &mut String, facts: &[(String, String)], trailing
     }
     body.push_str(trailing_markup);
     body.push_str("</dl>");
+}
+
+/// The machine fact of a page header, unescaped:
+/// "Intel Xeon … · 2 cores · 7.8 GiB · Ubuntu 24.04 · host ci-3" (no host part when unknown).
+pub(crate) fn machine_text(machine: &MachineInfo) -> String {
+    let mut text = format!(
+        "{} · {} cores · {:.1} GiB · {}",
+        machine.cpu_model,
+        machine.cores,
+        machine.memory_bytes as f64 / f64::from(1u32 << 30),
+        machine.os
+    );
+    if !machine.hostname.is_empty() {
+        let _ = write!(text, " · host {}", machine.hostname);
+    }
+    text
 }
