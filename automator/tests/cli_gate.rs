@@ -5,59 +5,24 @@
 mod support;
 
 use std::net::TcpListener;
-use std::path::Path;
 
-use profiler::baseline::{BASELINE_SCHEMA, KeyBaseline, KeyRun, PerformanceBaseline};
-use profiler::{Histogram, MachineInfo, Tier};
+use profiler::baseline::{KeyBaseline, PerformanceBaseline};
+use profiler::{Histogram, MachineInfo};
+use support::gate::{save, three_run_baseline, three_run_key};
 use support::run_automator;
 
 /// A key measured in three runs whose medians are `millis` ± 1%, with `failures` failed calls
 /// per run (of 10).
 fn key(name: &str, millis: u64, failures: u64) -> KeyBaseline {
     let nanos = millis * 1_000_000;
-    KeyBaseline {
-        key: name.to_string(),
-        tier: Tier::Method,
-        count: 30,
-        failures: failures * 3,
-        mean_ns: nanos as f64,
-        median_ns: nanos,
-        p90_ns: nanos,
-        p95_ns: nanos,
-        p99_ns: nanos,
-        min_ns: nanos,
-        max_ns: nanos,
-        histogram: Histogram {
-            buckets: vec![(nanos, 30)],
-        },
-        runs: [99, 100, 101]
-            .map(|percent| KeyRun {
-                calls: 10,
-                failures,
-                mean_ns: (nanos / 100 * percent) as f64,
-                median_ns: nanos / 100 * percent,
-                p95_ns: nanos / 100 * percent,
-                p99_ns: nanos / 100 * percent,
-                total_ns: nanos / 10 * percent,
-            })
-            .to_vec(),
-    }
+    let histogram = Histogram {
+        buckets: vec![(nanos, 30)],
+    };
+    three_run_key(name, nanos, 10, failures, histogram)
 }
 
 fn baseline(name: &str, keys: Vec<KeyBaseline>) -> PerformanceBaseline {
-    PerformanceBaseline {
-        schema: BASELINE_SCHEMA,
-        name: name.to_string(),
-        recorded_at: "2025-08-05T11:12:04Z".into(),
-        git_commit: None,
-        machine: MachineInfo::current(),
-        runs: 3,
-        keys,
-    }
-}
-
-fn save(directory: &Path, file: &str, baseline: &PerformanceBaseline) {
-    baseline.save(&directory.join(file)).unwrap();
+    three_run_baseline(name, MachineInfo::current(), keys)
 }
 
 /// Every bad gate input of a measuring run (`--profile --compare/--save-baseline`) ends the

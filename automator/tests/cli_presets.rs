@@ -4,10 +4,9 @@
 
 mod support;
 
-use std::path::Path;
-
-use profiler::baseline::{BASELINE_SCHEMA, KeyBaseline, KeyRun, PerformanceBaseline};
-use profiler::{Histogram, MachineInfo, Tier};
+use profiler::baseline::PerformanceBaseline;
+use profiler::{Histogram, MachineInfo};
+use support::gate::{save, three_run_baseline, three_run_key};
 use support::run_automator;
 
 const PRESETS: [&str; 5] = [
@@ -234,52 +233,20 @@ fn a_corrupt_preset_file_exits_2_naming_file_line_and_knob() {
 /// A gate baseline of three runs with one key whose calls took about `millis` (runs 1% apart),
 /// plus a steady key.
 fn baseline(name: &str, millis: u64, machine: MachineInfo) -> PerformanceBaseline {
-    let key = |key: &str, nanos: u64| KeyBaseline {
-        key: key.to_string(),
-        tier: Tier::Method,
-        count: 39,
-        failures: 0,
-        mean_ns: nanos as f64,
-        median_ns: nanos,
-        p90_ns: nanos,
-        p95_ns: nanos,
-        p99_ns: nanos,
-        min_ns: nanos,
-        max_ns: nanos,
-        histogram: Histogram {
+    let key = |key: &str, nanos: u64| {
+        let histogram = Histogram {
             buckets: vec![(nanos - nanos / 50, 20), (nanos + nanos / 50, 19)],
-        },
-        runs: [99, 100, 101]
-            .map(|percent| {
-                let median = nanos / 100 * percent;
-                KeyRun {
-                    calls: 13,
-                    failures: 0,
-                    mean_ns: median as f64,
-                    median_ns: median,
-                    p95_ns: median,
-                    p99_ns: median,
-                    total_ns: median * 13,
-                }
-            })
-            .to_vec(),
+        };
+        three_run_key(key, nanos, 13, 0, histogram)
     };
-    PerformanceBaseline {
-        schema: BASELINE_SCHEMA,
-        name: name.to_string(),
-        recorded_at: "2025-08-05T11:12:04Z".into(),
-        git_commit: None,
+    three_run_baseline(
+        name,
         machine,
-        runs: 3,
-        keys: vec![
+        vec![
             key("track_management.wait_for_solo", millis * 1_000_000),
             key("authentication.login", 300_000_000),
         ],
-    }
-}
-
-fn save(directory: &Path, file: &str, baseline: &PerformanceBaseline) {
-    baseline.save(&directory.join(file)).unwrap();
+    )
 }
 
 #[test]

@@ -284,15 +284,7 @@ async fn the_automator_leaves_exactly_the_wanted_solo_before_each_mix() {
         max_tracks: Some(3),
         ..support::fast_run_options(directory.path())
     };
-    let outcome = run(
-        &options,
-        &Knobs::default(),
-        &Target::Stage(StageConfig::default()),
-    )
-    .await
-    .unwrap();
-    support::assert_no_browser_processes_of_this_test();
-    assert!(outcome.all_ok(), "{:#?}", outcome.tracks);
+    let outcome = support::run_all_ok_on_default_stage(&options).await;
     assert!(outcome.tracks.iter().all(|t| t.attempts == 1 && t.verified));
     // Each file's tag names one track (a mix of several would say "A + B").
     support::assert_right_mixes_in_place(&outcome, &options.download_dir);
@@ -490,15 +482,7 @@ async fn every_file_name_form_is_recognised_and_filed_with_the_key() {
         max_tracks: Some(2),
         ..support::fast_run_options(directory.path())
     };
-    let outcome = run(
-        &options,
-        &Knobs::default(),
-        &Target::Stage(StageConfig::default()),
-    )
-    .await
-    .unwrap();
-    support::assert_no_browser_processes_of_this_test();
-    assert!(outcome.all_ok(), "{:#?}", outcome.tracks);
+    let outcome = support::run_all_ok_on_default_stage(&options).await;
     assert_eq!(outcome.tracks.len(), 6);
     let expected = [
         ("Shifting Keys", "Intro Count (Click + Key)", -1),

@@ -9,6 +9,7 @@ use profiler::baseline::PerformanceBaseline;
 
 use std::path::{Path, PathBuf};
 
+use support::gate::MeasuredRuns;
 use support::{
     CLICK_SONG, COMPLEX_SONG, SIMPLE_SONG, UNPURCHASED_SONG, files_under, run_automator,
     run_automator_until_first_file, write_songs,
@@ -139,19 +140,12 @@ fn the_gate_fails_a_slow_presets_runs_against_a_fast_baseline_of_runs() {
     let directory = tempfile::tempdir().unwrap();
     // The original demo songs (simple, click track, complex), one track each.
     write_songs(directory.path(), &[SIMPLE_SONG, CLICK_SONG, COMPLEX_SONG]);
-    let common = [
-        "--songs",
-        "songs.yaml",
-        "--max-tracks",
-        "1",
-        "--time-scale",
-        "0.03",
-        "--runs",
-        "3",
-    ];
-    let save = [&["--profile", "--save-baseline", "fast"][..], &common[..]].concat();
-    let saved = run_automator(directory.path(), &save, &[]);
-    saved.succeeded();
+    let measured = MeasuredRuns {
+        max_tracks: "1",
+        time_scale: "0.03",
+        runs: "3",
+    };
+    let saved = measured.save_baseline(directory.path(), "fast");
     saved
         .printed("Saved the performance baseline (3 run(s)): logs/performance/baselines/fast.json");
     let html = only_file(directory.path(), "performance_", ".html");
@@ -173,7 +167,8 @@ fn the_gate_fails_a_slow_presets_runs_against_a_fast_baseline_of_runs() {
         "one sample per run"
     );
 
-    let compare = [
+    let gated = measured.run_with(
+        directory.path(),
         &[
             "--preset",
             "current",
@@ -182,18 +177,9 @@ fn the_gate_fails_a_slow_presets_runs_against_a_fast_baseline_of_runs() {
             "--fail-on-regression",
             "--export-json",
             "gate.json",
-        ][..],
-        &common[..],
-    ]
-    .concat();
-    let gated = run_automator(directory.path(), &compare, &[]);
-    assert_eq!(
-        gated.code,
-        Some(1),
-        "stdout:\n{}\nstderr:\n{}",
-        gated.stdout,
-        gated.stderr
+        ],
     );
+    gated.exited_with(1);
     let solo = gated
         .stdout
         .lines()

@@ -8,6 +8,7 @@ mod support;
 use std::path::Path;
 
 use automator::soak::report::SoakReport;
+use support::gate::MeasuredRuns;
 use support::{COMPLEX_SONG, SIMPLE_SONG, files_under, run_automator, write_songs};
 
 /// The soak report the run saved under `logs/performance/`.
@@ -211,19 +212,12 @@ fn a_slow_cold_start_moves_the_cold_track_key_alone_and_the_gate_flags_it() {
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
     write_songs(directory.path(), &[SIMPLE_SONG]);
-    let common = [
-        "--songs",
-        "songs.yaml",
-        "--max-tracks",
-        "2",
-        "--time-scale",
-        "0.05",
-        "--runs",
-        "4",
-    ];
-    let save = [&["--profile", "--save-baseline", "warm"][..], &common[..]].concat();
-    let saved = run_automator(directory.path(), &save, &[]);
-    saved.succeeded();
+    let measured = MeasuredRuns {
+        max_tracks: "2",
+        time_scale: "0.05",
+        runs: "4",
+    };
+    measured.save_baseline(directory.path(), "warm");
     let text_report = files_under(&directory.path().join("logs/performance"))
         .into_iter()
         .find(|path| path.extension().is_some_and(|extension| extension == "log"))
@@ -232,25 +226,17 @@ fn a_slow_cold_start_moves_the_cold_track_key_alone_and_the_gate_flags_it() {
     assert!(text.contains("Cold vs warm"), "{text}");
     assert!(text.contains("Latency distributions"), "{text}");
 
-    let compare = [
+    let gated = measured.run_with(
+        directory.path(),
         &[
             "--compare",
             "warm",
             "--fail-on-regression",
             "--faults",
             "cold=20",
-        ][..],
-        &common[..],
-    ]
-    .concat();
-    let gated = run_automator(directory.path(), &compare, &[]);
-    assert_eq!(
-        gated.code,
-        Some(1),
-        "stdout:\n{}\nstderr:\n{}",
-        gated.stdout,
-        gated.stderr
+        ],
     );
+    gated.exited_with(1);
     let line = |key: &str| {
         gated
             .stdout

@@ -325,18 +325,7 @@ fn gate_key(index: usize, seconds: &[f64]) -> KeyBaseline {
     };
     let runs: Vec<KeyRun> = seconds
         .iter()
-        .map(|s| {
-            let ns = (s * 1e9).round() as u64;
-            KeyRun {
-                calls: 1,
-                failures: 0,
-                mean_ns: ns as f64,
-                median_ns: ns,
-                p95_ns: ns,
-                p99_ns: ns,
-                total_ns: ns,
-            }
-        })
+        .map(|s| KeyRun::uniform(1, (s * 1e9).round() as u64))
         .collect();
     let ns = runs[0].median_ns;
     KeyBaseline {

@@ -144,6 +144,7 @@ mod tests {
     use super::*;
     use crate::commands::test_fixtures::{profile_with, run_set};
     use crate::config::{Credentials, Secret};
+    use crate::flow::outcome_fixtures::run_outcome;
 
     fn completed(arm: Arm, phase: Phase, index: usize) -> CompletedRun<BrowserRun> {
         CompletedRun {
@@ -162,16 +163,7 @@ mod tests {
                 profile: profile_with(1, 1),
             },
             detail: BrowserRun {
-                outcome: flow::RunOutcome {
-                    songs: Vec::new(),
-                    tracks: Vec::new(),
-                    wall: Duration::from_secs(3),
-                    interrupted: false,
-                    login: None,
-                    against_stage: true,
-                    sessions: Vec::new(),
-                    mix_requests: Default::default(),
-                },
+                outcome: run_outcome(Vec::new(), Duration::from_secs(3)),
                 seed: Some(9),
             },
         }

@@ -306,43 +306,32 @@ mod tests {
 
     use super::*;
     use crate::commands::test_fixtures::{profile_with, run_set};
-    use crate::flow::{SongOutcome, SongStatus, TrackOutcome};
+    use crate::flow::outcome_fixtures::{run_outcome, song_outcome, track_outcome};
+    use crate::flow::{SongStatus, TrackOutcome};
 
     fn track(name: &str, ok: bool, seconds: f64) -> TrackOutcome {
         TrackOutcome {
             song: "Paper Moon Parade".into(),
-            song_path: "/s.html".into(),
-            index: 0,
-            name: name.into(),
-            ok,
             attempts: if ok { 1 } else { 2 },
             wrong_mixes: u32::from(!ok),
-            wall: Duration::from_secs_f64(seconds),
             intrinsic: Some(Duration::from_secs_f64(seconds / 2.0)),
             queue: Some(Duration::from_secs_f64(seconds / 4.0)),
             error: (!ok).then(|| "wrong mix: got Bass".to_string()),
-            verified: ok,
-            file: None,
+            ..track_outcome(name, ok, Duration::from_secs_f64(seconds))
         }
     }
 
     fn outcome() -> RunOutcome {
         RunOutcome {
-            songs: vec![SongOutcome {
-                name: "Count Me In".into(),
-                url: "http://127.0.0.1/c.html".into(),
-                path: "/c.html".into(),
-                status: SongStatus::Failed("HTTP 500".into()),
-                tracks_found: 0,
-                folder: None,
-            }],
-            tracks: vec![track("Drums", true, 2.0), track("Bass", false, 3.0)],
-            wall: Duration::from_secs(9),
-            interrupted: false,
-            login: None,
-            against_stage: true,
-            sessions: Vec::new(),
-            mix_requests: Default::default(),
+            songs: vec![song_outcome(
+                "Count Me In",
+                "/c.html",
+                SongStatus::Failed("HTTP 500".into()),
+            )],
+            ..run_outcome(
+                vec![track("Drums", true, 2.0), track("Bass", false, 3.0)],
+                Duration::from_secs(9),
+            )
         }
     }
 

@@ -311,23 +311,15 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::flow::outcome_fixtures::{run_outcome, track_outcome};
     use crate::flow::{RunOutcome, TrackOutcome};
 
     fn track(ok: bool, wall: f64, queue: Option<f64>, wrong: u32) -> TrackOutcome {
         TrackOutcome {
-            song: "Song".into(),
-            song_path: "/song.html".into(),
-            index: 0,
-            name: "Bass".into(),
-            ok,
             attempts: 1 + wrong,
             wrong_mixes: wrong,
-            wall: Duration::from_secs_f64(wall),
-            intrinsic: None,
             queue: queue.map(Duration::from_secs_f64),
-            error: (!ok).then(|| "failed".to_string()),
-            verified: ok,
-            file: None,
+            ..track_outcome("Bass", ok, Duration::from_secs_f64(wall))
         }
     }
 
@@ -337,14 +329,9 @@ mod tests {
             ..Default::default()
         };
         RunOutcome {
-            songs: Vec::new(),
-            tracks,
-            wall: Duration::from_secs(30),
-            interrupted: false,
-            login: None,
             against_stage,
-            sessions: Vec::new(),
             mix_requests,
+            ..run_outcome(tracks, Duration::from_secs(30))
         }
     }
 

@@ -10,6 +10,8 @@ pub mod incoming;
 pub mod mix_limiter;
 pub mod options;
 pub mod outcome;
+#[cfg(test)]
+pub(crate) mod outcome_fixtures;
 mod plan;
 pub mod progress;
 pub mod rate_limited;

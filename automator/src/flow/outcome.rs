@@ -257,36 +257,17 @@ fn login_kind<S: serde::Serializer>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::outcome_fixtures::{run_outcome, song_outcome, track_outcome};
 
     fn track(ok: bool, wall: f64, intrinsic: Option<f64>) -> TrackOutcome {
         TrackOutcome {
-            song: "Song".into(),
-            song_path: "/s.html".into(),
-            index: 0,
-            name: "Drums".into(),
-            ok,
-            attempts: 1,
-            wrong_mixes: 0,
-            wall: Duration::from_secs_f64(wall),
             intrinsic: intrinsic.map(Duration::from_secs_f64),
-            queue: None,
-            error: (!ok).then(|| "failed".into()),
-            verified: ok,
-            file: None,
+            ..track_outcome("Drums", ok, Duration::from_secs_f64(wall))
         }
     }
 
     fn outcome(tracks: Vec<TrackOutcome>) -> RunOutcome {
-        RunOutcome {
-            songs: vec![],
-            tracks,
-            wall: Duration::from_secs(10),
-            interrupted: false,
-            login: None,
-            against_stage: true,
-            sessions: Vec::new(),
-            mix_requests: Default::default(),
-        }
+        run_outcome(tracks, Duration::from_secs(10))
     }
 
     #[test]
@@ -308,14 +289,8 @@ mod tests {
         let mut run = outcome(vec![track(true, 1.0, None)]);
         assert_eq!(run.exit_code(), 0);
         assert_eq!(run.wall_to_intrinsic(), None);
-        run.songs.push(SongOutcome {
-            name: "Other".into(),
-            url: "http://x/o.html".into(),
-            path: "/o.html".into(),
-            status: SongStatus::NotPurchased,
-            tracks_found: 0,
-            folder: None,
-        });
+        run.songs
+            .push(song_outcome("Other", "/o.html", SongStatus::NotPurchased));
         assert_eq!(
             run.exit_code(),
             0,
@@ -336,14 +311,11 @@ mod tests {
         untouched.error = None;
         untouched.attempts = 0;
         let mut run = outcome(vec![track(true, 1.0, None), earlier_failure, untouched]);
-        run.songs.push(SongOutcome {
-            name: "Opening".into(),
-            url: "http://x/o.html".into(),
-            path: "/o.html".into(),
-            status: SongStatus::Failed(NOT_PROCESSED.into()),
-            tracks_found: 0,
-            folder: None,
-        });
+        run.songs.push(song_outcome(
+            "Opening",
+            "/o.html",
+            SongStatus::Failed(NOT_PROCESSED.into()),
+        ));
         run.mark_interrupted();
         let errors: Vec<Option<&str>> = run
             .tracks

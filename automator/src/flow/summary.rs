@@ -234,47 +234,35 @@ fn human(duration: Duration) -> String {
 mod tests {
     use super::*;
     use crate::flow::mix_limiter::MixRequestStats;
-    use crate::flow::outcome::{SongOutcome, TrackOutcome};
+    use crate::flow::outcome::TrackOutcome;
+    use crate::flow::outcome_fixtures::{run_outcome, song_outcome, track_outcome};
 
     fn track(name: &str, ok: bool, wall: f64, intrinsic: f64) -> TrackOutcome {
         TrackOutcome {
             song: "Paper Moon Parade".into(),
-            song_path: "/p.html".into(),
-            index: 0,
-            name: name.into(),
-            ok,
             attempts: if ok { 1 } else { 3 },
             wrong_mixes: if ok { 0 } else { 2 },
-            wall: Duration::from_secs_f64(wall),
             intrinsic: Some(Duration::from_secs_f64(intrinsic)),
-            queue: None,
             error: (!ok).then(|| "wrong mix: expected track \"Bass\"".into()),
-            verified: ok,
-            file: None,
+            ..track_outcome(name, ok, Duration::from_secs_f64(wall))
         }
     }
 
     #[test]
     fn shows_counts_figures_and_failures() {
         let outcome = RunOutcome {
-            songs: vec![SongOutcome {
-                name: "Not Yet Yours".into(),
-                url: "http://x/n.html".into(),
-                path: "/n.html".into(),
-                status: SongStatus::NotPurchased,
-                tracks_found: 0,
-                folder: None,
-            }],
-            tracks: vec![
-                track("Drums", true, 8.7, 8.5),
-                track("Bass", false, 30.0, 9.0),
-            ],
-            wall: Duration::from_secs(75),
-            interrupted: false,
-            login: None,
-            against_stage: true,
-            sessions: Vec::new(),
-            mix_requests: Default::default(),
+            songs: vec![song_outcome(
+                "Not Yet Yours",
+                "/n.html",
+                SongStatus::NotPurchased,
+            )],
+            ..run_outcome(
+                vec![
+                    track("Drums", true, 8.7, 8.5),
+                    track("Bass", false, 30.0, 9.0),
+                ],
+                Duration::from_secs(75),
+            )
         };
         let text = render_summary_within(&outcome, TableWidth::Unlimited);
         assert!(text.starts_with("Summary: 1 of 2 tracks downloaded, 1 failed; 1 song(s) not purchased (skipped) — run took 1m 15.0s"), "{text}");
@@ -300,16 +288,7 @@ mod tests {
         queued.queue = Some(Duration::from_secs(3));
         let mut served = track("Bass", true, 7.0, 6.0);
         served.queue = Some(Duration::ZERO);
-        let quiet = RunOutcome {
-            songs: vec![],
-            tracks: vec![served.clone()],
-            wall: Duration::from_secs(20),
-            interrupted: false,
-            login: None,
-            against_stage: true,
-            sessions: Vec::new(),
-            mix_requests: Default::default(),
-        };
+        let quiet = run_outcome(vec![served.clone()], Duration::from_secs(20));
         let text = render_summary(&quiet);
         assert!(
             text.contains("site's intrinsic time median 6.00 s (queued for a mix slot 0.00 s + service 6.00 s)"),
@@ -342,16 +321,10 @@ mod tests {
     fn a_filed_but_unverified_mix_is_named_in_the_summary() {
         let mut unsure = track("Bass", true, 8.7, 8.5);
         unsure.verified = false;
-        let outcome = RunOutcome {
-            songs: vec![],
-            tracks: vec![track("Drums", true, 8.7, 8.5), unsure],
-            wall: Duration::from_secs(20),
-            interrupted: false,
-            login: None,
-            against_stage: true,
-            sessions: Vec::new(),
-            mix_requests: Default::default(),
-        };
+        let outcome = run_outcome(
+            vec![track("Drums", true, 8.7, 8.5), unsure],
+            Duration::from_secs(20),
+        );
         let text = render_summary_within(&outcome, TableWidth::Unlimited);
         assert!(
             text.contains("\nUnverified (filed, but neither the file name nor the solo state shows the track): Paper Moon Parade › Bass"),
@@ -369,14 +342,8 @@ mod tests {
         cut.attempts = 0;
         cut.error = None;
         let mut outcome = RunOutcome {
-            songs: vec![],
-            tracks: vec![only, cut],
-            wall: Duration::from_secs(9),
-            interrupted: false,
-            login: None,
             against_stage: false,
-            sessions: Vec::new(),
-            mix_requests: Default::default(),
+            ..run_outcome(vec![only, cut], Duration::from_secs(9))
         };
         outcome.mark_interrupted();
         let text = render_summary_within(&outcome, TableWidth::Unlimited);
@@ -395,16 +362,10 @@ mod tests {
     fn the_track_table_fits_the_width_and_files_keep_one_line_per_track() {
         let mut long = track("Lead Electric Guitar (solo, left channel)", true, 8.7, 8.5);
         long.song = "A Song With A Title Long Enough To Crowd Any Terminal".into();
-        let outcome = RunOutcome {
-            songs: vec![],
-            tracks: vec![track("Drums", true, 8.7, 8.5), long],
-            wall: Duration::from_secs(20),
-            interrupted: false,
-            login: None,
-            against_stage: true,
-            mix_requests: Default::default(),
-            sessions: Vec::new(),
-        };
+        let outcome = run_outcome(
+            vec![track("Drums", true, 8.7, 8.5), long],
+            Duration::from_secs(20),
+        );
         let table = |width| {
             let text = render_summary_within(&outcome, width);
             text.lines()

@@ -59,8 +59,18 @@ fn layout(title: &str, logged_in: bool, body: &str) -> String {
 
 /// Home page: the catalog, and the account link.
 pub(crate) fn home(logged_in: bool, songs: &[CatalogSong]) -> String {
-    let items: String = songs
-        .iter()
+    let items = song_links(songs.iter());
+    let body = format!(
+        "<h1>Custom backing tracks</h1>\
+         <p>A local replica of the karaoke site, for the automator and for people.</p>\
+         <ul class=\"catalog\">{items}</ul>"
+    );
+    layout("Home", logged_in, &body)
+}
+
+/// One `<li>` a song, linking to its page: "Artist – Title".
+fn song_links<'a>(songs: impl Iterator<Item = &'a CatalogSong>) -> String {
+    songs
         .map(|song| {
             format!(
                 "<li><a href=\"{}\">{} – {}</a></li>",
@@ -69,13 +79,7 @@ pub(crate) fn home(logged_in: bool, songs: &[CatalogSong]) -> String {
                 escape(song.title)
             )
         })
-        .collect();
-    let body = format!(
-        "<h1>Custom backing tracks</h1>\
-         <p>A local replica of the karaoke site, for the automator and for people.</p>\
-         <ul class=\"catalog\">{items}</ul>"
-    );
-    layout("Home", logged_in, &body)
+        .collect()
 }
 
 /// Login form; `next` is where a successful login goes.
@@ -99,18 +103,7 @@ pub(crate) fn login(next: &str, failed: bool) -> String {
 
 /// The account page: purchased songs.
 pub(crate) fn account(songs: &[CatalogSong]) -> String {
-    let items: String = songs
-        .iter()
-        .filter(|song| song.purchased)
-        .map(|song| {
-            format!(
-                "<li><a href=\"{}\">{} – {}</a></li>",
-                escape(song.path),
-                escape(song.artist),
-                escape(song.title)
-            )
-        })
-        .collect();
+    let items = song_links(songs.iter().filter(|song| song.purchased));
     let body = format!("<h1>My Account</h1><h2>My custom backing tracks</h2><ul>{items}</ul>");
     layout("My Account", true, &body)
 }

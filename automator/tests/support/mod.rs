@@ -1,6 +1,7 @@
 //! Fixtures shared by the automator's integration tests.
 #![allow(dead_code)]
 
+pub mod gate;
 pub mod grid;
 
 use std::fs::File;
@@ -107,6 +108,22 @@ pub fn fast_run_options(directory: &Path) -> automator::RunOptions {
     }
 }
 
+/// Runs the automation in this test process with `options` and the default knobs against a
+/// stage of the default configuration; asserts that it left no browser process behind and
+/// that every track and song succeeded, and returns the outcome for further assertions.
+pub async fn run_all_ok_on_default_stage(options: &automator::RunOptions) -> automator::RunOutcome {
+    let outcome = automator::run(
+        options,
+        &automator::config::Knobs::default(),
+        &automator::Target::Stage(automator::stage::StageConfig::default()),
+    )
+    .await
+    .unwrap();
+    assert_no_browser_processes_of_this_test();
+    assert!(outcome.all_ok(), "{:#?}", outcome.tracks);
+    outcome
+}
+
 /// A song of the stage's demo catalog, by page path.
 pub fn stage_song(path: &str) -> automator::config::Song {
     let song = automator::stage::find_song(path)
@@ -179,9 +196,14 @@ pub struct Finished {
 impl Finished {
     /// Asserts the run exited 0, showing both streams when it did not.
     pub fn succeeded(&self) -> &Self {
+        self.exited_with(0)
+    }
+
+    /// Asserts the run exited with `code`, showing both streams when it did not.
+    pub fn exited_with(&self, code: i32) -> &Self {
         assert_eq!(
             self.code,
-            Some(0),
+            Some(code),
             "stdout:\n{}\nstderr:\n{}",
             self.stdout,
             self.stderr

@@ -980,18 +980,7 @@ mod tests {
     fn key_with_runs(key: &str, tier: Tier, seconds: &[f64]) -> KeyBaseline {
         let runs: Vec<KeyRun> = seconds
             .iter()
-            .map(|s| {
-                let ns = (s * 1e9).round() as u64;
-                KeyRun {
-                    calls: 1,
-                    failures: 0,
-                    mean_ns: ns as f64,
-                    median_ns: ns,
-                    p95_ns: ns,
-                    p99_ns: ns,
-                    total_ns: ns,
-                }
-            })
+            .map(|s| KeyRun::uniform(1, (s * 1e9).round() as u64))
             .collect();
         let values: Vec<u64> = runs.iter().map(|run| run.median_ns).collect();
         KeyBaseline {

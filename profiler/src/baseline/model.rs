@@ -53,6 +53,22 @@ impl KeyRun {
         }
     }
 
+    /// A run of `calls` successful calls that each took exactly `ns`: mean, median and every
+    /// percentile are `ns`, the total `calls × ns` (saturating). For synthetic baselines (tests,
+    /// calibrations) where one duration stands for the whole run; `calls` 1 is a key called
+    /// once per run.
+    pub fn uniform(calls: u64, ns: u64) -> KeyRun {
+        KeyRun {
+            calls,
+            failures: 0,
+            mean_ns: ns as f64,
+            median_ns: ns,
+            p95_ns: ns,
+            p99_ns: ns,
+            total_ns: calls.saturating_mul(ns),
+        }
+    }
+
     /// Whether every call of the run succeeded, so its durations measure successful work
     /// only and the run can be a timing sample.
     pub fn is_clean(&self) -> bool {
@@ -207,5 +223,27 @@ impl PerformanceBaseline {
             }),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::GateMetric;
+
+    #[test]
+    fn a_uniform_run_reads_the_same_duration_on_every_metric() {
+        let run = KeyRun::uniform(13, 2_000);
+        for metric in [
+            GateMetric::Median,
+            GateMetric::Mean,
+            GateMetric::P95,
+            GateMetric::P99,
+        ] {
+            assert_eq!(metric.of_run(&run), 2_000.0);
+        }
+        assert_eq!(run.total_ns, 26_000);
+        assert!(run.is_clean());
+        assert_eq!(KeyRun::uniform(1, 7).total_ns, 7);
     }
 }

@@ -13,12 +13,11 @@ use std::fmt::Write;
 use super::context::RunContext;
 use super::escape::escape;
 use super::moved_bars::{MovedKey, moved_bars};
-use super::page::page;
+use super::page::{facts_list, machine_text, page};
 use super::ratio_chart::{RatioChart, ratio_chart};
 use super::run_order::run_order_chart;
 use super::svg::dots;
 use crate::abtest::{Arm, Comparison, KeyReading};
-use crate::machine::MachineInfo;
 use crate::preset::format_knob_value;
 use crate::stats::{format_p_value, format_seconds, format_signed_seconds as signed};
 
@@ -88,21 +87,6 @@ fn breakable(key: &str) -> String {
     escape(key).replace('.', ".<wbr>").replace('_', "_<wbr>")
 }
 
-/// "Intel Xeon … · 2 cores · 7.8 GiB · Ubuntu 24.04 · host ci-3".
-fn machine_text(machine: &MachineInfo) -> String {
-    let mut text = format!(
-        "{} · {} cores · {:.1} GiB · {}",
-        machine.cpu_model,
-        machine.cores,
-        machine.memory_bytes as f64 / f64::from(1u32 << 30),
-        machine.os
-    );
-    if !machine.hostname.is_empty() {
-        let _ = write!(text, " · host {}", machine.hostname);
-    }
-    text
-}
-
 fn header(body: &mut String, comparison: &Comparison, context: &RunContext) {
     let (a, b) = (&comparison.a, &comparison.b);
     let provenance = &comparison.provenance;
@@ -157,16 +141,8 @@ fn header(body: &mut String, comparison: &Comparison, context: &RunContext) {
             comparison.unit, comparison.unit
         ),
     ));
-    body.push_str("<dl class=\"facts\">");
-    for (label, value) in facts {
-        let _ = write!(
-            body,
-            "<dt>{}</dt><dd>{}</dd>",
-            escape(&label),
-            escape(&value)
-        );
-    }
-    body.push_str("</dl></header>\n");
+    facts_list(body, &facts, "");
+    body.push_str("</header>\n");
 }
 
 fn verdict(body: &mut String, comparison: &Comparison) {

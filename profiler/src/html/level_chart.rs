@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::escape::escape;
-use super::svg::{WIDTH, finite, nice_ticks, open};
+use super::svg::{WIDTH, finite, open, value_grid};
 
 const LEFT: f64 = 70.0;
 const RIGHT: f64 = WIDTH - 30.0;
@@ -51,16 +51,7 @@ pub(crate) fn level_chart(
         &format!("<svg class=\"levels {extra_class}\" "),
         1,
     );
-    for tick in nice_ticks(0.0, axis_high) {
-        let _ = write!(
-            svg,
-            "<line class=\"grid\" x1=\"{LEFT}\" y1=\"{0:.1}\" x2=\"{RIGHT}\" y2=\"{0:.1}\"/><text x=\"{1:.1}\" y=\"{2:.1}\" text-anchor=\"end\">{3}</text>",
-            y(tick),
-            LEFT - 6.0,
-            y(tick) + 4.0,
-            escape(&format(tick))
-        );
-    }
+    value_grid(&mut svg, (0.0, axis_high), (LEFT, RIGHT), &y, format);
     if let Some(index) = knee.and_then(|knee| points.iter().position(|p| p.concurrency == knee)) {
         let _ = write!(
             svg,

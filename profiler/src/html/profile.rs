@@ -11,7 +11,7 @@ use super::escape::escape;
 use super::flame::icicle;
 use super::histogram::histogram;
 use super::memory_chart::memory_over_run;
-use super::page::page;
+use super::page::{facts_list, machine_text, page};
 use super::svg::{Bar, Spread, bars, percentiles};
 use crate::profile::{CallEdge, KeyStats, Profile, children_by_parent};
 use crate::stats::format_duration_ns;
@@ -63,7 +63,6 @@ pub fn render_profile_with(
 
 fn header(body: &mut String, profile: &Profile, context: &RunContext, html_dir: Option<&Path>) {
     let session = &profile.session;
-    let machine = &session.machine;
     let _ = writeln!(
         body,
         "<header id=\"run\"><h1>Profile: {}</h1>",
@@ -77,17 +76,7 @@ fn header(body: &mut String, profile: &Profile, context: &RunContext, html_dir: 
         ("wall time".to_owned(), duration(session.duration_ns)),
     ];
     facts.extend(context.facts());
-    let mut machine_text = format!(
-        "{} · {} cores · {:.1} GiB · {}",
-        machine.cpu_model,
-        machine.cores,
-        machine.memory_bytes as f64 / f64::from(1u32 << 30),
-        machine.os
-    );
-    if !machine.hostname.is_empty() {
-        let _ = write!(machine_text, " · host {}", machine.hostname);
-    }
-    facts.push(("machine".to_owned(), machine_text));
+    facts.push(("machine".to_owned(), machine_text(&session.machine)));
     if let Some(commit) = &session.git_commit {
         facts.push(("commit".to_owned(), commit.clone()));
     }
@@ -100,30 +89,21 @@ fn header(body: &mut String, profile: &Profile, context: &RunContext, html_dir: 
             profile.keys.len()
         ),
     ));
-    body.push_str("<dl class=\"facts\">");
-    for (label, value) in facts {
-        let _ = write!(
-            body,
-            "<dt>{}</dt><dd>{}</dd>",
-            escape(&label),
-            escape(&value)
-        );
-    }
-    if let Some(href) = context.trace_href(html_dir) {
+    let trace_link = context.trace_href(html_dir).map_or_else(String::new, |href| {
         let name = context
             .trace
             .as_ref()
             .and_then(|trace| trace.file_name())
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let _ = write!(
-            body,
+        format!(
             "<dt>trace</dt><dd><a id=\"trace-link\" href=\"{}\">{}</a> (open in ui.perfetto.dev or chrome://tracing)</dd>",
             escape(&href),
             escape(&name)
-        );
-    }
-    body.push_str("</dl></header>\n");
+        )
+    });
+    facts_list(body, &facts, &trace_link);
+    body.push_str("</header>\n");
 }
 
 fn tiers(body: &mut String, profile: &Profile) {

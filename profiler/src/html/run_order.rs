@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::escape::escape;
-use super::svg::{WIDTH, finite, nice_ticks, open};
+use super::svg::{WIDTH, finite, open, value_grid};
 use crate::abtest::Arm;
 
 const LEFT: f64 = 70.0;
@@ -44,16 +44,7 @@ pub(crate) fn run_order_chart(
     let y = |value: f64| BOTTOM - (value - axis_low) / (axis_high - axis_low) * (BOTTOM - TOP);
     let mut svg = open(BOTTOM + 44.0, "Run duration by run order");
     svg = svg.replacen("<svg ", "<svg class=\"run-order\" ", 1);
-    for tick in nice_ticks(axis_low, axis_high) {
-        let _ = write!(
-            svg,
-            "<line class=\"grid\" x1=\"{LEFT}\" y1=\"{0:.1}\" x2=\"{RIGHT}\" y2=\"{0:.1}\"/><text x=\"{1:.1}\" y=\"{2:.1}\" text-anchor=\"end\">{3}</text>",
-            y(tick),
-            LEFT - 6.0,
-            y(tick) + 4.0,
-            escape(&format(tick))
-        );
-    }
+    value_grid(&mut svg, (axis_low, axis_high), (LEFT, RIGHT), &y, format);
     for (index, _) in runs.iter().enumerate() {
         let _ = write!(
             svg,

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::context::RunContext;
 use super::escape::escape;
 use super::level_chart::{LevelPoint, level_chart};
-use super::page::page;
+use super::page::{facts_list, page};
 use crate::scaling::ScalingReport;
 use crate::stats::format_seconds;
 
@@ -50,16 +50,8 @@ pub fn render_scaling(report: &ScalingReport, context: &RunContext) -> String {
             report.repeats, report.warmup_runs_per_level
         ),
     ));
-    body.push_str("<dl class=\"facts\">");
-    for (label, value) in facts {
-        let _ = write!(
-            body,
-            "<dt>{}</dt><dd>{}</dd>",
-            escape(&label),
-            escape(&value)
-        );
-    }
-    body.push_str("</dl></header>\n");
+    facts_list(&mut body, &facts, "");
+    body.push_str("</header>\n");
     let _ = writeln!(
         body,
         "<p class=\"verdict\" id=\"answer\">{}</p>",

@@ -195,6 +195,28 @@ pub(crate) fn nice_ticks(low: f64, high: f64) -> Vec<f64> {
         .collect()
 }
 
+/// Horizontal grid lines from `left` to `right` for a vertical value axis from `low` to
+/// `high`: one per [`nice_ticks`] tick at height `y(tick)`, labelled `format(tick)` just left
+/// of `left`.
+pub(crate) fn value_grid(
+    svg: &mut String,
+    (low, high): (f64, f64),
+    (left, right): (f64, f64),
+    y: &dyn Fn(f64) -> f64,
+    format: &dyn Fn(f64) -> String,
+) {
+    for tick in nice_ticks(low, high) {
+        let _ = write!(
+            svg,
+            "<line class=\"grid\" x1=\"{left}\" y1=\"{0:.1}\" x2=\"{right}\" y2=\"{0:.1}\"/><text x=\"{1:.1}\" y=\"{2:.1}\" text-anchor=\"end\">{3}</text>",
+            y(tick),
+            left - 6.0,
+            y(tick) + 4.0,
+            escape(&format(tick))
+        );
+    }
+}
+
 /// One row of dots per group (e.g. each run's time per track, per arm), with the median
 /// marked, on a linear axis from zero.
 pub(crate) fn dots(

@@ -146,33 +146,20 @@ impl SongQueue {
 mod tests {
     use super::*;
     use crate::flow::outcome::{SongOutcome, TrackOutcome};
+    use crate::flow::outcome_fixtures::{song_outcome, track_outcome};
 
     fn state(status: SongStatus, tracks_ok: &[bool]) -> SongState {
         let mut state = SongState::new(SongOutcome {
-            name: "Song".into(),
-            url: "http://x/song.html".into(),
-            path: "/song.html".into(),
-            status,
             tracks_found: tracks_ok.len(),
-            folder: None,
+            ..song_outcome("Song", "/song.html", status)
         });
         state.tracks = tracks_ok
             .iter()
             .enumerate()
             .map(|(index, ok)| TrackOutcome {
-                song: "Song".into(),
-                song_path: "/song.html".into(),
                 index,
-                name: format!("Track {index}"),
-                ok: *ok,
-                attempts: 1,
-                wrong_mixes: 0,
-                wall: std::time::Duration::ZERO,
-                intrinsic: None,
-                queue: None,
                 error: None,
-                verified: *ok,
-                file: None,
+                ..track_outcome(&format!("Track {index}"), *ok, std::time::Duration::ZERO)
             })
             .collect();
         state
