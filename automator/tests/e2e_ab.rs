@@ -23,7 +23,7 @@ struct AbRun {
 /// Runs `--ab-test a b` with `runs` runs per preset (and `extra` flags), checks it exits with
 /// `code`, and returns its output and comparison.
 fn ab_test(directory: &Path, a: &str, b: &str, runs: &str, extra: &[&str], code: i32) -> AbRun {
-    let _lock = support::browser_lock();
+    let _lock = support::timing_lock();
     let songs = format!("songs:\n  - url: {SIMPLE_SONG}\n  - url: {SECOND_SIMPLE_SONG}\n");
     std::fs::write(directory.join("songs.yaml"), songs).unwrap();
     let args = [

@@ -13,7 +13,7 @@ use support::SIMPLE_SONG;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limited_run_backs_off_and_still_files_every_track() {
-    let _lock = support::browser_lock();
+    let _lock = support::timing_lock();
     let directory = tempfile::tempdir().unwrap();
     let options = RunOptions {
         songs: Some(vec![support::stage_song(SIMPLE_SONG)]),

@@ -377,7 +377,7 @@ async fn the_ready_modal_intercepts_native_clicks_until_it_is_closed() {
 /// at least a second. The seed is the one (of 200) with the quickest mix, to keep the test short.
 #[tokio::test]
 async fn mixes_are_megabytes_and_the_partial_file_lasts_a_second_at_scale_one() {
-    let _lock = support::browser_lock();
+    let _lock = support::timing_lock();
     let song = find_song(SIMPLE_SONG).unwrap();
     let seed = (0..200u64)
         .min_by_key(|seed| {

@@ -136,7 +136,7 @@ fn baseline_test_saves_every_run_with_its_own_profile() {
 /// side have the power one family over all ~40 keys lacked) and exits 1.
 #[test]
 fn the_gate_fails_a_slow_presets_runs_against_a_fast_baseline_of_runs() {
-    let _lock = support::browser_lock();
+    let _lock = support::timing_lock();
     let directory = tempfile::tempdir().unwrap();
     // The original demo songs (simple, click track, complex), one track each.
     write_songs(directory.path(), &[SIMPLE_SONG, CLICK_SONG, COMPLEX_SONG]);

@@ -209,7 +209,7 @@ fn restarting_the_browser_every_song_makes_every_round_cold() {
 /// p of 0.18 across the ~40 keys (its interval +18% to +396%).
 #[test]
 fn a_slow_cold_start_moves_the_cold_track_key_alone_and_the_gate_flags_it() {
-    let _lock = support::browser_lock();
+    let _lock = support::timing_lock();
     let directory = tempfile::tempdir().unwrap();
     write_songs(directory.path(), &[SIMPLE_SONG]);
     let measured = MeasuredRuns {

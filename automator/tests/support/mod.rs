@@ -7,14 +7,28 @@ pub mod grid;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-/// Holds a machine-wide lock so at most one test drives a real Chromium at a time (the test
-/// machine has two cores; parallel browsers only make every test slower and flakier).
+/// A machine-wide lock on driving real Chromium, released when dropped (or when the process
+/// dies). Browser tests spend most of their time in the stage's scaled waits, so two of them
+/// (nextest runs two at a time on the two-core test machine) can share it ([`browser_lock`]).
+/// A test whose assertions rest on measured time (a verdict, a gate, a ratio of durations)
+/// takes it alone ([`timing_lock`]): another browser starting beside it would be part of what
+/// it measures.
 pub struct BrowserLock {
     _file: File,
 }
 
-/// Waits for the browser lock; released when the guard drops (or the process dies).
+/// Waits for a share of the browser lock: for tests whose assertions do not depend on how fast
+/// the machine is.
 pub fn browser_lock() -> BrowserLock {
+    take_browser_lock(File::lock_shared)
+}
+
+/// Waits for the browser lock alone: for tests that measure time and judge it.
+pub fn timing_lock() -> BrowserLock {
+    take_browser_lock(File::lock)
+}
+
+fn take_browser_lock(lock: fn(&File) -> std::io::Result<()>) -> BrowserLock {
     let path = std::env::temp_dir().join("automator-e2e-browser.lock");
     let file = File::options()
         .create(true)
@@ -22,8 +36,7 @@ pub fn browser_lock() -> BrowserLock {
         .write(true)
         .open(&path)
         .unwrap_or_else(|error| panic!("cannot open the browser lock {}: {error}", path.display()));
-    file.lock()
-        .unwrap_or_else(|error| panic!("cannot take the browser lock: {error}"));
+    lock(&file).unwrap_or_else(|error| panic!("cannot take the browser lock: {error}"));
     BrowserLock { _file: file }
 }
 
