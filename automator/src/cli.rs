@@ -246,7 +246,8 @@ pub struct Cli {
     /// Soak: exit 1 when the browser's memory grows by more than MB per 100 tracks.
     ///
     /// Growth is detected when the 95% interval of the Theil–Sen slope of the browser process
-    /// tree's memory lies above zero, and its estimate exceeds MB.
+    /// tree's memory never given back (the least from each track on) lies above zero, and its
+    /// estimate exceeds MB.
     #[arg(long, value_name = "MB", allow_negative_numbers = true, value_parser = parse_leak_limit, requires = "soak", help_heading = SOAK)]
     pub fail_on_leak: Option<f64>,
 

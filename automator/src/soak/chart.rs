@@ -56,7 +56,7 @@ pub fn memory_over_run(report: &SoakReport) -> MemoryOverRun {
     let leak_note = match &report.leak_unavailable {
         Some(why) if report.leak.is_none() => why.clone(),
         _ => format!(
-            "browser tree RSS over completed tracks, Theil–Sen with Sen's 95% interval, after {} warm-up track(s)",
+            "browser tree RSS never given back (the least from each track on) over completed tracks, Theil–Sen with Sen's 95% interval, after {} warm-up track(s)",
             report.leak_warmup_tracks
         ),
     };

@@ -181,7 +181,7 @@ impl SoakReport {
             ));
         }
         text.push_str(&format!(
-            "Leak verdict (browser tree RSS over completed tracks, Theil–Sen, after {} warm-up track(s)): ",
+            "Leak verdict (browser tree RSS never given back, over completed tracks, Theil–Sen, after {} warm-up track(s)): ",
             self.leak_warmup_tracks
         ));
         match (&self.leak, &self.leak_unavailable) {
