@@ -1,9 +1,10 @@
 //! The soak's memory series as the profile's HTML report draws them ("Memory over the run"):
-//! the browser tree in total first (the series the leak verdict judges), then with
+//! the browser tree in total first (the series the leak verdict judges) and the part of it
+//! never given back (what the verdict's trend is fitted on), then with
 //! `--sessions N` each session's own browser (with its own verdict), the automator, each
 //! browser process kind, and the incoming downloads, all in MiB.
 
-use profiler::soak::{MemoryOverRun, MemorySeries, SeriesPoint, SeriesVerdict};
+use profiler::soak::{MemoryOverRun, MemorySeries, SeriesPoint, SeriesVerdict, retained_floor};
 
 use super::memory::{MemorySample, SampleCause};
 use super::report::SoakReport;
@@ -17,9 +18,10 @@ pub fn memory_over_run(report: &SoakReport) -> MemoryOverRun {
         .collect();
     kinds.sort_unstable();
     kinds.dedup();
-    let mut series = vec![line("browser (total)", samples, |sample| {
-        Some(sample.browser_mb)
-    })];
+    let mut series = vec![
+        line("browser (total)", samples, |sample| Some(sample.browser_mb)),
+        never_given_back(samples),
+    ];
     let mut series_verdicts = Vec::new();
     for session in &report.sessions {
         let name = session_series(session.session);
@@ -36,7 +38,7 @@ pub fn memory_over_run(report: &SoakReport) -> MemoryOverRun {
             note: match &session.leak_unavailable {
                 Some(why) if session.leak.is_none() => why.clone(),
                 _ => format!(
-                    "its browser tree RSS over its own {} track(s), after {} warm-up track(s)",
+                    "its browser tree RSS never given back, over its own {} track(s), after {} warm-up track(s)",
                     session.tracks_done, session.leak_warmup_tracks
                 ),
             },
@@ -66,6 +68,37 @@ pub fn memory_over_run(report: &SoakReport) -> MemoryOverRun {
         leak: report.leak,
         leak_note,
         series_verdicts,
+    }
+}
+
+/// The name of the line the leak verdict is fitted on.
+pub const NEVER_GIVEN_BACK: &str = "browser (total), never given back";
+
+/// The browser tree's retained floor at each track boundary (the least reading from there to
+/// the end, see [`profiler::soak::retained_floor`]): the line the leak verdict's trend is
+/// fitted on, drawn under the readings so a climb that was given back shows as one.
+fn never_given_back(samples: &[MemorySample]) -> MemorySeries {
+    let boundaries: Vec<&MemorySample> = samples
+        .iter()
+        .filter(|sample| sample.cause == SampleCause::TrackBoundary)
+        .collect();
+    let readings: Vec<(f64, f64)> = boundaries
+        .iter()
+        .map(|sample| (sample.tracks_done as f64, sample.browser_mb))
+        .collect();
+    MemorySeries {
+        name: NEVER_GIVEN_BACK.to_owned(),
+        unit: "MiB".into(),
+        points: boundaries
+            .iter()
+            .zip(retained_floor(&readings))
+            .map(|(sample, (work_done, value))| SeriesPoint {
+                at_seconds: sample.at_seconds,
+                work_done,
+                at_boundary: true,
+                value,
+            })
+            .collect(),
     }
 }
 
@@ -185,9 +218,10 @@ mod tests {
             .map(|line| line.name.as_str())
             .collect();
         assert_eq!(
-            names[..4],
+            names[..5],
             [
                 "browser (total)",
+                NEVER_GIVEN_BACK,
                 "browser: session 1",
                 "browser: session 2",
                 "automator"
@@ -200,8 +234,8 @@ mod tests {
                 .map(|point| point.value)
                 .collect()
         };
-        assert_eq!(values(1), [400.0, 500.0, 510.0]);
-        assert_eq!(values(2), [450.0, 470.0]);
+        assert_eq!(values(2), [400.0, 500.0, 510.0]);
+        assert_eq!(values(3), [450.0, 470.0]);
         assert_eq!(
             memory
                 .series_verdicts
@@ -213,6 +247,27 @@ mod tests {
                 ("browser: session 2", "run longer")
             ]
         );
+    }
+
+    #[test]
+    fn the_line_never_given_back_is_the_least_reading_from_each_track_on() {
+        let mut samples: Vec<MemorySample> = [500.0, 520.0, 510.0, 530.0]
+            .iter()
+            .enumerate()
+            .map(|(done, mb)| reading(done + 1, &[(1, *mb)]))
+            .collect();
+        samples[1].cause = SampleCause::Interval;
+        let memory = memory_over_run(&report(samples, Vec::new()));
+        let floor = &memory.series[1];
+        assert_eq!(floor.name, NEVER_GIVEN_BACK);
+        let points: Vec<(f64, f64)> = floor
+            .points
+            .iter()
+            .map(|point| (point.work_done, point.value))
+            .collect();
+        // The interval reading (520) is not a track boundary: neither a point nor a floor.
+        assert_eq!(points, [(1.0, 500.0), (3.0, 510.0), (4.0, 530.0)]);
+        assert!(floor.points.iter().all(|point| point.at_boundary));
     }
 
     #[test]

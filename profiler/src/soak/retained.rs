@@ -10,14 +10,15 @@
 use super::trend::{Trend, TrendError, theil_sen};
 
 /// The trend of memory never given back: the Theil–Sen slope of the [`retained_floor`] of
-/// `points` (`(x, y)` in the run's order), with Sen's interval widened above to at least the
-/// last reading less the floor at the first point, over the `x` between them.
+/// `points` (`(x, y)` in the run's order), with Sen's interval widened above to at least what
+/// the run kept: the last reading less the floor at the first point, plus one typical change
+/// between successive readings, over the `x` between the first and the last point.
 ///
 /// Why widen: the floor of a run whose memory came back is flat, so its pairwise slopes are
-/// all 0 and Sen's interval would claim no growth at all ("≤ 0"). What the data do rule out
-/// is only growth that would have been kept: more than the end's reading above the start's
-/// floor. That difference also carries the noise of one reading, so the bound stays honest
-/// for short runs.
+/// all 0 and Sen's interval would claim no growth at all ("≤ 0"). What the data rule out is
+/// only growth that would have been kept: more than the end's reading above the start's
+/// floor, give or take one reading's wobble (the median absolute change between successive
+/// readings, a robust scale of how much one reading moves).
 ///
 /// # Errors
 ///
@@ -26,10 +27,16 @@ use super::trend::{Trend, TrendError, theil_sen};
 pub fn retained_trend(points: &[(f64, f64)]) -> Result<Trend, TrendError> {
     let floor = retained_floor(points);
     let mut trend = theil_sen(&floor)?;
+    let steps: Vec<f64> = points
+        .windows(2)
+        .map(|pair| (pair[1].1 - pair[0].1).abs())
+        .collect();
+    let wobble = crate::stats::median(&steps).unwrap_or(0.0);
     if let (Some(first), Some(last)) = (floor.first(), points.last())
         && last.0 > first.0
     {
-        trend.high = trend.high.max((last.1 - first.1) / (last.0 - first.0));
+        let kept = (last.1 - first.1 + wobble) / (last.0 - first.0);
+        trend.high = trend.high.max(kept);
     }
     Ok(trend)
 }
@@ -65,8 +72,9 @@ mod tests {
         points.extend((30..36).map(|x| (x as f64, 100.0 + x as f64 / 10.0)));
         let trend = retained_trend(&points).unwrap();
         assert_eq!((trend.slope, trend.low), (0.0, 0.0));
-        // The end (103.5) over the start's floor (100.0) over 35 steps.
-        assert!((trend.high - 3.5 / 35.0).abs() < 1e-12, "{trend:?}");
+        // The end (103.5) over the start's floor (100.0), plus the median step (1.0: 29 steps
+        // of 1.0, five of 0.1 and one fall), over 35 steps.
+        assert!((trend.high - 4.5 / 35.0).abs() < 1e-12, "{trend:?}");
     }
 
     #[test]
