@@ -206,6 +206,19 @@ pub fn children_by_parent(edges: &[CallEdge]) -> BTreeMap<Option<&str>, Vec<&Cal
 pub(crate) mod tests {
     use super::*;
 
+    /// A profile holding `keys` only (no tiers, no call tree), for unit tests.
+    pub(crate) fn profile_of_keys(keys: Vec<KeyStats>) -> Profile {
+        let mut profile: Profile = serde_json::from_value(serde_json::json!({
+            "schema": PROFILE_SCHEMA,
+            "session": {"name": "run", "started_at": "2026-01-01T00:00:00Z", "duration_ns": 1,
+                "machine": {"hostname": "", "os": "", "cpu_model": "", "cores": 1, "memory_bytes": 1}},
+            "tiers": [], "keys": [], "tree": []
+        }))
+        .expect("a profile without keys");
+        profile.keys = keys;
+        profile
+    }
+
     /// A call edge called once, for tests here and in the flame graph's.
     pub(crate) fn edge(parent: Option<&str>, child: &str, total_ns: u64) -> CallEdge {
         CallEdge {

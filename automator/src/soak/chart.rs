@@ -136,8 +136,8 @@ mod tests {
 
     use super::*;
     use crate::soak::memory::SessionMemory;
-    use crate::soak::report::{SOAK_KIND, SOAK_SCHEMA};
-    use crate::soak::summary::{ColdWarm, SessionSummary};
+    use crate::soak::report::empty_report;
+    use crate::soak::summary::SessionSummary;
 
     fn reading(tracks_done: usize, sessions: &[(usize, f64)]) -> MemorySample {
         MemorySample {
@@ -166,30 +166,10 @@ mod tests {
 
     fn report(samples: Vec<MemorySample>, sessions: Vec<SessionSummary>) -> SoakReport {
         SoakReport {
-            schema: SOAK_SCHEMA,
-            kind: SOAK_KIND.into(),
-            started_at: String::new(),
-            time_scale: 0.05,
-            repeat: Some(2),
-            duration_seconds: None,
-            restart_browser_every: None,
-            wall_seconds: 1.0,
-            rounds: Vec::new(),
-            cold_warm: ColdWarm {
-                cold: Vec::new(),
-                warm_attempts: 0,
-                warm_median_seconds: None,
-                warm_p90_seconds: None,
-            },
-            sample_interval_seconds: 0.2,
-            memory_summary: Vec::new(),
-            leak_warmup_tracks: 2,
-            leak: None,
             leak_unavailable: Some("too few".into()),
-            fail_on_leak_mb: None,
             sessions,
-            keys_across_rounds: Vec::new(),
             samples,
+            ..empty_report()
         }
     }
 

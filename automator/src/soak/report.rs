@@ -238,6 +238,37 @@ impl SoakReport {
     }
 }
 
+/// A soak report of nothing (no rounds, samples or verdicts) for unit tests to fill in.
+#[cfg(test)]
+pub(crate) fn empty_report() -> SoakReport {
+    SoakReport {
+        schema: SOAK_SCHEMA,
+        kind: SOAK_KIND.into(),
+        started_at: String::new(),
+        time_scale: 0.05,
+        repeat: Some(10),
+        duration_seconds: None,
+        restart_browser_every: None,
+        wall_seconds: 10.0,
+        rounds: Vec::new(),
+        cold_warm: ColdWarm {
+            cold: Vec::new(),
+            warm_attempts: 0,
+            warm_median_seconds: None,
+            warm_p90_seconds: None,
+        },
+        sample_interval_seconds: 0.2,
+        memory_summary: Vec::new(),
+        leak_warmup_tracks: 2,
+        leak: None,
+        leak_unavailable: None,
+        fail_on_leak_mb: None,
+        sessions: Vec::new(),
+        keys_across_rounds: Vec::new(),
+        samples: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use profiler::soak::{Trend, leak_verdict};
@@ -271,30 +302,10 @@ mod tests {
 
     fn report(total: Option<LeakVerdict>, sessions: Vec<SessionSummary>) -> SoakReport {
         SoakReport {
-            schema: SOAK_SCHEMA,
-            kind: SOAK_KIND.into(),
-            started_at: String::new(),
-            time_scale: 0.05,
-            repeat: Some(10),
-            duration_seconds: None,
-            restart_browser_every: None,
-            wall_seconds: 10.0,
-            rounds: Vec::new(),
-            cold_warm: ColdWarm {
-                cold: Vec::new(),
-                warm_attempts: 0,
-                warm_median_seconds: None,
-                warm_p90_seconds: None,
-            },
-            sample_interval_seconds: 0.2,
-            memory_summary: Vec::new(),
-            leak_warmup_tracks: 2,
             leak: total,
-            leak_unavailable: None,
             fail_on_leak_mb: Some(1000.0),
             sessions,
-            keys_across_rounds: Vec::new(),
-            samples: Vec::new(),
+            ..empty_report()
         }
     }
 

@@ -245,7 +245,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::profile::{KeyStats, Profile};
+    use crate::profile::KeyStats;
+    use crate::profile::tests::profile_of_keys;
     use crate::stats::{log_ratio, student_quantile};
 
     fn close(actual: f64, expected: f64) {
@@ -269,17 +270,11 @@ mod tests {
 
     /// A run of `arm` whose profile holds `keys` as (key, calls, total seconds).
     fn run(arm: Arm, keys: &[(&str, u64, f64)]) -> RunSample {
-        let mut profile: Profile = serde_json::from_value(serde_json::json!({
-            "schema": 1,
-            "session": {"name": "run", "started_at": "2026-01-01T00:00:00Z", "duration_ns": 1,
-                "machine": {"hostname": "", "os": "", "cpu_model": "", "cores": 1, "memory_bytes": 1}},
-            "tiers": [], "keys": [], "tree": []
-        }))
-        .unwrap();
-        profile.keys = keys
-            .iter()
-            .map(|(key, count, total)| stats(key, *count, *total))
-            .collect();
+        let profile = profile_of_keys(
+            keys.iter()
+                .map(|(key, count, total)| stats(key, *count, *total))
+                .collect(),
+        );
         RunSample {
             arm,
             duration: Duration::from_secs(10),

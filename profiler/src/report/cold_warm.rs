@@ -112,6 +112,7 @@ fn row(key: &str, phase: &str, stats: &KeyStats, ratio: String) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::tests::profile_of_keys;
 
     fn stats(key: &str, count: u64, p50_ms: u64) -> KeyStats {
         serde_json::from_value(serde_json::json!({
@@ -125,21 +126,9 @@ mod tests {
         .unwrap()
     }
 
-    fn profile_of(keys: Vec<KeyStats>) -> Profile {
-        let mut profile: Profile = serde_json::from_value(serde_json::json!({
-            "schema": 1,
-            "session": {"name": "run", "started_at": "2026-01-01T00:00:00Z", "duration_ns": 1,
-                "machine": {"hostname": "", "os": "", "cpu_model": "", "cores": 1, "memory_bytes": 1}},
-            "tiers": [], "keys": [], "tree": []
-        }))
-        .unwrap();
-        profile.keys = keys;
-        profile
-    }
-
     #[test]
     fn the_text_section_puts_each_cold_key_beside_its_warm_key() {
-        let profile = profile_of(vec![
+        let profile = profile_of_keys(vec![
             stats("automation.track", 9, 800),
             stats("automation.track@cold", 1, 2000),
             stats("automation.song", 1, 9000),
@@ -162,7 +151,7 @@ mod tests {
             "{text}"
         );
         assert_eq!(
-            render_text(&profile_of(vec![stats("automation.track", 9, 800)])),
+            render_text(&profile_of_keys(vec![stats("automation.track", 9, 800)])),
             ""
         );
     }
