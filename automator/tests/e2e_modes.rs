@@ -295,14 +295,10 @@ async fn an_external_webdriver_endpoint_is_used_instead_of_spawning_chromedriver
     let _lock = support::browser_lock();
     let directory = tempfile::tempdir().unwrap();
     let tag = automator::browser::processes::new_run_tag();
-    let external = automator::browser::chromedriver::ChromeDriver::start(
-        &support::chromedriver(),
-        &tag,
-        None,
-        &[],
-    )
-    .await
-    .unwrap();
+    let external =
+        automator::browser::chromedriver::ChromeDriver::start(&support::chromedriver(), &tag, &[])
+            .await
+            .unwrap();
     let options = RunOptions {
         songs: Some(vec![stage_song(SIMPLE_SONG)]),
         max_tracks: Some(2),

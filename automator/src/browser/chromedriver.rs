@@ -35,17 +35,11 @@ pub struct ChromeDriver {
 impl ChromeDriver {
     /// Spawns `binary` on a free port and waits until it accepts connections. `folders` are
     /// the run's temporary folders (Chromium's profile, the incoming downloads), which the
-    /// watchdog removes should the automator be killed. `temp_dir`, when given, is the
-    /// `TMPDIR` of chromedriver and the Chromium it starts: Chromium keeps its singleton
-    /// socket and scratch folders there and removes them only when it exits cleanly, so a
-    /// folder the run removes anyway (its profile) keeps a killed Chromium from leaving them
-    /// in the system's temporary folder. A `temp_dir` too deep for Chromium's socket path is
-    /// not used (see [`holds_chromium_socket`]).
+    /// watchdog removes should the automator be killed.
     #[tracing::instrument(skip_all, fields(tier = "method", component = "browser"), err)]
     pub async fn start(
         binary: &Path,
         run_tag: &str,
-        temp_dir: Option<&Path>,
         folders: &[PathBuf],
     ) -> Result<ChromeDriver, BrowserError> {
         check_chromedriver(binary)?;
@@ -64,9 +58,6 @@ impl ChromeDriver {
             .process_group(0);
         for variable in CREDENTIAL_VARS {
             command.env_remove(variable);
-        }
-        if let Some(temp_dir) = temp_dir.filter(|dir| holds_chromium_socket(dir)) {
-            command.env("TMPDIR", temp_dir);
         }
         die_with_this_process(&mut command);
         let child = command.spawn().map_err(|source| BrowserError::Spawn {
@@ -216,33 +207,13 @@ pub fn find_chromium() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Whether Chromium's singleton socket fits under `dir` as `TMPDIR`: Chromium puts it at
-/// `$TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket`, and a Unix socket's path holds at
-/// most 107 bytes on Linux (`sun_path` is 108 with its NUL); past that Chromium cannot start.
-pub fn holds_chromium_socket(dir: &Path) -> bool {
-    const SOCKET_PATH_MAX: usize = 107;
-    const SINGLETON_SOCKET: &str = "/org.chromium.Chromium.XXXXXX/SingletonSocket";
-    dir.as_os_str().len() + SINGLETON_SOCKET.len() <= SOCKET_PATH_MAX
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn chromium_gets_the_profile_as_tmpdir_only_when_its_socket_path_fits() {
-        assert!(holds_chromium_socket(Path::new(
-            "/tmp/automator-chromium-123456-AbCdEf"
-        )));
-        // 62 bytes of folder + 45 of socket path = 107: the longest that fits.
-        let longest = format!("/{}", "d".repeat(61));
-        assert!(holds_chromium_socket(Path::new(&longest)));
-        assert!(!holds_chromium_socket(Path::new(&format!("{longest}d"))));
-    }
-
     #[tokio::test]
     async fn a_missing_binary_says_how_to_install_it() {
-        let error = ChromeDriver::start(Path::new("/nonexistent/chromedriver"), "t", None, &[])
+        let error = ChromeDriver::start(Path::new("/nonexistent/chromedriver"), "t", &[])
             .await
             .unwrap_err();
         let message = error.to_string();
@@ -295,7 +266,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_binary_that_exits_at_once_is_reported() {
-        let error = ChromeDriver::start(Path::new("/bin/false"), "t", None, &[])
+        let error = ChromeDriver::start(Path::new("/bin/false"), "t", &[])
             .await
             .unwrap_err();
         assert!(

@@ -100,13 +100,7 @@ impl Browser {
                     .map_err(BrowserError::Directory)?;
                 let mut folders = vec![profile_dir.path().to_path_buf()];
                 folders.extend(options.temporary_dirs.iter().cloned());
-                let driver = ChromeDriver::start(
-                    &options.chromedriver,
-                    &run_tag,
-                    Some(profile_dir.path()),
-                    &folders,
-                )
-                .await?;
+                let driver = ChromeDriver::start(&options.chromedriver, &run_tag, &folders).await?;
                 let endpoint = driver.url();
                 (Some(driver), Some(profile_dir), endpoint)
             }
