@@ -180,7 +180,8 @@ fn sighup_stops_the_run_in_order_and_exits_129() {
 
 #[test]
 fn after_a_sigkill_of_the_process_group_nothing_survives_and_the_next_start_cleans_up() {
-    let _lock = support::browser_lock();
+    // Alone: it judges how long the browser outlives the kill (under 5 s).
+    let _lock = support::timing_lock();
     let directory = tempfile::tempdir().unwrap();
     let tmp = directory.path().join("tmp");
     let downloads = directory.path().join("downloads");
