@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use super::escape::escape;
 use super::svg::{WIDTH, finite, open, value_grid};
+use crate::stats::ConfidenceInterval;
 
 const LEFT: f64 = 70.0;
 const RIGHT: f64 = WIDTH - 30.0;
@@ -20,6 +21,19 @@ pub(crate) struct LevelPoint {
     pub high: f64,
     /// Perfect scaling at this level, drawn dashed; `None` draws no ideal point.
     pub ideal: Option<f64>,
+}
+
+impl LevelPoint {
+    /// The point of `interval` at `concurrency`, with perfect scaling at `ideal`.
+    pub(crate) fn of(concurrency: usize, interval: &ConfidenceInterval, ideal: f64) -> LevelPoint {
+        LevelPoint {
+            concurrency,
+            estimate: interval.estimate,
+            low: interval.low,
+            high: interval.high,
+            ideal: Some(ideal),
+        }
+    }
 }
 
 /// The chart (class `levels` and `extra_class`), `format` printing values on the axis and

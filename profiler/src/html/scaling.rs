@@ -67,12 +67,12 @@ pub fn render_scaling(report: &ScalingReport, context: &RunContext) -> String {
     let throughput: Vec<LevelPoint> = report
         .levels
         .iter()
-        .map(|summary| LevelPoint {
-            concurrency: summary.concurrency,
-            estimate: summary.throughput_per_minute.estimate,
-            low: summary.throughput_per_minute.low,
-            high: summary.throughput_per_minute.high,
-            ideal: Some(base_throughput * summary.concurrency as f64 / base),
+        .map(|summary| {
+            LevelPoint::of(
+                summary.concurrency,
+                &summary.throughput_per_minute,
+                base_throughput * summary.concurrency as f64 / base,
+            )
         })
         .collect();
     let _ = writeln!(
@@ -97,12 +97,12 @@ pub fn render_scaling(report: &ScalingReport, context: &RunContext) -> String {
     let speedup: Vec<LevelPoint> = report
         .levels
         .iter()
-        .map(|summary| LevelPoint {
-            concurrency: summary.concurrency,
-            estimate: summary.speedup.estimate,
-            low: summary.speedup.low,
-            high: summary.speedup.high,
-            ideal: Some(summary.concurrency as f64 / base),
+        .map(|summary| {
+            LevelPoint::of(
+                summary.concurrency,
+                &summary.speedup,
+                summary.concurrency as f64 / base,
+            )
         })
         .collect();
     let _ = writeln!(
